@@ -1,0 +1,35 @@
+// tend check [FILE]: validate a config without a daemon, reporting every error.
+#include <cstdio>
+#include <memory>
+
+#include "cmd/commands.hpp"
+#include "supervisor/config/paths.hpp"
+#include "supervisor/daemon/config_loader.hpp"
+
+namespace tend::cli {
+
+void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
+    auto file = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand("check", "validate a config file (no daemon needed)");
+    sub->add_option("file", *file, "config file (default: the daemon's config path)");
+    add_json_flag(sub, ctx);
+    sub->callback([&ctx, &action, file] {
+        action = [&ctx, file] {
+            std::string path = !file->empty() ? *file : resolve_paths(ctx.config_flag, "", "").config;
+            LoadResult r = load_config_file(path, true);
+            if (ctx.json) {
+                nlohmann::json j = {{"file", path}, {"ok", r.errors.empty()}, {"errors", r.errors}};
+                if (r.loaded) j["programs"] = r.loaded->config.programs.size();
+                std::printf("%s\n", j.dump(2).c_str());
+            } else if (r.errors.empty()) {
+                std::printf("%s: ok (%zu programs)\n", path.c_str(), r.loaded->config.programs.size());
+            } else {
+                for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.c_str());
+                std::fprintf(stderr, "tend: check: %s: %zu error(s)\n", path.c_str(), r.errors.size());
+            }
+            return r.errors.empty() ? kExitOk : kExitInvalid;
+        };
+    });
+}
+
+}  // namespace tend::cli

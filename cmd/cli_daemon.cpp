@@ -1,0 +1,54 @@
+// tend shutdown | version: commands about the daemon itself.
+#include <cstdio>
+#include <memory>
+
+#include "cmd/commands.hpp"
+#include "cmd/version.hpp"
+
+namespace tend::cli {
+
+void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action) {
+    CLI::App* shutdown = app.add_subcommand("shutdown", "stop all programs and the daemon");
+    shutdown->add_option("--timeout", ctx.timeout_text, "give up waiting after this long (exit 124)");
+    add_json_flag(shutdown, ctx);
+    shutdown->callback([&ctx, &action] {
+        action = [&ctx] {
+            nlohmann::json data = ctx.call("shutdown", nlohmann::json::object(), true);
+            if (ctx.json) std::printf("%s\n", data.dump(2).c_str());
+            else std::printf("tendd stopped\n");
+            return kExitOk;
+        };
+    });
+
+    CLI::App* version = app.add_subcommand("version", "versions of tend, tendd and the protocol");
+    add_json_flag(version, ctx);
+    version->callback([&ctx, &action] {
+        action = [&ctx] {
+            nlohmann::json out = {{"cli", kTendVersion}, {"protocol", protocol::kVersion}};
+            int status = kExitOk;
+            std::string unreachable;
+            try {
+                nlohmann::json d = ctx.call("version");
+                out["daemon"] = d.value("version", "");
+                out["daemon_protocol"] = d.value("protocol", 0);
+            } catch (const CliError& e) {
+                out["daemon"] = nullptr;
+                unreachable = e.what();
+                status = e.status;
+            }
+            if (ctx.json) {
+                std::printf("%s\n", out.dump(2).c_str());
+            } else {
+                std::printf("tend %s (protocol %d)\n", kTendVersion, protocol::kVersion);
+                if (unreachable.empty())
+                    std::printf("tendd %s (protocol %d)\n", out["daemon"].get<std::string>().c_str(),
+                                out["daemon_protocol"].get<int>());
+                else
+                    std::fprintf(stderr, "tend: %s\n", unreachable.c_str());
+            }
+            return status;
+        };
+    });
+}
+
+}  // namespace tend::cli

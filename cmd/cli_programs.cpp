@@ -1,0 +1,121 @@
+// tend status | start | stop | restart | signal: the program commands.
+#include <cstdio>
+#include <memory>
+
+#include "cmd/cli_table.hpp"
+#include "cmd/commands.hpp"
+
+namespace tend::cli {
+namespace {
+
+using json = nlohmann::json;
+
+const char* state_colour(const std::string& s) {
+    if (s == "running") return "32";
+    if (s == "starting" || s == "stopping") return "36";
+    if (s == "backoff" || s == "cooldown") return "33";
+    if (s == "exited") return "31";
+    return "2";
+}
+
+std::string last_exit_text(const json& e) {
+    if (e.is_null()) return "-";
+    if (e.contains("error")) return "exec failed";
+    if (e.contains("signal")) return "signal " + e["signal"].get<std::string>();
+    return "code " + std::to_string(e.value("code", 0));
+}
+
+void print_status(const CliContext& ctx, const json& instances) {
+    if (ctx.json) {
+        std::printf("%s\n", instances.dump(2).c_str());
+        return;
+    }
+    if (instances.empty()) {
+        std::printf("no programs configured\n");
+        return;
+    }
+    std::vector<std::vector<Cell>> rows;
+    for (const auto& i : instances) {
+        std::string state = i.value("state", "?");
+        std::string uptime = i["uptime_s"].is_number() ? human_duration_s(i["uptime_s"].get<double>()) : "-";
+        std::string restarts = std::to_string(i.value("restarts", 0));
+        if (int m = i.value("manual_restarts", 0); m > 0) restarts += " (+" + std::to_string(m) + " manual)";
+        rows.push_back({{i.value("program", "") + ":" + std::to_string(i.value("instance", 0))},
+                        {state, state_colour(state)},
+                        {i["pid"].is_number() ? std::to_string(i["pid"].get<int>()) : "-"},
+                        {uptime},
+                        {restarts},
+                        {last_exit_text(i["last_exit"])},
+                        {std::to_string(i.value("generation", 1))},
+                        {i.value("reason", "")}});
+    }
+    print_table({"INSTANCE", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "GEN", "REASON"},
+                rows, ctx.colour());
+}
+
+struct Targets {
+    std::vector<std::string> names;
+    bool all = false;
+    bool wait = false;
+};
+
+json target_args(const Targets& t) {
+    return {{"targets", t.names}, {"all", t.all}, {"wait", t.wait}};
+}
+
+void add_lifecycle(CLI::App& app, CliContext& ctx, Action& action, const char* name,
+                   const char* help) {
+    auto t = std::make_shared<Targets>();
+    CLI::App* sub = app.add_subcommand(name, help);
+    sub->add_option("program", t->names, "PROGRAM or PROGRAM:INSTANCE");
+    sub->add_flag("--all", t->all, "every program");
+    sub->add_flag("--wait", t->wait, "block until the target state is reached (or fails)");
+    sub->add_option("--timeout", ctx.timeout_text, "with --wait: give up after this long (exit 124)");
+    add_json_flag(sub, ctx);
+    std::string cmd = name;
+    sub->callback([&ctx, &action, t, cmd] {
+        action = [&ctx, t, cmd] {
+            if (t->names.empty() && !t->all)
+                throw CliError(kExitUsage, cmd + ": name a program (or use --all)");
+            json data = ctx.call(cmd, target_args(*t), t->wait);
+            print_status(ctx, data);
+            return kExitOk;
+        };
+    });
+}
+
+}  // namespace
+
+void register_program_commands(CLI::App& app, CliContext& ctx, Action& action) {
+    auto names = std::make_shared<std::vector<std::string>>();
+    CLI::App* status = app.add_subcommand("status", "programs and their instances");
+    status->add_option("program", *names, "PROGRAM or PROGRAM:INSTANCE (default: all)");
+    add_json_flag(status, ctx);
+    status->callback([&ctx, &action, names] {
+        action = [&ctx, names] {
+            print_status(ctx, ctx.call("status", {{"targets", *names}}));
+            return kExitOk;
+        };
+    });
+
+    add_lifecycle(app, ctx, action, "start", "start programs");
+    add_lifecycle(app, ctx, action, "stop", "stop programs (stop_signal, then KILL after stop_timeout)");
+    add_lifecycle(app, ctx, action, "restart", "restart programs");
+
+    auto sig = std::make_shared<std::string>();
+    auto sig_targets = std::make_shared<std::vector<std::string>>();
+    CLI::App* signal = app.add_subcommand("signal", "send a signal to programs' main processes");
+    signal->add_option("signal", *sig, "signal name or number (TERM, HUP, USR1, 9)")->required();
+    signal->add_option("program", *sig_targets, "PROGRAM or PROGRAM:INSTANCE")->required();
+    add_json_flag(signal, ctx);
+    signal->callback([&ctx, &action, sig, sig_targets] {
+        action = [&ctx, sig, sig_targets] {
+            json data = ctx.call("signal", {{"signal", *sig}, {"targets", *sig_targets}});
+            if (ctx.json) std::printf("%s\n", data.dump(2).c_str());
+            else std::printf("sent %s to %zu instance(s)\n", sig->c_str(), data.size());
+            return kExitOk;
+        };
+    });
+}
+
+}  // namespace tend::cli

@@ -1,0 +1,51 @@
+// tend: the command-line client. Parses the command, runs it, maps errors to exit statuses.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cmd/commands.hpp"
+#include "cmd/version.hpp"
+
+namespace tend::cli {
+
+void add_json_flag(CLI::App* sub, CliContext& ctx) {
+    sub->add_flag("--json", ctx.json, "print JSON instead of a table");
+}
+
+}  // namespace tend::cli
+
+int main(int argc, char** argv) {
+    using namespace tend::cli;
+    CliContext ctx;
+    Action action;
+    CLI::App app{"tend: control the tend process supervisor and job runner"};
+    app.set_version_flag("-V,--cli-version", tend::kTendVersion);
+    app.require_subcommand(1);
+    app.add_option("--socket", ctx.socket_flag, "control socket of tendd (env TEND_SOCKET)");
+    app.add_option("--config", ctx.config_flag, "config file, for `check` (env TEND_CONFIG)");
+    app.fallthrough();
+    register_program_commands(app, ctx, action);
+    register_logs_command(app, ctx, action);
+    register_check_command(app, ctx, action);
+    register_daemon_commands(app, ctx, action);
+    for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "tend: %s\n", e.what());
+        std::fprintf(stderr, "hint: see `tend --help` or `tend COMMAND --help`\n");
+        return kExitUsage;
+    }
+    try {
+        return action ? action() : kExitUsage;
+    } catch (const CliError& e) {
+        std::fflush(stdout);
+        // The one place errors become messages and exit statuses.
+        std::fprintf(stderr, "tend: %s\n", e.what());
+        if (!e.hint.empty()) std::fprintf(stderr, "hint: %s\n", e.hint.c_str());
+        return e.status;
+    }
+}

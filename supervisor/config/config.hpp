@@ -1,0 +1,100 @@
+// The typed configuration that tend.toml parses into: [daemon] and [program.*].
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supervisor/util/duration.hpp"
+
+namespace tend {
+
+// Where a key stood in its file, so later checks (e.g. user lookup) can name the position.
+struct SourcePos {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+enum class LogLevel { trace, debug, info, warn, error };
+enum class LogTarget { automatic, journal, stderr_ };
+enum class RestartMode { always, on_failure, never };
+enum class OutputMode { automatic, file, journal, null };
+enum class ReadyKind { exec, notify, tcp, http, command };
+enum class RolloutFailure { pause, rollback };
+
+struct DaemonConfig {
+    LogLevel log_level = LogLevel::info;
+    LogTarget log_target = LogTarget::automatic;
+    std::optional<std::string> socket_group;
+    SourcePos socket_group_pos;
+    Usec shutdown_timeout = std::chrono::seconds(90);
+};
+
+struct ReadySpec {
+    ReadyKind kind = ReadyKind::exec;
+    std::string host;     // tcp, http
+    std::string port;     // tcp, http
+    std::string path;     // http
+    std::string command;  // command: run by /bin/sh -c
+    std::string text;     // as written, for display
+};
+
+struct RolloutConfig {
+    int max_unavailable = 1;
+    int max_surge = 0;
+    RolloutFailure on_failure = RolloutFailure::pause;
+};
+
+// The parts of a program that a crash/stop decision needs; kept apart so the pure
+// state machine depends on nothing else.
+struct RestartPolicy {
+    RestartMode mode = RestartMode::always;
+    Usec restart_delay = std::chrono::milliseconds(100);
+    Usec restart_delay_max = std::chrono::seconds(30);
+    Usec healthy_after = std::chrono::seconds(60);
+    int crash_limit = 5;
+    Usec crash_window = std::chrono::seconds(60);
+    Usec cooldown = std::chrono::minutes(5);
+};
+
+struct ProgramConfig {
+    std::string name;
+    SourcePos pos;  // of the [program.NAME] table
+    // argv to exec; a string command in the file becomes {"/bin/sh", "-c", STRING}.
+    std::vector<std::string> command;
+    int instances = 1;
+    std::optional<std::string> directory;
+    std::map<std::string, std::string> environment;
+    std::optional<std::string> user;
+    SourcePos user_pos;
+    bool autostart = true;
+    RestartPolicy restart;
+    ReadySpec ready;
+    Usec ready_timeout = std::chrono::seconds(60);
+    int stop_signal = 15;
+    Usec stop_timeout = std::chrono::seconds(30);
+    int reload_signal = 1;
+    std::optional<std::string> pidfile;
+    std::vector<std::string> sockets;
+    OutputMode output = OutputMode::automatic;
+    std::uint64_t log_max_size = 10ull << 20;
+    int log_keep = 5;
+    RolloutConfig rollout;
+};
+
+struct Config {
+    std::string file;  // empty when no config file was read
+    DaemonConfig daemon;
+    std::vector<ProgramConfig> programs;  // in file order
+
+    const ProgramConfig* find_program(const std::string& name) const;
+};
+
+// Replaces every "{instance}" in text with the instance number.
+std::string expand_instance(const std::string& text, int instance);
+
+}  // namespace tend

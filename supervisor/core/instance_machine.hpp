@@ -1,0 +1,93 @@
+// The pure state machine of one program instance (SPEC §5.1-§5.4): events in, effects out.
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "supervisor/config/config.hpp"
+
+namespace tend {
+
+enum class InstanceState { stopped, starting, running, stopping, backoff, cooldown, exited };
+const char* to_string(InstanceState s);
+
+// How the main process ended.
+struct ExitInfo {
+    bool signaled = false;
+    int value = 0;           // exit code, or signal number when signaled
+    std::string exec_error;  // set when exec itself failed ("No such file or directory")
+    bool failure() const { return signaled || value != 0 || !exec_error.empty(); }
+};
+
+// What the I/O shell must do after an event; applied in the order of the fields.
+struct Effects {
+    bool cancel_timer = false;
+    std::optional<int> signal_main;  // send this signal to the main process (pidfd)
+    bool kill_group = false;         // SIGKILL the instance's whole process group
+    bool spawn = false;              // start a new main process, then call spawned()
+    std::optional<Usec> timer_at;    // arm the instance timer at this monotonic time
+};
+
+struct InstanceSettings {
+    RestartPolicy restart;
+    int stop_signal = 15;
+    Usec stop_timeout = std::chrono::seconds(30);
+};
+
+class InstanceMachine {
+public:
+    explicit InstanceMachine(InstanceSettings settings) : settings_(std::move(settings)) {}
+
+    // Requests from users (or autostart / shutdown).
+    Effects start(Usec now);
+    Effects stop(Usec now);
+    Effects restart(Usec now);
+    // Reports from the shell.
+    void spawned(int pid, Usec now);
+    void exec_succeeded(Usec now);
+    Effects exited(const ExitInfo& info, Usec now, double jitter01);
+    Effects spawn_failed(const std::string& why, Usec now, double jitter01);
+    Effects timer_fired(Usec now);
+
+    void set_settings(InstanceSettings s) { settings_ = std::move(s); }
+    const InstanceSettings& settings() const { return settings_; }
+
+    InstanceState state() const { return state_; }
+    const std::string& reason() const { return reason_; }
+    int pid() const { return pid_; }
+    bool ready() const { return state_ == InstanceState::running; }
+    bool has_process() const { return pid_ > 0; }
+    int restarts() const { return restarts_; }
+    int manual_restarts() const { return manual_restarts_; }
+    int consecutive_crashes() const { return consecutive_; }
+    Usec started_at() const { return started_at_; }
+    const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
+    // Monotonic time the pending timer fires (backoff, cooldown, stop), if any.
+    const std::optional<Usec>& timer_deadline() const { return timer_; }
+
+private:
+    Effects crashed(Usec now, double jitter01);
+    Effects begin_spawn(Effects e);
+    void clear_crash_history();
+    Effects arm(Effects e, Usec at);
+
+    InstanceSettings settings_;
+    InstanceState state_ = InstanceState::stopped;
+    std::string reason_ = "not started";
+    int pid_ = 0;
+    bool restart_pending_ = false;  // a manual restart waits for the old process to exit
+    bool spawn_is_restart_ = false;
+    int restarts_ = 0;
+    int manual_restarts_ = 0;
+    int consecutive_ = 0;
+    std::deque<Usec> crash_times_;  // within crash_window, at most crash_limit entries
+    Usec started_at_{0};
+    std::optional<ExitInfo> last_exit_;
+    std::optional<Usec> timer_;
+};
+
+// "exited with code 3", "killed by signal SEGV", "cannot execute: ENOENT text".
+std::string describe_exit(const ExitInfo& info);
+
+}  // namespace tend

@@ -1,0 +1,42 @@
+// SIGCHLD handling with waitid(WNOWAIT) so a tracked exit is handled before its pid is freed.
+#include "supervisor/daemon/child_reaper.hpp"
+
+#include <csignal>
+#include <sys/wait.h>
+
+namespace tend {
+
+ChildReaper::ChildReaper(sd_event* loop) {
+    sd_event_source* s = nullptr;
+    sd_event_add_signal(loop, &s, SIGCHLD, &ChildReaper::on_sigchld, this);
+    source_.reset(s);
+}
+
+int ChildReaper::on_sigchld(sd_event_source*, const struct signalfd_siginfo*, void* self) {
+    static_cast<ChildReaper*>(self)->reap_all();
+    return 0;
+}
+
+void ChildReaper::reap_all() {
+    // Bounded: each iteration reaps one exited child, and there are finitely many.
+    while (true) {
+        siginfo_t si{};
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0) return;
+        pid_t pid = si.si_pid;
+        auto it = tracked_.find(pid);
+        if (it != tracked_.end()) {
+            ExitInfo info;
+            info.signaled = si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED;
+            info.value = si.si_status;
+            ExitCallback cb = std::move(it->second);
+            tracked_.erase(it);
+            cb(info);
+        } else {
+            ++orphans_reaped_;
+        }
+        siginfo_t gone{};
+        waitid(P_PID, static_cast<id_t>(pid), &gone, WEXITED | WNOHANG);
+    }
+}
+
+}  // namespace tend

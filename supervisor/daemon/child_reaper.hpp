@@ -1,0 +1,36 @@
+// The one place that reaps children: tracked ones are reported, orphans just reaped.
+#pragma once
+
+#include <functional>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+#include <unordered_map>
+
+#include "supervisor/core/instance_machine.hpp"
+#include "supervisor/daemon/event_source.hpp"
+
+namespace tend {
+
+class ChildReaper {
+public:
+    // Called while the child is still a zombie (so its pid and process group stay reserved);
+    // it is reaped right after the callback returns.
+    using ExitCallback = std::function<void(const ExitInfo&)>;
+
+    // SIGCHLD must already be blocked (the daemon blocks it before creating the loop).
+    explicit ChildReaper(sd_event* loop);
+    void track(pid_t pid, ExitCallback cb) { tracked_[pid] = std::move(cb); }
+    void untrack(pid_t pid) { tracked_.erase(pid); }
+    // Reaps everything that has exited; also called directly after a spawn burst.
+    void reap_all();
+    size_t orphans_reaped() const { return orphans_reaped_; }
+
+private:
+    static int on_sigchld(sd_event_source*, const struct signalfd_siginfo*, void* self);
+
+    EventSource source_;
+    std::unordered_map<pid_t, ExitCallback> tracked_;
+    size_t orphans_reaped_ = 0;
+};
+
+}  // namespace tend

@@ -1,0 +1,33 @@
+// Loads the config file for the daemon and resolves the names it contains (users, groups).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "supervisor/config/config.hpp"
+#include "supervisor/daemon/instance_runner.hpp"
+
+namespace tend {
+
+struct LoadedConfig {
+    Config config;
+    std::vector<std::shared_ptr<const ProgramRuntime>> runtimes;
+    std::optional<gid_t> socket_gid;
+    bool file_found = false;
+};
+
+// Reads and validates `path`; a missing file is fine unless `must_exist`. On failure the
+// errors are "FILE:LINE:COLUMN: message" lines.
+struct LoadResult {
+    std::optional<LoadedConfig> loaded;
+    std::vector<std::string> errors;
+};
+LoadResult load_config_file(const std::string& path, bool must_exist);
+
+// The file's text; fails naming the file and errno. Shared with `tend check`.
+Result<std::string> read_text_file(const std::string& path);
+
+}  // namespace tend

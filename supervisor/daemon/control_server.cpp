@@ -1,0 +1,218 @@
+// Every socket operation here is non-blocking and bounded, so no client can stall the loop.
+#include "supervisor/daemon/control_server.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vector>
+
+namespace tend {
+
+struct ControlServer::Client {
+    ControlServer* server;
+    ClientId id;
+    UniqueFd fd;
+    EventSource io;
+    EventSource idle;
+    protocol::LineBuffer in{protocol::kMaxRequestBytes};
+    std::string out;
+    bool busy = false;           // a request is being answered; later lines wait
+    bool close_after_flush = false;
+    bool processing = false;     // inside process_lines for this client
+};
+
+ControlServer::ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
+                             std::optional<gid_t> allowed_group, ServerLimits limits)
+    : loop_(loop), listener_(std::move(listener)), handler_(std::move(handler)),
+      allowed_group_(allowed_group), limits_(limits) {
+    sd_event_source* s = nullptr;
+    sd_event_add_io(loop_, &s, listener_.get(), EPOLLIN, &ControlServer::on_accept, this);
+    accept_source_.reset(s);
+}
+
+ControlServer::~ControlServer() {
+    clients_.clear();
+    accept_source_.reset();
+}
+
+bool ControlServer::peer_allowed(int fd) const {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+    if (cred.uid == 0 || cred.uid == geteuid()) return true;
+    if (!allowed_group_) return false;
+    if (cred.gid == *allowed_group_) return true;
+    // Supplementary groups of the peer, as the kernel saw them at connect time.
+    std::vector<gid_t> groups(64);
+    len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) {
+        if (errno != ERANGE) return false;
+        groups.resize(len / sizeof(gid_t));
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) return false;
+    }
+    groups.resize(len / sizeof(gid_t));
+    return std::find(groups.begin(), groups.end(), *allowed_group_) != groups.end();
+}
+
+int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
+    auto* srv = static_cast<ControlServer*>(self);
+    // Bounded per event: a flood of connects is taken in over several loop turns.
+    for (int i = 0; i < 64; ++i) {
+        UniqueFd fd(accept4(srv->listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd) return 0;
+        if (!srv->peer_allowed(fd.get())) {
+            std::string msg = protocol::encode_error(
+                protocol::code::forbidden, "permission denied: this user may not use the tend socket");
+            (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            continue;
+        }
+        if (srv->clients_.size() >= srv->limits_.max_clients) {
+            std::string msg = protocol::encode_error(protocol::code::busy,
+                                                     "too many clients connected; try again");
+            (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            continue;
+        }
+        auto c = std::make_unique<Client>();
+        c->server = srv;
+        c->id = srv->next_id_++;
+        c->fd = std::move(fd);
+        sd_event_source* s = nullptr;
+        if (sd_event_add_io(srv->loop_, &s, c->fd.get(), EPOLLIN, &ControlServer::on_client_io,
+                            c.get()) < 0)
+            continue;
+        c->io.reset(s);
+        if (sd_event_add_time_relative(srv->loop_, &s, CLOCK_MONOTONIC,
+                                       static_cast<uint64_t>(srv->limits_.idle_timeout.count()),
+                                       1000000, &ControlServer::on_idle, c.get()) >= 0)
+            c->idle.reset(s);
+        srv->clients_.emplace(c->id, std::move(c));
+    }
+    return 0;
+}
+
+void ControlServer::touch(Client& c) {
+    if (!c.idle) return;
+    uint64_t now = 0;
+    sd_event_now(loop_, CLOCK_MONOTONIC, &now);
+    sd_event_source_set_time(c.idle.get(), now + static_cast<uint64_t>(limits_.idle_timeout.count()));
+    // A client waiting for an answer (e.g. `--wait`) is not idle.
+    sd_event_source_set_enabled(c.idle.get(), c.busy ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
+}
+
+int ControlServer::on_idle(sd_event_source*, uint64_t, void* client) {
+    auto* c = static_cast<Client*>(client);
+    c->server->close_client(c->id);
+    return 0;
+}
+
+int ControlServer::on_client_io(sd_event_source*, int, uint32_t events, void* client) {
+    auto* c = static_cast<Client*>(client);
+    ControlServer* srv = c->server;
+    const ClientId id = c->id;
+    if (events & EPOLLOUT) {
+        srv->flush(*c);
+        if (!srv->clients_.count(id)) return 0;
+    }
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) srv->read_from(*c);
+    return 0;
+}
+
+void ControlServer::read_from(Client& c) {
+    const ClientId id = c.id;
+    char buf[16384];
+    // Bounded: at most a request's worth (plus one chunk) is read per event.
+    for (size_t total = 0; total <= protocol::kMaxRequestBytes;) {
+        ssize_t n = recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            close_client(id);
+            return;
+        }
+        if (n < 0) break;
+        c.in.append(std::string_view(buf, static_cast<size_t>(n)));
+        total += static_cast<size_t>(n);
+        if (c.in.overflowed()) break;
+    }
+    touch(c);
+    process_lines(c);
+}
+
+void ControlServer::process_lines(Client& c) {
+    const ClientId id = c.id;
+    // A reply sent from inside the handler comes back here; the outer call goes on instead,
+    // so pipelined requests cannot recurse deeper and deeper.
+    if (c.processing) return;
+    c.processing = true;
+    while (true) {
+        auto it = clients_.find(id);
+        if (it == clients_.end()) return;  // closed meanwhile
+        Client& cl = *it->second;
+        if (cl.busy || cl.close_after_flush) break;
+        if (cl.in.overflowed()) {
+            cl.close_after_flush = true;
+            send(cl, protocol::encode_error(
+                         protocol::code::too_large,
+                         "request exceeds " + std::to_string(protocol::kMaxRequestBytes) + " bytes"));
+            continue;
+        }
+        auto line = cl.in.next_line();
+        if (!line) break;
+        if (line->empty()) continue;
+        auto req = protocol::decode_request(*line);
+        if (!req) {
+            send(cl, protocol::encode_error(protocol::code::bad_request, req.error()));
+            continue;
+        }
+        cl.busy = true;
+        touch(cl);
+        handler_(id, *req, [this, id](const std::string& reply) {
+            auto found = clients_.find(id);
+            if (found == clients_.end()) return;
+            Client& target = *found->second;
+            target.busy = false;
+            send(target, reply);
+            if (!clients_.count(id)) return;
+            touch(target);
+            process_lines(target);
+        });
+    }
+    if (auto it = clients_.find(id); it != clients_.end()) it->second->processing = false;
+}
+
+void ControlServer::send(Client& c, const std::string& line) {
+    if (c.out.size() + line.size() > limits_.max_output) {
+        close_client(c.id);  // a client that does not read its replies is dropped
+        return;
+    }
+    c.out += line;
+    flush(c);
+}
+
+void ControlServer::flush(Client& c) {
+    while (!c.out.empty()) {
+        ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) break;
+            close_client(c.id);
+            return;
+        }
+        c.out.erase(0, static_cast<size_t>(n));
+    }
+    if (c.out.empty() && c.close_after_flush) {
+        close_client(c.id);
+        return;
+    }
+    sd_event_source_set_io_events(c.io.get(), c.out.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT);
+}
+
+void ControlServer::close_client(ClientId id) {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    // Destroying the client disables its sources; we may be inside one of its callbacks,
+    // which sd-event allows for a disabled source.
+    auto holder = std::move(it->second);
+    clients_.erase(it);
+    if (on_disconnect_) on_disconnect_(id);
+}
+
+}  // namespace tend

@@ -1,0 +1,63 @@
+// The control socket: non-blocking clients, peer credential checks, one request at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "supervisor/daemon/event_source.hpp"
+#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/protocol/protocol.hpp"
+#include "supervisor/util/duration.hpp"
+
+namespace tend {
+
+struct ServerLimits {
+    size_t max_clients = 256;
+    size_t max_output = 16u << 20;  // unread reply bytes before a client is dropped
+    Usec idle_timeout = std::chrono::seconds(60);
+};
+
+class ControlServer {
+public:
+    using ClientId = std::uint64_t;
+    // Sends the reply line for one request; safe to call after the client has gone.
+    using Replier = std::function<void(const std::string& line)>;
+    using Handler = std::function<void(ClientId, const protocol::Request&, Replier)>;
+
+    ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
+                  std::optional<gid_t> allowed_group, ServerLimits limits = {});
+    ~ControlServer();
+    void set_on_disconnect(std::function<void(ClientId)> cb) { on_disconnect_ = std::move(cb); }
+    size_t client_count() const { return clients_.size(); }
+
+private:
+    struct Client;
+    static int on_accept(sd_event_source*, int, uint32_t, void* self);
+    static int on_client_io(sd_event_source*, int, uint32_t events, void* client);
+    static int on_idle(sd_event_source*, uint64_t, void* client);
+    bool peer_allowed(int fd) const;
+    void read_from(Client& c);
+    void process_lines(Client& c);
+    void send(Client& c, const std::string& line);
+    void flush(Client& c);
+    void close_client(ClientId id);
+    void touch(Client& c);
+
+    sd_event* loop_;
+    UniqueFd listener_;
+    EventSource accept_source_;
+    Handler handler_;
+    std::optional<gid_t> allowed_group_;
+    ServerLimits limits_;
+    std::map<ClientId, std::unique_ptr<Client>> clients_;
+    ClientId next_id_ = 1;
+    std::function<void(ClientId)> on_disconnect_;
+};
+
+}  // namespace tend

@@ -1,0 +1,19 @@
+// Creating the listening control socket safely (no stealing another daemon's socket).
+#pragma once
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/result.hpp"
+
+namespace tend {
+
+// Binds and listens on `path`: 0600, or 0660 with group `gid` for a system instance.
+// Refuses when another daemon answers on that path; removes a stale socket file.
+Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gid_t> gid);
+
+// Connects to a control socket (client side); fails with the errno text.
+Result<UniqueFd> connect_control_socket(const std::string& path);
+
+}  // namespace tend

@@ -1,0 +1,216 @@
+// tendd's main sequence: load, lock, listen, start programs, run the loop, stop cleanly.
+#include "supervisor/daemon/daemon.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "supervisor/daemon/child_reaper.hpp"
+#include "supervisor/daemon/config_loader.hpp"
+#include "supervisor/daemon/control_server.hpp"
+#include "supervisor/daemon/control_socket.hpp"
+#include "supervisor/daemon/request_handlers.hpp"
+#include "supervisor/daemon/state_lock.hpp"
+#include "supervisor/daemon/supervisor.hpp"
+#include "supervisor/daemon/systemd_notify.hpp"
+
+extern char** environ;
+
+namespace tend {
+namespace {
+
+void setup_logging(const DaemonConfig& d, const std::string& level_override) {
+    bool journal = d.log_target == LogTarget::journal ||
+                   (d.log_target == LogTarget::automatic && running_under_systemd());
+    std::shared_ptr<spdlog::logger> logger;
+    if (journal)
+        logger = std::make_shared<spdlog::logger>(
+            "tendd", std::make_shared<spdlog::sinks::systemd_sink_st>("tendd"));
+    else
+        logger = std::make_shared<spdlog::logger>(
+            "tendd", std::make_shared<spdlog::sinks::stderr_sink_st>());
+    if (journal) logger->set_pattern("%v");
+    else logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e tendd[%P] %l: %v");
+    static constexpr spdlog::level::level_enum levels[] = {
+        spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
+        spdlog::level::err};
+    logger->set_level(levels[static_cast<int>(d.log_level)]);
+    if (!level_override.empty()) logger->set_level(spdlog::level::from_str(level_override));
+    spdlog::set_default_logger(logger);
+}
+
+// Children must not see the variables systemd addressed to tendd itself.
+std::vector<std::string> program_base_env() {
+    static const char* drop[] = {"NOTIFY_SOCKET=", "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=",
+                                 "WATCHDOG_USEC=", "WATCHDOG_PID=", "TEND_PROGRAM=",
+                                 "TEND_INSTANCE="};
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        bool keep = true;
+        for (const char* d : drop) keep = keep && std::strncmp(*e, d, std::strlen(d)) != 0;
+        if (keep) env.emplace_back(*e);
+    }
+    return env;
+}
+
+// The daemon holds several fds per instance; raise the soft limit, remember the old one.
+rlim_t raise_fd_limit() {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+    rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    return old;
+}
+
+struct Daemon {
+    EventLoop loop;
+    std::unique_ptr<ChildReaper> reaper;
+    RunnerContext ctx;
+    std::unique_ptr<Supervisor> supervisor;
+    std::unique_ptr<ControlServer> server;
+    DaemonControl control;
+    EventSource sig_term, sig_int, sig_hup, shutdown_timer;
+    bool shutting_down = false;
+    std::vector<ControlServer::Replier> shutdown_waiters;  // `tend shutdown` clients
+    Usec shutdown_timeout{};
+
+    void begin_shutdown(const char* why) {
+        if (shutting_down) return;
+        shutting_down = true;
+        spdlog::info("shutting down ({}): stopping {} running instance(s)", why,
+                     supervisor->running_count());
+        notify_stopping();
+        sd_event_source* s = nullptr;
+        sd_event_add_time_relative(loop.get(), &s, CLOCK_MONOTONIC,
+                                   static_cast<uint64_t>(shutdown_timeout.count()), 1000,
+                                   &Daemon::on_shutdown_timeout, this);
+        shutdown_timer.reset(s);
+        supervisor->stop_all([this] {
+            // Answered before the loop ends: the reply is small enough to go out at once.
+            for (auto& reply : shutdown_waiters) reply(protocol::encode_ok({{"stopped", true}}));
+            sd_event_exit(loop.get(), 0);
+        });
+    }
+
+    static int on_shutdown_timeout(sd_event_source*, uint64_t, void* self) {
+        auto* d = static_cast<Daemon*>(self);
+        spdlog::warn("shutdown_timeout elapsed: killing {} remaining instance(s)",
+                     d->supervisor->running_count());
+        d->supervisor->kill_all();
+        return 0;
+    }
+
+    static int on_signal(sd_event_source*, const struct signalfd_siginfo* si, void* self) {
+        auto* d = static_cast<Daemon*>(self);
+        if (si->ssi_signo == SIGHUP) {
+            spdlog::warn("SIGHUP received: config reload is not available in this version; "
+                         "the running config stays");
+            return 0;
+        }
+        d->begin_shutdown(si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        return 0;
+    }
+};
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+    setup_logging(DaemonConfig{}, options.log_level_override);
+    const Paths& paths = options.paths;
+    auto load = load_config_file(paths.config, paths.config_explicit);
+    if (!load.loaded) {
+        for (const auto& e : load.errors) spdlog::error("{}", e);
+        spdlog::error("invalid configuration; tendd did not start");
+        return kDaemonConfigInvalid;
+    }
+    LoadedConfig& lc = *load.loaded;
+    setup_logging(lc.config.daemon, options.log_level_override);
+    if (!lc.file_found) spdlog::info("no config at {}: running with no programs", paths.config);
+    for (const auto& p : lc.config.programs) {
+        if (p.ready.kind != ReadyKind::exec)
+            spdlog::warn("{}: ready = \"{}\" is not supported yet; \"exec\" is used", p.name, p.ready.text);
+        if (!p.sockets.empty()) spdlog::warn("{}: \"sockets\" are not supported yet and are ignored", p.name);
+    }
+
+    auto lock = acquire_state_lock(paths.state_dir);
+    if (!lock) {
+        spdlog::error("{}", lock.error());
+        return kDaemonFailure;
+    }
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    const rlim_t nofile_soft = raise_fd_limit();
+
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    Daemon d;
+    sd_event* e = nullptr;
+    if (int r = sd_event_new(&e); r < 0) {
+        spdlog::error("cannot create the event loop: {}", std::strerror(-r));
+        return kDaemonFailure;
+    }
+    d.loop.reset(e);
+    sd_event_set_watchdog(e, 1);  // WATCHDOG=1 from the loop itself when WATCHDOG_USEC is set
+    d.shutdown_timeout = lc.config.daemon.shutdown_timeout;
+    for (auto [sig, holder] : {std::pair{SIGTERM, &d.sig_term}, std::pair{SIGINT, &d.sig_int},
+                               std::pair{SIGHUP, &d.sig_hup}}) {
+        sd_event_source* s = nullptr;
+        sd_event_add_signal(e, &s, sig, &Daemon::on_signal, &d);
+        holder->reset(s);
+    }
+
+    auto listener = listen_control_socket(paths.socket, lc.socket_gid);
+    if (!listener) {
+        spdlog::error("{}", listener.error());
+        return kDaemonFailure;
+    }
+
+    d.reaper = std::make_unique<ChildReaper>(e);
+    d.ctx.loop = e;
+    d.ctx.reaper = d.reaper.get();
+    d.ctx.state_dir = paths.state_dir;
+    d.ctx.under_systemd = running_under_systemd();
+    d.ctx.base_env = program_base_env();
+    d.ctx.nofile_soft = nofile_soft;
+    d.ctx.warn = [](const std::string& m) { spdlog::warn("{}", m); };
+    d.supervisor = std::make_unique<Supervisor>(d.ctx);
+    d.supervisor->load(lc.runtimes);
+
+    d.control.supervisor = d.supervisor.get();
+    d.control.version = options.version;
+    d.control.shutdown = [&d](ControlServer::Replier reply) {
+        d.shutdown_waiters.push_back(std::move(reply));
+        d.begin_shutdown("request");
+    };
+    d.control.shutting_down = [&d] { return d.shutting_down; };
+    d.server = std::make_unique<ControlServer>(
+        e, std::move(listener.value()),
+        [&d](ControlServer::ClientId c, const protocol::Request& r, ControlServer::Replier reply) {
+            handle_request(d.control, c, r, reply);
+        },
+        lc.socket_gid);
+    d.server->set_on_disconnect([&d](ControlServer::ClientId c) { d.supervisor->cancel_waits(c); });
+
+    d.supervisor->start_autostart();
+    const std::string summary = std::to_string(d.supervisor->programs().size()) + " programs, " +
+                                std::to_string(d.supervisor->running_count()) + " instances running";
+    spdlog::info("tendd {} ready on {} (state {}): {}", options.version, paths.socket,
+                 paths.state_dir, summary);
+    notify_ready(summary);
+
+    int r = sd_event_loop(e);
+    d.server.reset();
+    unlink(paths.socket.c_str());
+    spdlog::info("tendd stopped");
+    return r < 0 ? kDaemonFailure : kDaemonOk;
+}
+
+}  // namespace tend

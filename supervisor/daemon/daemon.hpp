@@ -1,0 +1,24 @@
+// tendd's I/O shell: wires config, state lock, event loop, reaper, supervisor and socket.
+#pragma once
+
+#include <string>
+
+#include "supervisor/config/paths.hpp"
+
+namespace tend {
+
+struct DaemonOptions {
+    Paths paths;
+    std::string version;
+    std::string log_level_override;  // --log-level; empty: from the config
+};
+
+// Exit statuses of tendd (documented in tendd(8)).
+inline constexpr int kDaemonOk = 0;
+inline constexpr int kDaemonFailure = 1;
+inline constexpr int kDaemonConfigInvalid = 65;
+
+// Runs until shutdown; returns the process exit status.
+int run_daemon(const DaemonOptions& options);
+
+}  // namespace tend

@@ -1,0 +1,27 @@
+// RAII ownership of sd-event sources, so that destroying an object disables its callbacks.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <systemd/sd-event.h>
+
+namespace tend {
+
+struct EventSourceUnref {
+    void operator()(sd_event_source* s) const { sd_event_source_disable_unref(s); }
+};
+using EventSource = std::unique_ptr<sd_event_source, EventSourceUnref>;
+
+struct EventUnref {
+    void operator()(sd_event* e) const { sd_event_unref(e); }
+};
+using EventLoop = std::unique_ptr<sd_event, EventUnref>;
+
+// Monotonic now of the loop, as the core's time type.
+inline std::chrono::microseconds loop_now(sd_event* e) {
+    uint64_t usec = 0;
+    sd_event_now(e, CLOCK_MONOTONIC, &usec);
+    return std::chrono::microseconds(usec);
+}
+
+}  // namespace tend

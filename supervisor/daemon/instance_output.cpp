@@ -1,0 +1,72 @@
+// Non-blocking pipe reading into the line splitter and the instance's log writer.
+#include "supervisor/daemon/instance_output.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace tend {
+namespace {
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kBudgetPerEvent = 256 * 1024;
+}  // namespace
+
+Result<std::unique_ptr<InstanceOutput>> InstanceOutput::create(sd_event* loop,
+                                                               std::unique_ptr<LogWriter> writer) {
+    std::unique_ptr<InstanceOutput> o(new InstanceOutput());
+    o->writer_ = std::move(writer);
+    for (int i = 0; i < 2; ++i) {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0)
+            return make_error(std::string("cannot create an output pipe: ") + std::strerror(errno));
+        Pipe& p = o->pipes_[i];
+        p.read.reset(fds[0]);
+        p.write.reset(fds[1]);
+        p.stream = i == 0 ? Stream::out : Stream::err;
+        p.owner = o.get();
+        fcntl(p.read.get(), F_SETFL, O_NONBLOCK);
+        // Non-blocking write end: tendd never writes to it, but this keeps a stray write from us
+        // from ever blocking the loop.
+        fcntl(p.write.get(), F_SETFL, O_NONBLOCK);
+        sd_event_source* s = nullptr;
+        int r = sd_event_add_io(loop, &s, p.read.get(), EPOLLIN, &InstanceOutput::on_readable, &p);
+        if (r < 0) return make_error(std::string("cannot watch an output pipe: ") + std::strerror(-r));
+        p.source.reset(s);
+    }
+    return o;
+}
+
+InstanceOutput::~InstanceOutput() {
+    for (auto& p : pipes_) p.source.reset();
+}
+
+int InstanceOutput::on_readable(sd_event_source*, int, uint32_t, void* pipe) {
+    Pipe* p = static_cast<Pipe*>(pipe);
+    p->owner->read_some(*p, kBudgetPerEvent);
+    p->owner->writer_->flush();
+    return 0;
+}
+
+void InstanceOutput::read_some(Pipe& p, size_t budget) {
+    char buf[kReadChunk];
+    auto sink = [&](std::string_view line) { writer_->line(p.stream, line, pid_); };
+    while (budget > 0) {
+        ssize_t n = read(p.read.get(), buf, std::min(sizeof buf, budget));
+        if (n <= 0) return;  // EAGAIN: drained; 0 cannot happen while we hold the write end
+        p.splitter.feed(std::string_view(buf, static_cast<size_t>(n)), sink);
+        budget -= static_cast<size_t>(n);
+    }
+}
+
+void InstanceOutput::drain_and_flush() {
+    for (auto& p : pipes_) {
+        // A pipe holds at most its capacity (64 KiB by default) once the writer is gone,
+        // unless grandchildren keep writing; the budget bounds that case.
+        read_some(p, 1 << 20);
+        p.splitter.flush([&](std::string_view line) { writer_->line(p.stream, line, pid_); });
+    }
+    writer_->flush();
+}
+
+}  // namespace tend

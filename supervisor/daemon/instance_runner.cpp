@@ -1,0 +1,223 @@
+// Applies the instance state machine's effects to real processes, timers and files.
+#include "supervisor/daemon/instance_runner.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include "supervisor/daemon/pidfd.hpp"
+
+#include "supervisor/daemon/pidfile.hpp"
+#include "supervisor/daemon/state_lock.hpp"
+#include "supervisor/util/signals.hpp"
+
+namespace tend {
+namespace {
+
+InstanceSettings settings_of(const ProgramConfig& c) {
+    return InstanceSettings{c.restart, c.stop_signal, c.stop_timeout};
+}
+
+}  // namespace
+
+InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const ProgramRuntime> program,
+                               int index)
+    : ctx_(ctx), program_(std::move(program)), index_(index),
+      machine_(settings_of(program_->config)) {
+    const ProgramConfig& c = program_->config;
+    output_mode_ = c.output;
+    if (output_mode_ == OutputMode::automatic)
+        output_mode_ = ctx_.under_systemd ? OutputMode::journal : OutputMode::file;
+
+    spec_.argv.reserve(c.command.size());
+    for (const auto& a : c.command) spec_.argv.push_back(expand_instance(a, index_));
+    spec_.env = ctx_.base_env;
+    for (const auto& [k, v] : c.environment) spec_.env.push_back(k + "=" + expand_instance(v, index_));
+    spec_.env.push_back("TEND_PROGRAM=" + c.name);
+    spec_.env.push_back("TEND_INSTANCE=" + std::to_string(index_));
+    if (c.directory) spec_.cwd = expand_instance(*c.directory, index_);
+    spec_.credentials = program_->credentials;
+    spec_.nofile_soft = ctx_.nofile_soft;
+
+    std::unique_ptr<LogWriter> writer;
+    if (output_mode_ == OutputMode::file) {
+        std::string dir = ctx_.state_dir + "/logs/" + c.name;
+        if (auto s = make_dirs(dir, 0700); !s) ctx_.warn(label() + ": " + s.error());
+        log_path_ = dir + "/" + std::to_string(index_) + ".log";
+        writer = std::make_unique<RotatingFileLog>(log_path_, c.log_max_size, c.log_keep);
+    } else if (output_mode_ == OutputMode::journal) {
+        writer = std::make_unique<JournalLog>(c.name, index_);
+    }
+    if (writer) {
+        auto out = InstanceOutput::create(ctx_.loop, std::move(writer));
+        if (out) output_ = std::move(out.value());
+        else ctx_.warn(label() + ": output is discarded: " + out.error());
+    }
+    if (output_) {
+        spec_.stdout_fd = output_->stdout_write_fd();
+        spec_.stderr_fd = output_->stderr_write_fd();
+    }
+}
+
+InstanceRunner::~InstanceRunner() {
+    if (machine_.has_process()) ctx_.reaper->untrack(machine_.pid());
+}
+
+std::optional<std::string> InstanceRunner::pidfile_path() const {
+    if (!program_->config.pidfile) return std::nullopt;
+    return expand_instance(*program_->config.pidfile, index_);
+}
+
+void InstanceRunner::start() { apply(machine_.start(loop_now(ctx_.loop))); }
+void InstanceRunner::stop() { apply(machine_.stop(loop_now(ctx_.loop))); }
+void InstanceRunner::restart() { apply(machine_.restart(loop_now(ctx_.loop))); }
+
+Status InstanceRunner::send_signal(int sig) {
+    if (!machine_.has_process() || !pidfd_)
+        return make_error(label() + " has no running process (state " +
+                          to_string(machine_.state()) + ")");
+    if (pidfd_signal(pidfd_.get(), sig) != 0)
+        return make_error("cannot send " + signal_name(sig) + " to " + label() + ": " +
+                          std::strerror(errno));
+    return ok_status();
+}
+
+void InstanceRunner::kill_now() {
+    if (group_ > 0) kill(-group_, SIGKILL);
+}
+
+void InstanceRunner::apply(const Effects& e) {
+    if (e.cancel_timer && timer_) sd_event_source_set_enabled(timer_.get(), SD_EVENT_OFF);
+    if (e.signal_main && pidfd_) pidfd_signal(pidfd_.get(), *e.signal_main);
+    if (e.kill_group && group_ > 0) kill(-group_, SIGKILL);
+    if (e.spawn) spawn();
+    if (e.timer_at) arm_timer(*e.timer_at);
+    if (ctx_.on_change) ctx_.on_change(*this);
+}
+
+void InstanceRunner::arm_timer(Usec at) {
+    const uint64_t usec = static_cast<uint64_t>(at.count());
+    if (!timer_) {
+        sd_event_source* s = nullptr;
+        // 1ms accuracy: restarts and stop timeouts should not be coalesced far apart.
+        if (sd_event_add_time(ctx_.loop, &s, CLOCK_MONOTONIC, usec, 1000, &InstanceRunner::on_timer,
+                              this) < 0)
+            return;
+        timer_.reset(s);
+        return;
+    }
+    sd_event_source_set_time(timer_.get(), usec);
+    sd_event_source_set_enabled(timer_.get(), SD_EVENT_ONESHOT);
+}
+
+int InstanceRunner::on_timer(sd_event_source*, uint64_t, void* self) {
+    auto* r = static_cast<InstanceRunner*>(self);
+    r->apply(r->machine_.timer_fired(loop_now(r->ctx_.loop)));
+    return 0;
+}
+
+void InstanceRunner::spawn() {
+    const Usec now = loop_now(ctx_.loop);
+    exec_error_.clear();
+    auto r = spawn_process(spec_);
+    if (!r) {
+        apply(machine_.spawn_failed(r.error(), now, jitter()));
+        return;
+    }
+    ++spawns_;
+    const pid_t pid = r->pid;
+    pidfd_ = std::move(r->pidfd);
+    group_ = pid;
+    exec_status_ = std::move(r->exec_status);
+    sd_event_source* s = nullptr;
+    if (sd_event_add_io(ctx_.loop, &s, exec_status_.get(), EPOLLIN, &InstanceRunner::on_exec_status,
+                        this) >= 0)
+        exec_source_.reset(s);
+    ctx_.reaper->track(pid, [this](const ExitInfo& info) { on_exit(info); });
+    machine_.spawned(pid, now);
+    if (output_) output_->set_pid(pid);
+    if (auto path = pidfile_path())
+        if (auto w = write_pidfile(*path, pid); !w) ctx_.warn(label() + ": " + w.error());
+}
+
+int InstanceRunner::on_exec_status(sd_event_source*, int, uint32_t, void* self) {
+    auto* r = static_cast<InstanceRunner*>(self);
+    r->read_exec_status(false);
+    return 0;
+}
+
+// EOF on the close-on-exec pipe means exec succeeded; a record means it failed.
+void InstanceRunner::read_exec_status(bool process_gone) {
+    if (!exec_status_) return;
+    ExecFailure f{};
+    ssize_t n = read(exec_status_.get(), &f, sizeof f);
+    if (n < 0 && errno == EAGAIN && !process_gone) return;
+    exec_source_.reset();
+    exec_status_.reset();
+    if (n == static_cast<ssize_t>(sizeof f)) {
+        exec_error_ = exec_failure_text(f, &spec_);
+        return;  // the exit that follows carries the error
+    }
+    if (n == 0 && !process_gone) {
+        machine_.exec_succeeded(loop_now(ctx_.loop));
+        if (ctx_.on_change) ctx_.on_change(*this);
+    }
+}
+
+void InstanceRunner::on_exit(const ExitInfo& raw) {
+    const int pid = machine_.pid();
+    read_exec_status(true);
+    ExitInfo info = raw;
+    info.exec_error = exec_error_;
+    if (output_) {
+        output_->drain_and_flush();
+        output_->set_pid(0);
+    }
+    if (auto path = pidfile_path()) remove_pidfile(*path, pid);
+    Effects e = machine_.exited(info, loop_now(ctx_.loop), jitter());
+    pidfd_.reset();
+    // The zombie main process still reserves its pid as process-group id, so this group
+    // kill cannot hit an unrelated process; the reaper frees the pid after we return.
+    const int old_group = std::exchange(group_, 0);
+    if (e.kill_group && old_group > 0) kill(-old_group, SIGKILL);
+    e.kill_group = false;
+    apply(e);
+}
+
+std::vector<std::string> InstanceRunner::log_files() const {
+    std::vector<std::string> files;
+    if (log_path_.empty()) return files;
+    files.push_back(log_path_);
+    for (int i = 1; i <= program_->config.log_keep; ++i)
+        files.push_back(log_path_ + "." + std::to_string(i));
+    return files;
+}
+
+nlohmann::json InstanceRunner::status_json(Usec now) const {
+    using nlohmann::json;
+    const auto& m = machine_;
+    json j = {{"program", program_name()},
+              {"instance", index_},
+              {"state", to_string(m.state())},
+              {"reason", m.reason()},
+              {"pid", m.has_process() ? json(m.pid()) : json(nullptr)},
+              {"ready", m.ready()},
+              {"generation", program_->generation},
+              {"restarts", m.restarts()},
+              {"manual_restarts", m.manual_restarts()},
+              {"uptime_s", m.has_process()
+                               ? json(double((now - m.started_at()).count() / 1000) / 1000.0)
+                               : json(nullptr)}};
+    if (const auto& le = m.last_exit()) {
+        json e = le->signaled ? json{{"signal", signal_name(le->value)}} : json{{"code", le->value}};
+        if (!le->exec_error.empty()) e["error"] = le->exec_error;
+        j["last_exit"] = e;
+    } else {
+        j["last_exit"] = nullptr;
+    }
+    if (const auto& t = m.timer_deadline();
+        t && (m.state() == InstanceState::backoff || m.state() == InstanceState::cooldown))
+        j["next_start_in_s"] = double(std::max<Usec::rep>(0, (*t - now).count()) / 1000) / 1000.0;
+    return j;
+}
+
+}  // namespace tend

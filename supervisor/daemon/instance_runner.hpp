@@ -1,0 +1,96 @@
+// The I/O shell around one InstanceMachine: spawning, timers, signals, output, pidfile.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "supervisor/config/config.hpp"
+#include "supervisor/core/instance_machine.hpp"
+#include "supervisor/daemon/child_reaper.hpp"
+#include "supervisor/daemon/event_source.hpp"
+#include "supervisor/daemon/instance_output.hpp"
+#include "supervisor/daemon/spawner.hpp"
+
+namespace tend {
+
+class InstanceRunner;
+
+// Shared by every runner of the daemon.
+struct RunnerContext {
+    sd_event* loop = nullptr;
+    ChildReaper* reaper = nullptr;
+    std::string state_dir;
+    bool under_systemd = false;            // picks journald for output = "auto"
+    std::vector<std::string> base_env;     // the daemon's environment minus its own systemd vars
+    std::function<void(InstanceRunner&)> on_change;  // after every state change
+    std::function<void(const std::string&)> warn;    // daemon log, for non-fatal problems
+    std::optional<unsigned long> nofile_soft;       // the fd limit programs get
+    std::mt19937_64 rng{std::random_device{}()};
+};
+
+// What a program's instances share; replaced as a whole when the config changes.
+struct ProgramRuntime {
+    ProgramConfig config;
+    std::optional<Credentials> credentials;
+    int generation = 1;
+};
+
+class InstanceRunner {
+public:
+    InstanceRunner(RunnerContext& ctx, std::shared_ptr<const ProgramRuntime> program, int index);
+    ~InstanceRunner();
+    InstanceRunner(const InstanceRunner&) = delete;
+    InstanceRunner& operator=(const InstanceRunner&) = delete;
+
+    void start();
+    void stop();
+    void restart();
+    Status send_signal(int sig);
+    // For shutdown's deadline: SIGKILL the whole group now.
+    void kill_now();
+
+    const InstanceMachine& machine() const { return machine_; }
+    const std::string& program_name() const { return program_->config.name; }
+    int index() const { return index_; }
+    std::string label() const { return program_name() + ":" + std::to_string(index_); }
+    // Number of processes spawned so far; lets a waiter see that a restart happened.
+    std::uint64_t spawn_count() const { return spawns_; }
+    // Paths of the log files of this instance, newest first (empty unless output is a file).
+    std::vector<std::string> log_files() const;
+    OutputMode effective_output() const { return output_mode_; }
+    nlohmann::json status_json(Usec now) const;
+
+private:
+    void apply(const Effects& e);
+    void spawn();
+    void on_exit(const ExitInfo& raw);
+    void read_exec_status(bool process_gone);
+    void arm_timer(Usec at);
+    static int on_timer(sd_event_source*, uint64_t, void* self);
+    static int on_exec_status(sd_event_source*, int, uint32_t, void* self);
+    double jitter() { return std::uniform_real_distribution<double>(0, 1)(ctx_.rng); }
+    std::optional<std::string> pidfile_path() const;
+
+    RunnerContext& ctx_;
+    std::shared_ptr<const ProgramRuntime> program_;
+    int index_;
+    InstanceMachine machine_;
+    OutputMode output_mode_;
+    std::unique_ptr<InstanceOutput> output_;
+    std::string log_path_;
+    EventSource timer_;
+    EventSource exec_source_;
+    UniqueFd exec_status_;
+    std::string exec_error_;
+    UniqueFd pidfd_;
+    int group_ = 0;  // process group (= pid of the main process) while it exists
+    std::uint64_t spawns_ = 0;
+    SpawnSpec spec_;  // argv/env/cwd of this instance, built once per program version
+};
+
+}  // namespace tend

@@ -1,0 +1,69 @@
+// Destinations of captured instance output: rotating files or journald.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "supervisor/daemon/unique_fd.hpp"
+
+namespace tend {
+
+enum class Stream { out = 1, err = 2 };
+
+class LogWriter {
+public:
+    virtual ~LogWriter() = default;
+    // `pid` is the main process that was running when the line was read (0 if none).
+    virtual void line(Stream stream, std::string_view text, int pid) = 0;
+    // Called after each batch of lines, so a writer may coalesce its writes.
+    virtual void flush() {}
+};
+
+// One file per instance, "TIMESTAMP out|err TEXT" per line, rotated by size.
+// Layout: DIR/INSTANCE.log, then INSTANCE.log.1 .. INSTANCE.log.KEEP (oldest).
+class RotatingFileLog : public LogWriter {
+public:
+    RotatingFileLog(std::string path, std::uint64_t max_size, int keep);
+    void line(Stream stream, std::string_view text, int pid) override;
+    void flush() override;
+    const std::string& path() const { return path_; }
+    // Errors are counted, not thrown: output loss must not take the daemon down.
+    std::uint64_t write_errors() const { return write_errors_; }
+
+private:
+    void open_file();
+    void rotate();
+
+    std::string path_;
+    std::uint64_t max_size_;
+    int keep_;
+    UniqueFd fd_;
+    std::uint64_t size_ = 0;
+    std::string pending_;
+    std::uint64_t write_errors_ = 0;
+};
+
+// Native journal protocol datagrams with SYSLOG_IDENTIFIER, TEND_INSTANCE and, when the
+// daemon may (root), credentials naming the instance's pid so journald records its _PID.
+class JournalLog : public LogWriter {
+public:
+    JournalLog(std::string program, int instance);
+    void line(Stream stream, std::string_view text, int pid) override;
+    std::uint64_t dropped() const { return dropped_; }
+
+    // $TEND_JOURNAL_SOCKET (for tests) or /run/systemd/journal/socket.
+    static std::string socket_path();
+
+private:
+    std::string program_;
+    int instance_;
+    UniqueFd fd_;
+    std::uint64_t dropped_ = 0;
+    bool credentials_allowed_ = true;
+};
+
+// "2026-11-22T08:48:10.123456Z" for the current realtime clock.
+std::string utc_timestamp_now();
+
+}  // namespace tend

@@ -1,0 +1,129 @@
+// Request dispatch: argument validation, the operation, and the reply, command by command.
+#include "supervisor/daemon/request_handlers.hpp"
+
+#include "supervisor/config/value_parsers.hpp"
+#include "supervisor/util/signals.hpp"
+
+namespace tend {
+namespace {
+
+using json = nlohmann::json;
+namespace code = protocol::code;
+
+// A handler's outcome: data to send, an error, or nothing yet (the reply comes later).
+struct Outcome {
+    std::optional<json> data;
+    std::string error_code;
+    std::string message;
+    static Outcome ok(json d) { return {std::move(d), {}, {}}; }
+    static Outcome fail(std::string c, std::string m) { return {std::nullopt, std::move(c), std::move(m)}; }
+    static Outcome deferred() { return {std::nullopt, {}, {}}; }
+};
+
+Result<std::vector<std::string>> string_list(const json& args, const char* key) {
+    std::vector<std::string> out;
+    auto it = args.find(key);
+    if (it == args.end()) return out;
+    if (!it->is_array()) return make_error(std::string("\"") + key + "\" must be an array of strings");
+    for (const auto& v : *it) {
+        if (!v.is_string()) return make_error(std::string("\"") + key + "\" must contain only strings");
+        out.push_back(v.get<std::string>());
+    }
+    return out;
+}
+
+// Targets of a command: the named ones, or every instance when `all` is true or, for
+// read-only commands, when none are named.
+Result<std::vector<InstanceRunner*>> targets_of(DaemonControl& d, const json& args,
+                                                bool empty_means_all) {
+    auto names = string_list(args, "targets");
+    if (!names) return make_error(names.error());
+    bool all = args.value("all", false);
+    if (all || (names->empty() && empty_means_all)) return d.supervisor->all_instances();
+    if (names->empty()) return make_error("no program named; name one or more, or use --all");
+    return d.supervisor->resolve(*names);
+}
+
+Outcome lifecycle(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
+                  const ControlServer::Replier& reply) {
+    if (d.shutting_down()) return Outcome::fail(code::failed, "tendd is shutting down");
+    auto targets = targets_of(d, req.args, false);
+    if (!targets) return Outcome::fail(code::not_found, targets.error());
+    WaitGoal goal;
+    if (req.cmd == "start") {
+        goal = WaitGoal::running;
+        for (auto* r : *targets) r->start();
+    } else if (req.cmd == "stop") {
+        goal = WaitGoal::stopped;
+        for (auto* r : *targets) r->stop();
+    } else {
+        goal = WaitGoal::restarted;
+        for (auto* r : *targets) r->restart();
+    }
+    if (!req.args.value("wait", false)) return Outcome::ok(d.supervisor->status_json(*targets));
+    Supervisor* sup = d.supervisor;
+    auto chosen = *targets;
+    sup->wait_for(*targets, goal, client, [sup, chosen, reply](bool ok, const std::string& why) {
+        reply(ok ? protocol::encode_ok(sup->status_json(chosen))
+                 : protocol::encode_error(code::failed, why));
+    });
+    return Outcome::deferred();
+}
+
+Outcome signal_cmd(DaemonControl& d, const protocol::Request& req) {
+    auto it = req.args.find("signal");
+    std::optional<int> sig;
+    if (it != req.args.end() && it->is_string()) sig = parse_signal(it->get<std::string>());
+    if (it != req.args.end() && it->is_number_integer()) sig = parse_signal(std::to_string(it->get<int>()));
+    if (!sig) return Outcome::fail(code::bad_request, "\"signal\" is missing or not a signal name");
+    auto targets = targets_of(d, req.args, false);
+    if (!targets) return Outcome::fail(code::not_found, targets.error());
+    std::string errors;
+    for (auto* r : *targets)
+        if (auto s = r->send_signal(*sig); !s) errors += (errors.empty() ? "" : "; ") + s.error();
+    if (!errors.empty()) return Outcome::fail(code::failed, errors);
+    return Outcome::ok(d.supervisor->status_json(*targets));
+}
+
+Outcome logs_cmd(DaemonControl& d, const protocol::Request& req) {
+    auto targets = targets_of(d, req.args, false);
+    if (!targets) return Outcome::fail(code::not_found, targets.error());
+    json arr = json::array();
+    for (auto* r : *targets) {
+        const OutputMode m = r->effective_output();
+        arr.push_back({{"program", r->program_name()},
+                       {"instance", r->index()},
+                       {"output", to_string(m)},
+                       {"files", r->log_files()}});
+    }
+    return Outcome::ok(arr);
+}
+
+}  // namespace
+
+void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
+                    const ControlServer::Replier& reply) {
+    Outcome o;
+    if (req.cmd == "status") {
+        auto targets = targets_of(d, req.args, true);
+        o = targets ? Outcome::ok(d.supervisor->status_json(*targets))
+                    : Outcome::fail(code::not_found, targets.error());
+    } else if (req.cmd == "start" || req.cmd == "stop" || req.cmd == "restart") {
+        o = lifecycle(d, client, req, reply);
+    } else if (req.cmd == "signal") {
+        o = signal_cmd(d, req);
+    } else if (req.cmd == "logs") {
+        o = logs_cmd(d, req);
+    } else if (req.cmd == "version") {
+        o = Outcome::ok({{"version", d.version}, {"protocol", protocol::kVersion}});
+    } else if (req.cmd == "shutdown") {
+        d.shutdown(reply);
+        return;
+    } else {
+        o = Outcome::fail(code::unknown_command, "unknown command \"" + req.cmd + "\"");
+    }
+    if (o.data) reply(protocol::encode_ok(*o.data));
+    else if (!o.error_code.empty()) reply(protocol::encode_error(o.error_code, o.message));
+}
+
+}  // namespace tend

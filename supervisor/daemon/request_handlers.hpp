@@ -1,0 +1,23 @@
+// Turns protocol requests into supervisor operations; the one place results become replies.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "supervisor/daemon/control_server.hpp"
+#include "supervisor/daemon/supervisor.hpp"
+
+namespace tend {
+
+struct DaemonControl {
+    Supervisor* supervisor = nullptr;
+    // Begins a graceful shutdown; the replier is answered once everything has stopped.
+    std::function<void(ControlServer::Replier)> shutdown;
+    std::function<bool()> shutting_down;
+    std::string version;
+};
+
+void handle_request(DaemonControl& d, ControlServer::ClientId client,
+                    const protocol::Request& req, const ControlServer::Replier& reply);
+
+}  // namespace tend

@@ -1,0 +1,18 @@
+// The exclusive flock on STATE_DIR/tendd.pid that keeps two daemons off one state dir.
+#pragma once
+
+#include <string>
+
+#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/result.hpp"
+
+namespace tend {
+
+// Creates the state dir (0700) if needed, locks tendd.pid and writes our pid into it.
+// Fails naming the pid of the daemon that holds the lock.
+Result<UniqueFd> acquire_state_lock(const std::string& state_dir);
+
+// Creates a directory and its parents with `mode` for the ones it creates.
+Status make_dirs(const std::string& path, unsigned mode);
+
+}  // namespace tend

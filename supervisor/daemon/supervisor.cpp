@@ -1,0 +1,156 @@
+// Program bookkeeping, target resolution and `--wait` evaluation.
+#include "supervisor/daemon/supervisor.hpp"
+
+#include <algorithm>
+
+namespace tend {
+
+Supervisor::Supervisor(RunnerContext& ctx) : ctx_(ctx) {
+    ctx_.on_change = [this](InstanceRunner& r) { on_change(r); };
+}
+
+void Supervisor::load(std::vector<std::shared_ptr<const ProgramRuntime>> runtimes) {
+    for (auto& rt : runtimes) {
+        Program p;
+        p.runtime = rt;
+        for (int i = 0; i < rt->config.instances; ++i)
+            p.instances.push_back(std::make_unique<InstanceRunner>(ctx_, rt, i));
+        order_.push_back(rt->config.name);
+        programs_.emplace(rt->config.name, std::move(p));
+    }
+}
+
+void Supervisor::start_autostart() {
+    for (const auto& name : order_) {
+        Program& p = programs_.at(name);
+        if (!p.runtime->config.autostart) continue;
+        for (auto& i : p.instances) i->start();
+    }
+}
+
+Result<std::vector<InstanceRunner*>> Supervisor::resolve(const std::vector<std::string>& targets) {
+    std::vector<InstanceRunner*> out;
+    for (const auto& t : targets) {
+        std::string name = t;
+        int index = -1;
+        if (size_t colon = t.rfind(':'); colon != std::string::npos) {
+            name = t.substr(0, colon);
+            std::string num = t.substr(colon + 1);
+            if (num.empty() || num.size() > 6 ||
+                !std::all_of(num.begin(), num.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                return make_error("invalid instance in \"" + t + "\" (expected PROGRAM:NUMBER)");
+            index = std::stoi(num);
+        }
+        auto it = programs_.find(name);
+        if (it == programs_.end()) return make_error("no program named \"" + name + "\"");
+        auto& inst = it->second.instances;
+        if (index >= 0) {
+            if (index >= static_cast<int>(inst.size()))
+                return make_error("program \"" + name + "\" has " + std::to_string(inst.size()) +
+                                  " instance(s); there is no instance " + std::to_string(index));
+            out.push_back(inst[size_t(index)].get());
+        } else {
+            for (auto& i : inst) out.push_back(i.get());
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<InstanceRunner*> Supervisor::all_instances() const {
+    std::vector<InstanceRunner*> out;
+    for (const auto& name : order_)
+        for (const auto& i : programs_.at(name).instances) out.push_back(i.get());
+    return out;
+}
+
+size_t Supervisor::running_count() const {
+    size_t n = 0;
+    for (const auto& [_, p] : programs_)
+        for (const auto& i : p.instances) n += i->machine().has_process() ? 1 : 0;
+    return n;
+}
+
+nlohmann::json Supervisor::status_json(const std::vector<InstanceRunner*>& which) const {
+    const Usec now = loop_now(ctx_.loop);
+    nlohmann::json arr = nlohmann::json::array();
+    // Listed in config order, then instance order, whatever order the targets came in.
+    for (auto* r : all_instances())
+        if (std::find(which.begin(), which.end(), r) != which.end())
+            arr.push_back(r->status_json(now));
+    return arr;
+}
+
+void Supervisor::wait_for(std::vector<InstanceRunner*> targets, WaitGoal goal,
+                          std::uint64_t owner, WaitDone done) {
+    Waiter w{std::move(targets), {}, goal, owner, std::move(done)};
+    for (auto* t : w.targets) w.spawns_at_request.push_back(t->spawn_count());
+    if (auto verdict = evaluate(w)) {
+        w.done(verdict->first, verdict->second);
+        return;
+    }
+    waiters_.push_back(std::move(w));
+}
+
+void Supervisor::cancel_waits(std::uint64_t owner) {
+    std::erase_if(waiters_, [&](const Waiter& w) { return w.owner == owner; });
+}
+
+std::optional<std::pair<bool, std::string>> Supervisor::evaluate(const Waiter& w) const {
+    bool all = true;
+    for (size_t i = 0; i < w.targets.size(); ++i) {
+        const InstanceRunner* r = w.targets[i];
+        const InstanceState s = r->machine().state();
+        if (w.goal == WaitGoal::stopped) {
+            all = all && (s == InstanceState::stopped || s == InstanceState::exited);
+            continue;
+        }
+        const bool fresh = w.goal != WaitGoal::restarted || r->spawn_count() > w.spawns_at_request[i];
+        // A target that went to backoff, cooldown or exited after our request has failed.
+        if (fresh && (s == InstanceState::backoff || s == InstanceState::cooldown ||
+                      s == InstanceState::exited || s == InstanceState::stopped))
+            return std::pair{false, r->label() + " is " + to_string(s) + ": " + r->machine().reason()};
+        all = all && fresh && r->machine().ready();
+    }
+    if (all) return std::pair{true, std::string()};
+    return std::nullopt;
+}
+
+void Supervisor::on_change(InstanceRunner&) {
+    // Waiters are answered outside of their own evaluation, since an answer may start or
+    // stop instances again and re-enter here.
+    if (evaluating_) return;
+    evaluating_ = true;
+    for (size_t i = 0; i < waiters_.size();) {
+        auto verdict = evaluate(waiters_[i]);
+        if (!verdict) {
+            ++i;
+            continue;
+        }
+        Waiter w = std::move(waiters_[i]);
+        waiters_.erase(waiters_.begin() + static_cast<std::ptrdiff_t>(i));
+        w.done(verdict->first, verdict->second);
+    }
+    evaluating_ = false;
+    check_shutdown();
+}
+
+void Supervisor::stop_all(std::function<void()> all_stopped) {
+    all_stopped_ = std::move(all_stopped);
+    for (auto* r : all_instances()) r->stop();
+    check_shutdown();
+}
+
+void Supervisor::kill_all() {
+    for (auto* r : all_instances()) r->kill_now();
+}
+
+void Supervisor::check_shutdown() {
+    if (!all_stopped_ || running_count() > 0) return;
+    auto cb = std::move(all_stopped_);
+    all_stopped_ = nullptr;
+    cb();
+}
+
+}  // namespace tend

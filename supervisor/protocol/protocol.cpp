@@ -1,0 +1,84 @@
+// Encoding and validation of protocol lines; malformed input yields an error, never a throw.
+#include "supervisor/protocol/protocol.hpp"
+
+namespace tend::protocol {
+
+std::string encode_request(const Request& r) {
+    json j = {{"v", kVersion}, {"cmd", r.cmd}, {"args", r.args}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+Result<Request> decode_request(std::string_view line) {
+    if (line.size() > kMaxRequestBytes)
+        return make_error("request of " + std::to_string(line.size()) +
+                          " bytes exceeds the limit of " + std::to_string(kMaxRequestBytes));
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) return make_error("request is not valid JSON");
+    if (!j.is_object()) return make_error("request must be a JSON object");
+    auto v = j.find("v");
+    if (v == j.end() || !v->is_number_integer())
+        return make_error("request has no protocol version \"v\"");
+    if (v->get<long long>() != kVersion)
+        return make_error("protocol version " + std::to_string(v->get<long long>()) +
+                          " is not supported (the daemon speaks " + std::to_string(kVersion) +
+                          ")");
+    auto cmd = j.find("cmd");
+    if (cmd == j.end() || !cmd->is_string() || cmd->get_ref<const std::string&>().empty())
+        return make_error("request has no \"cmd\" string");
+    Request r;
+    r.cmd = cmd->get<std::string>();
+    if (auto a = j.find("args"); a != j.end()) {
+        if (!a->is_object()) return make_error("\"args\" must be a JSON object");
+        r.args = *a;
+    }
+    return r;
+}
+
+std::string encode_ok(const json& data) {
+    json j = {{"v", kVersion}, {"ok", true}, {"data", data}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string encode_error(std::string_view error_code, std::string_view message) {
+    json j = {{"v", kVersion},
+              {"ok", false},
+              {"error", {{"code", std::string(error_code)}, {"message", std::string(message)}}}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+Result<Reply> decode_reply(std::string_view line) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return make_error("reply is not a JSON object");
+    Reply r;
+    auto ok = j.find("ok");
+    if (ok == j.end() || !ok->is_boolean()) return make_error("reply has no \"ok\" field");
+    r.ok = ok->get<bool>();
+    if (r.ok) {
+        if (auto d = j.find("data"); d != j.end()) r.data = *d;
+        return r;
+    }
+    auto err = j.find("error");
+    if (err == j.end() || !err->is_object()) return make_error("error reply has no \"error\"");
+    r.error_code = err->value("code", std::string(code::failed));
+    r.message = err->value("message", std::string("unknown error"));
+    return r;
+}
+
+std::optional<std::string> LineBuffer::next_line() {
+    size_t nl = buf_.find('\n', scanned_);
+    if (nl == std::string::npos) {
+        scanned_ = buf_.size();
+        return std::nullopt;
+    }
+    std::string line = buf_.substr(0, nl);
+    buf_.erase(0, nl + 1);
+    scanned_ = 0;
+    return line;
+}
+
+bool LineBuffer::overflowed() const {
+    size_t nl = buf_.find('\n');
+    return (nl == std::string::npos ? buf_.size() : nl) > limit_;
+}
+
+}  // namespace tend::protocol

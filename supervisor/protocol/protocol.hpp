@@ -1,0 +1,68 @@
+// The control-socket protocol: one JSON object per line, each side tagged with a version.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "supervisor/util/result.hpp"
+
+namespace tend::protocol {
+
+using json = nlohmann::json;
+
+inline constexpr int kVersion = 1;
+// A request line longer than this is refused; no command needs more.
+inline constexpr size_t kMaxRequestBytes = 64 * 1024;
+
+// Machine-readable error codes carried in replies; the CLI maps them to exit statuses.
+namespace code {
+inline constexpr const char* bad_request = "bad_request";
+inline constexpr const char* too_large = "too_large";
+inline constexpr const char* version = "version_mismatch";
+inline constexpr const char* unknown_command = "unknown_command";
+inline constexpr const char* not_found = "not_found";
+inline constexpr const char* forbidden = "forbidden";
+inline constexpr const char* busy = "busy";
+inline constexpr const char* failed = "failed";
+inline constexpr const char* timeout = "timeout";
+}  // namespace code
+
+struct Request {
+    std::string cmd;
+    json args = json::object();
+};
+
+struct Reply {
+    bool ok = false;
+    json data;                // on success
+    std::string error_code;   // on failure
+    std::string message;      // on failure
+};
+
+std::string encode_request(const Request& r);
+Result<Request> decode_request(std::string_view line);
+
+std::string encode_ok(const json& data);
+std::string encode_error(std::string_view error_code, std::string_view message);
+Result<Reply> decode_reply(std::string_view line);
+
+// Accumulates bytes from a stream and yields complete lines; refuses lines over `limit`.
+class LineBuffer {
+public:
+    explicit LineBuffer(size_t limit) : limit_(limit) {}
+    void append(std::string_view bytes) { buf_.append(bytes); }
+    // The next complete line without its '\n', or nullopt when none is complete yet.
+    std::optional<std::string> next_line();
+    // True when the pending, incomplete line already exceeds the limit.
+    bool overflowed() const;
+    bool empty() const { return buf_.empty(); }
+
+private:
+    size_t limit_;
+    std::string buf_;
+    size_t scanned_ = 0;  // bytes of buf_ known to hold no '\n'
+};
+
+}  // namespace tend::protocol
