@@ -15,14 +15,27 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
     add_json_flag(sub, ctx);
     sub->callback([&ctx, &action, file] {
         action = [&ctx, file] {
-            std::string path = !file->empty() ? *file : resolve_paths(ctx.config_flag, "", "").config;
-            LoadResult r = load_config_file(path, true);
+            const Paths paths = resolve_paths(ctx.config_flag, "", "");
+            const bool named = !file->empty() || paths.config_explicit;
+            std::string path = !file->empty() ? *file : paths.config;
+            // Like tendd: a missing default config is valid (no programs); a named one is not.
+            LoadResult r = load_config_file(path, named);
+            if (r.loaded && !r.loaded->file_found) {
+                if (ctx.json)
+                    std::printf("%s\n", nlohmann::json({{"file", path}, {"ok", true}, {"found", false},
+                                                       {"errors", nlohmann::json::array()},
+                                                       {"programs", 0}}).dump(2).c_str());
+                else
+                    std::printf("%s: not found; tendd runs with no programs\n", path.c_str());
+                return kExitOk;
+            }
             if (ctx.json) {
                 nlohmann::json j = {{"file", path}, {"ok", r.errors.empty()}, {"errors", r.errors}};
                 if (r.loaded) j["programs"] = r.loaded->config.programs.size();
                 std::printf("%s\n", j.dump(2).c_str());
             } else if (r.errors.empty()) {
-                std::printf("%s: ok (%zu programs)\n", path.c_str(), r.loaded->config.programs.size());
+                size_t n = r.loaded->config.programs.size();
+                std::printf("%s: ok (%zu program%s)\n", path.c_str(), n, n == 1 ? "" : "s");
             } else {
                 for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.c_str());
                 std::fprintf(stderr, "tend: check: %s: %zu error(s)\n", path.c_str(), r.errors.size());

@@ -117,10 +117,14 @@ int show_journal(const std::vector<Source>& sources, const LogsOptions& o, const
         throw CliError(kExitFailed, "cannot open the journal", std::strerror(-r));
     std::unique_ptr<sd_journal, decltype(&sd_journal_close)> guard(j, sd_journal_close);
     std::map<std::pair<std::string, int>, int> index;
+    // (TEND_PROGRAM=p AND TEND_INSTANCE=n) OR ... : the journal filters, so -n counts right.
     for (size_t i = 0; i < sources.size(); ++i) {
         index[{sources[i].program, sources[i].instance}] = int(i);
-        std::string m = "TEND_PROGRAM=" + sources[i].program;
-        sd_journal_add_match(j, m.c_str(), 0);
+        std::string p = "TEND_PROGRAM=" + sources[i].program;
+        std::string n = "TEND_INSTANCE=" + std::to_string(sources[i].instance);
+        if (i > 0) sd_journal_add_disjunction(j);
+        sd_journal_add_match(j, p.c_str(), 0);
+        sd_journal_add_match(j, n.c_str(), 0);
     }
     auto field = [&](const char* name) {
         const void* data;
@@ -145,12 +149,14 @@ int show_journal(const std::vector<Source>& sources, const LogsOptions& o, const
         LogLine l{ts, field("TEND_STREAM") == "stderr" ? "err" : "out", field("MESSAGE"), it->second};
         printer.print(l);
     };
-    // Position: the last `lines` matching entries (instance filtering is done while reading,
-    // so a few extra entries are skipped from the journal's count).
-    if (o.lines < 0) sd_journal_seek_head(j);
-    else {
+    // Position just before the last `lines` entries: one more than that back from the tail,
+    // or the head when the journal holds fewer.
+    if (o.lines < 0) {
+        sd_journal_seek_head(j);
+    } else {
         sd_journal_seek_tail(j);
-        sd_journal_previous_skip(j, uint64_t(o.lines) + 1);
+        int moved = sd_journal_previous_skip(j, uint64_t(o.lines) + 1);
+        if (moved >= 0 && moved < o.lines + 1) sd_journal_seek_head(j);
     }
     while (sd_journal_next(j) > 0) emit();
     std::fflush(stdout);
@@ -173,6 +179,9 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
         else if (mode == "file" && !s.files.empty()) files.push_back(s);
         else std::fprintf(stderr, "tend: logs: %s has output = null: nothing is captured\n", s.label.c_str());
     }
+    if (!journal.empty() && !files.empty())
+        throw CliError(kExitUsage, "logs: some targets log to the journal and some to files",
+                       "ask for them separately, e.g. `tend logs PROGRAM`");
     if (!journal.empty()) {
         Printer p(ctx, journal, o.timestamps);
         return show_journal(journal, o, p);

@@ -37,15 +37,16 @@ void print_status(const CliContext& ctx, const json& instances) {
     std::vector<std::vector<Cell>> rows;
     for (const auto& i : instances) {
         std::string state = i.value("state", "?");
-        std::string uptime = i["uptime_s"].is_number() ? human_duration_s(i["uptime_s"].get<double>()) : "-";
+        const json uptime_s = i.value("uptime_s", json()), pid = i.value("pid", json());
+        std::string uptime = uptime_s.is_number() ? human_duration_s(uptime_s.get<double>()) : "-";
         std::string restarts = std::to_string(i.value("restarts", 0));
         if (int m = i.value("manual_restarts", 0); m > 0) restarts += " (+" + std::to_string(m) + " manual)";
         rows.push_back({{i.value("program", "") + ":" + std::to_string(i.value("instance", 0))},
                         {state, state_colour(state)},
-                        {i["pid"].is_number() ? std::to_string(i["pid"].get<int>()) : "-"},
+                        {pid.is_number() ? std::to_string(pid.get<int>()) : "-"},
                         {uptime},
                         {restarts},
-                        {last_exit_text(i["last_exit"])},
+                        {last_exit_text(i.value("last_exit", json()))},
                         {std::to_string(i.value("generation", 1))},
                         {i.value("reason", "")}});
     }

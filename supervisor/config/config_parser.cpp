@@ -1,6 +1,7 @@
 // tend.toml -> Config with toml++; every problem is collected, none stops the walk.
 #include "supervisor/config/config_parser.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <toml++/toml.h>
@@ -11,14 +12,27 @@
 namespace tend {
 namespace {
 
+struct PositionedError {
+    toml::source_position at;
+    std::string message;
+};
+
 class Walker {
 public:
-    Walker(const std::string& file, std::vector<std::string>& errors)
-        : file_(file), errors_(errors) {}
+    explicit Walker(const std::string& file) : file_(file) {}
 
     void error_at(const toml::source_region& where, const std::string& message) {
-        errors_.push_back(file_ + ":" + std::to_string(where.begin.line) + ":" +
-                          std::to_string(where.begin.column) + ": " + message);
+        errors_.push_back({where.begin, file_ + ":" + std::to_string(where.begin.line) + ":" +
+                                            std::to_string(where.begin.column) + ": " + message});
+    }
+    // Every error, in the order of the file (toml++ keeps tables sorted by key, not by line).
+    std::vector<std::string> sorted_errors() {
+        std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
+            return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;
+        });
+        std::vector<std::string> out;
+        for (auto& e : errors_) out.push_back(std::move(e.message));
+        return out;
     }
     SourcePos pos_of(const toml::node& node) const {
         return {file_, static_cast<int>(node.source().begin.line),
@@ -85,7 +99,7 @@ public:
 
 private:
     const std::string& file_;
-    std::vector<std::string>& errors_;
+    std::vector<PositionedError> errors_;
 };
 
 void Walker::daemon(const toml::table& t, DaemonConfig& d) {
@@ -285,7 +299,7 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
                                 std::string(e.description()));
         return result;
     }
-    Walker w(file, result.errors);
+    Walker w(file);
     w.check_keys(root, "top level", {"daemon", "program", "queue", "cron"});
     if (auto n = root.get("daemon")) {
         if (auto t = n->as_table()) w.daemon(*t, result.config.daemon);
@@ -293,7 +307,16 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
     }
     if (auto n = root.get("program")) {
         if (auto programs = n->as_table()) {
-            for (auto&& [k, v] : *programs) {
+            // Programs keep the order of the file: status lists and autostart follow it.
+            std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
+            for (auto&& [k, v] : *programs) ordered.emplace_back(&k, &v);
+            std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+                const auto &pa = a.first->source().begin, &pb = b.first->source().begin;
+                return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+            });
+            for (auto [kp, vp] : ordered) {
+                const toml::key& k = *kp;
+                const toml::node& v = *vp;
                 std::string name(k.str());
                 if (auto t = v.as_table()) {
                     ProgramConfig p;
@@ -313,6 +336,7 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
         if (auto n = root.get(section); n && !n->is_table())
             w.error_at(n->source(), std::string("\"") + section + "\" must be a table");
     }
+    result.errors = w.sorted_errors();
     return result;
 }
 

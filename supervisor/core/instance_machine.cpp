@@ -155,6 +155,7 @@ Effects InstanceMachine::spawn_failed(const std::string& why, Usec now, double j
     ExitInfo info;
     info.exec_error = why;
     pid_ = 0;
+    started_at_ = now;  // no process ran: this failure must not look like a healthy run
     last_exit_ = info;
     reason_ = describe_exit(info);
     if (settings_.restart.mode == RestartMode::never) {
@@ -166,8 +167,9 @@ Effects InstanceMachine::spawn_failed(const std::string& why, Usec now, double j
 
 Effects InstanceMachine::crashed(Usec now, double jitter01) {
     const RestartPolicy& p = settings_.restart;
-    // A process that stayed up for healthy_after was healthy: its exit starts a new streak.
-    if (now - started_at_ >= p.healthy_after) consecutive_ = 0;
+    // A process that stayed up for healthy_after was healthy: its exit starts a new streak
+    // and the crash count starts afresh (SPEC §3: "resets the crash count and the delay").
+    if (now - started_at_ >= p.healthy_after) clear_crash_history();
     ++consecutive_;
     crash_times_.push_back(now);
     while (!crash_times_.empty() && now - crash_times_.front() >= p.crash_window)

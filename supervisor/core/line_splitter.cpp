@@ -5,6 +5,13 @@ namespace tend {
 
 void LineSplitter::feed(std::string_view bytes, const Sink& sink) {
     while (!bytes.empty()) {
+        if (cut_) {
+            cut_ = false;
+            if (bytes.front() == '\n') {
+                bytes.remove_prefix(1);
+                continue;
+            }
+        }
         size_t room = max_ - partial_.size();
         size_t nl = bytes.find('\n');
         if (nl != std::string_view::npos && nl <= room) {
@@ -27,10 +34,12 @@ void LineSplitter::feed(std::string_view bytes, const Sink& sink) {
         sink(partial_);
         partial_.clear();
         bytes.remove_prefix(room);
+        cut_ = true;
     }
 }
 
 void LineSplitter::flush(const Sink& sink) {
+    cut_ = false;
     if (partial_.empty()) return;
     sink(partial_);
     partial_.clear();

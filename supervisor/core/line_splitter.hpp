@@ -23,6 +23,9 @@ public:
 private:
     size_t max_;
     std::string partial_;
+    // The last piece emitted was cut at max_ bytes; a '\n' right after it ends that same
+    // line and must not produce an empty one (so the result is independent of read sizes).
+    bool cut_ = false;
 };
 
 }  // namespace tend

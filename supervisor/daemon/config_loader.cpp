@@ -62,10 +62,8 @@ LoadResult load_config_file(const std::string& path, bool must_exist) {
     opts.running_as_root = geteuid() == 0;
     opts.uid = geteuid();
     auto parsed = parse_config(*text, path, opts);
-    if (!parsed.ok()) {
-        out.errors = std::move(parsed.errors);
-        return out;
-    }
+    // Names are resolved even when the file has other errors, so one run reports them all.
+    out.errors = std::move(parsed.errors);
     lc.config = std::move(parsed.config);
     lc.file_found = true;
     for (const auto& p : lc.config.programs) {
@@ -78,7 +76,8 @@ LoadResult load_config_file(const std::string& path, bool must_exist) {
         }
         lc.runtimes.push_back(std::move(rt));
     }
-    if (const auto& g = lc.config.daemon.socket_group) {
+    // A user instance's socket is private to its user; the group is for the system instance.
+    if (const auto& g = lc.config.daemon.socket_group; g && geteuid() == 0) {
         std::vector<char> buf(16384);
         group gr{}, *found = nullptr;
         if (getgrnam_r(g->c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found)

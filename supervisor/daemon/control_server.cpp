@@ -133,6 +133,11 @@ void ControlServer::read_from(Client& c) {
         total += static_cast<size_t>(n);
         if (c.in.overflowed()) break;
     }
+    // Requests queued behind one still being answered (pipelining) are bounded too.
+    if (c.busy && c.in.size() > 2 * protocol::kMaxRequestBytes) {
+        close_client(id);
+        return;
+    }
     touch(c);
     process_lines(c);
 }

@@ -131,6 +131,8 @@ int run_daemon(const DaemonOptions& options) {
     LoadedConfig& lc = *load.loaded;
     setup_logging(lc.config.daemon, options.log_level_override);
     if (!lc.file_found) spdlog::info("no config at {}: running with no programs", paths.config);
+    if (lc.config.daemon.socket_group && geteuid() != 0)
+        spdlog::warn("socket_group is ignored by a user instance: the socket stays private (0600)");
     for (const auto& p : lc.config.programs) {
         if (p.ready.kind != ReadyKind::exec)
             spdlog::warn("{}: ready = \"{}\" is not supported yet; \"exec\" is used", p.name, p.ready.text);
@@ -201,7 +203,7 @@ int run_daemon(const DaemonOptions& options) {
 
     d.supervisor->start_autostart();
     const std::string summary = std::to_string(d.supervisor->programs().size()) + " programs, " +
-                                std::to_string(d.supervisor->running_count()) + " instances running";
+                                std::to_string(d.supervisor->running_count()) + " instances started";
     spdlog::info("tendd {} ready on {} (state {}): {}", options.version, paths.socket,
                  paths.state_dir, summary);
     notify_ready(summary);

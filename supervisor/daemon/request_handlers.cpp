@@ -49,6 +49,8 @@ Outcome lifecycle(DaemonControl& d, ControlServer::ClientId client, const protoc
     if (d.shutting_down()) return Outcome::fail(code::failed, "tendd is shutting down");
     auto targets = targets_of(d, req.args, false);
     if (!targets) return Outcome::fail(code::not_found, targets.error());
+    std::vector<std::uint64_t> spawns_before;
+    for (auto* r : *targets) spawns_before.push_back(r->spawn_count());
     WaitGoal goal;
     if (req.cmd == "start") {
         goal = WaitGoal::running;
@@ -63,7 +65,8 @@ Outcome lifecycle(DaemonControl& d, ControlServer::ClientId client, const protoc
     if (!req.args.value("wait", false)) return Outcome::ok(d.supervisor->status_json(*targets));
     Supervisor* sup = d.supervisor;
     auto chosen = *targets;
-    sup->wait_for(*targets, goal, client, [sup, chosen, reply](bool ok, const std::string& why) {
+    sup->wait_for(*targets, std::move(spawns_before), goal, client,
+                  [sup, chosen, reply](bool ok, const std::string& why) {
         reply(ok ? protocol::encode_ok(sup->status_json(chosen))
                  : protocol::encode_error(code::failed, why));
     });

@@ -82,10 +82,10 @@ nlohmann::json Supervisor::status_json(const std::vector<InstanceRunner*>& which
     return arr;
 }
 
-void Supervisor::wait_for(std::vector<InstanceRunner*> targets, WaitGoal goal,
+void Supervisor::wait_for(std::vector<InstanceRunner*> targets,
+                          std::vector<std::uint64_t> spawns_before, WaitGoal goal,
                           std::uint64_t owner, WaitDone done) {
-    Waiter w{std::move(targets), {}, goal, owner, std::move(done)};
-    for (auto* t : w.targets) w.spawns_at_request.push_back(t->spawn_count());
+    Waiter w{std::move(targets), std::move(spawns_before), goal, owner, std::move(done)};
     if (auto verdict = evaluate(w)) {
         w.done(verdict->first, verdict->second);
         return;

@@ -35,8 +35,10 @@ public:
     Result<std::vector<InstanceRunner*>> resolve(const std::vector<std::string>& targets);
 
     // Registers a waiter; `done` runs once the goal is reached or cannot be reached.
-    void wait_for(std::vector<InstanceRunner*> targets, WaitGoal goal, std::uint64_t owner,
-                  WaitDone done);
+    // `spawns_before` are the targets' spawn counts taken before the operation was applied
+    // (a restart may spawn at once), so "restarted" means a spawn after that point.
+    void wait_for(std::vector<InstanceRunner*> targets, std::vector<std::uint64_t> spawns_before,
+                  WaitGoal goal, std::uint64_t owner, WaitDone done);
     void cancel_waits(std::uint64_t owner);
 
     // Shutdown: stops everything; `all_stopped` runs once no instance has a process.

@@ -59,8 +59,12 @@ Result<Reply> decode_reply(std::string_view line) {
     }
     auto err = j.find("error");
     if (err == j.end() || !err->is_object()) return make_error("error reply has no \"error\"");
-    r.error_code = err->value("code", std::string(code::failed));
-    r.message = err->value("message", std::string("unknown error"));
+    auto text = [&](const char* key, const char* fallback) {
+        auto it = err->find(key);
+        return it != err->end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+    };
+    r.error_code = text("code", code::failed);
+    r.message = text("message", "unknown error");
     return r;
 }
 

@@ -58,6 +58,7 @@ public:
     // True when the pending, incomplete line already exceeds the limit.
     bool overflowed() const;
     bool empty() const { return buf_.empty(); }
+    size_t size() const { return buf_.size(); }
 
 private:
     size_t limit_;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Set-up for a fresh Debian 12 machine (as root): install what is missing, build, then either
+#   run   - run tendd in the foreground on units/examples/tend.toml, state in ./run-state
+#   test  - build a normal and an ASan+UBSan tree and run every test in both
+#   build - only install and build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-}
+case "$mode" in run|test|build) ;; *) echo "usage: bash .ci/setup.sh run|test|build" >&2; exit 2 ;; esac
+
+build_deps=(g++ cmake make pkg-config libcli11-dev libtomlplusplus-dev libsystemd-dev
+            libspdlog-dev libfmt-dev nlohmann-json3-dev catch2)
+test_deps=(man-db jq procps python3)
+
+missing=()
+wanted=("${build_deps[@]}")
+[ "$mode" = test ] && wanted+=("${test_deps[@]}")
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc)
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+}
+
+case "$mode" in
+  build)
+    build build
+    ;;
+  run)
+    build build
+    mkdir -p run-state
+    echo "== tendd on units/examples/tend.toml; in another shell: ./build/tend --socket run-state/tend.sock status"
+    exec ./build/tendd --config units/examples/tend.toml --state-dir run-state --socket run-state/tend.sock
+    ;;
+  test)
+    build build
+    build build-asan -DTEND_SANITIZE=ON
+    echo "== tests (release build)"
+    ctest --test-dir build --output-on-failure -j"$jobs"
+    echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ctest --test-dir build-asan --output-on-failure -j"$jobs"
+    ;;
+esac

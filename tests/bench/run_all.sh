@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every tend benchmark one after the other and keeps their output.
+#   sudo tests/bench/run_all.sh [OUTDIR]     (default OUTDIR: /tmp/tend-bench-results.<date>)
+# Each benchmark's full output goes to OUTDIR/<name>.txt; the summary tables are
+# printed at the end. Takes about 12 minutes on an idle 2-core machine (longer if it
+# has to wait for the load average to drop; see README.md).
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${1:-/tmp/tend-bench-results.$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+
+rc=0
+for b in respawn idle memory scale; do
+  echo "=== bench_$b.sh ($(date +%T)) ==="
+  if ! bash "$HERE/bench_$b.sh" 2>&1 | tee "$OUT/$b.txt"; then
+    echo "bench_$b.sh failed (see $OUT/$b.txt)"; rc=1
+  fi
+  # Only the first benchmark needs to build tend; reuse the binaries afterwards.
+  export TEND_BIN_DIR=${TEND_BIN_DIR:-${TEND_BUILD_DIR:-$HERE/../../build-bench}}
+done
+
+echo
+echo "################ summary ################"
+for b in respawn idle memory scale; do
+  sed -n '/^== Benchmark/,$p' "$OUT/$b.txt"
+  echo
+done
+echo "full outputs: $OUT"
+exit $rc

@@ -1,0 +1,347 @@
+# Helper library for tend's integration tests; every tests/integration/test_*.sh sources it.
+#
+# Each test gets a private temp dir ($T) holding the state dir ($STATE), the control socket
+# ($SOCK) and the config ($CONF), a private tendd started by `start_tendd`, and a `tend`
+# function talking to that daemon. The EXIT trap shuts the daemon down, kills whatever is
+# left (the daemon's process group, every process that inherited this test's marker from
+# tendd, and background helpers started with `bg_start`), fails the test when a sanitizer
+# reported anything on tendd's stderr, and removes the temp dir.
+#
+# Environment: TEND_BIN_DIR (directory with the tend and tendd binaries; ctest sets it).
+# shellcheck shell=bash
+
+set -euo pipefail
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TEND_BIN_DIR=${TEND_BIN_DIR:-$(cd "$LIB_DIR/../.." && pwd)/build-int}
+TEST_NAME=$(basename "$0" .sh)
+# The system python starts fast (a pyenv shim can take seconds); any python3 will do.
+if [[ -z ${PYTHON:-} ]]; then
+    if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
+
+for tool in jq "$PYTHON"; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $TEST_NAME needs '$tool' (apt-get install -y ${tool##*/})" >&2; exit 1; }
+done
+for bin in tend tendd; do
+    [[ -x $TEND_BIN_DIR/$bin ]] || { echo "FAIL: no executable $TEND_BIN_DIR/$bin (set TEND_BIN_DIR)" >&2; exit 1; }
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/tend-it.XXXXXX")
+STATE=$T/state
+SOCK=$T/tend.sock
+CONF=$T/tend.toml
+# Every process tendd starts inherits this variable (tendd passes its environment on):
+# the cleanup finds leftovers by it.
+MARK="TEND_IT_MARK=$T"
+TENDD_PID=
+TENDD_ERR=$T/tendd.stderr
+BG_PIDS=()
+TENDD_WRAPPER=()  # e.g. (setpriv --reuid=...): a command that start_tendd runs tendd with
+# Programs must not think they run under systemd (output would go to the journal).
+unset INVOCATION_ID JOURNAL_STREAM NOTIFY_SOCKET LISTEN_FDS LISTEN_PID LISTEN_FDNAMES \
+    WATCHDOG_USEC WATCHDOG_PID TEND_SOCKET TEND_CONFIG TEND_STATE_DIR
+export NO_COLOR=1
+# Sanitizer builds: report to stderr and stop at the first error, leaks are not checked
+# (tendd is often killed; LeakSanitizer needs ptrace, which containers may refuse).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+TEND=("$TEND_BIN_DIR/tend" --socket "$SOCK")
+# Bounded so that a hanging command fails the test instead of stalling it; a kill by this
+# bound shows as status 137 and a message (124 stays the CLI's own --timeout status).
+TEND_CMD_TIMEOUT=${TEND_CMD_TIMEOUT:-20}
+tend() {
+    local rc=0
+    timeout -s KILL "$TEND_CMD_TIMEOUT" "$TEND_BIN_DIR/tend" --socket "$SOCK" "$@" || rc=$?
+    if [[ $rc == 137 ]]; then
+        printf '%s: tend %s did not return within %ss (killed)\n' "$TEST_NAME" "$*" "$TEND_CMD_TIMEOUT" >&2
+    fi
+    return "$rc"
+}
+
+T_START=$EPOCHREALTIME
+say() { printf '%s: [%6.2fs] %s\n' "$TEST_NAME" "$(elapsed_since "$T_START")" "$*"; }
+check() { printf '%s: check: %s\n' "$TEST_NAME" "$*"; }
+
+fail() {
+    printf '%s: FAIL: %s\n' "$TEST_NAME" "$*" >&2
+    exit 1
+}
+
+# assert_eq EXPECTED ACTUAL [WHAT]
+assert_eq() {
+    if [[ "$1" != "$2" ]]; then
+        fail "${3:-value}: expected '$1', got '$2'"
+    fi
+    check "${3:-value} = '$2'"
+}
+
+# assert_contains HAYSTACK NEEDLE [WHAT]
+assert_contains() {
+    if [[ "$1" != *"$2"* ]]; then
+        fail "${3:-text} does not contain '$2'; it is: $1"
+    fi
+    check "${3:-text} contains '$2'"
+}
+
+# assert_not_contains HAYSTACK NEEDLE [WHAT]
+assert_not_contains() {
+    if [[ "$1" == *"$2"* ]]; then
+        fail "${3:-text} contains '$2' but should not; it is: $1"
+    fi
+    check "${3:-text} does not contain '$2'"
+}
+
+# assert_status EXPECTED_STATUS CMD...: runs CMD, leaves stdout in $OUT and stderr in $ERR.
+assert_status() {
+    local want=$1
+    shift
+    run "$@"
+    if [[ $RC != "$want" ]]; then
+        fail "'$*' exited $RC, expected $want; stdout: $OUT; stderr: $ERR"
+    fi
+    check "'$*' exits $want"
+}
+
+# run CMD...: runs CMD without stopping the test on failure; sets RC, OUT, ERR.
+run() {
+    RC=0
+    "$@" >"$T/run.out" 2>"$T/run.err" || RC=$?
+    OUT=$(cat "$T/run.out")
+    ERR=$(cat "$T/run.err")
+}
+
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+# elapsed_since START: seconds (fractional) since START (a value of `now`).
+elapsed_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", b - a }'; }
+# fcmp A OP B: floating point comparison (OP is one of < <= > >=).
+fcmp() { awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
+    r = (op == "<") ? a < b : (op == "<=") ? a <= b : (op == ">") ? a > b : (op == ">=") ? a >= b : 0
+    exit !r }'; }
+assert_fcmp() {
+    fcmp "$1" "$2" "$3" || fail "${4:-value}: expected $1 $2 $3"
+    check "${4:-value}: $1 $2 $3"
+}
+
+# wait_until TIMEOUT_S CMD...: re-runs CMD every ~20 ms until it succeeds; fails the test
+# when TIMEOUT_S elapse first.
+wait_until() {
+    local timeout=$1
+    shift
+    local start=$EPOCHREALTIME
+    while true; do
+        if "$@" >/dev/null 2>&1; then
+            return 0
+        fi
+        if fcmp "$(elapsed_since "$start")" ">" "$timeout"; then
+            # One more run with its output visible, for the failure message.
+            "$@" || true
+            fail "timed out after ${timeout}s waiting for: $*"
+        fi
+        sleep 0.02
+    done
+}
+
+# write_config TEXT: the config file for start_tendd (also: write_config <<'EOF' ... EOF).
+write_config() {
+    if [[ $# -gt 0 ]]; then printf '%s\n' "$1" >"$CONF"; else cat >"$CONF"; fi
+}
+
+# start_tendd [--no-config] [EXTRA TENDD ARGS...]: starts the test's tendd in the background
+# (own session and process group, stderr to $TENDD_ERR) and waits until `tend status` answers.
+start_tendd() {
+    local args=(--state-dir "$STATE" --socket "$SOCK" --log-level debug)
+    if [[ ${1:-} == --no-config ]]; then
+        shift
+    else
+        args+=(--config "$CONF")
+    fi
+    [[ -z $TENDD_PID ]] || fail "start_tendd: tendd (pid $TENDD_PID) is already running"
+    echo "=== tendd started $(date +%T.%N)" >>"$TENDD_ERR"
+    env "$MARK" setsid ${TENDD_WRAPPER[@]+"${TENDD_WRAPPER[@]}"} "$TEND_BIN_DIR/tendd" "${args[@]}" "$@" \
+        2>>"$TENDD_ERR" </dev/null &
+    TENDD_PID=$!
+    local start=$EPOCHREALTIME
+    while ! "$TEND_BIN_DIR/tend" --socket "$SOCK" status >/dev/null 2>&1; do
+        if ! kill -0 "$TENDD_PID" 2>/dev/null || is_zombie "$TENDD_PID"; then
+            local rc=0
+            wait "$TENDD_PID" || rc=$?
+            TENDD_PID=
+            fail "tendd exited with status $rc before answering; its stderr: $(tail -n 30 "$TENDD_ERR")"
+        fi
+        fcmp "$(elapsed_since "$start")" "<" 15 || fail "tendd did not answer on $SOCK within 15s"
+        sleep 0.02
+    done
+    say "tendd running (pid $TENDD_PID, socket $SOCK)"
+}
+
+# is_zombie PID: the process exists and is a zombie.
+is_zombie() {
+    local stat
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} == Z ]]
+}
+
+# gone PID: no such process (or a zombie whose exit is all that is left of it).
+gone() { ! kill -0 "$1" 2>/dev/null || is_zombie "$1"; }
+
+# wait_tendd_exit TIMEOUT_S: waits for the test's tendd to exit; sets TENDD_RC.
+wait_tendd_exit() {
+    [[ -n $TENDD_PID ]] || fail "wait_tendd_exit: no tendd"
+    wait_until "$1" gone "$TENDD_PID"
+    TENDD_RC=0
+    wait "$TENDD_PID" || TENDD_RC=$?
+    TENDD_PID=
+}
+
+# bg_start OUTFILE CMD...: runs CMD (an executable, not a shell function) in the background
+# in its own process group, stdout+stderr to OUTFILE; sets BG_PID. Cleaned up on exit.
+bg_start() {
+    local out=$1
+    shift
+    setsid "$@" >"$out" 2>&1 </dev/null &
+    BG_PID=$!
+    BG_PIDS+=("$BG_PID")
+}
+
+# bg_stop PID: kills a process started with bg_start (and its process group).
+bg_stop() {
+    kill -TERM -- "-$1" 2>/dev/null || true
+    kill -TERM "$1" 2>/dev/null || true
+    local i
+    for i in $(seq 100); do gone "$1" && break; sleep 0.02; done
+    kill -KILL -- "-$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# --- status helpers (tend status --json through jq) -------------------------------------
+
+# sfield PROGRAM INSTANCE JQ_EXPR: one field of one instance, raw (null prints "null").
+sfield() {
+    tend status --json | jq -r --arg p "$1" --argjson i "$2" \
+        '.[] | select(.program == $p and .instance == $i) | '"$3"
+}
+# state_is PROGRAM INSTANCE STATE
+state_is() { [[ $(sfield "$1" "$2" .state) == "$3" ]]; }
+# pid_of PROGRAM INSTANCE: its pid or "null"
+pid_of() { sfield "$1" "$2" .pid; }
+# running_with_new_pid PROGRAM INSTANCE OLD_PID
+running_with_new_pid() {
+    local p
+    p=$(pid_of "$1" "$2")
+    [[ $p != null && $p != "$3" ]] && state_is "$1" "$2" running
+}
+
+# --- process helpers -----------------------------------------------------------------------
+
+# marked_pids: processes that inherited this test's marker (started by its tendd).
+marked_pids() {
+    local f
+    for f in $(grep -lzsxF -- "$MARK" /proc/[0-9]*/environ 2>/dev/null || true); do
+        f=${f#/proc/}
+        f=${f%/environ}
+        [[ $f == "$TENDD_PID" ]] && continue
+        # Zombies keep no environ; a live match is a real process.
+        is_zombie "$f" || echo "$f"
+    done
+}
+
+# pids_in_group PGID: live processes whose process group is PGID.
+pids_in_group() {
+    local f stat rest pid st pg
+    for f in /proc/[0-9]*/stat; do
+        { read -r stat <"$f"; } 2>/dev/null || continue
+        pid=${stat%% *}
+        rest=${stat##*) }
+        # rest: state ppid pgrp ...
+        read -r st _ pg _ <<<"$rest"
+        [[ $pg == "$1" && $st != Z ]] && echo "$pid"
+    done
+    return 0
+}
+
+# zombies_of PPID: zombie children of PPID.
+zombies_of() {
+    local f stat rest pid st pp
+    for f in /proc/[0-9]*/stat; do
+        { read -r stat <"$f"; } 2>/dev/null || continue
+        pid=${stat%% *}
+        rest=${stat##*) }
+        read -r st pp _ <<<"$rest"
+        [[ $pp == "$1" && $st == Z ]] && echo "$pid"
+    done
+    return 0
+}
+
+count_lines() { if [[ -z $1 ]]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
+
+# log_file PROGRAM INSTANCE
+log_file() { echo "$STATE/logs/$1/$2.log"; }
+
+# --- cleanup -------------------------------------------------------------------------------
+
+_kill_marked() {
+    local p
+    for p in $(marked_pids); do
+        kill -KILL -- "-$p" 2>/dev/null || true
+        kill -KILL "$p" 2>/dev/null || true
+    done
+}
+
+_cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT
+    local p
+    for p in "${BG_PIDS[@]}"; do
+        kill -KILL -- "-$p" 2>/dev/null
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    if [[ -n $TENDD_PID ]]; then
+        if [[ $rc != 0 ]] && ! gone "$TENDD_PID"; then
+            echo "--- tend status --json at the failure ---" >&2
+            timeout 5 "$TEND_BIN_DIR/tend" --socket "$SOCK" status --json >&2
+        fi
+        if ! gone "$TENDD_PID"; then
+            timeout 10 "$TEND_BIN_DIR/tend" --socket "$SOCK" shutdown >/dev/null 2>&1 ||
+                kill -TERM "$TENDD_PID" 2>/dev/null
+            for _ in $(seq 250); do gone "$TENDD_PID" && break; sleep 0.02; done
+        fi
+        kill -KILL -- "-$TENDD_PID" 2>/dev/null
+        kill -KILL "$TENDD_PID" 2>/dev/null
+        wait "$TENDD_PID" 2>/dev/null
+    fi
+    _kill_marked
+    for _ in $(seq 50); do [[ -z $(marked_pids) ]] && break; sleep 0.02; _kill_marked; done
+    local leftovers
+    leftovers=$(marked_pids)
+    if [[ -n $leftovers ]]; then
+        echo "$TEST_NAME: FAIL: processes left behind: $leftovers" >&2
+        rc=1
+    fi
+    local errfile
+    for errfile in "$T"/*.stderr; do
+        [[ -f $errfile ]] || continue
+        if grep -qE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' "$errfile"; then
+            echo "$TEST_NAME: FAIL: sanitizer report in $(basename "$errfile"):" >&2
+            cat "$errfile" >&2
+            rc=1
+        elif [[ $rc != 0 ]]; then
+            echo "--- $(basename "$errfile") (last 60 lines) ---" >&2
+            tail -n 60 "$errfile" >&2
+        fi
+    done
+    rm -rf "$T"
+    if [[ $rc == 0 ]]; then
+        echo "$TEST_NAME: PASS"
+    else
+        echo "$TEST_NAME: FAILED (status $rc)" >&2
+    fi
+    exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
