@@ -22,9 +22,13 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
             LoadResult r = load_config_file(path, named);
             if (r.loaded && !r.loaded->file_found) {
                 if (ctx.json)
-                    std::printf("%s\n", nlohmann::json({{"file", path}, {"ok", true}, {"found", false},
-                                                       {"errors", nlohmann::json::array()},
-                                                       {"programs", 0}}).dump(2).c_str());
+                    std::printf("%s\n", nlohmann::json({{"file", path},
+                                                        {"ok", true},
+                                                        {"found", false},
+                                                        {"errors", nlohmann::json::array()},
+                                                        {"programs", 0}})
+                                            .dump(2)
+                                            .c_str());
                 else
                     std::printf("%s: not found; tendd runs with no programs\n", path.c_str());
                 return kExitOk;
@@ -38,7 +42,8 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
                 std::printf("%s: ok (%zu program%s)\n", path.c_str(), n, n == 1 ? "" : "s");
             } else {
                 for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.c_str());
-                std::fprintf(stderr, "tend: check: %s: %zu error(s)\n", path.c_str(), r.errors.size());
+                std::fprintf(stderr, "tend: check: %s: %zu error(s)\n", path.c_str(),
+                             r.errors.size());
             }
             return r.errors.empty() ? kExitOk : kExitInvalid;
         };

@@ -1,13 +1,13 @@
 // The CLI side of the protocol: connect, send, await one reply with an optional timeout.
 #include "cmd/cli_context.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "supervisor/config/paths.hpp"
 #include "supervisor/daemon/control_socket.hpp"
@@ -42,7 +42,8 @@ nlohmann::json CliContext::call(const std::string& cmd, nlohmann::json args, boo
         ssize_t n = send(fd->get(), line.data() + off, line.size() - off, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw CliError(kExitUnreachable, "cannot send to tendd at " + path + ": " + std::strerror(errno));
+            throw CliError(kExitUnreachable,
+                           "cannot send to tendd at " + path + ": " + std::strerror(errno));
         }
         off += static_cast<size_t>(n);
     }
@@ -55,7 +56,8 @@ nlohmann::json CliContext::call(const std::string& cmd, nlohmann::json args, boo
             auto reply = protocol::decode_reply(std::string_view(buf).substr(0, nl));
             if (!reply) throw CliError(kExitFailed, "bad reply from tendd", reply.error());
             if (reply->ok) return reply->data;
-            int status = reply->error_code == protocol::code::bad_request ? kExitUsage : kExitFailed;
+            int status =
+                reply->error_code == protocol::code::bad_request ? kExitUsage : kExitFailed;
             throw CliError(status, reply->message);
         }
         int wait_ms = -1;

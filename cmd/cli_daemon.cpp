@@ -9,13 +9,16 @@ namespace tend::cli {
 
 void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action) {
     CLI::App* shutdown = app.add_subcommand("shutdown", "stop all programs and the daemon");
-    shutdown->add_option("--timeout", ctx.timeout_text, "give up waiting after this long (exit 124)");
+    shutdown->add_option("--timeout", ctx.timeout_text,
+                         "give up waiting after this long (exit 124)");
     add_json_flag(shutdown, ctx);
     shutdown->callback([&ctx, &action] {
         action = [&ctx] {
             nlohmann::json data = ctx.call("shutdown", nlohmann::json::object(), true);
-            if (ctx.json) std::printf("%s\n", data.dump(2).c_str());
-            else std::printf("tendd stopped\n");
+            if (ctx.json)
+                std::printf("%s\n", data.dump(2).c_str());
+            else
+                std::printf("tendd stopped\n");
             return kExitOk;
         };
     });
@@ -41,7 +44,8 @@ void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action) {
             } else {
                 std::printf("tend %s (protocol %d)\n", kTendVersion, protocol::kVersion);
                 if (unreachable.empty())
-                    std::printf("tendd %s (protocol %d)\n", out["daemon"].get<std::string>().c_str(),
+                    std::printf("tendd %s (protocol %d)\n",
+                                out["daemon"].get<std::string>().c_str(),
                                 out["daemon_protocol"].get<int>());
                 else
                     std::fprintf(stderr, "tend: %s\n", unreachable.c_str());

@@ -1,15 +1,15 @@
 // tend logs PROGRAM[:N] [-f] [-n N]: captured output from log files or the journal.
-#include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <fcntl.h>
-#include <map>
-#include <memory>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <map>
+#include <memory>
 
 #include "cmd/commands.hpp"
 #include "cmd/log_files.hpp"
@@ -34,14 +34,17 @@ struct Source {
 };
 
 class Printer {
-public:
+  public:
     Printer(const CliContext& ctx, const std::vector<Source>& sources, bool timestamps)
         : ctx_(ctx), sources_(sources), timestamps_(timestamps) {}
     void print(const LogLine& l) const {
         const Source& s = sources_[size_t(l.source)];
         if (ctx_.json) {
-            json j = {{"program", s.program}, {"instance", s.instance}, {"time", l.time},
-                      {"stream", l.stream},   {"line", l.text}};
+            json j = {{"program", s.program},
+                      {"instance", s.instance},
+                      {"time", l.time},
+                      {"stream", l.stream},
+                      {"line", l.text}};
             std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
         } else {
             std::string prefix;
@@ -51,7 +54,7 @@ public:
         }
     }
 
-private:
+  private:
     const CliContext& ctx_;
     const std::vector<Source>& sources_;
     bool timestamps_;
@@ -146,7 +149,8 @@ int show_journal(const std::vector<Source>& sources, const LogsOptions& o, const
         std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%06luZ", tm.tm_year + 1900,
                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                       (unsigned long)(usec % 1000000));
-        LogLine l{ts, field("TEND_STREAM") == "stderr" ? "err" : "out", field("MESSAGE"), it->second};
+        LogLine l{ts, field("TEND_STREAM") == "stderr" ? "err" : "out", field("MESSAGE"),
+                  it->second};
         printer.print(l);
     };
     // Position just before the last `lines` entries: one more than that back from the tail,
@@ -173,11 +177,16 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
     std::vector<Source> files, journal;
     for (const auto& d : data) {
         Source s{d.value("program", "") + ":" + std::to_string(d.value("instance", 0)),
-                 d.value("program", ""), d.value("instance", 0), d.value("files", std::vector<std::string>{})};
+                 d.value("program", ""), d.value("instance", 0),
+                 d.value("files", std::vector<std::string>{})};
         std::string mode = d.value("output", "file");
-        if (mode == "journal") journal.push_back(s);
-        else if (mode == "file" && !s.files.empty()) files.push_back(s);
-        else std::fprintf(stderr, "tend: logs: %s has output = null: nothing is captured\n", s.label.c_str());
+        if (mode == "journal")
+            journal.push_back(s);
+        else if (mode == "file" && !s.files.empty())
+            files.push_back(s);
+        else
+            std::fprintf(stderr, "tend: logs: %s has output = null: nothing is captured\n",
+                         s.label.c_str());
     }
     if (!journal.empty() && !files.empty())
         throw CliError(kExitUsage, "logs: some targets log to the journal and some to files",
@@ -193,7 +202,8 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
         all.insert(all.end(), lines.begin(), lines.end());
     }
     // Interleave instances by time; each instance's own order is kept for equal stamps.
-    std::stable_sort(all.begin(), all.end(), [](const LogLine& a, const LogLine& b) { return a.time < b.time; });
+    std::stable_sort(all.begin(), all.end(),
+                     [](const LogLine& a, const LogLine& b) { return a.time < b.time; });
     if (o.lines >= 0 && all.size() > size_t(o.lines)) all.erase(all.begin(), all.end() - o.lines);
     for (const auto& l : all) printer.print(l);
     std::fflush(stdout);

@@ -40,7 +40,8 @@ void print_status(const CliContext& ctx, const json& instances) {
         const json uptime_s = i.value("uptime_s", json()), pid = i.value("pid", json());
         std::string uptime = uptime_s.is_number() ? human_duration_s(uptime_s.get<double>()) : "-";
         std::string restarts = std::to_string(i.value("restarts", 0));
-        if (int m = i.value("manual_restarts", 0); m > 0) restarts += " (+" + std::to_string(m) + " manual)";
+        if (int m = i.value("manual_restarts", 0); m > 0)
+            restarts += " (+" + std::to_string(m) + " manual)";
         rows.push_back({{i.value("program", "") + ":" + std::to_string(i.value("instance", 0))},
                         {state, state_colour(state)},
                         {pid.is_number() ? std::to_string(pid.get<int>()) : "-"},
@@ -71,7 +72,8 @@ void add_lifecycle(CLI::App& app, CliContext& ctx, Action& action, const char* n
     sub->add_option("program", t->names, "PROGRAM or PROGRAM:INSTANCE");
     sub->add_flag("--all", t->all, "every program");
     sub->add_flag("--wait", t->wait, "block until the target state is reached (or fails)");
-    sub->add_option("--timeout", ctx.timeout_text, "with --wait: give up after this long (exit 124)");
+    sub->add_option("--timeout", ctx.timeout_text,
+                    "with --wait: give up after this long (exit 124)");
     add_json_flag(sub, ctx);
     std::string cmd = name;
     sub->callback([&ctx, &action, t, cmd] {
@@ -100,7 +102,8 @@ void register_program_commands(CLI::App& app, CliContext& ctx, Action& action) {
     });
 
     add_lifecycle(app, ctx, action, "start", "start programs");
-    add_lifecycle(app, ctx, action, "stop", "stop programs (stop_signal, then KILL after stop_timeout)");
+    add_lifecycle(app, ctx, action, "stop",
+                  "stop programs (stop_signal, then KILL after stop_timeout)");
     add_lifecycle(app, ctx, action, "restart", "restart programs");
 
     auto sig = std::make_shared<std::string>();
@@ -112,8 +115,10 @@ void register_program_commands(CLI::App& app, CliContext& ctx, Action& action) {
     signal->callback([&ctx, &action, sig, sig_targets] {
         action = [&ctx, sig, sig_targets] {
             json data = ctx.call("signal", {{"signal", *sig}, {"targets", *sig_targets}});
-            if (ctx.json) std::printf("%s\n", data.dump(2).c_str());
-            else std::printf("sent %s to %zu instance(s)\n", sig->c_str(), data.size());
+            if (ctx.json)
+                std::printf("%s\n", data.dump(2).c_str());
+            else
+                std::printf("sent %s to %zu instance(s)\n", sig->c_str(), data.size());
             return kExitOk;
         };
     });

@@ -15,14 +15,17 @@ void print_table(const std::vector<std::string>& header, const std::vector<std::
             width[i] = std::max(width[i], row[i].text.size());
     auto emit = [&](size_t i, const std::string& text, const char* c) {
         const bool last = i + 1 == width.size();
-        if (colour && c) std::printf("\033[%sm%s\033[0m", c, text.c_str());
-        else std::printf("%s", text.c_str());
+        if (colour && c)
+            std::printf("\033[%sm%s\033[0m", c, text.c_str());
+        else
+            std::printf("%s", text.c_str());
         if (!last) std::printf("%*s", static_cast<int>(width[i] - text.size() + 2), "");
     };
     for (size_t i = 0; i < header.size(); ++i) emit(i, header[i], colour ? "1" : nullptr);
     std::printf("\n");
     for (const auto& row : rows) {
-        for (size_t i = 0; i < row.size() && i < width.size(); ++i) emit(i, row[i].text, row[i].colour);
+        for (size_t i = 0; i < row.size() && i < width.size(); ++i)
+            emit(i, row[i].text, row[i].colour);
         std::printf("\n");
     }
 }

@@ -11,7 +11,7 @@ struct LogLine {
     std::string time;    // ISO 8601 UTC, as stored
     std::string stream;  // "out" or "err"
     std::string text;
-    int source = 0;      // index of the instance it came from
+    int source = 0;  // index of the instance it came from
 };
 
 // Splits a stored line "TIME STREAM TEXT"; lines in another shape are kept whole as text.

@@ -1,10 +1,10 @@
 // tend.toml -> Config with toml++; every problem is collected, none stops the walk.
 #include "supervisor/config/config_parser.hpp"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <functional>
 #include <set>
-#include <toml++/toml.h>
 
 #include "supervisor/config/value_parsers.hpp"
 #include "supervisor/util/signals.hpp"
@@ -18,7 +18,7 @@ struct PositionedError {
 };
 
 class Walker {
-public:
+  public:
     explicit Walker(const std::string& file) : file_(file) {}
 
     void error_at(const toml::source_region& where, const std::string& message) {
@@ -45,8 +45,8 @@ public:
         for (auto&& [key, node] : table) {
             (void)node;
             if (!known.count(std::string(key.str())))
-                error_at(key.source(), "unknown key \"" + std::string(key.str()) + "\" in [" +
-                                           section + "]");
+                error_at(key.source(),
+                         "unknown key \"" + std::string(key.str()) + "\" in [" + section + "]");
         }
     }
 
@@ -97,7 +97,7 @@ public:
     std::optional<std::vector<std::string>> string_array(const toml::node& node,
                                                          const std::string& key);
 
-private:
+  private:
     const std::string& file_;
     std::vector<PositionedError> errors_;
 };
@@ -129,7 +129,8 @@ std::optional<std::vector<std::string>> Walker::string_array(const toml::node& n
     std::vector<std::string> out;
     bool good = true;
     for (auto&& el : *arr) {
-        if (auto s = el.as_string()) out.push_back(s->get());
+        if (auto s = el.as_string())
+            out.push_back(s->get());
         else {
             error_at(el.source(), "\"" + key + "\" must contain only strings");
             good = false;
@@ -162,12 +163,14 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
     if (!valid_program_name(name))
         error_at(t.source(), "invalid program name \"" + name +
                                  "\": use letters, digits, '-', '_' and '.', at most 64");
-    check_keys(t, section,
-               {"command",         "instances",     "directory",    "environment", "user",
-                "autostart",       "restart",       "restart_delay", "restart_delay_max",
-                "healthy_after",   "crash_limit",   "crash_window", "cooldown",    "ready",
-                "ready_timeout",   "stop_signal",   "stop_timeout", "reload_signal", "pidfile",
-                "sockets",         "output",        "log_max_size", "log_keep",    "rollout"});
+    check_keys(t, section, {"command",       "instances",     "directory",
+                            "environment",   "user",          "autostart",
+                            "restart",       "restart_delay", "restart_delay_max",
+                            "healthy_after", "crash_limit",   "crash_window",
+                            "cooldown",      "ready",         "ready_timeout",
+                            "stop_signal",   "stop_timeout",  "reload_signal",
+                            "pidfile",       "sockets",       "output",
+                            "log_max_size",  "log_keep",      "rollout"});
 
     if (auto n = t.get("command")) {
         if (n->is_string()) {
@@ -180,8 +183,9 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
                 p.command = std::move(*v);
             }
         } else {
-            error_at(n->source(), "\"command\" must be a string (run by /bin/sh -c) or an "
-                                  "array (argv)");
+            error_at(n->source(),
+                     "\"command\" must be a string (run by /bin/sh -c) or an "
+                     "array (argv)");
         }
     } else {
         error_at(t.source(), "[" + section + "] has no \"command\"");
@@ -201,8 +205,10 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
                 std::string key(k.str());
                 if (key.empty() || key.find('=') != std::string::npos)
                     error_at(k.source(), "invalid environment variable name \"" + key + "\"");
-                if (auto s = v.as_string()) p.environment[key] = s->get();
-                else error_at(v.source(), "environment value of \"" + key + "\" must be a string");
+                if (auto s = v.as_string())
+                    p.environment[key] = s->get();
+                else
+                    error_at(v.source(), "environment value of \"" + key + "\" must be a string");
             }
         } else {
             error_at(n->source(), "\"environment\" must be a table of strings");
@@ -225,12 +231,13 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
         const char* key;
         Usec* field;
     };
-    for (auto [key, field] :
-         {DurationKey{"restart_delay", &p.restart.restart_delay},
-          {"restart_delay_max", &p.restart.restart_delay_max},
-          {"healthy_after", &p.restart.healthy_after}, {"crash_window", &p.restart.crash_window},
-          {"cooldown", &p.restart.cooldown}, {"ready_timeout", &p.ready_timeout},
-          {"stop_timeout", &p.stop_timeout}}) {
+    for (auto [key, field] : {DurationKey{"restart_delay", &p.restart.restart_delay},
+                              {"restart_delay_max", &p.restart.restart_delay_max},
+                              {"healthy_after", &p.restart.healthy_after},
+                              {"crash_window", &p.restart.crash_window},
+                              {"cooldown", &p.restart.cooldown},
+                              {"ready_timeout", &p.ready_timeout},
+                              {"stop_timeout", &p.stop_timeout}}) {
         if (auto n = t.get(key))
             if (auto v = duration(*n, key)) *field = *v;
     }
@@ -240,13 +247,15 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
         if (auto v = as_int(*n, "crash_limit", 1, 1000000)) p.restart.crash_limit = int(*v);
     if (auto n = t.get("ready"))
         if (auto v = parsed<ReadySpec>(*n, "ready", parse_ready)) p.ready = *v;
-    for (auto [key, field] : {std::pair{"stop_signal", &p.stop_signal},
-                              std::pair{"reload_signal", &p.reload_signal}}) {
+    for (auto [key, field] :
+         {std::pair{"stop_signal", &p.stop_signal}, std::pair{"reload_signal", &p.reload_signal}}) {
         if (auto n = t.get(key)) {
             if (auto s = as_string(*n, key)) {
-                if (auto sig = parse_signal(*s)) *field = *sig;
-                else error_at(n->source(), std::string("\"") + key + "\": unknown signal \"" +
-                                               *s + "\" (examples: \"TERM\", \"INT\", \"HUP\")");
+                if (auto sig = parse_signal(*s))
+                    *field = *sig;
+                else
+                    error_at(n->source(), std::string("\"") + key + "\": unknown signal \"" + *s +
+                                              "\" (examples: \"TERM\", \"INT\", \"HUP\")");
             }
         }
     }
@@ -272,15 +281,19 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
         if (auto v = parsed<OutputMode>(*n, "output", parse_output_mode)) p.output = *v;
     if (auto n = t.get("log_max_size")) {
         if (auto v = parsed<std::uint64_t>(*n, "log_max_size", parse_size)) {
-            if (*v < 4096) error_at(n->source(), "\"log_max_size\" must be at least 4KB");
-            else p.log_max_size = *v;
+            if (*v < 4096)
+                error_at(n->source(), "\"log_max_size\" must be at least 4KB");
+            else
+                p.log_max_size = *v;
         }
     }
     if (auto n = t.get("log_keep"))
         if (auto v = as_int(*n, "log_keep", 0, 1000)) p.log_keep = int(*v);
     if (auto n = t.get("rollout")) {
-        if (auto r = n->as_table()) rollout(*r, p.rollout, section + ".rollout");
-        else error_at(n->source(), "\"rollout\" must be a table");
+        if (auto r = n->as_table())
+            rollout(*r, p.rollout, section + ".rollout");
+        else
+            error_at(n->source(), "\"rollout\" must be a table");
     }
 }
 
@@ -302,8 +315,10 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
     Walker w(file);
     w.check_keys(root, "top level", {"daemon", "program", "queue", "cron"});
     if (auto n = root.get("daemon")) {
-        if (auto t = n->as_table()) w.daemon(*t, result.config.daemon);
-        else w.error_at(n->source(), "\"daemon\" must be a table");
+        if (auto t = n->as_table())
+            w.daemon(*t, result.config.daemon);
+        else
+            w.error_at(n->source(), "\"daemon\" must be a table");
     }
     if (auto n = root.get("program")) {
         if (auto programs = n->as_table()) {

@@ -1,8 +1,8 @@
 // Path defaults: root gets /etc, /var/lib, /run; users get their XDG directories.
 #include "supervisor/config/paths.hpp"
 
-#include <cstdlib>
 #include <unistd.h>
+#include <cstdlib>
 
 namespace tend {
 namespace {
@@ -12,11 +12,15 @@ std::string env_or(const char* name, const std::string& fallback) {
     return v && *v ? std::string(v) : fallback;
 }
 
-std::string home() { return env_or("HOME", "/"); }
+std::string home() {
+    return env_or("HOME", "/");
+}
 
 }  // namespace
 
-bool is_system_instance() { return geteuid() == 0; }
+bool is_system_instance() {
+    return geteuid() == 0;
+}
 
 Paths resolve_paths(const std::string& config_flag, const std::string& state_flag,
                     const std::string& socket_flag) {
@@ -30,8 +34,8 @@ Paths resolve_paths(const std::string& config_flag, const std::string& state_fla
     } else {
         def_config = env_or("XDG_CONFIG_HOME", home() + "/.config") + "/tend/tend.toml";
         def_state = env_or("XDG_STATE_HOME", home() + "/.local/state") + "/tend";
-        def_socket = env_or("XDG_RUNTIME_DIR", "/run/user/" + std::to_string(getuid())) +
-                     "/tend/tend.sock";
+        def_socket =
+            env_or("XDG_RUNTIME_DIR", "/run/user/" + std::to_string(getuid())) + "/tend/tend.sock";
     }
     const char* env_config = std::getenv("TEND_CONFIG");
     if (!config_flag.empty()) {

@@ -80,19 +80,26 @@ Result<RolloutFailure> parse_rollout_failure(const std::string& s) {
 
 const char* to_string(RestartMode m) {
     switch (m) {
-        case RestartMode::always: return "always";
-        case RestartMode::on_failure: return "on-failure";
-        case RestartMode::never: return "never";
+        case RestartMode::always:
+            return "always";
+        case RestartMode::on_failure:
+            return "on-failure";
+        case RestartMode::never:
+            return "never";
     }
     return "?";
 }
 
 const char* to_string(OutputMode m) {
     switch (m) {
-        case OutputMode::automatic: return "auto";
-        case OutputMode::file: return "file";
-        case OutputMode::journal: return "journal";
-        case OutputMode::null: return "null";
+        case OutputMode::automatic:
+            return "auto";
+        case OutputMode::file:
+            return "file";
+        case OutputMode::journal:
+            return "journal";
+        case OutputMode::null:
+            return "null";
     }
     return "?";
 }
@@ -108,7 +115,8 @@ Result<ReadySpec> parse_ready(const std::string& s) {
     if (s.rfind("tcp:", 0) == 0) {
         r.kind = ReadyKind::tcp;
         if (!split_host_port(s.substr(4), r.host, r.port))
-            return make_error("\"" + s + "\" is not tcp:HOST:PORT (example: \"tcp:127.0.0.1:8000\")");
+            return make_error("\"" + s +
+                              "\" is not tcp:HOST:PORT (example: \"tcp:127.0.0.1:8000\")");
         return r;
     }
     if (s.rfind("http://", 0) == 0) {

@@ -9,13 +9,20 @@ namespace tend {
 
 const char* to_string(InstanceState s) {
     switch (s) {
-        case InstanceState::stopped: return "stopped";
-        case InstanceState::starting: return "starting";
-        case InstanceState::running: return "running";
-        case InstanceState::stopping: return "stopping";
-        case InstanceState::backoff: return "backoff";
-        case InstanceState::cooldown: return "cooldown";
-        case InstanceState::exited: return "exited";
+        case InstanceState::stopped:
+            return "stopped";
+        case InstanceState::starting:
+            return "starting";
+        case InstanceState::running:
+            return "running";
+        case InstanceState::stopping:
+            return "stopping";
+        case InstanceState::backoff:
+            return "backoff";
+        case InstanceState::cooldown:
+            return "cooldown";
+        case InstanceState::exited:
+            return "exited";
     }
     return "?";
 }
@@ -47,8 +54,11 @@ Effects InstanceMachine::start(Usec) {
     Effects e;
     switch (state_) {
         case InstanceState::starting:
-        case InstanceState::running: return e;
-        case InstanceState::stopping: restart_pending_ = true; return e;
+        case InstanceState::running:
+            return e;
+        case InstanceState::stopping:
+            restart_pending_ = true;
+            return e;
         case InstanceState::backoff:
         case InstanceState::cooldown:
             e.cancel_timer = true;
@@ -82,7 +92,8 @@ Effects InstanceMachine::stop(Usec now) {
             return e;
         case InstanceState::stopping:
         case InstanceState::stopped:
-        case InstanceState::exited: return e;
+        case InstanceState::exited:
+            return e;
     }
     return e;
 }
@@ -97,7 +108,9 @@ Effects InstanceMachine::restart(Usec now) {
             restart_pending_ = true;
             return e;
         }
-        case InstanceState::stopping: restart_pending_ = true; return {};
+        case InstanceState::stopping:
+            restart_pending_ = true;
+            return {};
         default: {
             Effects e;
             if (timer_) {
@@ -199,9 +212,13 @@ Effects InstanceMachine::timer_fired(Usec) {
             e.kill_group = true;
             reason_ = "stop_timeout elapsed: sent KILL to the process group";
             return e;
-        case InstanceState::backoff: return begin_spawn(e);
-        case InstanceState::cooldown: ++restarts_; return begin_spawn(e);
-        default: return e;
+        case InstanceState::backoff:
+            return begin_spawn(e);
+        case InstanceState::cooldown:
+            ++restarts_;
+            return begin_spawn(e);
+        default:
+            return e;
     }
 }
 

@@ -36,7 +36,7 @@ struct InstanceSettings {
 };
 
 class InstanceMachine {
-public:
+  public:
     explicit InstanceMachine(InstanceSettings settings) : settings_(std::move(settings)) {}
 
     // Requests from users (or autostart / shutdown).
@@ -66,7 +66,7 @@ public:
     // Monotonic time the pending timer fires (backoff, cooldown, stop), if any.
     const std::optional<Usec>& timer_deadline() const { return timer_; }
 
-private:
+  private:
     Effects crashed(Usec now, double jitter01);
     Effects begin_spawn(Effects e);
     void clear_crash_history();

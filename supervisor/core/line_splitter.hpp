@@ -10,7 +10,7 @@ namespace tend {
 inline constexpr size_t kMaxLogLine = 16 * 1024;
 
 class LineSplitter {
-public:
+  public:
     using Sink = std::function<void(std::string_view line)>;
     explicit LineSplitter(size_t max_line = kMaxLogLine) : max_(max_line) {}
 
@@ -20,7 +20,7 @@ public:
     // Emits the pending partial line, if any (the writer exited mid-line).
     void flush(const Sink& sink);
 
-private:
+  private:
     size_t max_;
     std::string partial_;
     // The last piece emitted was cut at max_ bytes; a '\n' right after it ends that same

@@ -1,8 +1,8 @@
 // SIGCHLD handling with waitid(WNOWAIT) so a tracked exit is handled before its pid is freed.
 #include "supervisor/daemon/child_reaper.hpp"
 
-#include <csignal>
 #include <sys/wait.h>
+#include <csignal>
 
 namespace tend {
 

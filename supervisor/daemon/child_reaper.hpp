@@ -1,9 +1,9 @@
 // The one place that reaps children: tracked ones are reported, orphans just reaped.
 #pragma once
 
-#include <functional>
 #include <sys/types.h>
 #include <systemd/sd-event.h>
+#include <functional>
 #include <unordered_map>
 
 #include "supervisor/core/instance_machine.hpp"
@@ -12,7 +12,7 @@
 namespace tend {
 
 class ChildReaper {
-public:
+  public:
     // Called while the child is still a zombie (so its pid and process group stay reserved);
     // it is reaped right after the callback returns.
     using ExitCallback = std::function<void(const ExitInfo&)>;
@@ -25,7 +25,7 @@ public:
     void reap_all();
     size_t orphans_reaped() const { return orphans_reaped_; }
 
-private:
+  private:
     static int on_sigchld(sd_event_source*, const struct signalfd_siginfo*, void* self);
 
     EventSource source_;

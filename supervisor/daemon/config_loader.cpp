@@ -1,13 +1,13 @@
 // Config loading with user/group resolution done once, never per spawn.
 #include "supervisor/daemon/config_loader.hpp"
 
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <grp.h>
-#include <pwd.h>
 #include <sstream>
-#include <unistd.h>
 
 #include "supervisor/config/config_parser.hpp"
 
@@ -23,7 +23,8 @@ Result<Credentials> resolve_user(const std::string& name) {
     passwd pw{}, *found = nullptr;
     int err = getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found);
     if (err != 0 || !found)
-        return make_error("unknown user \"" + name + "\"" + (err ? std::string(": ") + std::strerror(err) : ""));
+        return make_error("unknown user \"" + name + "\"" +
+                          (err ? std::string(": ") + std::strerror(err) : ""));
     Credentials c{pw.pw_uid, pw.pw_gid, {}};
     int n = 64;
     std::vector<gid_t> groups(static_cast<size_t>(n), 0);
@@ -71,8 +72,10 @@ LoadResult load_config_file(const std::string& path, bool must_exist) {
         rt->config = p;
         if (p.user) {
             auto c = resolve_user(*p.user);
-            if (!c) out.errors.push_back(at(p.user_pos) + c.error());
-            else rt->credentials = *c;
+            if (!c)
+                out.errors.push_back(at(p.user_pos) + c.error());
+            else
+                rt->credentials = *c;
         }
         lc.runtimes.push_back(std::move(rt));
     }
@@ -81,7 +84,8 @@ LoadResult load_config_file(const std::string& path, bool must_exist) {
         std::vector<char> buf(16384);
         group gr{}, *found = nullptr;
         if (getgrnam_r(g->c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found)
-            out.errors.push_back(at(lc.config.daemon.socket_group_pos) + "unknown group \"" + *g + "\"");
+            out.errors.push_back(at(lc.config.daemon.socket_group_pos) + "unknown group \"" + *g +
+                                 "\"");
         else
             lc.socket_gid = gr.gr_gid;
     }

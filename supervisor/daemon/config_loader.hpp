@@ -1,10 +1,10 @@
 // Loads the config file for the daemon and resolves the names it contains (users, groups).
 #pragma once
 
+#include <sys/types.h>
 #include <memory>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "supervisor/config/config.hpp"

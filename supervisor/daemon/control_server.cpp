@@ -1,10 +1,10 @@
 // Every socket operation here is non-blocking and bounded, so no client can stall the loop.
 #include "supervisor/daemon/control_server.hpp"
 
-#include <algorithm>
-#include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
 #include <vector>
 
 namespace tend {
@@ -17,15 +17,18 @@ struct ControlServer::Client {
     EventSource idle;
     protocol::LineBuffer in{protocol::kMaxRequestBytes};
     std::string out;
-    bool busy = false;           // a request is being answered; later lines wait
+    bool busy = false;  // a request is being answered; later lines wait
     bool close_after_flush = false;
-    bool processing = false;     // inside process_lines for this client
+    bool processing = false;  // inside process_lines for this client
 };
 
 ControlServer::ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
                              std::optional<gid_t> allowed_group, ServerLimits limits)
-    : loop_(loop), listener_(std::move(listener)), handler_(std::move(handler)),
-      allowed_group_(allowed_group), limits_(limits) {
+    : loop_(loop),
+      listener_(std::move(listener)),
+      handler_(std::move(handler)),
+      allowed_group_(allowed_group),
+      limits_(limits) {
     sd_event_source* s = nullptr;
     sd_event_add_io(loop_, &s, listener_.get(), EPOLLIN, &ControlServer::on_accept, this);
     accept_source_.reset(s);
@@ -62,8 +65,9 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
         UniqueFd fd(accept4(srv->listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) return 0;
         if (!srv->peer_allowed(fd.get())) {
-            std::string msg = protocol::encode_error(
-                protocol::code::forbidden, "permission denied: this user may not use the tend socket");
+            std::string msg =
+                protocol::encode_error(protocol::code::forbidden,
+                                       "permission denied: this user may not use the tend socket");
             (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
@@ -95,7 +99,8 @@ void ControlServer::touch(Client& c) {
     if (!c.idle) return;
     uint64_t now = 0;
     sd_event_now(loop_, CLOCK_MONOTONIC, &now);
-    sd_event_source_set_time(c.idle.get(), now + static_cast<uint64_t>(limits_.idle_timeout.count()));
+    sd_event_source_set_time(c.idle.get(),
+                             now + static_cast<uint64_t>(limits_.idle_timeout.count()));
     // A client waiting for an answer (e.g. `--wait`) is not idle.
     sd_event_source_set_enabled(c.idle.get(), c.busy ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
 }
@@ -155,9 +160,10 @@ void ControlServer::process_lines(Client& c) {
         if (cl.busy || cl.close_after_flush) break;
         if (cl.in.overflowed()) {
             cl.close_after_flush = true;
-            send(cl, protocol::encode_error(
-                         protocol::code::too_large,
-                         "request exceeds " + std::to_string(protocol::kMaxRequestBytes) + " bytes"));
+            send(cl,
+                 protocol::encode_error(
+                     protocol::code::too_large,
+                     "request exceeds " + std::to_string(protocol::kMaxRequestBytes) + " bytes"));
             continue;
         }
         auto line = cl.in.next_line();

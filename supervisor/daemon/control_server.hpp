@@ -1,14 +1,14 @@
 // The control socket: non-blocking clients, peer credential checks, one request at a time.
 #pragma once
 
+#include <sys/types.h>
+#include <systemd/sd-event.h>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <sys/types.h>
-#include <systemd/sd-event.h>
 
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/unique_fd.hpp"
@@ -24,7 +24,7 @@ struct ServerLimits {
 };
 
 class ControlServer {
-public:
+  public:
     using ClientId = std::uint64_t;
     // Sends the reply line for one request; safe to call after the client has gone.
     using Replier = std::function<void(const std::string& line)>;
@@ -36,7 +36,7 @@ public:
     void set_on_disconnect(std::function<void(ClientId)> cb) { on_disconnect_ = std::move(cb); }
     size_t client_count() const { return clients_.size(); }
 
-private:
+  private:
     struct Client;
     static int on_accept(sd_event_source*, int, uint32_t, void* self);
     static int on_client_io(sd_event_source*, int, uint32_t events, void* client);

@@ -1,12 +1,12 @@
 // Unix socket plumbing shared by tendd (listen) and tend (connect).
 #include "supervisor/daemon/control_socket.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 #include "supervisor/daemon/state_lock.hpp"
 
@@ -42,8 +42,7 @@ Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gi
     if (!dir.empty()) {
         if (auto s = make_dirs(dir, gid ? 0755 : 0700); !s) return make_error(s.error());
     }
-    if (connect_control_socket(path))
-        return make_error("another tendd is listening on " + path);
+    if (connect_control_socket(path)) return make_error("another tendd is listening on " + path);
     unlink(path.c_str());  // stale: nobody answered
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd) return make_error(std::string("cannot create a socket: ") + std::strerror(errno));
@@ -53,7 +52,8 @@ Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gi
     umask(old);
     if (r != 0) return make_error("cannot bind " + path + ": " + std::strerror(errno));
     if (gid) {
-        if (chown(path.c_str(), static_cast<uid_t>(-1), *gid) != 0 || chmod(path.c_str(), 0660) != 0)
+        if (chown(path.c_str(), static_cast<uid_t>(-1), *gid) != 0 ||
+            chmod(path.c_str(), 0660) != 0)
             return make_error("cannot give group access to " + path + ": " + std::strerror(errno));
     }
     if (listen(fd.get(), 128) != 0)

@@ -1,8 +1,8 @@
 // Creating the listening control socket safely (no stealing another daemon's socket).
 #pragma once
+#include <sys/types.h>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 
 #include "supervisor/daemon/unique_fd.hpp"
 #include "supervisor/util/result.hpp"

@@ -1,13 +1,13 @@
 // tendd's main sequence: load, lock, listen, start programs, run the loop, stop cleanly.
 #include "supervisor/daemon/daemon.hpp"
 
-#include <csignal>
-#include <cstring>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <csignal>
+#include <cstring>
 
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/config_loader.hpp"
@@ -33,8 +33,10 @@ void setup_logging(const DaemonConfig& d, const std::string& level_override) {
     else
         logger = std::make_shared<spdlog::logger>(
             "tendd", std::make_shared<spdlog::sinks::stderr_sink_st>());
-    if (journal) logger->set_pattern("%v");
-    else logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e tendd[%P] %l: %v");
+    if (journal)
+        logger->set_pattern("%v");
+    else
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e tendd[%P] %l: %v");
     static constexpr spdlog::level::level_enum levels[] = {
         spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
         spdlog::level::err};
@@ -45,9 +47,9 @@ void setup_logging(const DaemonConfig& d, const std::string& level_override) {
 
 // Children must not see the variables systemd addressed to tendd itself.
 std::vector<std::string> program_base_env() {
-    static const char* drop[] = {"NOTIFY_SOCKET=", "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=",
-                                 "WATCHDOG_USEC=", "WATCHDOG_PID=", "TEND_PROGRAM=",
-                                 "TEND_INSTANCE="};
+    static const char* drop[] = {
+        "NOTIFY_SOCKET=", "LISTEN_FDS=",   "LISTEN_PID=",   "LISTEN_FDNAMES=",
+        "WATCHDOG_USEC=", "WATCHDOG_PID=", "TEND_PROGRAM=", "TEND_INSTANCE="};
     std::vector<std::string> env;
     for (char** e = environ; e && *e; ++e) {
         bool keep = true;
@@ -108,8 +110,9 @@ struct Daemon {
     static int on_signal(sd_event_source*, const struct signalfd_siginfo* si, void* self) {
         auto* d = static_cast<Daemon*>(self);
         if (si->ssi_signo == SIGHUP) {
-            spdlog::warn("SIGHUP received: config reload is not available in this version; "
-                         "the running config stays");
+            spdlog::warn(
+                "SIGHUP received: config reload is not available in this version; "
+                "the running config stays");
             return 0;
         }
         d->begin_shutdown(si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -135,8 +138,10 @@ int run_daemon(const DaemonOptions& options) {
         spdlog::warn("socket_group is ignored by a user instance: the socket stays private (0600)");
     for (const auto& p : lc.config.programs) {
         if (p.ready.kind != ReadyKind::exec)
-            spdlog::warn("{}: ready = \"{}\" is not supported yet; \"exec\" is used", p.name, p.ready.text);
-        if (!p.sockets.empty()) spdlog::warn("{}: \"sockets\" are not supported yet and are ignored", p.name);
+            spdlog::warn("{}: ready = \"{}\" is not supported yet; \"exec\" is used", p.name,
+                         p.ready.text);
+        if (!p.sockets.empty())
+            spdlog::warn("{}: \"sockets\" are not supported yet and are ignored", p.name);
     }
 
     auto lock = acquire_state_lock(paths.state_dir);
@@ -203,7 +208,8 @@ int run_daemon(const DaemonOptions& options) {
 
     d.supervisor->start_autostart();
     const std::string summary = std::to_string(d.supervisor->programs().size()) + " programs, " +
-                                std::to_string(d.supervisor->running_count()) + " instances started";
+                                std::to_string(d.supervisor->running_count()) +
+                                " instances started";
     spdlog::info("tendd {} ready on {} (state {}): {}", options.version, paths.socket,
                  paths.state_dir, summary);
     notify_ready(summary);

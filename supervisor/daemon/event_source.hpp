@@ -1,9 +1,9 @@
 // RAII ownership of sd-event sources, so that destroying an object disables its callbacks.
 #pragma once
 
+#include <systemd/sd-event.h>
 #include <chrono>
 #include <memory>
-#include <systemd/sd-event.h>
 
 namespace tend {
 

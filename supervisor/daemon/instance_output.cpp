@@ -1,10 +1,10 @@
 // Non-blocking pipe reading into the line splitter and the instance's log writer.
 #include "supervisor/daemon/instance_output.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 namespace tend {
 namespace {
@@ -31,7 +31,8 @@ Result<std::unique_ptr<InstanceOutput>> InstanceOutput::create(sd_event* loop,
         fcntl(p.write.get(), F_SETFL, O_NONBLOCK);
         sd_event_source* s = nullptr;
         int r = sd_event_add_io(loop, &s, p.read.get(), EPOLLIN, &InstanceOutput::on_readable, &p);
-        if (r < 0) return make_error(std::string("cannot watch an output pipe: ") + std::strerror(-r));
+        if (r < 0)
+            return make_error(std::string("cannot watch an output pipe: ") + std::strerror(-r));
         p.source.reset(s);
     }
     return o;

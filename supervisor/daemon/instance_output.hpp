@@ -1,8 +1,8 @@
 // The stdout/stderr pipes of one instance, owned by tendd across restarts (SPEC §5.7).
 #pragma once
 
-#include <memory>
 #include <systemd/sd-event.h>
+#include <memory>
 
 #include "supervisor/core/line_splitter.hpp"
 #include "supervisor/daemon/event_source.hpp"
@@ -13,7 +13,7 @@
 namespace tend {
 
 class InstanceOutput {
-public:
+  public:
     // The daemon keeps the write ends open too, so a restart never closes the pipes and
     // output written by a dying process is still read after it is gone.
     static Result<std::unique_ptr<InstanceOutput>> create(sd_event* loop,
@@ -27,7 +27,7 @@ public:
     void drain_and_flush();
     LogWriter& writer() { return *writer_; }
 
-private:
+  private:
     struct Pipe {
         UniqueFd read, write;
         EventSource source;

@@ -21,7 +21,9 @@ InstanceSettings settings_of(const ProgramConfig& c) {
 
 InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const ProgramRuntime> program,
                                int index)
-    : ctx_(ctx), program_(std::move(program)), index_(index),
+    : ctx_(ctx),
+      program_(std::move(program)),
+      index_(index),
       machine_(settings_of(program_->config)) {
     const ProgramConfig& c = program_->config;
     output_mode_ = c.output;
@@ -31,7 +33,8 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
     spec_.argv.reserve(c.command.size());
     for (const auto& a : c.command) spec_.argv.push_back(expand_instance(a, index_));
     spec_.env = ctx_.base_env;
-    for (const auto& [k, v] : c.environment) spec_.env.push_back(k + "=" + expand_instance(v, index_));
+    for (const auto& [k, v] : c.environment)
+        spec_.env.push_back(k + "=" + expand_instance(v, index_));
     spec_.env.push_back("TEND_PROGRAM=" + c.name);
     spec_.env.push_back("TEND_INSTANCE=" + std::to_string(index_));
     if (c.directory) spec_.cwd = expand_instance(*c.directory, index_);
@@ -49,8 +52,10 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
     }
     if (writer) {
         auto out = InstanceOutput::create(ctx_.loop, std::move(writer));
-        if (out) output_ = std::move(out.value());
-        else ctx_.warn(label() + ": output is discarded: " + out.error());
+        if (out)
+            output_ = std::move(out.value());
+        else
+            ctx_.warn(label() + ": output is discarded: " + out.error());
     }
     if (output_) {
         spec_.stdout_fd = output_->stdout_write_fd();
@@ -67,9 +72,15 @@ std::optional<std::string> InstanceRunner::pidfile_path() const {
     return expand_instance(*program_->config.pidfile, index_);
 }
 
-void InstanceRunner::start() { apply(machine_.start(loop_now(ctx_.loop))); }
-void InstanceRunner::stop() { apply(machine_.stop(loop_now(ctx_.loop))); }
-void InstanceRunner::restart() { apply(machine_.restart(loop_now(ctx_.loop))); }
+void InstanceRunner::start() {
+    apply(machine_.start(loop_now(ctx_.loop)));
+}
+void InstanceRunner::stop() {
+    apply(machine_.stop(loop_now(ctx_.loop)));
+}
+void InstanceRunner::restart() {
+    apply(machine_.restart(loop_now(ctx_.loop)));
+}
 
 Status InstanceRunner::send_signal(int sig) {
     if (!machine_.has_process() || !pidfd_)
@@ -195,20 +206,21 @@ std::vector<std::string> InstanceRunner::log_files() const {
 nlohmann::json InstanceRunner::status_json(Usec now) const {
     using nlohmann::json;
     const auto& m = machine_;
-    json j = {{"program", program_name()},
-              {"instance", index_},
-              {"state", to_string(m.state())},
-              {"reason", m.reason()},
-              {"pid", m.has_process() ? json(m.pid()) : json(nullptr)},
-              {"ready", m.ready()},
-              {"generation", program_->generation},
-              {"restarts", m.restarts()},
-              {"manual_restarts", m.manual_restarts()},
-              {"uptime_s", m.has_process()
-                               ? json(double((now - m.started_at()).count() / 1000) / 1000.0)
-                               : json(nullptr)}};
+    json j = {
+        {"program", program_name()},
+        {"instance", index_},
+        {"state", to_string(m.state())},
+        {"reason", m.reason()},
+        {"pid", m.has_process() ? json(m.pid()) : json(nullptr)},
+        {"ready", m.ready()},
+        {"generation", program_->generation},
+        {"restarts", m.restarts()},
+        {"manual_restarts", m.manual_restarts()},
+        {"uptime_s", m.has_process() ? json(double((now - m.started_at()).count() / 1000) / 1000.0)
+                                     : json(nullptr)}};
     if (const auto& le = m.last_exit()) {
-        json e = le->signaled ? json{{"signal", signal_name(le->value)}} : json{{"code", le->value}};
+        json e =
+            le->signaled ? json{{"signal", signal_name(le->value)}} : json{{"code", le->value}};
         if (!le->exec_error.empty()) e["error"] = le->exec_error;
         j["last_exit"] = e;
     } else {

@@ -25,11 +25,11 @@ struct RunnerContext {
     sd_event* loop = nullptr;
     ChildReaper* reaper = nullptr;
     std::string state_dir;
-    bool under_systemd = false;            // picks journald for output = "auto"
-    std::vector<std::string> base_env;     // the daemon's environment minus its own systemd vars
+    bool under_systemd = false;         // picks journald for output = "auto"
+    std::vector<std::string> base_env;  // the daemon's environment minus its own systemd vars
     std::function<void(InstanceRunner&)> on_change;  // after every state change
     std::function<void(const std::string&)> warn;    // daemon log, for non-fatal problems
-    std::optional<unsigned long> nofile_soft;       // the fd limit programs get
+    std::optional<unsigned long> nofile_soft;        // the fd limit programs get
     std::mt19937_64 rng{std::random_device{}()};
 };
 
@@ -41,7 +41,7 @@ struct ProgramRuntime {
 };
 
 class InstanceRunner {
-public:
+  public:
     InstanceRunner(RunnerContext& ctx, std::shared_ptr<const ProgramRuntime> program, int index);
     ~InstanceRunner();
     InstanceRunner(const InstanceRunner&) = delete;
@@ -65,7 +65,7 @@ public:
     OutputMode effective_output() const { return output_mode_; }
     nlohmann::json status_json(Usec now) const;
 
-private:
+  private:
     void apply(const Effects& e);
     void spawn();
     void on_exit(const ExitInfo& raw);

@@ -1,11 +1,11 @@
 // journald's native protocol spoken directly, so the line can carry the instance's _PID.
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "supervisor/daemon/log_writer.hpp"
 

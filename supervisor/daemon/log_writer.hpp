@@ -12,7 +12,7 @@ namespace tend {
 enum class Stream { out = 1, err = 2 };
 
 class LogWriter {
-public:
+  public:
     virtual ~LogWriter() = default;
     // `pid` is the main process that was running when the line was read (0 if none).
     virtual void line(Stream stream, std::string_view text, int pid) = 0;
@@ -23,7 +23,7 @@ public:
 // One file per instance, "TIMESTAMP out|err TEXT" per line, rotated by size.
 // Layout: DIR/INSTANCE.log, then INSTANCE.log.1 .. INSTANCE.log.KEEP (oldest).
 class RotatingFileLog : public LogWriter {
-public:
+  public:
     RotatingFileLog(std::string path, std::uint64_t max_size, int keep);
     void line(Stream stream, std::string_view text, int pid) override;
     void flush() override;
@@ -31,7 +31,7 @@ public:
     // Errors are counted, not thrown: output loss must not take the daemon down.
     std::uint64_t write_errors() const { return write_errors_; }
 
-private:
+  private:
     void open_file();
     void rotate();
 
@@ -47,7 +47,7 @@ private:
 // Native journal protocol datagrams with SYSLOG_IDENTIFIER, TEND_INSTANCE and, when the
 // daemon may (root), credentials naming the instance's pid so journald records its _PID.
 class JournalLog : public LogWriter {
-public:
+  public:
     JournalLog(std::string program, int instance);
     void line(Stream stream, std::string_view text, int pid) override;
     std::uint64_t dropped() const { return dropped_; }
@@ -55,7 +55,7 @@ public:
     // $TEND_JOURNAL_SOCKET (for tests) or /run/systemd/journal/socket.
     static std::string socket_path();
 
-private:
+  private:
     std::string program_;
     int instance_;
     UniqueFd fd_;

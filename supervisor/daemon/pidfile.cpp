@@ -1,11 +1,11 @@
 // Atomic pidfile writes so that readers never see an empty or half-written file.
 #include "supervisor/daemon/pidfile.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace tend {
 

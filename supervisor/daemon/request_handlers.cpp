@@ -16,7 +16,9 @@ struct Outcome {
     std::string error_code;
     std::string message;
     static Outcome ok(json d) { return {std::move(d), {}, {}}; }
-    static Outcome fail(std::string c, std::string m) { return {std::nullopt, std::move(c), std::move(m)}; }
+    static Outcome fail(std::string c, std::string m) {
+        return {std::nullopt, std::move(c), std::move(m)};
+    }
     static Outcome deferred() { return {std::nullopt, {}, {}}; }
 };
 
@@ -24,9 +26,11 @@ Result<std::vector<std::string>> string_list(const json& args, const char* key) 
     std::vector<std::string> out;
     auto it = args.find(key);
     if (it == args.end()) return out;
-    if (!it->is_array()) return make_error(std::string("\"") + key + "\" must be an array of strings");
+    if (!it->is_array())
+        return make_error(std::string("\"") + key + "\" must be an array of strings");
     for (const auto& v : *it) {
-        if (!v.is_string()) return make_error(std::string("\"") + key + "\" must contain only strings");
+        if (!v.is_string())
+            return make_error(std::string("\"") + key + "\" must contain only strings");
         out.push_back(v.get<std::string>());
     }
     return out;
@@ -67,9 +71,9 @@ Outcome lifecycle(DaemonControl& d, ControlServer::ClientId client, const protoc
     auto chosen = *targets;
     sup->wait_for(*targets, std::move(spawns_before), goal, client,
                   [sup, chosen, reply](bool ok, const std::string& why) {
-        reply(ok ? protocol::encode_ok(sup->status_json(chosen))
-                 : protocol::encode_error(code::failed, why));
-    });
+                      reply(ok ? protocol::encode_ok(sup->status_json(chosen))
+                               : protocol::encode_error(code::failed, why));
+                  });
     return Outcome::deferred();
 }
 
@@ -77,7 +81,8 @@ Outcome signal_cmd(DaemonControl& d, const protocol::Request& req) {
     auto it = req.args.find("signal");
     std::optional<int> sig;
     if (it != req.args.end() && it->is_string()) sig = parse_signal(it->get<std::string>());
-    if (it != req.args.end() && it->is_number_integer()) sig = parse_signal(std::to_string(it->get<int>()));
+    if (it != req.args.end() && it->is_number_integer())
+        sig = parse_signal(std::to_string(it->get<int>()));
     if (!sig) return Outcome::fail(code::bad_request, "\"signal\" is missing or not a signal name");
     auto targets = targets_of(d, req.args, false);
     if (!targets) return Outcome::fail(code::not_found, targets.error());
@@ -125,8 +130,10 @@ void handle_request(DaemonControl& d, ControlServer::ClientId client, const prot
     } else {
         o = Outcome::fail(code::unknown_command, "unknown command \"" + req.cmd + "\"");
     }
-    if (o.data) reply(protocol::encode_ok(*o.data));
-    else if (!o.error_code.empty()) reply(protocol::encode_error(o.error_code, o.message));
+    if (o.data)
+        reply(protocol::encode_ok(*o.data));
+    else if (!o.error_code.empty())
+        reply(protocol::encode_error(o.error_code, o.message));
 }
 
 }  // namespace tend

@@ -17,7 +17,7 @@ struct DaemonControl {
     std::string version;
 };
 
-void handle_request(DaemonControl& d, ControlServer::ClientId client,
-                    const protocol::Request& req, const ControlServer::Replier& reply);
+void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
+                    const ControlServer::Replier& reply);
 
 }  // namespace tend

@@ -1,10 +1,10 @@
 // Size-based rotation of instance log files; a write batch costs one write(2).
-#include <cerrno>
-#include <cstdio>
-#include <ctime>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
 
 #include "supervisor/daemon/log_writer.hpp"
 

@@ -1,16 +1,16 @@
 // fork+exec with everything set up in the child; the parent never blocks on the child.
 #include "supervisor/daemon/spawner.hpp"
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
-#include "supervisor/daemon/pidfd.hpp"
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include "supervisor/daemon/pidfd.hpp"
 
 extern char** environ;
 
@@ -25,8 +25,7 @@ enum Stage { kStageExec = 0, kStageChdir, kStageCredentials, kStageStdio, kStage
     _exit(127);
 }
 
-[[noreturn]] void run_child(const SpawnSpec& spec, char* const* argv, char** envp,
-                            int status_fd) {
+[[noreturn]] void run_child(const SpawnSpec& spec, char* const* argv, char** envp, int status_fd) {
     // The daemon blocks signals for its signalfd and ignores SIGPIPE; the child starts clean.
     sigset_t none;
     sigemptyset(&none);
@@ -69,9 +68,12 @@ std::string exec_failure_text(const ExecFailure& f, const SpawnSpec* spec) {
         case kStageChdir:
             return "cannot change directory" + (spec && spec->cwd ? " to " + *spec->cwd : "") +
                    ": " + why;
-        case kStageCredentials: return "cannot switch user: " + why;
-        case kStageStdio: return "cannot set up stdin/stdout/stderr: " + why;
-        case kStageSession: return "cannot create a session: " + why;
+        case kStageCredentials:
+            return "cannot switch user: " + why;
+        case kStageStdio:
+            return "cannot set up stdin/stdout/stderr: " + why;
+        case kStageSession:
+            return "cannot create a session: " + why;
         default:
             return (spec && !spec->argv.empty() ? spec->argv[0] + ": " : std::string()) + why;
     }

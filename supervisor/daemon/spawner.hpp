@@ -1,9 +1,9 @@
 // Starting a process in its own session with a pidfd and an exec-status pipe.
 #pragma once
 
+#include <sys/types.h>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "supervisor/daemon/unique_fd.hpp"

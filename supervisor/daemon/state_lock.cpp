@@ -1,11 +1,11 @@
 // State-dir locking; the pid in the file is informational, the flock is the truth.
 #include "supervisor/daemon/state_lock.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <cerrno>
+#include <cstring>
 
 namespace tend {
 
@@ -31,7 +31,8 @@ Result<UniqueFd> acquire_state_lock(const std::string& state_dir) {
     UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!fd) return make_error("cannot open " + path + ": " + std::strerror(errno));
     if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK) return make_error("cannot lock " + path + ": " + std::strerror(errno));
+        if (errno != EWOULDBLOCK)
+            return make_error("cannot lock " + path + ": " + std::strerror(errno));
         char buf[32] = {};
         ssize_t n = pread(fd.get(), buf, sizeof buf - 1, 0);
         std::string pid = n > 0 ? std::string(buf, strnlen(buf, size_t(n))) : "";

@@ -106,11 +106,13 @@ std::optional<std::pair<bool, std::string>> Supervisor::evaluate(const Waiter& w
             all = all && (s == InstanceState::stopped || s == InstanceState::exited);
             continue;
         }
-        const bool fresh = w.goal != WaitGoal::restarted || r->spawn_count() > w.spawns_at_request[i];
+        const bool fresh =
+            w.goal != WaitGoal::restarted || r->spawn_count() > w.spawns_at_request[i];
         // A target that went to backoff, cooldown or exited after our request has failed.
         if (fresh && (s == InstanceState::backoff || s == InstanceState::cooldown ||
                       s == InstanceState::exited || s == InstanceState::stopped))
-            return std::pair{false, r->label() + " is " + to_string(s) + ": " + r->machine().reason()};
+            return std::pair{false,
+                             r->label() + " is " + to_string(s) + ": " + r->machine().reason()};
         all = all && fresh && r->machine().ready();
     }
     if (all) return std::pair{true, std::string()};

@@ -22,7 +22,7 @@ struct Program {
 enum class WaitGoal { running, stopped, restarted };
 
 class Supervisor {
-public:
+  public:
     using WaitDone = std::function<void(bool ok, const std::string& message)>;
 
     explicit Supervisor(RunnerContext& ctx);
@@ -50,7 +50,7 @@ public:
     const std::map<std::string, Program>& programs() const { return programs_; }
     size_t running_count() const;
 
-private:
+  private:
     struct Waiter {
         std::vector<InstanceRunner*> targets;
         std::vector<std::uint64_t> spawns_at_request;

@@ -20,8 +20,7 @@ Result<Request> decode_request(std::string_view line) {
         return make_error("request has no protocol version \"v\"");
     if (v->get<long long>() != kVersion)
         return make_error("protocol version " + std::to_string(v->get<long long>()) +
-                          " is not supported (the daemon speaks " + std::to_string(kVersion) +
-                          ")");
+                          " is not supported (the daemon speaks " + std::to_string(kVersion) + ")");
     auto cmd = j.find("cmd");
     if (cmd == j.end() || !cmd->is_string() || cmd->get_ref<const std::string&>().empty())
         return make_error("request has no \"cmd\" string");

@@ -36,9 +36,9 @@ struct Request {
 
 struct Reply {
     bool ok = false;
-    json data;                // on success
-    std::string error_code;   // on failure
-    std::string message;      // on failure
+    json data;               // on success
+    std::string error_code;  // on failure
+    std::string message;     // on failure
 };
 
 std::string encode_request(const Request& r);
@@ -50,7 +50,7 @@ Result<Reply> decode_reply(std::string_view line);
 
 // Accumulates bytes from a stream and yields complete lines; refuses lines over `limit`.
 class LineBuffer {
-public:
+  public:
     explicit LineBuffer(size_t limit) : limit_(limit) {}
     void append(std::string_view bytes) { buf_.append(bytes); }
     // The next complete line without its '\n', or nullopt when none is complete yet.
@@ -60,7 +60,7 @@ public:
     bool empty() const { return buf_.empty(); }
     size_t size() const { return buf_.size(); }
 
-private:
+  private:
     size_t limit_;
     std::string buf_;
     size_t scanned_ = 0;  // bytes of buf_ known to hold no '\n'

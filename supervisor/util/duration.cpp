@@ -38,14 +38,22 @@ Result<Usec> parse_duration(std::string_view text) {
         while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos]))) ++pos;
         std::string_view unit = text.substr(unit_start, pos - unit_start);
         std::uint64_t mult;
-        if (unit == "us") mult = 1;
-        else if (unit == "ms") mult = 1000;
-        else if (unit == "s") mult = 1000000;
-        else if (unit == "m") mult = 60ull * 1000000;
-        else if (unit == "h") mult = 3600ull * 1000000;
-        else if (unit == "d") mult = 86400ull * 1000000;
-        else if (unit.empty()) return bad("missing unit");
-        else return bad("unknown unit \"" + std::string(unit) + "\"");
+        if (unit == "us")
+            mult = 1;
+        else if (unit == "ms")
+            mult = 1000;
+        else if (unit == "s")
+            mult = 1000000;
+        else if (unit == "m")
+            mult = 60ull * 1000000;
+        else if (unit == "h")
+            mult = 3600ull * 1000000;
+        else if (unit == "d")
+            mult = 86400ull * 1000000;
+        else if (unit.empty())
+            return bad("missing unit");
+        else
+            return bad("unknown unit \"" + std::string(unit) + "\"");
         // Cap at about 292 years worth of microseconds to keep arithmetic in int64.
         if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / mult ||
             total + n * mult > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
@@ -65,11 +73,16 @@ Result<std::uint64_t> parse_size(std::string_view text) {
     if (!read_number(text, pos, n)) return bad("expected a number");
     std::string_view unit = text.substr(pos);
     std::uint64_t mult;
-    if (unit.empty() || unit == "B") mult = 1;
-    else if (unit == "K" || unit == "KB" || unit == "KiB") mult = 1ull << 10;
-    else if (unit == "M" || unit == "MB" || unit == "MiB") mult = 1ull << 20;
-    else if (unit == "G" || unit == "GB" || unit == "GiB") mult = 1ull << 30;
-    else return bad("unknown unit \"" + std::string(unit) + "\"");
+    if (unit.empty() || unit == "B")
+        mult = 1;
+    else if (unit == "K" || unit == "KB" || unit == "KiB")
+        mult = 1ull << 10;
+    else if (unit == "M" || unit == "MB" || unit == "MiB")
+        mult = 1ull << 20;
+    else if (unit == "G" || unit == "GB" || unit == "GiB")
+        mult = 1ull << 30;
+    else
+        return bad("unknown unit \"" + std::string(unit) + "\"");
     if (n > std::numeric_limits<std::uint64_t>::max() / mult) return bad("too large");
     return n * mult;
 }

@@ -158,6 +158,7 @@ build_tend() {
     TENDD=$BUILD_DIR/tendd; TEND=$BUILD_DIR/tend
   fi
   [ -x "$TENDD" ] && [ -x "$TEND" ] || die "tend binaries not found ($TENDD, $TEND)"
+  log "tendd: $TENDD (built $(date -r "$TENDD" +%FT%T), tree $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- 2>/dev/null || echo '+local changes'))"
 }
 
 # start_tendd DIR CONFIG -> sets TENDD_PID, TENDD_SOCK (state in DIR/state, stderr in DIR/tendd.err)
