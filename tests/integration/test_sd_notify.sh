@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPEC §8 / issue: tendd tells a service manager READY=1 (once the socket listens and autostart
+# programs were spawned) with STATUS=, STOPPING=1 at shutdown, and WATCHDOG=1 from its loop when
+# WATCHDOG_USEC is set. Programs do not inherit NOTIFY_SOCKET or WATCHDOG_USEC.
+source "$(dirname "$0")/lib.sh"
+
+bg_start "$T/listener.log" "$PYTHON" "$LIB_DIR/dgram_listen.py" "$T/notify.sock" "$T/notify.msgs"
+wait_until 5 test -e "$T/notify.msgs.ready"
+
+write_config <<'EOF2'
+[program.env]
+command = ["sh", "-c", "env; exec sleep 300"]
+EOF2
+export NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=200000
+start_tendd
+unset NOTIFY_SOCKET WATCHDOG_USEC
+
+wait_until 5 grep -q '^READY=1$' "$T/notify.msgs"
+assert_contains "$(cat "$T/notify.msgs")" "STATUS=1 programs, 1 instances started" "READY message"
+wait_until 5 state_is env 0 running
+say "watchdog pings arrive at least every WATCHDOG_USEC/2"
+wait_until 5 test "$(grep -c '^WATCHDOG=1$' "$T/notify.msgs")" -ge 3
+assert_eq "$TENDD_PID" "$(grep -m1 '^SENDER_PID=' "$T/notify.msgs" | cut -d= -f2)" "sender of the messages"
+
+wait_until 5 grep -q ' out TEND_INSTANCE=0$' "$(log_file env 0)"
+logs=$(cat "$(log_file env 0)")
+assert_not_contains "$logs" "NOTIFY_SOCKET=" "the program's environment"
+assert_not_contains "$logs" "WATCHDOG_USEC=" "the program's environment"
+assert_contains "$logs" "TEND_PROGRAM=env" "the program's environment"
+
+assert_not_contains "$(cat "$T/notify.msgs")" "STOPPING=1" "messages before shutdown"
+assert_status 0 tend shutdown
+wait_tendd_exit 10
+assert_eq 0 "$TENDD_RC" "tendd exit status"
+assert_contains "$(cat "$T/notify.msgs")" "STOPPING=1" "messages after shutdown"
