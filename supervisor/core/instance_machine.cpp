@@ -200,7 +200,9 @@ Effects InstanceMachine::crashed(Usec now, double jitter01) {
     ++restarts_;
     if (delay.count() == 0) return begin_spawn(e);
     state_ = InstanceState::backoff;
-    reason_ += "; restarting in " + format_duration(delay);
+    // Jitter makes the delay odd microseconds; milliseconds are what a reader wants.
+    reason_ += "; restarting in " +
+               format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(delay));
     return arm(e, now + delay);
 }
 

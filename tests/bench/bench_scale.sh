@@ -136,13 +136,12 @@ EOF
   timed_stop supervisord "$pid" supervisord
 }
 
-make_dirs() {
-  local i
-  for i in $(seq 0 $(($2 - 1))); do
-    mkdir -p "$1/s$(printf %04d "$i")"
-    printf '#!/bin/sh\nexec sleep infinity\n' >"$1/s$(printf %04d "$i")/run"
-    chmod 755 "$1/s$(printf %04d "$i")/run"
-  done
+make_dirs() {   # make_dirs DIR N: N service dirs whose run is `exec sleep infinity` (no forks per dir)
+  local i n d dirs=()
+  for ((i = 0; i < $2; i++)); do printf -v n '%04d' "$i"; dirs+=("$1/s$n"); done
+  mkdir -p "${dirs[@]}"
+  for d in "${dirs[@]}"; do printf '#!/bin/sh\nexec sleep infinity\n' >"$d/run"; done
+  chmod 755 "${dirs[@]/%//run}"
 }
 
 run_runit() {
@@ -163,7 +162,7 @@ run_s6() {
   local d=$W/s6; mkdir -p "$d/scan"
   make_dirs "$d/scan" "$N"
   local t0 pid; t0=$(now_ns)
-  s6-svscan "$d/scan" </dev/null >"$d/s6-svscan.out" 2>&1 &
+  s6-svscan -c $((N + 100)) "$d/scan" </dev/null >"$d/s6-svscan.out" 2>&1 &   # -c: default max is 500 services
   pid=$!; register_root "$pid" s6-svscan
   T_UP[s6]=$(wait_proc_count "$pid" "$t0")
   log "  s6: $N sleep processes after ${T_UP[s6]} ms"

@@ -2,7 +2,7 @@
 # Runs every tend benchmark one after the other and keeps their output.
 #   sudo tests/bench/run_all.sh [OUTDIR]     (default OUTDIR: /tmp/tend-bench-results.<date>)
 # Each benchmark's full output goes to OUTDIR/<name>.txt; the summary tables are
-# printed at the end. Takes about 12 minutes on an idle 2-core machine (longer if it
+# printed at the end. Takes 15-20 minutes on a 2-core machine (longer if it
 # has to wait for the load average to drop; see README.md).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)

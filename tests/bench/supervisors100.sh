@@ -28,13 +28,12 @@ start_supervisord_n() {
   register_root "$!" supervisord
 }
 
-make_servicedirs() {   # make_servicedirs DIR N
-  local i
-  for i in $(seq 0 $(($2 - 1))); do
-    mkdir -p "$1/s$(printf %03d "$i")"
-    printf '#!/bin/sh\nexec sleep infinity\n' >"$1/s$(printf %03d "$i")/run"
-    chmod 755 "$1/s$(printf %03d "$i")/run"
-  done
+make_servicedirs() {   # make_servicedirs DIR N: N service dirs whose run is `exec sleep infinity` (no forks per dir)
+  local i n d dirs=()
+  for ((i = 0; i < $2; i++)); do printf -v n '%03d' "$i"; dirs+=("$1/s$n"); done
+  mkdir -p "${dirs[@]}"
+  for d in "${dirs[@]}"; do printf '#!/bin/sh\nexec sleep infinity\n' >"$d/run"; done
+  chmod 755 "${dirs[@]/%//run}"
 }
 
 start_runit_n() {

@@ -42,11 +42,12 @@ TENDD_WRAPPER=()  # e.g. (setpriv --reuid=...): a command that start_tendd runs 
 unset INVOCATION_ID JOURNAL_STREAM NOTIFY_SOCKET LISTEN_FDS LISTEN_PID LISTEN_FDNAMES \
     WATCHDOG_USEC WATCHDOG_PID TEND_SOCKET TEND_CONFIG TEND_STATE_DIR
 export NO_COLOR=1
-# Sanitizer builds: report to stderr and stop at the first error, leaks are not checked
-# (tendd is often killed; LeakSanitizer needs ptrace, which containers may refuse).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:halt_on_error=1}
+# Sanitizer builds: report to stderr and stop at the first error; leaks are reported when
+# tendd exits normally (set ASAN_OPTIONS=detect_leaks=0 where LeakSanitizer cannot run).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+# shellcheck disable=SC2034  # for tests: the CLI as a command (bg_start, timeout)
 TEND=("$TEND_BIN_DIR/tend" --socket "$SOCK")
 # Bounded so that a hanging command fails the test instead of stalling it; a kill by this
 # bound shows as status 137 and a message (124 stays the CLI's own --timeout status).
@@ -192,6 +193,7 @@ wait_tendd_exit() {
     [[ -n $TENDD_PID ]] || fail "wait_tendd_exit: no tendd"
     wait_until "$1" gone "$TENDD_PID"
     TENDD_RC=0
+    # shellcheck disable=SC2034  # read by tests
     wait "$TENDD_PID" || TENDD_RC=$?
     TENDD_PID=
 }
@@ -210,8 +212,8 @@ bg_start() {
 bg_stop() {
     kill -TERM -- "-$1" 2>/dev/null || true
     kill -TERM "$1" 2>/dev/null || true
-    local i
-    for i in $(seq 100); do gone "$1" && break; sleep 0.02; done
+    local _
+    for _ in $(seq 100); do gone "$1" && break; sleep 0.02; done
     kill -KILL -- "-$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
 }

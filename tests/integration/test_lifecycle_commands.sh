@@ -19,11 +19,19 @@ command = ["/nonexistent/tend-no-such-binary", "--flag"]
 autostart = false
 restart_delay = "2s"
 
+[program.noexec]
+command = ["@T@/not-executable.sh"]
+autostart = false
+restart = "never"
+
 [program.stubborn]
 command = ["sh", "-c", "trap '' TERM; while :; do sleep 1 & wait $!; done"]
 autostart = false
 stop_timeout = "20s"
 EOF2
+printf '#!/bin/sh\necho never\n' >"$T/not-executable.sh"
+chmod 644 "$T/not-executable.sh"
+sed -i "s|@T@|$T|" "$CONF"
 start_tendd
 
 say "autostart = false: svc is stopped, other runs"
@@ -90,7 +98,7 @@ check "stop of a stopped program succeeds"
 say "--all"
 assert_status 0 tend start --wait svc
 assert_status 0 tend stop --wait --all --json
-assert_eq 5 "$(jq length <<<"$OUT")" "instances in stop --all's reply"
+assert_eq 6 "$(jq length <<<"$OUT")" "instances in stop --all's reply"
 assert_eq "stopped" "$(jq -r '[.[].state] | unique | join(" ")' <<<"$OUT")" "states after stop --wait --all"
 assert_eq 0 "$(count_lines "$(marked_pids)")" "processes left after stop --wait --all"
 assert_status 0 tend start --wait svc other
@@ -123,6 +131,12 @@ assert_status 0 tend status
 assert_contains "$OUT" "exec failed" "tend status table for broken"
 assert_status 0 tend stop --wait broken
 assert_eq stopped "$(sfield broken 0 .state)" "broken's state after stop"
+
+say "a command that is not executable (EACCES)"
+assert_status 1 tend start --wait noexec
+assert_contains "$ERR" "Permission denied" "stderr of start --wait noexec"
+assert_contains "$(sfield noexec 0 .last_exit.error)" "Permission denied" "noexec last_exit.error"
+assert_eq exited "$(sfield noexec 0 .state)" "noexec state (restart = never)"
 
 say "--timeout: stop --wait of a program that ignores TERM gives up with 124"
 assert_status 0 tend start --wait stubborn

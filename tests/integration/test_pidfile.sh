@@ -25,7 +25,7 @@ for i in 0 1; do
     assert_eq "PORT=80$i" "$(tr '\0' '\n' <"/proc/$p/environ" | grep '^PORT=')" "web:$i environment (expanded {instance})"
     assert_eq "TEND_INSTANCE=$i" "$(tr '\0' '\n' <"/proc/$p/environ" | grep '^TEND_INSTANCE=')" "web:$i TEND_INSTANCE"
 done
-assert_eq "" "$(ls "$T/run" | grep -v '^web-[01]\.pid$' || true)" "other files in the pidfile directory"
+assert_eq "web-0.pid web-1.pid" "$(cd "$T/run" && echo *)" "files in the pidfile directory"
 p0=$(pid_of web 0)
 p1=$(pid_of web 1)
 

@@ -38,6 +38,7 @@ marker_procs() {  # live processes whose argv holds the marker $1
     return 0
 }
 
+declare -A PG
 for prog in polite stubborn; do
     wait_until 5 state_is "$prog" 0 running
     pg=$(pid_of "$prog" 0)
@@ -45,7 +46,7 @@ for prog in polite stubborn; do
     wait_until 5 group_has_at_least "$pg" 3
     check "$prog: process group $pg has $(group_size "$pg") processes"
     [[ -n $(marker_procs "tendit-$prog-grandchild") ]] || fail "$prog: no grandchild found"
-    eval "PG_$prog=$pg"
+    PG[$prog]=$pg
 done
 
 say "stop polite: the main process exits on TERM, the rest of the group is killed at once"
@@ -56,8 +57,8 @@ assert_fcmp "$took" "<" 1.5 "seconds taken by stop of polite (stop_timeout 3s no
 assert_eq stopped "$(sfield polite 0 .state)" "polite state"
 assert_eq TERM "$(sfield polite 0 .last_exit.signal)" "polite last_exit.signal"
 group_empty() { [[ -z $(pids_in_group "$1") ]]; }
-wait_until 1 group_empty "$PG_polite"
-assert_eq 0 "$(group_size "$PG_polite")" "processes left in polite's group $PG_polite"
+wait_until 1 group_empty "${PG[polite]}"
+assert_eq 0 "$(group_size "${PG[polite]}")" "processes left in polite's group ${PG[polite]}"
 assert_eq "" "$(marker_procs tendit-polite-grandchild)" "polite's grandchild processes"
 
 say "stop stubborn: TERM is ignored, KILL goes to the whole group after stop_timeout (2s)"
@@ -68,7 +69,7 @@ assert_fcmp "$took" ">=" 1.9 "seconds taken by stop of stubborn"
 assert_fcmp "$took" "<" 4 "seconds taken by stop of stubborn"
 assert_eq stopped "$(sfield stubborn 0 .state)" "stubborn state"
 assert_eq KILL "$(sfield stubborn 0 .last_exit.signal)" "stubborn last_exit.signal"
-wait_until 1 group_empty "$PG_stubborn"
-assert_eq 0 "$(group_size "$PG_stubborn")" "processes left in stubborn's group $PG_stubborn"
+wait_until 1 group_empty "${PG[stubborn]}"
+assert_eq 0 "$(group_size "${PG[stubborn]}")" "processes left in stubborn's group ${PG[stubborn]}"
 assert_eq "" "$(marker_procs tendit-stubborn-grandchild)" "stubborn's grandchild processes"
 assert_eq 0 "$(count_lines "$(marked_pids)")" "processes left of both programs"

@@ -10,6 +10,14 @@ command = "sleep 7.25 & echo cycle; exit 1"
 restart_delay = "0"
 crash_limit = 1000000
 crash_window = "1s"
+
+# Its child escapes into a session of its own (out of reach of the group kill): when it
+# exits, it is an orphan that tendd, as subreaper, must reap.
+[program.escaper]
+command = "setsid sleep 0.3 & echo escaped; exit 1"
+restart_delay = "50ms"
+crash_limit = 1000000
+crash_window = "1s"
 EOF2
 start_tendd
 
@@ -24,7 +32,9 @@ no_zombies() { [[ -z $(zombies_of "$TENDD_PID") ]]; }
 wait_until 2 no_zombies
 check "no zombie child of tendd while crash-looping"
 
-assert_status 0 tend stop --wait leaky
+assert_status 0 tend stop --wait leaky escaper
+escaped=$(grep -c ' out escaped$' "$(log_file escaper 0)")
+assert_fcmp "$escaped" ">=" 5 "runs of escaper (each left a 'setsid sleep 0.3' behind)"
 assert_eq stopped "$(sfield leaky 0 .state)" "state after stop --wait"
 
 sleeps_left() {
@@ -35,6 +45,17 @@ sleeps_left() {
     return 0
 }
 no_sleeps_left() { [[ -z $(sleeps_left) ]]; }
+escaped_left() {
+    local p
+    for p in $(marked_pids); do
+        [[ $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null) == "sleep 0.3 "* ]] && echo "$p"
+    done
+    return 0
+}
+no_escaped_left() { [[ -z $(escaped_left) ]]; }
+# The escaped sleeps end on their own within 0.3s; then they must have been reaped.
+wait_until 3 no_escaped_left
+check "the escaped 'sleep 0.3' processes ended"
 wait_until 2 no_zombies
 z=$(zombies_of "$TENDD_PID")
 assert_eq 0 "$(count_lines "$z")" "zombie children of tendd after $CYCLES cycles"
