@@ -22,13 +22,11 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
             LoadResult r = load_config_file(path, named);
             if (r.loaded && !r.loaded->file_found) {
                 if (ctx.json)
-                    std::printf("%s\n", nlohmann::json({{"file", path},
-                                                        {"ok", true},
-                                                        {"found", false},
-                                                        {"errors", nlohmann::json::array()},
-                                                        {"programs", 0}})
-                                            .dump(2)
-                                            .c_str());
+                    ctx.print_json({{"file", path},
+                                    {"ok", true},
+                                    {"found", false},
+                                    {"errors", nlohmann::json::array()},
+                                    {"programs", 0}});
                 else
                     std::printf("%s: not found; tendd runs with no programs\n", path.c_str());
                 return kExitOk;
@@ -36,7 +34,7 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
             if (ctx.json) {
                 nlohmann::json j = {{"file", path}, {"ok", r.errors.empty()}, {"errors", r.errors}};
                 if (r.loaded) j["programs"] = r.loaded->config.programs.size();
-                std::printf("%s\n", j.dump(2).c_str());
+                ctx.print_json(j);
             } else if (r.errors.empty()) {
                 size_t n = r.loaded->config.programs.size();
                 std::printf("%s: ok (%zu program%s)\n", path.c_str(), n, n == 1 ? "" : "s");

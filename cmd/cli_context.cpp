@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -30,7 +31,16 @@ bool CliContext::colour() const {
     return isatty(1) && !(nc && *nc);
 }
 
+void CliContext::print_json(const nlohmann::json& j) const {
+    const std::string text =
+        j.dump(isatty(1) ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+}
+
 nlohmann::json CliContext::call(const std::string& cmd, nlohmann::json args, bool waits) const {
+    // Bad arguments are usage errors before anything reaches the daemon.
+    const auto limit = waits ? timeout() : std::nullopt;
     const std::string path = socket_path();
     auto fd = connect_control_socket(path);
     if (!fd)
@@ -47,7 +57,6 @@ nlohmann::json CliContext::call(const std::string& cmd, nlohmann::json args, boo
         }
         off += static_cast<size_t>(n);
     }
-    const auto limit = waits ? timeout() : std::nullopt;
     const auto deadline = std::chrono::steady_clock::now() + (limit ? *limit : Usec(0));
     std::string buf;
     char chunk[65536];

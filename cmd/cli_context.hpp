@@ -40,6 +40,9 @@ struct CliContext {
                         bool waits = false) const;
     // Whether human output may use colour (a TTY and no NO_COLOR).
     bool colour() const;
+    // One JSON document on stdout: indented on a terminal, one compact line otherwise
+    // (scripts parse it faster, and `jq` re-indents when a person wants to read it).
+    void print_json(const nlohmann::json& j) const;
 };
 
 }  // namespace tend::cli

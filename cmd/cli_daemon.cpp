@@ -9,14 +9,13 @@ namespace tend::cli {
 
 void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action) {
     CLI::App* shutdown = app.add_subcommand("shutdown", "stop all programs and the daemon");
-    shutdown->add_option("--timeout", ctx.timeout_text,
-                         "give up waiting after this long (exit 124)");
+    add_timeout_option(shutdown, ctx, "give up waiting after this long (exit 124)");
     add_json_flag(shutdown, ctx);
     shutdown->callback([&ctx, &action] {
         action = [&ctx] {
             nlohmann::json data = ctx.call("shutdown", nlohmann::json::object(), true);
             if (ctx.json)
-                std::printf("%s\n", data.dump(2).c_str());
+                ctx.print_json(data);
             else
                 std::printf("tendd stopped\n");
             return kExitOk;
@@ -40,7 +39,7 @@ void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action) {
                 status = e.status;
             }
             if (ctx.json) {
-                std::printf("%s\n", out.dump(2).c_str());
+                ctx.print_json(out);
             } else {
                 std::printf("tend %s (protocol %d)\n", kTendVersion, protocol::kVersion);
                 if (unreachable.empty())

@@ -27,7 +27,7 @@ std::string last_exit_text(const json& e) {
 
 void print_status(const CliContext& ctx, const json& instances) {
     if (ctx.json) {
-        std::printf("%s\n", instances.dump(2).c_str());
+        ctx.print_json(instances);
         return;
     }
     if (instances.empty()) {
@@ -72,8 +72,7 @@ void add_lifecycle(CLI::App& app, CliContext& ctx, Action& action, const char* n
     sub->add_option("program", t->names, "PROGRAM or PROGRAM:INSTANCE");
     sub->add_flag("--all", t->all, "every program");
     sub->add_flag("--wait", t->wait, "block until the target state is reached (or fails)");
-    sub->add_option("--timeout", ctx.timeout_text,
-                    "with --wait: give up after this long (exit 124)");
+    add_timeout_option(sub, ctx, "with --wait: give up after this long (exit 124)");
     add_json_flag(sub, ctx);
     std::string cmd = name;
     sub->callback([&ctx, &action, t, cmd] {
@@ -116,7 +115,7 @@ void register_program_commands(CLI::App& app, CliContext& ctx, Action& action) {
         action = [&ctx, sig, sig_targets] {
             json data = ctx.call("signal", {{"signal", *sig}, {"targets", *sig_targets}});
             if (ctx.json)
-                std::printf("%s\n", data.dump(2).c_str());
+                ctx.print_json(data);
             else
                 std::printf("sent %s to %zu instance(s)\n", sig->c_str(), data.size());
             return kExitOk;

@@ -18,5 +18,7 @@ void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action);
 
 // Adds --json to a subcommand, bound to ctx.json.
 void add_json_flag(CLI::App* sub, CliContext& ctx);
+// Adds --timeout D, validated as a duration while the command line is parsed.
+void add_timeout_option(CLI::App* sub, CliContext& ctx, const std::string& help);
 
 }  // namespace tend::cli

@@ -11,6 +11,16 @@ void add_json_flag(CLI::App* sub, CliContext& ctx) {
     sub->add_flag("--json", ctx.json, "print JSON instead of a table");
 }
 
+void add_timeout_option(CLI::App* sub, CliContext& ctx, const std::string& help) {
+    sub->add_option("--timeout", ctx.timeout_text, help)
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                auto d = tend::parse_duration(text);
+                return d ? std::string() : d.error();
+            },
+            "DURATION"));
+}
+
 }  // namespace tend::cli
 
 int main(int argc, char** argv) {

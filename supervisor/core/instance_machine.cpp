@@ -166,6 +166,7 @@ Effects InstanceMachine::exited(const ExitInfo& info, Usec now, double jitter01)
 
 Effects InstanceMachine::spawn_failed(const std::string& why, Usec now, double jitter01) {
     ExitInfo info;
+    info.value = 127;  // the status a shell gives a command it cannot run
     info.exec_error = why;
     pid_ = 0;
     started_at_ = now;  // no process ran: this failure must not look like a healthy run

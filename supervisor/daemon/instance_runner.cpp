@@ -128,7 +128,6 @@ int InstanceRunner::on_timer(sd_event_source*, uint64_t, void* self) {
 
 void InstanceRunner::spawn() {
     const Usec now = loop_now(ctx_.loop);
-    exec_error_.clear();
     auto r = spawn_process(spec_);
     if (!r) {
         apply(machine_.spawn_failed(r.error(), now, jitter()));
@@ -138,45 +137,19 @@ void InstanceRunner::spawn() {
     const pid_t pid = r->pid;
     pidfd_ = std::move(r->pidfd);
     group_ = pid;
-    exec_status_ = std::move(r->exec_status);
-    sd_event_source* s = nullptr;
-    if (sd_event_add_io(ctx_.loop, &s, exec_status_.get(), EPOLLIN, &InstanceRunner::on_exec_status,
-                        this) >= 0)
-        exec_source_.reset(s);
+    exec_error_ = r->exec_error.value_or("");
     ctx_.reaper->track(pid, [this](const ExitInfo& info) { on_exit(info); });
     machine_.spawned(pid, now);
+    // With ready = exec the instance is ready as soon as the exec succeeded, which spawning
+    // already knows; a failed exec is reported when its exit is reaped.
+    if (exec_error_.empty()) machine_.exec_succeeded(now);
     if (output_) output_->set_pid(pid);
     if (auto path = pidfile_path())
         if (auto w = write_pidfile(*path, pid); !w) ctx_.warn(label() + ": " + w.error());
 }
 
-int InstanceRunner::on_exec_status(sd_event_source*, int, uint32_t, void* self) {
-    auto* r = static_cast<InstanceRunner*>(self);
-    r->read_exec_status(false);
-    return 0;
-}
-
-// EOF on the close-on-exec pipe means exec succeeded; a record means it failed.
-void InstanceRunner::read_exec_status(bool process_gone) {
-    if (!exec_status_) return;
-    ExecFailure f{};
-    ssize_t n = read(exec_status_.get(), &f, sizeof f);
-    if (n < 0 && errno == EAGAIN && !process_gone) return;
-    exec_source_.reset();
-    exec_status_.reset();
-    if (n == static_cast<ssize_t>(sizeof f)) {
-        exec_error_ = exec_failure_text(f, &spec_);
-        return;  // the exit that follows carries the error
-    }
-    if (n == 0 && !process_gone) {
-        machine_.exec_succeeded(loop_now(ctx_.loop));
-        if (ctx_.on_change) ctx_.on_change(*this);
-    }
-}
-
 void InstanceRunner::on_exit(const ExitInfo& raw) {
     const int pid = machine_.pid();
-    read_exec_status(true);
     ExitInfo info = raw;
     info.exec_error = exec_error_;
     if (output_) {

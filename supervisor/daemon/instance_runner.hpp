@@ -69,10 +69,8 @@ class InstanceRunner {
     void apply(const Effects& e);
     void spawn();
     void on_exit(const ExitInfo& raw);
-    void read_exec_status(bool process_gone);
     void arm_timer(Usec at);
     static int on_timer(sd_event_source*, uint64_t, void* self);
-    static int on_exec_status(sd_event_source*, int, uint32_t, void* self);
     double jitter() { return std::uniform_real_distribution<double>(0, 1)(ctx_.rng); }
     std::optional<std::string> pidfile_path() const;
 
@@ -84,8 +82,6 @@ class InstanceRunner {
     std::unique_ptr<InstanceOutput> output_;
     std::string log_path_;
     EventSource timer_;
-    EventSource exec_source_;
-    UniqueFd exec_status_;
     std::string exec_error_;
     UniqueFd pidfd_;
     int group_ = 0;  // process group (= pid of the main process) while it exists

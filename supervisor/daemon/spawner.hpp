@@ -1,4 +1,4 @@
-// Starting a process in its own session with a pidfd and an exec-status pipe.
+// Starting a process in its own session, with a pidfd, reporting exec failure synchronously.
 #pragma once
 
 #include <sys/types.h>
@@ -31,18 +31,16 @@ struct SpawnSpec {
 struct SpawnedProcess {
     pid_t pid;
     UniqueFd pidfd;
-    // Read end of a close-on-exec pipe: EOF means exec succeeded, an ExecFailure means not.
-    UniqueFd exec_status;
+    // Set when the child could not exec (chdir, user switch or exec itself failed): it has
+    // already exited with status 127 and its exit is reaped like any other.
+    std::optional<std::string> exec_error;
 };
 
-// What the child writes into the exec-status pipe when it cannot exec.
-struct ExecFailure {
-    int err;
-    int stage;  // see exec_failure_text
-};
-
+// Fails without creating a process when the command cannot be found or the system refuses a
+// new process (EAGAIN, ENOMEM); the message names the command and the errno text.
 Result<SpawnedProcess> spawn_process(const SpawnSpec& spec);
-// "cannot change directory to /x: No such file or directory" etc.
-std::string exec_failure_text(const ExecFailure& f, const SpawnSpec* spec = nullptr);
+
+// Resolves argv[0] like execvp, but with the PATH of `env` (the program's own environment).
+Result<std::string> find_executable(const std::string& name, const std::vector<std::string>& env);
 
 }  // namespace tend

@@ -2,6 +2,7 @@
 #include "supervisor/daemon/supervisor.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace tend {
 
@@ -76,9 +77,9 @@ nlohmann::json Supervisor::status_json(const std::vector<InstanceRunner*>& which
     const Usec now = loop_now(ctx_.loop);
     nlohmann::json arr = nlohmann::json::array();
     // Listed in config order, then instance order, whatever order the targets came in.
+    const std::unordered_set<const InstanceRunner*> wanted(which.begin(), which.end());
     for (auto* r : all_instances())
-        if (std::find(which.begin(), which.end(), r) != which.end())
-            arr.push_back(r->status_json(now));
+        if (wanted.count(r)) arr.push_back(r->status_json(now));
     return arr;
 }
 

@@ -250,31 +250,22 @@ marked_pids() {
     done
 }
 
+# _proc_stats: "PID STATE PPID PGRP" for every process (one grep reads all stat files).
+_proc_stats() {
+    # The command name may hold spaces and parentheses: the fields follow the last ") ".
+    grep -hs '' /proc/[0-9]*/stat |
+        awk '{ pid = $1; rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ");
+               print pid, f[1], f[2], f[3] }'
+}
+
 # pids_in_group PGID: live processes whose process group is PGID.
 pids_in_group() {
-    local f stat rest pid st pg
-    for f in /proc/[0-9]*/stat; do
-        { read -r stat <"$f"; } 2>/dev/null || continue
-        pid=${stat%% *}
-        rest=${stat##*) }
-        # rest: state ppid pgrp ...
-        read -r st _ pg _ <<<"$rest"
-        [[ $pg == "$1" && $st != Z ]] && echo "$pid"
-    done
-    return 0
+    _proc_stats | awk -v g="$1" '$4 == g && $2 != "Z" { print $1 }'
 }
 
 # zombies_of PPID: zombie children of PPID.
 zombies_of() {
-    local f stat rest pid st pp
-    for f in /proc/[0-9]*/stat; do
-        { read -r stat <"$f"; } 2>/dev/null || continue
-        pid=${stat%% *}
-        rest=${stat##*) }
-        read -r st pp _ <<<"$rest"
-        [[ $pp == "$1" && $st == Z ]] && echo "$pid"
-    done
-    return 0
+    _proc_stats | awk -v p="$1" '$3 == p && $2 == "Z" { print $1 }'
 }
 
 count_lines() { if [[ -z $1 ]]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
