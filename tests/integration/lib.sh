@@ -253,7 +253,8 @@ marked_pids() {
 # _proc_stats: "PID STATE PPID PGRP" for every process (one grep reads all stat files).
 _proc_stats() {
     # The command name may hold spaces and parentheses: the fields follow the last ") ".
-    grep -hs '' /proc/[0-9]*/stat |
+    # A process may exit between the glob and the read: grep then exits 2, which is no error.
+    { grep -hs '' /proc/[0-9]*/stat || true; } |
         awk '{ pid = $1; rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ");
                print pid, f[1], f[2], f[3] }'
 }
