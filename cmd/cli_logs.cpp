@@ -60,8 +60,10 @@ class Printer {
     bool timestamps_;
 };
 
-// Follows the newest file of every source, reopening it when the daemon rotates it.
-[[noreturn]] void follow_files(const std::vector<Source>& sources, const Printer& printer) {
+// Follows the newest file of every source from where its tail ended (`start`), reopening it
+// when the daemon rotates it.
+[[noreturn]] void follow_files(const std::vector<Source>& sources,
+                               const std::vector<ReadPosition>& start, const Printer& printer) {
     int in = inotify_init1(IN_CLOEXEC);
     if (in < 0) throw CliError(kExitFailed, "logs -f: inotify", std::strerror(errno));
     struct Followed {
@@ -70,13 +72,15 @@ class Printer {
         std::string partial;
     };
     std::vector<Followed> f(sources.size());
-    auto reopen = [&](size_t i, bool at_end) {
+    // `from`: the position the tail ended at; used only while the file is still that one.
+    auto reopen = [&](size_t i, const ReadPosition* from) {
         if (f[i].fd >= 0) close(f[i].fd);
         f[i].fd = open(sources[i].files[0].c_str(), O_RDONLY | O_CLOEXEC);
         struct stat st {};
         if (f[i].fd >= 0 && fstat(f[i].fd, &st) == 0) {
             f[i].inode = st.st_ino;
-            if (at_end) lseek(f[i].fd, st.st_size, SEEK_SET);
+            if (from && from->inode == static_cast<std::uint64_t>(st.st_ino))
+                lseek(f[i].fd, from->offset, SEEK_SET);
         }
     };
     auto drain = [&](size_t i) {
@@ -96,7 +100,8 @@ class Printer {
         const std::string& path = sources[i].files[0];
         inotify_add_watch(in, path.substr(0, path.rfind('/')).c_str(),
                           IN_MODIFY | IN_CREATE | IN_MOVED_TO);
-        reopen(i, true);
+        reopen(i, &start[i]);
+        drain(i);  // what was written between the tail and the watch
     }
     char ev[4096];
     while (true) {
@@ -107,7 +112,7 @@ class Printer {
             struct stat st {};
             // Rotated: what is left in the old file was drained above; go on in the new one.
             if (stat(sources[i].files[0].c_str(), &st) == 0 && st.st_ino != f[i].inode) {
-                reopen(i, false);
+                reopen(i, nullptr);
                 drain(i);
             }
         }
@@ -197,8 +202,9 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
     }
     Printer printer(ctx, files, o.timestamps);
     std::vector<LogLine> all;
+    std::vector<ReadPosition> ends(files.size());
     for (size_t i = 0; i < files.size(); ++i) {
-        auto lines = tail_log_files(files[i].files, o.lines, int(i));
+        auto lines = tail_log_files(files[i].files, o.lines, int(i), &ends[i]);
         all.insert(all.end(), lines.begin(), lines.end());
     }
     // Interleave instances by time; each instance's own order is kept for equal stamps.
@@ -207,7 +213,7 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
     if (o.lines >= 0 && all.size() > size_t(o.lines)) all.erase(all.begin(), all.end() - o.lines);
     for (const auto& l : all) printer.print(l);
     std::fflush(stdout);
-    if (o.follow && !files.empty()) follow_files(files, printer);
+    if (o.follow && !files.empty()) follow_files(files, ends, printer);
     return kExitOk;
 }
 

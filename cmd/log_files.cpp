@@ -27,7 +27,8 @@ LogLine parse_stored_line(const std::string& raw, int source) {
 namespace {
 
 // Prepends up to `want` lines from the end of one file to `out` (which holds newer lines).
-void tail_one(const std::string& path, long want, std::vector<std::string>& out) {
+void tail_one(const std::string& path, long want, std::vector<std::string>& out,
+              ReadPosition* end_pos) {
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
     struct stat st;
@@ -35,6 +36,7 @@ void tail_one(const std::string& path, long want, std::vector<std::string>& out)
         close(fd);
         return;
     }
+    if (end_pos) *end_pos = {static_cast<std::uint64_t>(st.st_ino), st.st_size};
     std::vector<std::string> lines;  // newest first
     std::string carry;               // start of a line whose beginning is not read yet
     off_t pos = st.st_size;
@@ -71,11 +73,13 @@ void tail_one(const std::string& path, long want, std::vector<std::string>& out)
 
 }  // namespace
 
-std::vector<LogLine> tail_log_files(const std::vector<std::string>& files, long n, int source) {
+std::vector<LogLine> tail_log_files(const std::vector<std::string>& files, long n, int source,
+                                    ReadPosition* end) {
     std::vector<std::string> raw;
-    for (const auto& f : files) {
+    if (!files.empty()) tail_one(files[0], n, raw, end);
+    for (size_t i = 1; i < files.size(); ++i) {
         if (n >= 0 && static_cast<long>(raw.size()) >= n) break;
-        tail_one(f, n < 0 ? -1 : n - static_cast<long>(raw.size()), raw);
+        tail_one(files[i], n < 0 ? -1 : n - static_cast<long>(raw.size()), raw, nullptr);
     }
     std::vector<LogLine> out;
     for (const auto& r : raw) out.push_back(parse_stored_line(r, source));
