@@ -6,37 +6,13 @@
 #include <vector>
 
 #include "supervisor/config/config_parser.hpp"
+#include "tests/unit/config_fixtures.hpp"
 
 using namespace tend;
+using namespace tend::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-ConfigParseResult parse(const std::string& text, bool root = false) {
-    ParseOptions o;
-    o.running_as_root = root;
-    o.uid = 1000;
-    return parse_config(text, "t.toml", o);
-}
-
-// A valid [program.w] on lines 1-2: a body appended to it starts on line 3.
-std::string W(const std::string& body) {
-    return "[program.w]\ncommand = \"x\"\n" + body;
-}
-
-struct Case {
-    std::string text;
-    std::string error;  // the exact single error expected
-};
-
-void check_cases(const std::vector<Case>& cases) {
-    for (const auto& c : cases) {
-        INFO("config:\n" << c.text);
-        auto r = parse(c.text);
-        REQUIRE(r.errors.size() == 1);
-        CHECK(r.errors[0] == c.error);
-    }
-}
 
 const char* kFull = R"([daemon]
 log_level = "debug"
