@@ -23,7 +23,8 @@ start_tendd
 unset TEND_JOURNAL_SOCKET INVOCATION_ID
 
 wait_until 5 grep -q '^MESSAGE=auto-line$' "$T/journal.msgs"
-wait_until 5 test "$(grep -c '^MESSAGE=hello-' "$T/journal.msgs")" -ge 4
+hello_lines() { [[ $(grep -c '^MESSAGE=hello-' "$T/journal.msgs") -ge 4 ]]; }
+wait_until 5 hello_lines
 pid1=$(pid_of j 1)
 # The record of instance 1's stdout line.
 record=$(awk -v RS='--\n' '/MESSAGE=hello-out/ && /TEND_INSTANCE=1/' "$T/journal.msgs")

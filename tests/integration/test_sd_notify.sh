@@ -19,7 +19,8 @@ wait_until 5 grep -q '^READY=1$' "$T/notify.msgs"
 assert_contains "$(cat "$T/notify.msgs")" "STATUS=1 programs, 1 instances started" "READY message"
 wait_until 5 state_is env 0 running
 say "watchdog pings arrive at least every WATCHDOG_USEC/2"
-wait_until 5 test "$(grep -c '^WATCHDOG=1$' "$T/notify.msgs")" -ge 3
+pings_at_least() { [[ $(grep -c '^WATCHDOG=1$' "$T/notify.msgs") -ge $1 ]]; }
+wait_until 5 pings_at_least 3
 assert_eq "$TENDD_PID" "$(grep -m1 '^SENDER_PID=' "$T/notify.msgs" | cut -d= -f2)" "sender of the messages"
 
 wait_until 5 grep -q ' out TEND_INSTANCE=0$' "$(log_file env 0)"
