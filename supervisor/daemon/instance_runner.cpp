@@ -6,6 +6,7 @@
 #include <cstring>
 #include "supervisor/daemon/pidfd.hpp"
 
+#include "supervisor/core/environment.hpp"
 #include "supervisor/daemon/pidfile.hpp"
 #include "supervisor/daemon/state_lock.hpp"
 #include "supervisor/util/signals.hpp"
@@ -32,11 +33,11 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
 
     spec_.argv.reserve(c.command.size());
     for (const auto& a : c.command) spec_.argv.push_back(expand_instance(a, index_));
-    spec_.env = ctx_.base_env;
-    for (const auto& [k, v] : c.environment)
-        spec_.env.push_back(k + "=" + expand_instance(v, index_));
-    spec_.env.push_back("TEND_PROGRAM=" + c.name);
-    spec_.env.push_back("TEND_INSTANCE=" + std::to_string(index_));
+    std::vector<std::pair<std::string, std::string>> overrides;
+    for (const auto& [k, v] : c.environment) overrides.emplace_back(k, expand_instance(v, index_));
+    overrides.emplace_back("TEND_PROGRAM", c.name);
+    overrides.emplace_back("TEND_INSTANCE", std::to_string(index_));
+    spec_.env = merge_environment(ctx_.base_env, overrides);
     if (c.directory) spec_.cwd = expand_instance(*c.directory, index_);
     spec_.credentials = program_->credentials;
     spec_.nofile_soft = ctx_.nofile_soft;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPEC §8 / issue: tendd tells a service manager READY=1 (once the socket listens and autostart
 # programs were spawned) with STATUS=, STOPPING=1 at shutdown, and WATCHDOG=1 from its loop when
-# WATCHDOG_USEC is set. Programs do not inherit NOTIFY_SOCKET or WATCHDOG_USEC.
+# WATCHDOG_USEC is set. Programs do not inherit NOTIFY_SOCKET or WATCHDOG_USEC, and their
+# `environment` overrides tendd's own variables.
 source "$(dirname "$0")/lib.sh"
 
 bg_start "$T/listener.log" "$PYTHON" "$LIB_DIR/dgram_listen.py" "$T/notify.sock" "$T/notify.msgs"
@@ -10,10 +11,12 @@ wait_until 5 test -e "$T/notify.msgs.ready"
 write_config <<'EOF2'
 [program.env]
 command = ["sh", "-c", "env; exec sleep 300"]
+environment = { PORT = "800{instance}" }
 EOF2
-export NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=200000
+# PORT in tendd's own environment is overridden by the program's `environment`.
+export NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=200000 PORT=1
 start_tendd
-unset NOTIFY_SOCKET WATCHDOG_USEC
+unset NOTIFY_SOCKET WATCHDOG_USEC PORT
 
 wait_until 5 grep -q '^READY=1$' "$T/notify.msgs"
 assert_contains "$(cat "$T/notify.msgs")" "STATUS=1 programs, 1 instances started" "READY message"
@@ -28,6 +31,8 @@ logs=$(cat "$(log_file env 0)")
 assert_not_contains "$logs" "NOTIFY_SOCKET=" "the program's environment"
 assert_not_contains "$logs" "WATCHDOG_USEC=" "the program's environment"
 assert_contains "$logs" "TEND_PROGRAM=env" "the program's environment"
+assert_contains "$logs" " out PORT=8000" "the program's environment"
+assert_not_contains "$logs" " out PORT=1" "the program's environment"
 
 assert_not_contains "$(cat "$T/notify.msgs")" "STOPPING=1" "messages before shutdown"
 assert_status 0 tend shutdown
