@@ -37,9 +37,14 @@ lines_at_least() { [[ -f $(log_file "$1" 0) && $(wc -l <"$(log_file "$1" 0)") -g
 # Spawn and exec overhead, which a loaded machine stretches.
 SLACK=0.35
 
+# snapshot_in STATE: takes one `tend status` snapshot into $s and succeeds when crashy is in
+# STATE in it; all checks of a state use that one snapshot (the state may end right after).
+snapshot_in() {
+    s=$(tend status --json crashy) && [[ $(jq -r '.[0].state' <<<"$s") == "$1" ]]
+}
+
 say "a crash -> backoff"
-wait_until 5 state_is crashy 0 backoff
-s=$(tend status --json crashy)
+wait_until 5 snapshot_in backoff
 assert_eq 3 "$(jq -r '.[0].last_exit.code' <<<"$s")" "last_exit.code in backoff"
 assert_eq null "$(jq -r '.[0].pid' <<<"$s")" "pid in backoff"
 assert_contains "$(jq -r '.[0].reason' <<<"$s")" "exited with code 3; restarting in " "reason in backoff"
@@ -51,8 +56,7 @@ r=$(jq -r '.[0].restarts' <<<"$s")
 check "restarts in backoff: $r"
 
 say "the third crash (crash_limit = 3) -> cooldown"
-wait_until 5 state_is crashy 0 cooldown
-s=$(tend status --json crashy)
+wait_until 5 snapshot_in cooldown
 assert_contains "$(jq -r '.[0].reason' <<<"$s")" "crash limit reached" "reason in cooldown"
 next=$(jq -r '.[0].next_start_in_s' <<<"$s")
 assert_fcmp "$next" ">" 0 "next_start_in_s in cooldown"
