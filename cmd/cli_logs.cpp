@@ -13,6 +13,7 @@
 
 #include "cmd/commands.hpp"
 #include "cmd/log_files.hpp"
+#include "supervisor/daemon/log_writer.hpp"
 
 namespace tend::cli {
 namespace {
@@ -147,15 +148,8 @@ int show_journal(const std::vector<Source>& sources, const LogsOptions& o, const
         if (it == index.end()) return;
         uint64_t usec = 0;
         sd_journal_get_realtime_usec(j, &usec);
-        time_t secs = time_t(usec / 1000000);
-        struct tm tm;
-        gmtime_r(&secs, &tm);
-        char ts[96];
-        std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%06luZ", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                      (unsigned long)(usec % 1000000));
-        LogLine l{ts, field("TEND_STREAM") == "stderr" ? "err" : "out", field("MESSAGE"),
-                  it->second};
+        LogLine l{utc_timestamp(usec), field("TEND_STREAM") == "stderr" ? "err" : "out",
+                  field("MESSAGE"), it->second};
         printer.print(l);
     };
     // Position just before the last `lines` entries: one more than that back from the tail,

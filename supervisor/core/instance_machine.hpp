@@ -50,9 +50,6 @@ class InstanceMachine {
     Effects spawn_failed(const std::string& why, Usec now, double jitter01);
     Effects timer_fired(Usec now);
 
-    void set_settings(InstanceSettings s) { settings_ = std::move(s); }
-    const InstanceSettings& settings() const { return settings_; }
-
     InstanceState state() const { return state_; }
     const std::string& reason() const { return reason_; }
     int pid() const { return pid_; }

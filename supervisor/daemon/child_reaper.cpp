@@ -31,9 +31,8 @@ void ChildReaper::reap_all() {
             ExitCallback cb = std::move(it->second);
             tracked_.erase(it);
             cb(info);
-        } else {
-            ++orphans_reaped_;
         }
+        // Untracked children are orphans re-parented to us as subreaper: just reaped.
         siginfo_t gone{};
         waitid(P_PID, static_cast<id_t>(pid), &gone, WEXITED | WNOHANG);
     }

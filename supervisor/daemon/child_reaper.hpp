@@ -23,14 +23,12 @@ class ChildReaper {
     void untrack(pid_t pid) { tracked_.erase(pid); }
     // Reaps everything that has exited; also called directly after a spawn burst.
     void reap_all();
-    size_t orphans_reaped() const { return orphans_reaped_; }
 
   private:
     static int on_sigchld(sd_event_source*, const struct signalfd_siginfo*, void* self);
 
     EventSource source_;
     std::unordered_map<pid_t, ExitCallback> tracked_;
-    size_t orphans_reaped_ = 0;
 };
 
 }  // namespace tend

@@ -25,7 +25,6 @@ class InstanceOutput {
     void set_pid(int pid) { pid_ = pid; }
     // Reads whatever is buffered now and ends a partial last line (the process exited).
     void drain_and_flush();
-    LogWriter& writer() { return *writer_; }
 
   private:
     struct Pipe {

@@ -28,8 +28,6 @@ class RotatingFileLog : public LogWriter {
     void line(Stream stream, std::string_view text, int pid) override;
     void flush() override;
     const std::string& path() const { return path_; }
-    // Errors are counted, not thrown: output loss must not take the daemon down.
-    std::uint64_t write_errors() const { return write_errors_; }
 
   private:
     void open_file();
@@ -41,7 +39,6 @@ class RotatingFileLog : public LogWriter {
     UniqueFd fd_;
     std::uint64_t size_ = 0;
     std::string pending_;
-    std::uint64_t write_errors_ = 0;
 };
 
 // Native journal protocol datagrams with SYSLOG_IDENTIFIER, TEND_INSTANCE and, when the
@@ -50,7 +47,6 @@ class JournalLog : public LogWriter {
   public:
     JournalLog(std::string program, int instance);
     void line(Stream stream, std::string_view text, int pid) override;
-    std::uint64_t dropped() const { return dropped_; }
 
     // $TEND_JOURNAL_SOCKET (for tests) or /run/systemd/journal/socket.
     static std::string socket_path();
@@ -59,11 +55,12 @@ class JournalLog : public LogWriter {
     std::string program_;
     int instance_;
     UniqueFd fd_;
-    std::uint64_t dropped_ = 0;
     bool credentials_allowed_ = true;
 };
 
-// "2026-11-22T08:48:10.123456Z" for the current realtime clock.
+// "2026-11-22T08:48:10.123456Z": the timestamp of stored log lines, for a CLOCK_REALTIME
+// time in microseconds, and for now.
+std::string utc_timestamp(std::uint64_t realtime_usec);
 std::string utc_timestamp_now();
 
 }  // namespace tend

