@@ -1,17 +1,17 @@
-// The CLI side of the protocol: connect, send, await one reply with an optional timeout.
+// The CLI side of the protocol: connect, send, await replies with an optional timeout.
 #include "cmd/cli_context.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "supervisor/config/paths.hpp"
-#include "supervisor/daemon/control_socket.hpp"
 
 namespace tend::cli {
 
@@ -22,8 +22,18 @@ std::optional<Usec> CliContext::timeout() const {
     return *d;
 }
 
+Deadline CliContext::deadline() const {
+    auto t = timeout();
+    if (!t) return std::nullopt;
+    return std::chrono::steady_clock::now() + *t;
+}
+
 std::string CliContext::socket_path() const {
-    return resolve_paths(config_flag, "", socket_flag).socket;
+    return resolve_paths(config_flag, state_dir_flag, socket_flag).socket;
+}
+
+std::string CliContext::state_dir() const {
+    return resolve_paths(config_flag, state_dir_flag, socket_flag).state_dir;
 }
 
 bool CliContext::colour() const {
@@ -40,51 +50,179 @@ void CliContext::print_json(const nlohmann::json& j) const {
 
 nlohmann::json CliContext::call(const std::string& cmd, nlohmann::json args, bool waits) const {
     // Bad arguments are usage errors before anything reaches the daemon.
-    const auto limit = waits ? timeout() : std::nullopt;
-    const std::string path = socket_path();
-    auto fd = connect_control_socket(path);
-    if (!fd)
-        throw CliError(kExitUnreachable, "cannot reach tendd at " + path + ": " + fd.error(),
-                       "is tendd running? Start it with `tendd`, or name its socket with "
-                       "--socket or TEND_SOCKET");
-    const std::string line = protocol::encode_request({cmd, std::move(args)});
+    const Deadline deadline = waits ? this->deadline() : std::nullopt;
+    Connection conn(*this);
+    return conn.request(cmd, args, deadline);
+}
+
+Connection::Connection(const CliContext& ctx) : path_(ctx.socket_path()) {
+    const std::string hint =
+        "is tendd running? Start it with `tendd`, or name its socket with --socket or "
+        "TEND_SOCKET";
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path_.empty() || path_.size() >= sizeof addr.sun_path)
+        throw CliError(kExitUnreachable,
+                       "cannot reach tendd at " + path_ + ": the socket path is empty or too long");
+    std::memcpy(addr.sun_path, path_.data(), path_.size());
+    fd_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd_)
+        throw CliError(kExitUnreachable,
+                       std::string("cannot create a socket: ") + std::strerror(errno));
+    int r;
+    do {
+        r = connect(fd_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    } while (r != 0 && errno == EINTR);
+    if (r != 0) {
+        const int err = errno;
+        const std::string reason = std::strerror(err);
+        const std::string what = "cannot reach tendd at " + path_ + ": " + reason;
+        // No socket file, or a file nobody listens on: there is no daemon, rather than one we
+        // may not talk to.
+        if (err == ENOENT || err == ECONNREFUSED) throw DaemonNotRunning(what, hint, path_, reason);
+        throw CliError(kExitUnreachable, what, hint);
+    }
+}
+
+void Connection::send(std::string_view line) {
     for (size_t off = 0; off < line.size();) {
-        ssize_t n = send(fd->get(), line.data() + off, line.size() - off, MSG_NOSIGNAL);
+        ssize_t n = ::send(fd_.get(), line.data() + off, line.size() - off, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw CliError(kExitUnreachable,
-                           "cannot send to tendd at " + path + ": " + std::strerror(errno));
+                           "cannot send to tendd at " + path_ + ": " + std::strerror(errno));
         }
         off += static_cast<size_t>(n);
     }
-    const auto deadline = std::chrono::steady_clock::now() + (limit ? *limit : Usec(0));
-    std::string buf;
+}
+
+nlohmann::json Connection::request(const std::string& cmd, const nlohmann::json& args,
+                                   Deadline deadline) {
+    return request_line(cmd, protocol::encode_request({cmd, args}), deadline);
+}
+
+nlohmann::json Connection::request_line(const std::string& cmd, std::string_view line,
+                                        Deadline deadline) {
+    send(line);
+    return read_reply(cmd, deadline);
+}
+
+nlohmann::json Connection::read_reply(const std::string& cmd, Deadline deadline) {
     char chunk[65536];
     while (true) {
-        if (size_t nl = buf.find('\n'); nl != std::string::npos) {
-            auto reply = protocol::decode_reply(std::string_view(buf).substr(0, nl));
+        if (size_t nl = buf_.find('\n'); nl != std::string::npos) {
+            auto reply = protocol::decode_reply(std::string_view(buf_).substr(0, nl));
+            buf_.erase(0, nl + 1);
             if (!reply) throw CliError(kExitFailed, "bad reply from tendd", reply.error());
-            if (reply->ok) return reply->data;
-            int status =
-                reply->error_code == protocol::code::bad_request ? kExitUsage : kExitFailed;
-            throw CliError(status, reply->message);
+            if (reply->ok) return std::move(reply->data);
+            namespace code = protocol::code;
+            const std::string& c = reply->error_code;
+            const int status = c == code::bad_request ? kExitUsage
+                               : c == code::full      ? kExitQueueFull
+                               : c == code::invalid   ? kExitInvalid
+                                                      : kExitFailed;
+            // "tend: CMD: WHY", as the CLI's own errors read.
+            throw CliError(status, cmd + ": " + reply->message);
         }
         int wait_ms = -1;
-        if (limit) {
+        if (deadline) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
+                *deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) throw CliError(kExitTimeout, cmd + ": --timeout elapsed");
-            wait_ms = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+            wait_ms = static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30));
         }
-        pollfd p{fd->get(), POLLIN, 0};
+        pollfd p{fd_.get(), POLLIN, 0};
         int r = poll(&p, 1, wait_ms);
         if (r < 0 && errno == EINTR) continue;
         if (r == 0) continue;  // the deadline check above ends the wait
-        ssize_t n = recv(fd->get(), chunk, sizeof chunk, 0);
+        ssize_t n = recv(fd_.get(), chunk, sizeof chunk, 0);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw CliError(kExitUnreachable, "tendd closed the connection at " + path);
-        buf.append(chunk, static_cast<size_t>(n));
+        if (n <= 0) throw CliError(kExitUnreachable, "tendd closed the connection at " + path_);
+        buf_.append(chunk, static_cast<size_t>(n));
     }
+}
+
+std::string request_prefix(const std::string& cmd) {
+    std::string out = "{\"v\":" + std::to_string(protocol::kVersion) + ",\"cmd\":";
+    append_json_string(out, cmd);
+    out += ",\"args\":";
+    return out;
+}
+
+bool is_utf8(std::string_view s) {
+    size_t i = 0;
+    const size_t n = s.size();
+    while (i < n) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        size_t len;
+        std::uint32_t cp;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i < len) return false;
+        for (size_t k = 1; k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8 (RFC 3629).
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+bool append_json_string(std::string& out, std::string_view text) {
+    if (!is_utf8(text)) return false;
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.reserve(out.size() + text.size() + 2);
+    out += '"';
+    size_t run = 0;  // start of the bytes not copied yet: copied in runs, not byte by byte
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(text.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            default:
+                out += "\\u00";
+                out += kHex[c >> 4];
+                out += kHex[c & 15];
+        }
+    }
+    out.append(text.data() + run, text.size() - run);
+    out += '"';
+    return true;
 }
 
 }  // namespace tend::cli

@@ -1,11 +1,14 @@
 // What every `tend` command shares: global options, the daemon connection, and CLI errors.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
+#include "supervisor/daemon/unique_fd.hpp"
 #include "supervisor/protocol/protocol.hpp"
 #include "supervisor/util/duration.hpp"
 
@@ -28,13 +31,32 @@ struct CliError : std::runtime_error {
     std::string hint;
 };
 
+// No daemon listens on the socket (connect failed with ENOENT or ECONNREFUSED), as opposed to
+// one that may be there but cannot be reached (EACCES...). `tend submit` spools on this one.
+struct DaemonNotRunning : CliError {
+    DaemonNotRunning(const std::string& what, std::string hint, std::string socket,
+                     std::string reason)
+        : CliError(kExitUnreachable, what, std::move(hint)),
+          socket(std::move(socket)),
+          reason(std::move(reason)) {}
+    std::string socket;
+    std::string reason;  // the connect error, e.g. "No such file or directory"
+};
+
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+
 struct CliContext {
     std::string socket_flag;
     std::string config_flag;
+    std::string state_dir_flag;
     bool json = false;
     std::string timeout_text;  // --timeout for waiting commands
     std::optional<Usec> timeout() const;
+    // The deadline --timeout sets from now, or none.
+    Deadline deadline() const;
     std::string socket_path() const;
+    // The state dir (for the spool): --state-dir, TEND_STATE_DIR, or the default.
+    std::string state_dir() const;
     // Sends one request and returns the reply's data; daemon errors become CliError.
     nlohmann::json call(const std::string& cmd, nlohmann::json args = nlohmann::json::object(),
                         bool waits = false) const;
@@ -44,5 +66,40 @@ struct CliContext {
     // (scripts parse it faster, and `jq` re-indents when a person wants to read it).
     void print_json(const nlohmann::json& j) const;
 };
+
+// One connection to tendd carrying several requests in turn, for what must share a connection
+// (a batch submit) or be waited on next to other work (`tend logs -f JOB`).
+class Connection {
+  public:
+    // Connects to ctx's socket; throws DaemonNotRunning, or CliError (69) for other failures.
+    explicit Connection(const CliContext& ctx);
+    // Sends one request and waits for its reply's data; daemon errors become CliError, and
+    // passing `deadline` is CliError 124.
+    nlohmann::json request(const std::string& cmd, const nlohmann::json& args,
+                           Deadline deadline = std::nullopt);
+    // The same for a request already encoded as one line ending in '\n' (large batches are
+    // built as text, which is much faster than through nlohmann::json).
+    nlohmann::json request_line(const std::string& cmd, std::string_view line,
+                                Deadline deadline = std::nullopt);
+    // Sends a request line without waiting; read its reply later with read_reply.
+    void send(std::string_view line);
+    // Waits for the next reply and returns its data (errors as in `request`).
+    nlohmann::json read_reply(const std::string& cmd, Deadline deadline = std::nullopt);
+    // For poll(2): readable when a reply (or the end of the connection) is there.
+    int fd() const { return fd_.get(); }
+
+  private:
+    UniqueFd fd_;
+    std::string path_;
+    std::string buf_;
+};
+
+// The start of a request line, `{"v":1,"cmd":"CMD","args":`, for requests built as text.
+std::string request_prefix(const std::string& cmd);
+// Appends `text` to `out` as a JSON string literal (with quotes). Returns false, leaving `out`
+// unchanged, when `text` is not valid UTF-8, which JSON cannot carry.
+bool append_json_string(std::string& out, std::string_view text);
+// Whether `text` is valid UTF-8.
+bool is_utf8(std::string_view text);
 
 }  // namespace tend::cli

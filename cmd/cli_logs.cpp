@@ -1,4 +1,4 @@
-// tend logs PROGRAM[:N] [-f] [-n N]: captured output from log files or the journal.
+// tend logs PROGRAM[:N]|JOB [-f] [-n N]: captured output from log files or the journal.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -13,6 +13,7 @@
 
 #include "cmd/commands.hpp"
 #include "cmd/log_files.hpp"
+#include "queue/core/job.hpp"
 #include "supervisor/daemon/log_writer.hpp"
 
 namespace tend::cli {
@@ -28,30 +29,37 @@ struct LogsOptions {
 };
 
 struct Source {
-    std::string label;  // "web:0"
+    std::string label;  // "web:0", "job 5"
     std::string program;
     int instance = 0;
     std::vector<std::string> files;  // newest first
+    std::uint64_t job = 0;           // a job's output rather than a program instance's
+    std::string state;               // a job's state when the command started
+    bool finished = false;           // a job that will write no more
 };
 
 class Printer {
   public:
     Printer(const CliContext& ctx, const std::vector<Source>& sources, bool timestamps)
-        : ctx_(ctx), sources_(sources), timestamps_(timestamps) {}
+        : ctx_(ctx), sources_(sources), timestamps_(timestamps), colour_(ctx.colour()) {}
     void print(const LogLine& l) const {
         const Source& s = sources_[size_t(l.source)];
         if (ctx_.json) {
-            json j = {{"program", s.program},
-                      {"instance", s.instance},
-                      {"time", l.time},
-                      {"stream", l.stream},
-                      {"line", l.text}};
+            json j = s.job ? json{{"job", s.job}}
+                           : json{{"program", s.program}, {"instance", s.instance}};
+            j.update({{"time", l.time}, {"stream", l.stream}, {"line", l.text}});
             std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
         } else {
             std::string prefix;
             if (timestamps_ && !l.time.empty()) prefix += l.time + " " + l.stream + " ";
             if (sources_.size() > 1) prefix += s.label + " | ";
-            std::printf("%s%s\n", prefix.c_str(), l.text.c_str());
+            // tendd's own lines in a job's output ("attempt 2 started") must not pass for the
+            // job's; -t already names the stream.
+            if (l.stream == "tend" && !timestamps_) prefix += "[tend] ";
+            if (l.stream == "tend" && colour_)
+                std::printf("%s\033[2m%s\033[0m\n", prefix.c_str(), l.text.c_str());
+            else
+                std::printf("%s%s\n", prefix.c_str(), l.text.c_str());
         }
     }
 
@@ -59,35 +67,38 @@ class Printer {
     const CliContext& ctx_;
     const std::vector<Source>& sources_;
     bool timestamps_;
+    bool colour_;
 };
 
 // Follows the newest file of every source from where its tail ended (`start`), reopening it
-// when the daemon rotates it.
-[[noreturn]] void follow_files(const std::vector<Source>& sources,
-                               const std::vector<ReadPosition>& start, const Printer& printer) {
-    int in = inotify_init1(IN_CLOEXEC);
-    if (in < 0) throw CliError(kExitFailed, "logs -f: inotify", std::strerror(errno));
+// when the daemon rotates it. Without `stop`, forever; with it (a connection whose `wait`
+// request answers once the followed jobs are finished), until it answers, after reading what
+// the jobs wrote last.
+void follow_files(const std::vector<Source>& sources, const std::vector<ReadPosition>& start,
+                  const Printer& printer, Connection* stop) {
+    UniqueFd in(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (!in) throw CliError(kExitFailed, "logs -f: inotify", std::strerror(errno));
     struct Followed {
-        int fd = -1;
+        UniqueFd fd;
         ino_t inode = 0;
         std::string partial;
+        bool watched = false;
     };
     std::vector<Followed> f(sources.size());
     // `from`: the position the tail ended at; used only while the file is still that one.
     auto reopen = [&](size_t i, const ReadPosition* from) {
-        if (f[i].fd >= 0) close(f[i].fd);
-        f[i].fd = open(sources[i].files[0].c_str(), O_RDONLY | O_CLOEXEC);
+        f[i].fd.reset(open(sources[i].files[0].c_str(), O_RDONLY | O_CLOEXEC));
         struct stat st {};
-        if (f[i].fd >= 0 && fstat(f[i].fd, &st) == 0) {
+        if (f[i].fd && fstat(f[i].fd.get(), &st) == 0) {
             f[i].inode = st.st_ino;
             if (from && from->inode == static_cast<std::uint64_t>(st.st_ino))
-                lseek(f[i].fd, from->offset, SEEK_SET);
+                lseek(f[i].fd.get(), from->offset, SEEK_SET);
         }
     };
     auto drain = [&](size_t i) {
         char buf[65536];
         ssize_t n;
-        while (f[i].fd >= 0 && (n = read(f[i].fd, buf, sizeof buf)) > 0) {
+        while (f[i].fd && (n = read(f[i].fd.get(), buf, sizeof buf)) > 0) {
             f[i].partial.append(buf, size_t(n));
             size_t nl;
             while ((nl = f[i].partial.find('\n')) != std::string::npos) {
@@ -97,25 +108,43 @@ class Printer {
         }
         std::fflush(stdout);
     };
-    for (size_t i = 0; i < sources.size(); ++i) {
+    // A job's output directory may not exist before it starts; such watches are retried.
+    auto watch = [&](size_t i) {
         const std::string& path = sources[i].files[0];
-        inotify_add_watch(in, path.substr(0, path.rfind('/')).c_str(),
-                          IN_MODIFY | IN_CREATE | IN_MOVED_TO);
+        f[i].watched = inotify_add_watch(in.get(), path.substr(0, path.rfind('/')).c_str(),
+                                         IN_MODIFY | IN_CREATE | IN_MOVED_TO) >= 0;
+    };
+    auto check = [&](size_t i) {
+        drain(i);
+        struct stat st {};
+        // Rotated (or created): what is left in the old file was drained above.
+        if (stat(sources[i].files[0].c_str(), &st) == 0 && st.st_ino != f[i].inode) {
+            reopen(i, nullptr);
+            drain(i);
+        }
+    };
+    for (size_t i = 0; i < sources.size(); ++i) {
+        watch(i);
         reopen(i, &start[i]);
         drain(i);  // what was written between the tail and the watch
     }
     char ev[4096];
     while (true) {
-        if (read(in, ev, sizeof ev) < 0 && errno != EINTR)
-            throw CliError(kExitFailed, "logs -f", std::strerror(errno));
+        bool all_watched = true;
         for (size_t i = 0; i < sources.size(); ++i) {
-            drain(i);
-            struct stat st {};
-            // Rotated: what is left in the old file was drained above; go on in the new one.
-            if (stat(sources[i].files[0].c_str(), &st) == 0 && st.st_ino != f[i].inode) {
-                reopen(i, nullptr);
-                drain(i);
-            }
+            if (!f[i].watched) watch(i);
+            all_watched = all_watched && f[i].watched;
+        }
+        pollfd p[2] = {{in.get(), POLLIN, 0}, {stop ? stop->fd() : -1, POLLIN, 0}};
+        if (poll(p, stop ? 2 : 1, all_watched ? -1 : 1000) < 0 && errno != EINTR)
+            throw CliError(kExitFailed, "logs -f", std::strerror(errno));
+        while (read(in.get(), ev, sizeof ev) > 0) {
+        }
+        for (size_t i = 0; i < sources.size(); ++i) check(i);
+        if (stop && p[1].revents) {
+            stop->read_reply("logs");  // the jobs are finished (or an error is thrown)
+            for (size_t i = 0; i < sources.size(); ++i) check(i);
+            return;
         }
     }
 }
@@ -171,18 +200,42 @@ int show_journal(const std::vector<Source>& sources, const LogsOptions& o, const
     return kExitOk;
 }
 
+Source source_of(const json& d) {
+    auto text = [&](const char* key) {
+        auto it = d.find(key);
+        return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    Source s;
+    if (auto it = d.find("files"); it != d.end() && it->is_array())
+        for (const auto& f : *it)
+            if (f.is_string()) s.files.push_back(f.get<std::string>());
+    if (auto it = d.find("job"); it != d.end() && it->is_number_unsigned()) {
+        s.job = it->get<std::uint64_t>();
+        s.label = "job " + std::to_string(s.job);
+        s.state = text("state");
+        auto state = jobs::parse_job_state(s.state);
+        s.finished = state && jobs::is_finished(*state);
+    } else {
+        s.program = text("program");
+        s.instance = d.value("instance", 0);
+        s.label = s.program + ":" + std::to_string(s.instance);
+    }
+    return s;
+}
+
 int run_logs(const CliContext& ctx, const LogsOptions& o) {
     json data = ctx.call("logs", {{"targets", o.targets}});
     std::vector<Source> files, journal;
     for (const auto& d : data) {
-        Source s{d.value("program", "") + ":" + std::to_string(d.value("instance", 0)),
-                 d.value("program", ""), d.value("instance", 0),
-                 d.value("files", std::vector<std::string>{})};
+        Source s = source_of(d);
         std::string mode = d.value("output", "file");
         if (mode == "journal")
             journal.push_back(s);
         else if (mode == "file" && !s.files.empty())
             files.push_back(s);
+        else if (s.job)
+            std::fprintf(stderr, "tend: logs: job %llu has no captured output\n",
+                         static_cast<unsigned long long>(s.job));
         else
             std::fprintf(stderr, "tend: logs: %s has output = null: nothing is captured\n",
                          s.label.c_str());
@@ -199,15 +252,34 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
     std::vector<ReadPosition> ends(files.size());
     for (size_t i = 0; i < files.size(); ++i) {
         auto lines = tail_log_files(files[i].files, o.lines, int(i), &ends[i]);
+        const std::string& st = files[i].state;
+        if (lines.empty() && !o.follow && (st == "scheduled" || st == "blocked" || st == "pending"))
+            std::fprintf(stderr, "tend: logs: %s has not started yet (%s)\n",
+                         files[i].label.c_str(), st.c_str());
         all.insert(all.end(), lines.begin(), lines.end());
     }
-    // Interleave instances by time; each instance's own order is kept for equal stamps.
+    // Interleave sources by time; each source's own order is kept for equal stamps.
     std::stable_sort(all.begin(), all.end(),
                      [](const LogLine& a, const LogLine& b) { return a.time < b.time; });
     if (o.lines >= 0 && all.size() > size_t(o.lines)) all.erase(all.begin(), all.end() - o.lines);
     for (const auto& l : all) printer.print(l);
     std::fflush(stdout);
-    if (o.follow && !files.empty()) follow_files(files, ends, printer);
+    if (!o.follow || files.empty()) return kExitOk;
+    // Programs never end, so with any program -f runs until interrupted; jobs alone end it
+    // once all of them are finished.
+    std::vector<std::uint64_t> live;
+    bool programs = false;
+    for (const auto& s : files) {
+        programs = programs || !s.job;
+        if (s.job && !s.finished) live.push_back(s.job);
+    }
+    if (programs) {
+        follow_files(files, ends, printer, nullptr);
+    } else if (!live.empty()) {
+        Connection stop(ctx);
+        stop.send(protocol::encode_request({"wait", {{"ids", live}}}));
+        follow_files(files, ends, printer, &stop);
+    }
     return kExitOk;
 }
 
@@ -215,9 +287,10 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
 
 void register_logs_command(CLI::App& app, CliContext& ctx, Action& action) {
     auto o = std::make_shared<LogsOptions>();
-    CLI::App* sub = app.add_subcommand("logs", "captured output of programs");
-    sub->add_option("program", o->targets, "PROGRAM or PROGRAM:INSTANCE")->required();
-    sub->add_flag("-f,--follow", o->follow, "keep printing new output");
+    CLI::App* sub = app.add_subcommand("logs", "captured output of programs and jobs");
+    sub->add_option("target", o->targets, "PROGRAM, PROGRAM:INSTANCE or a job id")->required();
+    sub->add_flag("-f,--follow", o->follow,
+                  "keep printing new output (for jobs alone: until they are finished)");
     sub->add_option("-n,--lines", o->lines, "show the last N lines (default 10; -1: all)");
     sub->add_flag("-t,--timestamps", o->timestamps, "prefix each line with its time and stream");
     add_json_flag(sub, ctx);

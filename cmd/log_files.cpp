@@ -13,8 +13,8 @@ LogLine parse_stored_line(const std::string& raw, int source) {
     l.source = source;
     size_t a = raw.find(' ');
     size_t b = a == std::string::npos ? a : raw.find(' ', a + 1);
-    if (a == 20 + 7 && b != std::string::npos &&
-        (raw.compare(a + 1, b - a - 1, "out") == 0 || raw.compare(a + 1, b - a - 1, "err") == 0)) {
+    auto is = [&](const char* stream) { return raw.compare(a + 1, b - a - 1, stream) == 0; };
+    if (a == 20 + 7 && b != std::string::npos && (is("out") || is("err") || is("tend"))) {
         l.time = raw.substr(0, a);
         l.stream = raw.substr(a + 1, b - a - 1);
         l.text = raw.substr(b + 1);

@@ -1,4 +1,4 @@
-// Reading instance log files for `tend logs`: the last N lines and following new ones.
+// Reading instance and job log files for `tend logs`: the last N lines and following new ones.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@ namespace tend::cli {
 
 struct LogLine {
     std::string time;    // ISO 8601 UTC, as stored
-    std::string stream;  // "out" or "err"
+    std::string stream;  // "out" or "err"; "tend" for tendd's lifecycle lines in job output
     std::string text;
     int source = 0;  // index of the instance it came from
 };

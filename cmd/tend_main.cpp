@@ -11,14 +11,19 @@ void add_json_flag(CLI::App* sub, CliContext& ctx) {
     sub->add_flag("--json", ctx.json, "print JSON instead of a table");
 }
 
+CLI::Validator duration_validator() {
+    return CLI::Validator(
+        [](std::string& text) {
+            auto d = tend::parse_duration(text);
+            return d ? std::string() : d.error();
+        },
+        "");  // the option's type name says DURATION
+}
+
 void add_timeout_option(CLI::App* sub, CliContext& ctx, const std::string& help) {
     sub->add_option("--timeout", ctx.timeout_text, help)
-        ->check(CLI::Validator(
-            [](std::string& text) {
-                auto d = tend::parse_duration(text);
-                return d ? std::string() : d.error();
-            },
-            "DURATION"));
+        ->check(duration_validator())
+        ->type_name("DURATION");
 }
 
 }  // namespace tend::cli
@@ -32,11 +37,16 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.add_option("--socket", ctx.socket_flag, "control socket of tendd (env TEND_SOCKET)");
     app.add_option("--config", ctx.config_flag, "config file, for `check` (env TEND_CONFIG)");
+    app.add_option("--state-dir", ctx.state_dir_flag,
+                   "state dir of tendd, for the spool of `submit` (env TEND_STATE_DIR)");
     app.fallthrough();
     register_program_commands(app, ctx, action);
     register_logs_command(app, ctx, action);
     register_check_command(app, ctx, action);
     register_daemon_commands(app, ctx, action);
+    register_submit_command(app, ctx, action);
+    register_job_commands(app, ctx, action);
+    register_queue_commands(app, ctx, action);
     for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
     try {
         app.parse(argc, argv);

@@ -32,6 +32,25 @@ struct DaemonConfig {
     std::optional<std::string> socket_group;
     SourcePos socket_group_pos;
     Usec shutdown_timeout = std::chrono::seconds(90);
+    // Running jobs over all queues; 0: only each queue's concurrency bounds them. When it
+    // binds, free slots go to queues in proportion to their weights.
+    int max_running_jobs = 0;
+};
+
+// [queue.NAME] (SPEC §3). concurrency 0 means "the number of CPUs", filled in by the daemon.
+struct QueueConfig {
+    std::string name;
+    SourcePos pos;
+    int concurrency = 0;
+    std::uint64_t max_pending = 100000;
+    int max_attempts = 1;
+    Usec retry_delay = std::chrono::seconds(1);
+    Usec retry_delay_max = std::chrono::hours(1);
+    Usec timeout{0};
+    Usec stop_timeout = std::chrono::seconds(30);
+    int weight = 1;
+    Usec keep = std::chrono::hours(24 * 7);
+    std::uint64_t output_max = 10ull << 20;  // per job; the rest of its output is dropped
 };
 
 struct ReadySpec {
@@ -90,6 +109,7 @@ struct Config {
     std::string file;  // empty when no config file was read
     DaemonConfig daemon;
     std::vector<ProgramConfig> programs;  // in file order
+    std::vector<QueueConfig> queues;      // in file order; "default" is added when absent
 
     const ProgramConfig* find_program(const std::string& name) const;
 };

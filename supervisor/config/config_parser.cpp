@@ -6,104 +6,16 @@
 #include <functional>
 #include <set>
 
+#include "supervisor/config/config_walker.hpp"
 #include "supervisor/config/value_parsers.hpp"
 #include "supervisor/util/signals.hpp"
 
 namespace tend {
-namespace {
-
-struct PositionedError {
-    toml::source_position at;
-    std::string message;
-};
-
-class Walker {
-  public:
-    explicit Walker(const std::string& file) : file_(file) {}
-
-    void error_at(const toml::source_region& where, const std::string& message) {
-        errors_.push_back({where.begin, file_ + ":" + std::to_string(where.begin.line) + ":" +
-                                            std::to_string(where.begin.column) + ": " + message});
-    }
-    // Every error, in the order of the file (toml++ keeps tables sorted by key, not by line).
-    std::vector<std::string> sorted_errors() {
-        std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
-            return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;
-        });
-        std::vector<std::string> out;
-        for (auto& e : errors_) out.push_back(std::move(e.message));
-        return out;
-    }
-    SourcePos pos_of(const toml::node& node) const {
-        return {file_, static_cast<int>(node.source().begin.line),
-                static_cast<int>(node.source().begin.column)};
-    }
-
-    // Reports keys of `table` that `known` does not list.
-    void check_keys(const toml::table& table, const std::string& section,
-                    const std::set<std::string>& known) {
-        for (auto&& [key, node] : table) {
-            (void)node;
-            if (!known.count(std::string(key.str())))
-                error_at(key.source(),
-                         "unknown key \"" + std::string(key.str()) + "\" in [" + section + "]");
-        }
-    }
-
-    const std::string* as_string(const toml::node& node, const std::string& key) {
-        if (auto s = node.as_string()) return &s->get();
-        error_at(node.source(), "\"" + key + "\" must be a string");
-        return nullptr;
-    }
-    std::optional<std::int64_t> as_int(const toml::node& node, const std::string& key,
-                                       std::int64_t min, std::int64_t max) {
-        auto i = node.as_integer();
-        if (!i) {
-            error_at(node.source(), "\"" + key + "\" must be an integer");
-            return std::nullopt;
-        }
-        if (i->get() < min || i->get() > max) {
-            error_at(node.source(), "\"" + key + "\" must be between " + std::to_string(min) +
-                                        " and " + std::to_string(max));
-            return std::nullopt;
-        }
-        return i->get();
-    }
-    std::optional<bool> as_bool(const toml::node& node, const std::string& key) {
-        if (auto b = node.as_boolean()) return b->get();
-        error_at(node.source(), "\"" + key + "\" must be true or false");
-        return std::nullopt;
-    }
-    // A string parsed by `parse`; errors from the parser are placed at the node.
-    template <typename T, typename F>
-    std::optional<T> parsed(const toml::node& node, const std::string& key, F parse) {
-        const std::string* s = as_string(node, key);
-        if (!s) return std::nullopt;
-        Result<T> r = parse(*s);
-        if (!r) {
-            error_at(node.source(), "\"" + key + "\": " + r.error());
-            return std::nullopt;
-        }
-        return std::move(r.value());
-    }
-    std::optional<Usec> duration(const toml::node& node, const std::string& key) {
-        return parsed<Usec>(node, key, [](const std::string& s) { return parse_duration(s); });
-    }
-
-    void daemon(const toml::table& t, DaemonConfig& d);
-    void program(const std::string& name, const toml::table& t, ProgramConfig& p,
-                 const ParseOptions& options);
-    void rollout(const toml::table& t, RolloutConfig& r, const std::string& section);
-    std::optional<std::vector<std::string>> string_array(const toml::node& node,
-                                                         const std::string& key);
-
-  private:
-    const std::string& file_;
-    std::vector<PositionedError> errors_;
-};
+namespace config_detail {
 
 void Walker::daemon(const toml::table& t, DaemonConfig& d) {
-    check_keys(t, "daemon", {"log_level", "log_target", "socket_group", "shutdown_timeout"});
+    check_keys(t, "daemon",
+               {"log_level", "log_target", "socket_group", "shutdown_timeout", "max_running_jobs"});
     if (auto n = t.get("log_level"))
         if (auto v = parsed<LogLevel>(*n, "log_level", parse_log_level)) d.log_level = *v;
     if (auto n = t.get("log_target"))
@@ -117,6 +29,8 @@ void Walker::daemon(const toml::table& t, DaemonConfig& d) {
     }
     if (auto n = t.get("shutdown_timeout"))
         if (auto v = duration(*n, "shutdown_timeout")) d.shutdown_timeout = *v;
+    if (auto n = t.get("max_running_jobs"))
+        if (auto v = as_int(*n, "max_running_jobs", 0, 100000)) d.max_running_jobs = int(*v);
 }
 
 std::optional<std::vector<std::string>> Walker::string_array(const toml::node& node,
@@ -297,7 +211,9 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
     }
 }
 
-}  // namespace
+}  // namespace config_detail
+
+using config_detail::Walker;
 
 ConfigParseResult parse_config(std::string_view text, const std::string& file,
                                const ParseOptions& options) {
@@ -345,12 +261,23 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
             w.error_at(n->source(), "\"program\" must be a table of [program.NAME] tables");
         }
     }
-    // [queue.*] and [cron.*] belong to the job queue and cron; their keys are checked where
-    // those parts are parsed. Until then their tables are accepted only as tables.
-    for (const char* section : {"queue", "cron"}) {
-        if (auto n = root.get(section); n && !n->is_table())
-            w.error_at(n->source(), std::string("\"") + section + "\" must be a table");
+    if (auto n = root.get("queue")) {
+        if (auto queues = n->as_table())
+            w.queues(*queues, result.config.queues);
+        else
+            w.error_at(n->source(), "\"queue\" must be a table of [queue.NAME] tables");
     }
+    // A queue "default" always exists (SPEC §3): plain `tend submit` goes there.
+    auto& qs = result.config.queues;
+    if (std::none_of(qs.begin(), qs.end(),
+                     [](const QueueConfig& q) { return q.name == "default"; })) {
+        QueueConfig d;
+        d.name = "default";
+        qs.insert(qs.begin(), d);
+    }
+    // [cron.*] belongs to cron; until it is parsed, its table is accepted only as a table.
+    if (auto n = root.get("cron"); n && !n->is_table())
+        w.error_at(n->source(), "\"cron\" must be a table");
     result.errors = w.sorted_errors();
     return result;
 }

@@ -12,6 +12,7 @@ namespace tend {
 struct ControlServer::Client {
     ControlServer* server;
     ClientId id;
+    PeerCredentials peer;
     UniqueFd fd;
     EventSource io;
     EventSource idle;
@@ -39,23 +40,36 @@ ControlServer::~ControlServer() {
     accept_source_.reset();
 }
 
-bool ControlServer::peer_allowed(int fd) const {
+std::optional<PeerCredentials> ControlServer::read_peer(int fd) {
     ucred cred{};
     socklen_t len = sizeof cred;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
-    if (cred.uid == 0 || cred.uid == geteuid()) return true;
-    if (!allowed_group_) return false;
-    if (cred.gid == *allowed_group_) return true;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return std::nullopt;
+    PeerCredentials p{cred.uid, cred.gid, {}};
     // Supplementary groups of the peer, as the kernel saw them at connect time.
     std::vector<gid_t> groups(64);
     len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
     if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) {
-        if (errno != ERANGE) return false;
+        if (errno != ERANGE) return std::nullopt;
         groups.resize(len / sizeof(gid_t));
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) return false;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0)
+            return std::nullopt;
     }
     groups.resize(len / sizeof(gid_t));
-    return std::find(groups.begin(), groups.end(), *allowed_group_) != groups.end();
+    p.groups = std::move(groups);
+    return p;
+}
+
+bool ControlServer::peer_allowed(const PeerCredentials& p) const {
+    if (p.uid == 0 || p.uid == geteuid()) return true;
+    if (!allowed_group_) return false;
+    if (p.gid == *allowed_group_) return true;
+    return std::find(p.groups.begin(), p.groups.end(), *allowed_group_) != p.groups.end();
+}
+
+std::optional<PeerCredentials> ControlServer::peer(ClientId id) const {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return std::nullopt;
+    return it->second->peer;
 }
 
 int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
@@ -64,7 +78,8 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
     for (int i = 0; i < 64; ++i) {
         UniqueFd fd(accept4(srv->listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) return 0;
-        if (!srv->peer_allowed(fd.get())) {
+        auto peer = read_peer(fd.get());
+        if (!peer || !srv->peer_allowed(*peer)) {
             std::string msg =
                 protocol::encode_error(protocol::code::forbidden,
                                        "permission denied: this user may not use the tend socket");
@@ -80,6 +95,7 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
         auto c = std::make_unique<Client>();
         c->server = srv;
         c->id = srv->next_id_++;
+        c->peer = std::move(*peer);
         c->fd = std::move(fd);
         sd_event_source* s = nullptr;
         if (sd_event_add_io(srv->loop_, &s, c->fd.get(), EPOLLIN, &ControlServer::on_client_io,

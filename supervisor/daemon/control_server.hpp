@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/unique_fd.hpp"
@@ -23,6 +24,13 @@ struct ServerLimits {
     Usec idle_timeout = std::chrono::seconds(60);
 };
 
+// Who is on the other end of a connection, as the kernel saw it at connect time.
+struct PeerCredentials {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;
+};
+
 class ControlServer {
   public:
     using ClientId = std::uint64_t;
@@ -35,13 +43,16 @@ class ControlServer {
     ~ControlServer();
     void set_on_disconnect(std::function<void(ClientId)> cb) { on_disconnect_ = std::move(cb); }
     size_t client_count() const { return clients_.size(); }
+    // The peer of a connected client (jobs run as the user who submitted them).
+    std::optional<PeerCredentials> peer(ClientId id) const;
 
   private:
     struct Client;
     static int on_accept(sd_event_source*, int, uint32_t, void* self);
     static int on_client_io(sd_event_source*, int, uint32_t events, void* client);
     static int on_idle(sd_event_source*, uint64_t, void* client);
-    bool peer_allowed(int fd) const;
+    bool peer_allowed(const PeerCredentials& p) const;
+    static std::optional<PeerCredentials> read_peer(int fd);
     void read_from(Client& c);
     void process_lines(Client& c);
     void send(Client& c, const std::string& line);

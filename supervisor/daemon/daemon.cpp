@@ -6,9 +6,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 
+#include "queue/daemon/job_service.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/config_loader.hpp"
 #include "supervisor/daemon/control_server.hpp"
@@ -59,6 +62,34 @@ std::vector<std::string> program_base_env() {
     return env;
 }
 
+// [queue.*] as the scheduler takes it; concurrency 0 means one job per CPU (SPEC §2).
+std::vector<jobs::QueueSettings> queue_settings(const Config& c) {
+    std::vector<jobs::QueueSettings> out;
+    const long cpus = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+    auto convert = [cpus](const QueueConfig& q) {
+        jobs::QueueSettings s;
+        s.name = q.name;
+        s.concurrency = q.concurrency > 0 ? q.concurrency : static_cast<int>(cpus);
+        s.max_pending = q.max_pending;
+        s.max_attempts = static_cast<std::uint32_t>(q.max_attempts);
+        s.retry_delay = q.retry_delay;
+        s.retry_delay_max = q.retry_delay_max;
+        s.timeout = q.timeout;
+        s.stop_timeout = q.stop_timeout;
+        s.weight = q.weight;
+        s.keep = q.keep;
+        s.output_max = q.output_max;
+        return s;
+    };
+    for (const auto& q : c.queues) out.push_back(convert(q));
+    if (std::none_of(out.begin(), out.end(), [](const auto& q) { return q.name == "default"; })) {
+        QueueConfig d;
+        d.name = "default";
+        out.insert(out.begin(), convert(d));
+    }
+    return out;
+}
+
 // The daemon holds several fds per instance; raise the soft limit, remember the old one.
 rlim_t raise_fd_limit() {
     struct rlimit rl;
@@ -74,6 +105,7 @@ struct Daemon {
     std::unique_ptr<ChildReaper> reaper;
     RunnerContext ctx;
     std::unique_ptr<Supervisor> supervisor;
+    std::unique_ptr<jobs::JobService> jobs;
     std::unique_ptr<ControlServer> server;
     DaemonControl control;
     EventSource sig_term, sig_int, sig_hup, shutdown_timer;
@@ -84,25 +116,31 @@ struct Daemon {
     void begin_shutdown(const char* why) {
         if (shutting_down) return;
         shutting_down = true;
-        spdlog::info("shutting down ({}): stopping {} running instance(s)", why,
-                     supervisor->running_count());
+        spdlog::info("shutting down ({}): stopping {} running job(s) and {} instance(s)", why,
+                     jobs->running_count(), supervisor->running_count());
         notify_stopping();
         sd_event_source* s = nullptr;
         sd_event_add_time_relative(loop.get(), &s, CLOCK_MONOTONIC,
                                    static_cast<uint64_t>(shutdown_timeout.count()), 1000,
                                    &Daemon::on_shutdown_timeout, this);
         shutdown_timer.reset(s);
-        supervisor->stop_all([this] {
-            // Answered before the loop ends: the reply is small enough to go out at once.
-            for (auto& reply : shutdown_waiters) reply(protocol::encode_ok({{"stopped", true}}));
-            sd_event_exit(loop.get(), 0);
+        // Jobs first: they get TERM and their queue's stop_timeout, and the interrupted ones are
+        // written back as pending before the programs are stopped.
+        jobs->stop_all([this] {
+            supervisor->stop_all([this] {
+                // Answered before the loop ends: the reply is small enough to go out at once.
+                for (auto& reply : shutdown_waiters)
+                    reply(protocol::encode_ok({{"stopped", true}}));
+                sd_event_exit(loop.get(), 0);
+            });
         });
     }
 
     static int on_shutdown_timeout(sd_event_source*, uint64_t, void* self) {
         auto* d = static_cast<Daemon*>(self);
-        spdlog::warn("shutdown_timeout elapsed: killing {} remaining instance(s)",
-                     d->supervisor->running_count());
+        spdlog::warn("shutdown_timeout elapsed: killing {} remaining job(s) and {} instance(s)",
+                     d->jobs->running_count(), d->supervisor->running_count());
+        d->jobs->kill_all();
         d->supervisor->kill_all();
         return 0;
     }
@@ -191,6 +229,22 @@ int run_daemon(const DaemonOptions& options) {
     d.supervisor = std::make_unique<Supervisor>(d.ctx);
     d.supervisor->load(lc.runtimes);
 
+    jobs::JobServiceOptions jo;
+    jo.loop = e;
+    jo.reaper = d.reaper.get();
+    jo.state_dir = paths.state_dir;
+    jo.queues = queue_settings(lc.config);
+    jo.max_running = lc.config.daemon.max_running_jobs;
+    jo.nofile_soft = nofile_soft;
+    jo.info = [](const std::string& m) { spdlog::info("{}", m); };
+    jo.warn = [](const std::string& m) { spdlog::warn("{}", m); };
+    auto job_service = jobs::JobService::open(std::move(jo));
+    if (!job_service) {
+        spdlog::error("cannot open the job queue: {}", job_service.error());
+        return kDaemonFailure;
+    }
+    d.jobs = std::move(job_service.value());
+
     d.control.supervisor = d.supervisor.get();
     d.control.version = options.version;
     d.control.shutdown = [&d](ControlServer::Replier reply) {
@@ -198,13 +252,19 @@ int run_daemon(const DaemonOptions& options) {
         d.begin_shutdown("request");
     };
     d.control.shutting_down = [&d] { return d.shutting_down; };
+    d.control.jobs = d.jobs.get();
+    d.control.peer = [&d](ControlServer::ClientId c) { return d.server->peer(c); };
     d.server = std::make_unique<ControlServer>(
         e, std::move(listener.value()),
         [&d](ControlServer::ClientId c, const protocol::Request& r, ControlServer::Replier reply) {
             handle_request(d.control, c, r, reply);
         },
         lc.socket_gid);
-    d.server->set_on_disconnect([&d](ControlServer::ClientId c) { d.supervisor->cancel_waits(c); });
+    d.server->set_on_disconnect([&d](ControlServer::ClientId c) {
+        d.supervisor->cancel_waits(c);
+        d.jobs->client_gone(c);
+    });
+    d.jobs->start_spool_intake();
 
     d.supervisor->start_autostart();
     const std::string summary = std::to_string(d.supervisor->programs().size()) + " programs, " +
@@ -216,6 +276,7 @@ int run_daemon(const DaemonOptions& options) {
 
     int r = sd_event_loop(e);
     d.server.reset();
+    d.jobs.reset();
     unlink(paths.socket.c_str());
     spdlog::info("tendd stopped");
     return r < 0 ? kDaemonFailure : kDaemonOk;

@@ -1,6 +1,7 @@
 // Request dispatch: argument validation, the operation, and the reply, command by command.
 #include "supervisor/daemon/request_handlers.hpp"
 
+#include "queue/daemon/job_requests.hpp"
 #include "supervisor/config/value_parsers.hpp"
 #include "supervisor/util/signals.hpp"
 
@@ -94,9 +95,22 @@ Outcome signal_cmd(DaemonControl& d, const protocol::Request& req) {
 }
 
 Outcome logs_cmd(DaemonControl& d, const protocol::Request& req) {
-    auto targets = targets_of(d, req.args, false);
-    if (!targets) return Outcome::fail(code::not_found, targets.error());
+    auto names = string_list(req.args, "targets");
+    if (!names) return Outcome::fail(code::bad_request, names.error());
+    // A target is a job when it is a job id and no program has that name.
     json arr = json::array();
+    std::vector<std::string> programs;
+    for (const auto& n : *names) {
+        std::optional<json> job;
+        if (d.jobs && !d.supervisor->programs().count(n)) job = jobs::job_logs_entry(*d.jobs, n);
+        if (job)
+            arr.push_back(std::move(*job));
+        else
+            programs.push_back(n);
+    }
+    if (programs.empty() && !arr.empty()) return Outcome::ok(arr);
+    auto targets = d.supervisor->resolve(programs);
+    if (!targets) return Outcome::fail(code::not_found, targets.error());
     for (auto* r : *targets) {
         const OutputMode m = r->effective_output();
         arr.push_back({{"program", r->program_name()},
@@ -126,6 +140,8 @@ void handle_request(DaemonControl& d, ControlServer::ClientId client, const prot
         o = Outcome::ok({{"version", d.version}, {"protocol", protocol::kVersion}});
     } else if (req.cmd == "shutdown") {
         d.shutdown(reply);
+        return;
+    } else if (d.jobs && jobs::handle_job_request(d, client, req, reply)) {
         return;
     } else {
         o = Outcome::fail(code::unknown_command, "unknown command \"" + req.cmd + "\"");

@@ -7,6 +7,10 @@
 #include "supervisor/daemon/control_server.hpp"
 #include "supervisor/daemon/supervisor.hpp"
 
+namespace tend::jobs {
+class JobService;
+}
+
 namespace tend {
 
 struct DaemonControl {
@@ -15,6 +19,8 @@ struct DaemonControl {
     std::function<void(ControlServer::Replier)> shutdown;
     std::function<bool()> shutting_down;
     std::string version;
+    jobs::JobService* jobs = nullptr;
+    std::function<std::optional<PeerCredentials>(ControlServer::ClientId)> peer;
 };
 
 void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,

@@ -25,6 +25,10 @@ inline constexpr const char* not_found = "not_found";
 inline constexpr const char* forbidden = "forbidden";
 inline constexpr const char* busy = "busy";
 inline constexpr const char* failed = "failed";
+// The queue is at max_pending: try again later (tend exits 75).
+inline constexpr const char* full = "full";
+// Input the daemon cannot accept, e.g. an unknown queue or --after job (tend exits 65).
+inline constexpr const char* invalid = "invalid";
 }  // namespace code
 
 struct Request {

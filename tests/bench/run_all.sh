@@ -2,15 +2,21 @@
 # Runs every tend benchmark one after the other and keeps their output.
 #   sudo tests/bench/run_all.sh [OUTDIR]     (default OUTDIR: /tmp/tend-bench-results.<date>)
 # Each benchmark's full output goes to OUTDIR/<name>.txt; the summary tables are
-# printed at the end. Takes 15-20 minutes on a 2-core machine (longer if it
-# has to wait for the load average to drop; see README.md).
+# printed at the end. BENCH_SET selects benchmarks by name (default: all):
+#   supervisor: respawn idle memory scale             (15-20 minutes on 2 cores)
+#   queue:      submit_latency bulk concurrent dispatch job_latency queue_scale
+#               (about 10 minutes on a quiet machine)
+# e.g. BENCH_SET="bulk dispatch" tests/bench/run_all.sh. Longer if a benchmark has to
+# wait for the load average to drop (see README.md).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-/tmp/tend-bench-results.$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
+SET=${BENCH_SET:-respawn idle memory scale submit_latency bulk concurrent dispatch job_latency queue_scale}
 
 rc=0
-for b in respawn idle memory scale; do
+for b in $SET; do
+  [ -f "$HERE/bench_$b.sh" ] || { echo "no benchmark bench_$b.sh"; rc=1; continue; }
   echo "=== bench_$b.sh ($(date +%T)) ==="
   if ! bash "$HERE/bench_$b.sh" 2>&1 | tee "$OUT/$b.txt"; then
     echo "bench_$b.sh failed (see $OUT/$b.txt)"; rc=1
@@ -21,8 +27,9 @@ done
 
 echo
 echo "################ summary ################"
-for b in respawn idle memory scale; do
-  sed -n '/^== Benchmark/,$p' "$OUT/$b.txt"
+for b in $SET; do
+  [ -f "$OUT/$b.txt" ] || continue
+  sed -n '/^== .*[Bb]enchmark/,$p' "$OUT/$b.txt"
   echo
 done
 echo "full outputs: $OUT"

@@ -250,7 +250,7 @@ TEST_CASE("wrong types are reported at the value") {
         {"program = \"web\"\n",
          "t.toml:1:11: \"program\" must be a table of [program.NAME] tables"},
         {"[program]\nw = 5\n", "t.toml:2:5: \"program.w\" must be a table"},
-        {"queue = 1\n", "t.toml:1:9: \"queue\" must be a table"},
+        {"queue = 1\n", "t.toml:1:9: \"queue\" must be a table of [queue.NAME] tables"},
         {"cron = [1]\n", "t.toml:1:8: \"cron\" must be a table"},
     });
 }

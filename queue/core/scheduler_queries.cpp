@@ -1,0 +1,135 @@
+// Read-only views of the table: listing, queue figures, and why a job is not running.
+#include <ctime>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "queue/core/scheduler_impl.hpp"
+
+namespace tend::jobs {
+
+namespace {
+
+bool is_waiting(JobState s) {
+    return s == JobState::scheduled || s == JobState::blocked || s == JobState::pending;
+}
+
+std::string format_utc(WallUs at) {
+    const std::time_t secs = static_cast<std::time_t>(at / 1000000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
+std::string join_ids(const std::vector<JobId>& ids) {
+    std::string out;
+    for (JobId id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
+    return out;
+}
+
+}  // namespace
+
+QueueStats Scheduler::stats(std::uint16_t queue) const {
+    QueueStats s;
+    if (queue >= queues_.size()) return s;
+    const QueueRuntime& q = impl_->queues[queue];
+    s.name = queues_[queue].name;
+    s.pending = q.scheduled + q.blocked + q.pending;
+    s.runnable = q.pending;
+    s.running = q.running;
+    s.concurrency = queues_[queue].concurrency;
+    s.paused = q.paused;
+    s.finished_ok = q.finished_ok;
+    s.finished_bad = q.finished_bad;
+    if (s.pending == 0) return s;
+    // Ids grow with submit time, so the oldest waiting job is near the front of the table.
+    for (const auto& [base, chunk] : impl_->chunks) {
+        for (const JobEntry& e : chunk->slots) {
+            if (e.id == 0 || e.queue != queue || !is_waiting(e.status.state)) continue;
+            if (!s.oldest_pending_submitted || e.submitted_at < *s.oldest_pending_submitted)
+                s.oldest_pending_submitted = e.submitted_at;
+        }
+        if (s.oldest_pending_submitted) break;
+    }
+    return s;
+}
+
+std::vector<const JobEntry*> Scheduler::list(std::optional<JobState> state,
+                                             std::optional<std::uint16_t> queue,
+                                             std::size_t limit) const {
+    std::vector<const JobEntry*> out;
+    impl_->for_each_newest_first([&](const JobEntry& e) {
+        if (state && e.status.state != *state) return true;
+        if (queue && e.queue != *queue) return true;
+        out.push_back(&e);
+        return limit == 0 || out.size() < limit;
+    });
+    return out;
+}
+
+std::size_t Scheduler::Impl::runnable_position(const JobEntry& job) const {
+    std::size_t rank = 0;
+    for (const auto& [priority, fifo] : queues[job.queue].runnable) {
+        for (JobId id : fifo) {
+            const JobEntry* e = get(id);
+            if (!e || e->status.state != JobState::pending) continue;  // stale entry
+            ++rank;
+            if (id == job.id) return rank;
+        }
+    }
+    return rank;
+}
+
+std::string Scheduler::why_waiting(JobId id, WallUs /*now*/) const {
+    const Impl& m = *impl_;
+    const JobEntry* e = m.get(id);
+    if (!e) return {};
+    const std::string& queue = queues_[e->queue].name;
+    switch (e->status.state) {
+        case JobState::scheduled:
+            return "waiting until " + format_utc(e->status.run_at);
+        case JobState::blocked: {
+            std::vector<JobId> unmet;
+            if (auto after = m.after_of.find(id); after != m.after_of.end())
+                for (JobId dep : after->second) {
+                    const JobEntry* d = m.get(dep);
+                    if (d && !is_finished(d->status.state) &&
+                        std::find(unmet.begin(), unmet.end(), dep) == unmet.end())
+                        unmet.push_back(dep);
+                }
+            return std::string(unmet.size() == 1 ? "waiting for job " : "waiting for jobs ") +
+                   join_ids(unmet) + " to succeed";
+        }
+        case JobState::pending:
+            break;
+        default:
+            return {};
+    }
+    const QueueRuntime& q = m.queues[e->queue];
+    if (q.paused) return "queue " + queue + " is paused";
+    const std::string position = " (position " + std::to_string(m.runnable_position(*e)) + ")";
+    const int concurrency = std::max(1, queues_[e->queue].concurrency);
+    if (q.running >= concurrency)
+        return "waiting for a slot: " + std::to_string(q.running) + " of " +
+               std::to_string(concurrency) + " running in queue " + queue + position;
+    if (max_running_ > 0 && m.running >= max_running_)
+        return "waiting for a slot: " + std::to_string(m.running) + " of " +
+               std::to_string(max_running_) + " running in all queues" + position;
+    return "waiting to be started" + position;
+}
+
+std::vector<std::uint32_t> Scheduler::live_env_ids() const {
+    std::vector<std::uint32_t> ids;
+    impl_->for_each_newest_first([&ids](const JobEntry& e) {
+        if (!is_finished(e.status.state)) ids.push_back(e.env_id);
+        return true;
+    });
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+}
+
+}  // namespace tend::jobs

@@ -1,0 +1,69 @@
+// One running job's process: spawn, output capture, timeout, and TERM-then-KILL (SPEC §6.2).
+#pragma once
+
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "queue/core/job.hpp"
+#include "queue/daemon/job_output_log.hpp"
+#include "supervisor/daemon/child_reaper.hpp"
+#include "supervisor/daemon/event_source.hpp"
+#include "supervisor/daemon/instance_output.hpp"
+#include "supervisor/daemon/spawner.hpp"
+
+namespace tend::jobs {
+
+struct JobLaunch {
+    SpawnSpec spawn;  // argv, env, cwd, credentials; the output fds are filled in here
+    std::string output_path;
+    std::uint64_t output_cap = 0;
+    Usec timeout{0};  // 0: none
+    Usec stop_timeout = std::chrono::seconds(30);
+};
+
+class JobProcess {
+  public:
+    // `reason` is set for a timeout ("timed out after 5s") or a failed exec.
+    using OnExit = std::function<void(ExitStatus exit, const std::string& reason)>;
+
+    // Spawns the job in its own session (its process group is the kill boundary). Fails without
+    // a process when the command cannot be found or the system refuses a process.
+    static Result<std::unique_ptr<JobProcess>> start(sd_event* loop, ChildReaper& reaper,
+                                                     JobLaunch launch, OnExit on_exit);
+    ~JobProcess();
+
+    pid_t pid() const { return pid_; }
+    // The process's start time (/proc/PID/stat field 22), recorded so that a later tendd can
+    // tell this process from an unrelated one that reused the pid.
+    std::uint64_t start_time() const { return start_time_; }
+    // TERM to the process group now, KILL after `stop_timeout` (cancel, timeout, shutdown).
+    void terminate(Usec stop_timeout);
+    void kill_now();
+    void note(std::string_view text) { log_->note(text); }
+
+  private:
+    JobProcess() = default;
+    void on_exit(const ExitInfo& e);
+    static int on_timeout(sd_event_source*, uint64_t, void* self);
+    static int on_kill(sd_event_source*, uint64_t, void* self);
+
+    sd_event* loop_ = nullptr;
+    ChildReaper* reaper_ = nullptr;
+    pid_t pid_ = 0;
+    std::uint64_t start_time_ = 0;
+    UniqueFd pidfd_;
+    JobOutputLog* log_ = nullptr;  // owned by output_
+    std::unique_ptr<InstanceOutput> output_;
+    EventSource timeout_timer_, kill_timer_;
+    Usec timeout_{0}, stop_timeout_{0};
+    bool timed_out_ = false;
+    OnExit on_exit_;
+};
+
+// Field 22 of /proc/PID/stat, or 0 when the process does not exist.
+std::uint64_t process_start_time(pid_t pid);
+
+}  // namespace tend::jobs

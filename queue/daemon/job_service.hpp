@@ -1,0 +1,185 @@
+// The job queue inside tendd: the log, the scheduler, running jobs, and the commit that orders
+// them.
+#pragma once
+
+#include <systemd/sd-event.h>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "queue/core/scheduler.hpp"
+#include "queue/daemon/env_table.hpp"
+#include "queue/daemon/job_process.hpp"
+#include "queue/store/job_log.hpp"
+#include "supervisor/daemon/child_reaper.hpp"
+#include "supervisor/daemon/event_source.hpp"
+
+namespace tend::jobs {
+
+// What a compacted log holds per job besides its spec: frame headers and a status record.
+inline constexpr std::uint64_t kLiveBytesPerJob = 80;
+
+struct JobServiceOptions {
+    sd_event* loop = nullptr;
+    ChildReaper* reaper = nullptr;
+    std::string state_dir;
+    std::vector<QueueSettings> queues;
+    int max_running = 0;
+    std::optional<unsigned long> nofile_soft;
+    std::function<void(const std::string&)> info, warn;
+};
+
+// The answer to a job request: data, or an error kind and message. job_requests.cpp turns it
+// into a protocol reply (the one place where that happens).
+struct JobReply {
+    enum class Kind { ok, bad_request, invalid, full, not_found, failed };
+    Kind kind = Kind::ok;
+    nlohmann::json data;
+    std::string message;
+    static JobReply ok(nlohmann::json d) { return {Kind::ok, std::move(d), {}}; }
+    static JobReply error(Kind k, std::string m) { return {k, nullptr, std::move(m)}; }
+};
+using JobReplier = std::function<void(const JobReply&)>;
+
+// What `tend submit` sends, parsed: the options shared by all jobs of the request, and either
+// one argv or a batch of shell lines.
+struct SubmitRequest {
+    JobSpec shape;  // id, argv and submitted_at are filled in by the service
+    std::vector<std::string> env;
+    bool batch = false;
+    std::vector<std::string> lines;
+    std::uint32_t peer_uid = 0, peer_gid = 0;
+    std::vector<std::uint32_t> peer_groups;
+};
+
+class JobService {
+  public:
+    // Opens STATE/jobs.log and recovers every job: a torn tail is cut (a warning), jobs that
+    // were running are killed if they survived and re-queued as interrupted. Fails on a log it
+    // cannot read or of a newer format, naming the file.
+    static Result<std::unique_ptr<JobService>> open(JobServiceOptions options);
+    ~JobService();
+
+    // Takes spooled jobs in now and whenever `tend submit` spools one while tendd runs.
+    void start_spool_intake();
+
+    void submit(SubmitRequest request, JobReplier reply);
+    // Lines of a --stdin batch, sent ahead of its `submit` on the same connection.
+    JobReply buffer_lines(std::uint64_t client, std::vector<std::string> lines);
+    void submit_buffered(std::uint64_t client, SubmitRequest request, JobReplier reply);
+    void cancel(const std::vector<JobId>& ids, JobReplier reply);
+    void retry(const std::vector<JobId>& ids, JobReplier reply);
+    void set_paused(const std::string& queue, bool paused, JobReplier reply);
+    // Replies once every job is finished (and that is on disk).
+    void wait(std::vector<JobId> ids, std::uint64_t client, JobReplier reply);
+    void client_gone(std::uint64_t client);
+
+    JobReply list(const nlohmann::json& args) const;
+    JobReply show(JobId id) const;
+    JobReply queues() const;
+    // The output file of a job, for `tend logs JOB`.
+    JobReply logs(JobId id) const;
+    bool knows(JobId id) const { return sched_.find(id) != nullptr; }
+
+    // Shutdown (SPEC §6.5): no new starts; running jobs get TERM and their queue's
+    // stop_timeout; those that do not finish are re-queued without using an attempt. `done`
+    // runs once no job process is left and the log is committed.
+    void stop_all(std::function<void()> done);
+    void kill_all();
+    std::size_t running_count() const { return processes_.size(); }
+
+    // Compaction on demand (tests, and `tend` has no command for it): starts one now.
+    void compact_now();
+
+  private:
+    explicit JobService(JobServiceOptions options);
+    friend struct JobServiceAccess;
+
+    // ---- the turn: decide, write, then act (job_service.cpp)
+    void pump();
+    // Writes the scheduler's changes (and queues the actions waiting on them). `urgent` false:
+    // the records ride on the next commit, at the latest after kLazyFlush (a running job's pid:
+    // a crash before it is written is covered by the TEND_JOB_MARK scan at recovery).
+    void flush_changes(bool urgent = true);
+    static int on_lazy_flush(sd_event_source*, uint64_t, void* self);
+    void after_durable(std::function<void()> action);
+    void request_commit();
+    static int on_commit(sd_event_source*, void* self);
+    static int on_commit_retry(sd_event_source*, uint64_t, void* self);
+    static int on_due(sd_event_source*, uint64_t, void* self);
+    void arm_due_timer();
+    WallUs now() const;
+    double random01() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
+
+    // ---- recovery (job_recovery.cpp)
+    Status recover();
+    void settle_survivors();
+
+    // ---- submit and spool (job_submit.cpp)
+    std::optional<JobReply> check_shape(const SubmitRequest& r) const;
+    void commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
+                       std::function<void(Result<std::vector<JobId>>)> done);
+    static int on_spool_event(sd_event_source*, int, uint32_t, void* self);
+    void import_spool(const std::string& token);
+
+    // ---- processes (job_run.cpp)
+    void spawn(JobId id);
+    void on_exit(JobId id, ExitStatus exit, const std::string& reason);
+    void answer_waiters();
+    void note(JobId id, const std::string& text);
+
+    // ---- views (job_views.cpp)
+    nlohmann::json job_json(const JobEntry& e) const;
+    nlohmann::json queue_json(std::uint16_t queue) const;
+
+    // ---- pruning and compaction (job_upkeep.cpp)
+    static int on_prune(sd_event_source*, uint64_t, void* self);
+    void arm_prune_timer();
+    void forget_job_files(JobId id);
+    void maybe_compact();
+    static int on_compact_step(sd_event_source*, void* self);
+    void compact_step();
+    void finish_compaction();
+
+    JobServiceOptions opt_;
+    Scheduler sched_;
+    std::unique_ptr<JobLog> log_;
+    EnvTable envs_;
+    std::mt19937_64 rng_{std::random_device{}()};
+    std::unordered_map<JobId, std::unique_ptr<JobProcess>> processes_;
+    std::vector<std::function<void()>> after_commit_;
+    EventSource commit_source_, commit_retry_, lazy_timer_, due_timer_, prune_timer_,
+        compact_source_;
+    EventSource spool_source_;
+    UniqueFd spool_inotify_;
+    std::set<std::string> spool_in_flight_;
+    std::set<std::string> spool_tokens_in_log_;  // only until the first spool scan
+    struct Waiter {
+        std::vector<JobId> ids;
+        std::uint64_t client;
+        JobReplier reply;
+    };
+    std::vector<Waiter> waiters_;
+    std::unordered_map<std::uint64_t, std::vector<std::string>> batches_;
+    std::unordered_map<std::uint64_t, std::size_t> batch_bytes_;
+    bool stopping_ = false;
+    std::function<void()> stopped_;
+    std::vector<std::string> to_unlink_;
+    std::uint64_t live_bytes_ = 0;  // estimate of a compacted log's size
+    struct Compaction {
+        std::vector<JobId> ids;
+        std::size_t next = 0;
+        std::vector<std::pair<JobId, std::uint64_t>> moved;  // id -> spec offset in the new file
+        std::vector<std::pair<std::uint32_t, std::uint64_t>> moved_envs;
+    };
+    std::unique_ptr<Compaction> compaction_;
+    bool commit_failing_ = false;
+    WallUs started_at_ = 0;
+};
+
+}  // namespace tend::jobs

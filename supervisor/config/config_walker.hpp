@@ -1,0 +1,109 @@
+// The config walker: typed access to toml++ nodes that records positioned errors as it goes.
+#pragma once
+
+#include <toml++/toml.h>
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "supervisor/config/config_parser.hpp"
+#include "supervisor/util/duration.hpp"
+
+namespace tend::config_detail {
+
+struct PositionedError {
+    toml::source_position at;
+    std::string message;
+};
+
+class Walker {
+  public:
+    explicit Walker(const std::string& file) : file_(file) {}
+
+    void error_at(const toml::source_region& where, const std::string& message) {
+        errors_.push_back({where.begin, file_ + ":" + std::to_string(where.begin.line) + ":" +
+                                            std::to_string(where.begin.column) + ": " + message});
+    }
+    // Every error, in the order of the file (toml++ keeps tables sorted by key, not by line).
+    std::vector<std::string> sorted_errors() {
+        std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
+            return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;
+        });
+        std::vector<std::string> out;
+        for (auto& e : errors_) out.push_back(std::move(e.message));
+        return out;
+    }
+    SourcePos pos_of(const toml::node& node) const {
+        return {file_, static_cast<int>(node.source().begin.line),
+                static_cast<int>(node.source().begin.column)};
+    }
+
+    // Reports keys of `table` that `known` does not list.
+    void check_keys(const toml::table& table, const std::string& section,
+                    const std::set<std::string>& known) {
+        for (auto&& [key, node] : table) {
+            (void)node;
+            if (!known.count(std::string(key.str())))
+                error_at(key.source(),
+                         "unknown key \"" + std::string(key.str()) + "\" in [" + section + "]");
+        }
+    }
+
+    const std::string* as_string(const toml::node& node, const std::string& key) {
+        if (auto s = node.as_string()) return &s->get();
+        error_at(node.source(), "\"" + key + "\" must be a string");
+        return nullptr;
+    }
+    std::optional<std::int64_t> as_int(const toml::node& node, const std::string& key,
+                                       std::int64_t min, std::int64_t max) {
+        auto i = node.as_integer();
+        if (!i) {
+            error_at(node.source(), "\"" + key + "\" must be an integer");
+            return std::nullopt;
+        }
+        if (i->get() < min || i->get() > max) {
+            error_at(node.source(), "\"" + key + "\" must be between " + std::to_string(min) +
+                                        " and " + std::to_string(max));
+            return std::nullopt;
+        }
+        return i->get();
+    }
+    std::optional<bool> as_bool(const toml::node& node, const std::string& key) {
+        if (auto b = node.as_boolean()) return b->get();
+        error_at(node.source(), "\"" + key + "\" must be true or false");
+        return std::nullopt;
+    }
+    // A string parsed by `parse`; errors from the parser are placed at the node.
+    template <typename T, typename F>
+    std::optional<T> parsed(const toml::node& node, const std::string& key, F parse) {
+        const std::string* s = as_string(node, key);
+        if (!s) return std::nullopt;
+        Result<T> r = parse(*s);
+        if (!r) {
+            error_at(node.source(), "\"" + key + "\": " + r.error());
+            return std::nullopt;
+        }
+        return std::move(r.value());
+    }
+    std::optional<Usec> duration(const toml::node& node, const std::string& key) {
+        return parsed<Usec>(node, key, [](const std::string& s) { return parse_duration(s); });
+    }
+
+    void daemon(const toml::table& t, DaemonConfig& d);
+    void program(const std::string& name, const toml::table& t, ProgramConfig& p,
+                 const ParseOptions& options);
+    void rollout(const toml::table& t, RolloutConfig& r, const std::string& section);
+    // [queue.*], in file order, with "default" added when the file has none (queue_section.cpp).
+    void queues(const toml::table& t, std::vector<QueueConfig>& out);
+    void queue(const std::string& name, const toml::table& t, QueueConfig& q);
+    std::optional<std::vector<std::string>> string_array(const toml::node& node,
+                                                         const std::string& key);
+
+  private:
+    const std::string& file_;
+    std::vector<PositionedError> errors_;
+};
+
+}  // namespace tend::config_detail

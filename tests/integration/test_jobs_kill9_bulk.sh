@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2163,SC2119  # export "$MARK" exports its value; lib.sh functions take no script args
+# SPEC §6.3: crash safety of the job queue under load. 2000 jobs are submitted by two
+# clients at once (single submits and --stdin batches of 150) while tendd is killed with
+# SIGKILL and restarted over and over, during submission and during dispatch. Submits that
+# find no daemon go to the spool. Afterwards:
+#   - every acknowledged job (printed id, or spooled: exit 0) ran to its end, exactly one job
+#     exists per acknowledged submit (no job lost, none taken in twice from the spool);
+#   - no job ever ran twice at the same time (at-least-once, never concurrently): each run
+#     holds a per-job flock and reports OVERLAP if another run of the same job holds it;
+#   - no job is failed, dead or cancelled (a crash re-queues, it does not fail);
+#   - the crashes left no damage in the log beyond torn tails.
+# Each job runs `sh $T/job.sh TOKEN [DELAY]`; TOKEN names the submit (ids of spooled jobs are
+# given later). KILL9_SEED=N reproduces the kill points' randomness.
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+export "$MARK"
+export TEND_STATE_DIR=$STATE
+export LC_ALL=C  # sort, comm and join agree on the order
+SEED=${KILL9_SEED:-$RANDOM}
+RANDOM=$SEED
+say "random seed $SEED (KILL9_SEED=$SEED reproduces the kill spacing)"
+MIN_KILLS=20
+RESULTS=$T/results
+mkdir -p "$T/locks"
+: >"$RESULTS"
+
+write_config <<'EOF'
+[queue.default]
+concurrency = 4
+max_attempts = 3
+retry_delay = "100ms"
+EOF
+
+# One run of one job. "start"/"end" lines go to the shared results file under its flock; the
+# per-job lock is held for the whole run (fd 9, also by the children).
+cat >"$T/job.sh" <<EOF
+#!/bin/sh
+tok=\$1
+exec 9>"$T/locks/\$tok"
+if ! flock -n 9; then
+    { flock 8; echo "OVERLAP \$tok \${TEND_JOB_ID:-?} \$\$" >&8; } 8>>"$RESULTS"
+    exit 0
+fi
+{ flock 8; echo "start \$tok \${TEND_JOB_ID:-?} \$\$" >&8; } 8>>"$RESULTS"
+if [ -n "\${2:-}" ]; then sleep "\$2"; fi
+{ flock 8; echo "end \$tok \${TEND_JOB_ID:-?} \$\$" >&8; } 8>>"$RESULTS"
+EOF
+
+# A client: single submits FIRST..LAST, and after every 50th one a --stdin batch of 150.
+# Acknowledged submits go to OUT.acked as "TOKEN ID" (ID "-" when spooled), the others to
+# OUT.unacked as "TOKEN status"; OUT.done marks the end.
+cat >"$T/submitter.sh" <<'EOF'
+#!/bin/bash
+set -u
+TEND=$1 SOCK=$2 T=$3 FIRST=$4 LAST=$5 BATCH0=$6 OUT=$7
+cmd_of() {  # every 25th job is slow: a kill finds it running more often
+    if (( $2 % 25 == 0 )); then echo "sh $T/job.sh $1 0.2"; else echo "sh $T/job.sh $1"; fi
+}
+batch=$BATCH0
+for ((i = FIRST; i <= LAST; i++)); do
+    tok=s-$i
+    # shellcheck disable=SC2046
+    out=$(timeout -s KILL 30 "$TEND" --socket "$SOCK" submit --json -- $(cmd_of "$tok" "$i") 2>>"$OUT.stderr")
+    rc=$?
+    if [[ $rc == 0 && $out == *'"spooled":true'* ]]; then
+        echo "$tok -" >>"$OUT.acked"
+    elif [[ $rc == 0 && $out =~ \"id\":([0-9]+) ]]; then
+        echo "$tok ${BASH_REMATCH[1]}" >>"$OUT.acked"
+    elif [[ $rc == 0 ]]; then
+        echo "$tok ?" >>"$OUT.acked"
+        echo "submit $tok: exit 0 but no id: $out" >>"$OUT.errors"
+    else
+        echo "$tok $rc" >>"$OUT.unacked"
+    fi
+    if (( (i - FIRST + 1) % 50 == 0 )); then
+        lines=""
+        toks=()
+        for ((j = 1; j <= 150; j++)); do
+            toks+=("b$batch-$j")
+            lines+="$(cmd_of "b$batch-$j" "$j")"$'\n'
+        done
+        out=$(timeout -s KILL 30 "$TEND" --socket "$SOCK" submit --stdin --json <<<"$lines" 2>>"$OUT.stderr")
+        rc=$?
+        if [[ $rc == 0 ]] && [[ $(jq -r .spooled <<<"$out") == true ]]; then
+            printf '%s -\n' "${toks[@]}" >>"$OUT.acked"
+        elif [[ $rc == 0 ]]; then
+            mapfile -t ids < <(jq -r '.ids[]' <<<"$out")
+            if [[ ${#ids[@]} != 150 ]]; then
+                echo "batch b$batch: exit 0 but ${#ids[@]} ids: $out" >>"$OUT.errors"
+            fi
+            for ((j = 0; j < 150; j++)); do echo "${toks[j]} ${ids[j]:-?}" >>"$OUT.acked"; done
+        else
+            printf "%s $rc\n" "${toks[@]}" >>"$OUT.unacked"
+        fi
+        batch=$((batch + 1))
+    fi
+done
+touch "$OUT.done"
+EOF
+
+# --- helpers ---------------------------------------------------------------------------------
+acked_count() { { cat "$T"/sub*.acked 2>/dev/null || true; } | wc -l; }
+submitters_done() { [[ -e $T/sub1.done && -e $T/sub2.done ]]; }
+# ended_tokens: distinct tokens with an "end" line.
+ended_count() { awk '$1 == "end" { print $2 }' "$RESULTS" | sort -u | wc -l; }
+# progress LINES0 ACKS0 STEP: the results or the acknowledgements grew by STEP since, or all
+# acknowledged jobs have ended after the submitters finished.
+progress() {
+    local lines acks
+    lines=$(wc -l <"$RESULTS")
+    acks=$(acked_count)
+    ((lines - $1 >= $3 || acks - $2 >= $3)) && return 0
+    submitters_done && (($(ended_count) >= acks))
+}
+unfinished() {
+    local s n=0
+    for s in scheduled blocked pending running; do
+        n=$((n + $(tend jobs --state "$s" --limit 0 --json | jq length)))
+    done
+    echo "$n"
+}
+spool_left() { find "$STATE/spool" -mindepth 1 -maxdepth 1 ! -name '*.damaged' 2>/dev/null | wc -l; }
+all_finished() { submitters_done && [[ $(spool_left) == 0 && $(unfinished) == 0 ]]; }
+
+# --- the run -----------------------------------------------------------------------------------
+start_tendd
+t0=$(now)
+bg_start "$T/sub1.out" bash "$T/submitter.sh" "$TEND_BIN_DIR/tend" "$SOCK" "$T" 1 250 1 "$T/sub1"
+bg_start "$T/sub2.out" bash "$T/submitter.sh" "$TEND_BIN_DIR/tend" "$SOCK" "$T" 251 500 6 "$T/sub2"
+
+kills=0
+kills_submitting=0
+kills_after=0
+while true; do
+    step=$((40 + RANDOM % 120))
+    lines0=$(wc -l <"$RESULTS")
+    acks0=$(acked_count)
+    submitting=1
+    submitters_done && submitting=0
+    wait_until 60 progress "$lines0" "$acks0" "$step"
+    if submitters_done && (($(ended_count) >= $(acked_count))); then
+        break
+    fi
+    # Enough crashes, some of them after submission ended: let it finish.
+    ((kills >= MIN_KILLS + 4 && kills_after >= 4)) && break
+    kill -KILL "$TENDD_PID"
+    # Reaped at once, so that bash reports no "Killed" job.
+    { wait "$TENDD_PID"; } 2>/dev/null || true
+    TENDD_PID=
+    kills=$((kills + 1))
+    if ((submitting)); then kills_submitting=$((kills_submitting + 1)); else kills_after=$((kills_after + 1)); fi
+    start_tendd >/dev/null
+done
+say "killed tendd $kills times ($kills_submitting while submitting, $kills_after after); waiting for the rest"
+wait_until 120 all_finished
+say "all jobs finished after $(elapsed_since "$t0")s"
+
+# --- the verdict -------------------------------------------------------------------------------
+for f in "$T"/sub*.errors; do
+    [[ -e $f ]] && fail "a submitter saw an inconsistent reply: $(cat "$f")"
+done
+sort -u -k1,1 "$T"/sub*.acked >"$T/acked"
+{ cat "$T"/sub*.unacked 2>/dev/null || true; } | sort -u -k1,1 >"$T/unacked"
+n_acked=$(wc -l <"$T/acked")
+n_spooled=$(awk '$2 == "-"' "$T/acked" | wc -l)
+n_unacked=$(wc -l <"$T/unacked")
+assert_eq 2000 $((n_acked + n_unacked)) "submits made (acknowledged + not)"
+assert_eq "$(cat "$T"/sub*.acked | wc -l)" "$n_acked" "acknowledged tokens are distinct"
+
+awk '$1 == "end" { print $2 }' "$RESULTS" | sort -u >"$T/ended"
+missing=$(cut -d' ' -f1 "$T/acked" | sort | comm -23 - "$T/ended")
+if [[ -n $missing ]]; then
+    fail "$(count_lines "$missing") acknowledged jobs never ended, e.g.: $(head -n 10 <<<"$missing" | tr '\n' ' ')"
+fi
+check "all $n_acked acknowledged jobs ran to their end"
+overlaps=$(grep '^OVERLAP' "$RESULTS" || true)
+[[ -z $overlaps ]] || fail "$(count_lines "$overlaps") runs found their job already running: $(head -n 10 <<<"$overlaps")"
+check "no job ever ran twice at the same time"
+
+all=$(tend jobs --limit 0 --json)
+states=$(jq -c 'group_by(.state) | map({(.[0].state): length}) | add' <<<"$all")
+say "job states: $states"
+bad=$(jq -c '[.[] | select(.state != "succeeded") | {id, state, command, exit_status, reason}] | .[:10]' <<<"$all")
+assert_eq "[]" "$bad" "jobs that did not succeed (first 10)"
+# An interruption by a crash uses no attempt.
+bad=$(jq -c '[.[] | select(.attempt != 1) | {id, attempt, runs, command}] | .[:10]' <<<"$all")
+assert_eq "[]" "$bad" "jobs on another attempt than the first (first 10)"
+# One job per token: no acknowledged submit lost, none enqueued twice.
+jq -r '.[] | "\(.command | join(" ") | split(" ") | .[2]) \(.id)"' <<<"$all" | sort -k1,1 >"$T/jobs_by_token"
+dups=$(cut -d' ' -f1 "$T/jobs_by_token" | uniq -d)
+[[ -z $dups ]] || fail "tokens enqueued more than once: $(head -n 10 <<<"$dups" | tr '\n' ' ') ($(grep -F -w -- "$(head -n 1 <<<"$dups")" "$T/jobs_by_token" | tr '\n' ' '))"
+check "no submit was enqueued twice"
+lost=$(cut -d' ' -f1 "$T/acked" | comm -23 - <(cut -d' ' -f1 "$T/jobs_by_token"))
+[[ -z $lost ]] || fail "acknowledged tokens with no job: $(head -n 10 <<<"$lost" | tr '\n' ' ')"
+# The id printed for a submit is the job that runs that token.
+wrong=$(join "$T/acked" "$T/jobs_by_token" | awk '$2 != "-" && $2 != $3' | head -n 10)
+[[ -z $wrong ]] || fail "printed ids that belong to other commands (token printed actual): $wrong"
+check "every printed id is the job of its submit"
+not_acked_but_ran=$(cut -d' ' -f1 "$T/unacked" | comm -12 - <(cut -d' ' -f1 "$T/jobs_by_token") | wc -l)
+
+runs=$(grep -c '^start' "$RESULTS")
+started=$(awk '$1 == "start" { print $2 }' "$RESULTS" | sort -u | wc -l)
+damage=$(grep -E 'warning: .*(corrupt|damaged bytes)' "$TENDD_ERR" || true)
+[[ -z $damage ]] || fail "a crash left damage beyond a torn tail: $(head -n 3 <<<"$damage")"
+torn=$(grep -c 'torn' "$TENDD_ERR" || true)
+leftovers=$(grep -c 'left over from jobs' "$TENDD_ERR" || true)
+say "acknowledged: $n_acked ($n_spooled spooled); not acknowledged: $n_unacked ($not_acked_but_ran of them ran anyway)"
+say "runs: $runs for $started jobs ($((runs - started)) re-runs); kills: $kills; torn tails reported: $torn; starts that killed leftover job processes: $leftovers"
+((kills >= MIN_KILLS)) || fail "only $kills kills happened (want $MIN_KILLS): the run was too short to test anything"
+check "$kills kills of tendd"
