@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 
@@ -228,7 +229,9 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
     std::vector<Source> files, journal;
     for (const auto& d : data) {
         Source s = source_of(d);
-        std::string mode = d.value("output", "file");
+        auto out = d.find("output");
+        const std::string mode =
+            out != d.end() && out->is_string() ? out->get<std::string>() : "file";
         if (mode == "journal")
             journal.push_back(s);
         else if (mode == "file" && !s.files.empty())
@@ -251,6 +254,12 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
     std::vector<LogLine> all;
     std::vector<ReadPosition> ends(files.size());
     for (size_t i = 0; i < files.size(); ++i) {
+        // A file that is missing is not written yet; one we may not read would look empty.
+        const std::string& newest = files[i].files[0];
+        if (access(newest.c_str(), R_OK) != 0 && errno != ENOENT)
+            throw CliError(
+                kExitFailed, "logs: cannot read " + newest + ": " + std::strerror(errno),
+                "captured output is kept in tendd's state dir, which this user may not read");
         auto lines = tail_log_files(files[i].files, o.lines, int(i), &ends[i]);
         const std::string& st = files[i].state;
         if (lines.empty() && !o.follow && (st == "scheduled" || st == "blocked" || st == "pending"))

@@ -143,6 +143,7 @@ std::string relative_text(std::int64_t us, std::int64_t now_us) {
 std::string exit_status_text(const json& e) {
     if (auto sig = signal_of(e)) return "signal " + signal_name(*sig);
     if (auto code = code_of(e)) return "code " + std::to_string(*code);
+    if (e.is_object() && e.contains("error")) return "exec failed";
     return "-";
 }
 

@@ -3,13 +3,14 @@
 
 #include "queue/core/backoff.hpp"
 #include "queue/core/scheduler_impl.hpp"
+#include "supervisor/util/signals.hpp"
 
 namespace tend::jobs {
 
 namespace {
 
 std::string describe_exit(ExitStatus exit) {
-    if (exit.signal != 0) return "killed by signal " + std::to_string(exit.signal);
+    if (exit.signal != 0) return "killed by signal " + signal_name(exit.signal);
     return "exit code " + std::to_string(exit.code);
 }
 

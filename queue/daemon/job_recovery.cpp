@@ -41,7 +41,7 @@ std::string job_mark_of(pid_t pid) {
 
 Status JobService::recover() {
     std::map<std::string, bool> paused;
-    std::string problem;
+    std::size_t undecodable = 0;  // intact frames whose payload this build cannot read
     auto visit = [&](const ScannedRecord& r) {
         switch (r.type) {
             case RecordType::meta:
@@ -54,10 +54,16 @@ Status JobService::recover() {
                 break;
             case RecordType::submit: {
                 auto spans = decode_submit_spans(r.payload);
-                if (!spans) break;
+                if (!spans) {
+                    ++undecodable;
+                    break;
+                }
                 for (const SpecSpan& sp : *spans) {
                     auto spec = decode_spec(r.payload.substr(sp.offset, sp.length));
-                    if (!spec) continue;
+                    if (!spec) {
+                        ++undecodable;
+                        continue;
+                    }
                     sched_.ensure_queue(spec->queue);
                     if (!spec->spool_token.empty()) spool_tokens_in_log_.insert(spec->spool_token);
                     sched_.restore_submit(*spec, r.payload_offset + sp.offset, sp.length);
@@ -65,10 +71,16 @@ Status JobService::recover() {
                 break;
             }
             case RecordType::status:
-                if (auto s = decode_status(r.payload)) sched_.restore_status(s->id, s->status);
+                if (auto s = decode_status(r.payload))
+                    sched_.restore_status(s->id, s->status);
+                else
+                    ++undecodable;
                 break;
             case RecordType::queue_state:
-                if (auto q = decode_queue_state(r.payload)) paused[q->queue] = q->paused;
+                if (auto q = decode_queue_state(r.payload))
+                    paused[q->queue] = q->paused;
+                else
+                    ++undecodable;
                 break;
         }
     };
@@ -76,6 +88,9 @@ Status JobService::recover() {
     if (!opened) return make_error(opened.error());
     log_ = std::move(opened->log);
     for (const auto& w : opened->warnings) opt_.warn("job log: " + w);
+    if (undecodable > 0)
+        opt_.warn("job log " + log_->path() + ": " + std::to_string(undecodable) +
+                  " record(s) with a valid checksum could not be decoded and were skipped");
     started_at_ = now();
     sched_.finish_restore(started_at_);
     for (const auto& [name, p] : paused) {

@@ -46,7 +46,10 @@ void JobService::spawn(JobId id) {
     auto spec = decode_spec(*bytes);
     if (!spec) return fail("its record is damaged: " + spec.error());
     std::vector<std::string> vars;
-    if (const EnvTable::Entry* env = envs_.find(spec->env_id)) {
+    const EnvTable::Entry* env = envs_.find(spec->env_id);
+    // Running with an empty environment instead would be a surprise of its own.
+    if (!env) return fail("its environment record is missing (a damaged job log)");
+    {
         auto env_bytes = log_->read_at(env->offset, env->length);
         auto rec =
             env_bytes ? decode_env(*env_bytes) : Result<EnvRecord>(make_error(env_bytes.error()));

@@ -19,22 +19,29 @@ export "$MARK"
 
 jfield() { tend show --json "$1" | jq -r "$2"; }
 job_state_is() { [[ $(jfield "$1" .state) == "$2" ]]; }
+# out_job ID JQ_EXPR: a field of job ID in the array in $OUT (`tend wait --json` answers with
+# the finished jobs' objects).
+out_job() { jq -r --argjson id "$1" ".[] | select(.id == \$id) | $2" <<<"$OUT"; }
 ms() { date -d "$1" +%s%3N; }
 job_count() { tend jobs --json --limit 0 | jq length; }
 # gated NAME: a command that waits until the file $T/NAME exists.
 gated() { printf 'while [ ! -e "%s" ]; do sleep 0.05; done' "$T/$1"; }
+# names ID TEXT: TEXT names job ID (as a whole number).
+names() { [[ $2 =~ (^|[^0-9])$1([^0-9]|$) ]]; }
 
 say "--after: B is blocked while A runs and starts only after A succeeded"
 a=$(tend submit -- sh -c "$(gated gate-a)")
 b=$(tend submit --after "$a" -- sh -c 'echo b-ran')
-wait_until 10 job_state_is "$a" running
-assert_eq "blocked [$a] null true" "$(jfield "$b" '"\(.state) \(.after | tojson) \(.started_at) \(.waiting | contains("job '"$a"'"))"')" \
-    "B while A runs: state, after, started_at, waiting names A"
+wait_until 20 job_state_is "$a" running
+assert_status 0 tend show --json "$b"
+assert_eq "blocked [$a] null" "$(jq -r '"\(.state) \(.after | tojson) \(.started_at)"' <<<"$OUT")" "B while A runs: state, after, started_at"
+names "$a" "$(jq -r .waiting <<<"$OUT")" || fail "B's waiting does not name A ($a): $OUT"
+check "B's waiting names A"
 touch "$T/gate-a"
-assert_status 0 tend wait "$b"
-assert_eq "succeeded succeeded" "$(jfield "$a" .state) $(jfield "$b" .state)" "A and B states"
-a_fin=$(ms "$(jfield "$a" .finished_at)")
-b_start=$(ms "$(jfield "$b" .started_at)")
+assert_status 0 tend wait --json "$a" "$b"
+assert_eq "succeeded succeeded" "$(jq -r '[.[].state] | join(" ")' <<<"$OUT")" "A and B states"
+a_fin=$(ms "$(out_job "$a" .finished_at)")
+b_start=$(ms "$(out_job "$b" .started_at)")
 ((b_start >= a_fin)) || fail "B started at $b_start, before A finished at $a_fin"
 check "B started $((b_start - a_fin)) ms after A finished"
 
@@ -48,13 +55,13 @@ assert_status 0 tend wait "$a"
 assert_status 0 tend show --json "$c"
 assert_eq blocked "$(jq -r .state <<<"$OUT")" "C's state once only A is done"
 waiting=$(jq -r .waiting <<<"$OUT")
-[[ $waiting =~ (^|[^0-9])$b([^0-9]|$) && ! $waiting =~ (^|[^0-9])$a([^0-9]|$) ]] ||
+names "$b" "$waiting" && ! names "$a" "$waiting" ||
     fail "C's waiting once only A is done should name job $b and not job $a: $waiting"
 check "C's waiting names only B: $waiting"
 touch "$T/gate-b2"
-assert_status 0 tend wait "$c"
-c_start=$(ms "$(jfield "$c" .started_at)")
-b_fin=$(ms "$(jfield "$b" .finished_at)")
+assert_status 0 tend wait --json "$b" "$c"
+c_start=$(ms "$(out_job "$c" .started_at)")
+b_fin=$(ms "$(out_job "$b" .finished_at)")
 ((c_start >= b_fin)) || fail "C started at $c_start, before B finished at $b_fin"
 check "C started after both A and B finished"
 
@@ -62,49 +69,49 @@ say "A fails: B (after A) and C (after B) are cancelled, with reasons"
 a=$(tend submit -- sh -c "$(gated gate-a3); exit 4")
 b=$(tend submit --after "$a" -- sh -c "echo ran >>'$T/dependents-ran'")
 c=$(tend submit --after "$b" -- sh -c "echo ran >>'$T/dependents-ran'")
-assert_eq "blocked blocked" "$(jfield "$b" .state) $(jfield "$c" .state)" "B and C while A runs"
+assert_status 0 tend jobs --json --limit 2
+assert_eq "blocked blocked" "$(jq -r '[.[].state] | join(" ")' <<<"$OUT")" "B and C while A runs"
 touch "$T/gate-a3"
-assert_status 4 tend wait "$a"
-assert_status 1 tend wait "$b" "$c"
-assert_eq "cancelled cancelled" "$(jfield "$b" .state) $(jfield "$c" .state)" "B and C after A failed"
-reason=$(jfield "$b" .reason)
-assert_contains "$reason" "$a" "B's reason"
+assert_status 4 tend wait --json "$a" "$b" "$c"
+assert_eq "failed cancelled cancelled" "$(jq -r '[.[].state] | join(" ")' <<<"$OUT")" "A, B and C after A failed"
+assert_eq "null null" "$(out_job "$b" .started_at) $(out_job "$c" .started_at)" "started_at of B and C"
+reason=$(out_job "$b" .reason)
+names "$a" "$reason" || fail "B's reason does not name A ($a): $reason"
 assert_contains "$reason" "failed" "B's reason"
-assert_contains "$(jfield "$c" .reason)" "$b" "C's reason"
+names "$b" "$(out_job "$c" .reason)" || fail "C's reason does not name B ($b): $(out_job "$c" .reason)"
+check "C's reason names B: $(out_job "$c" .reason)"
 [[ ! -e $T/dependents-ran ]] || fail "a dependent of the failed job ran"
-assert_eq "null null" "$(jfield "$b" .started_at) $(jfield "$c" .started_at)" "started_at of B and C"
+check "no dependent of the failed job ran"
 d=$(tend submit --after "$a" -- true)
-assert_status 1 tend wait "$d"
-assert_eq cancelled "$(jfield "$d" .state)" "a job submitted after an already failed job"
-assert_contains "$(jfield "$d" .reason)" "$a" "its reason"
+assert_status 1 tend wait --json "$d"
+assert_eq cancelled "$(out_job "$d" .state)" "a job submitted after an already failed job"
+names "$a" "$(out_job "$d" .reason)" || fail "its reason does not name A ($a): $(out_job "$d" .reason)"
+check "its reason names A"
 
 say "cancelling a blocked job cancels its dependents, not its dependency"
 a=$(tend submit -- sh -c "$(gated gate-a4)")
 b=$(tend submit --after "$a" -- true)
 c=$(tend submit --after "$b" -- true)
 assert_status 0 tend cancel "$b"
-assert_status 0 tend show --json "$c"
-assert_eq "cancelled true" "$(jq -r '"\(.state) \(.reason | contains("'"$b"'"))"' <<<"$OUT")" "C after B was cancelled: state, reason names B"
 touch "$T/gate-a4"
-assert_status 0 tend wait "$a"
-check "A, the dependency of the cancelled job, still succeeds"
+assert_status 1 tend wait --json "$a" "$b" "$c"
+assert_eq "succeeded cancelled cancelled" "$(jq -r '[.[].state] | join(" ")' <<<"$OUT")" "A, B (cancelled) and C (after B)"
+names "$b" "$(out_job "$c" .reason)" || fail "C's reason does not name B ($b): $(out_job "$c" .reason)"
+check "C's reason names B"
 
 say "--after a job that already succeeded: runs at once"
-ok=$(tend submit --wait -- true)
-d=$(tend submit --after "$ok" -- true)
+d=$(tend submit --after "$a" -- true)
 assert_status 0 tend wait "$d"
-assert_eq succeeded "$(jfield "$d" .state)" "a job after a succeeded one"
 
 say "--key: while the first job is pending/running, the same key gives the same id"
 k1=$(tend submit --key report-42 -- sh -c "$(gated gate-k)")
-wait_until 10 job_state_is "$k1" running
+wait_until 20 job_state_is "$k1" running
 assert_status 0 tend submit --key report-42 -- sh -c 'echo second'
 assert_eq "$k1" "$OUT" "id printed for a duplicate key (running)"
 assert_contains "$ERR" "deduplicated" "stderr for a duplicate key"
 assert_status 0 tend submit --json --key report-42 -- true
 assert_eq "$k1 true false" "$(jq -r '"\(.id) \(.deduplicated) \(.spooled)"' <<<"$OUT")" "submit --json for a duplicate key"
-assert_eq report-42 "$(jfield "$k1" .key)" "show .key"
-assert_eq 1 "$(tend jobs --json | jq '[.[] | select(.key == "report-42")] | length')" "jobs with the key"
+assert_eq "[$k1]" "$(tend jobs --json | jq -c '[.[] | select(.key == "report-42") | .id]')" "ids of the jobs with the key (.key)"
 other=$(tend submit --key report-43 -- true)
 [[ $other != "$k1" ]] || fail "another key was deduplicated onto job $k1"
 check "another key makes another job ($other)"
@@ -145,7 +152,7 @@ say "max_pending with a running job: running ones do not count, waiting ones do"
 assert_status 0 tend cancel "$p1" "$p2"
 r1=$(tend submit --queue small -- sh -c "$(gated gate-s)")
 assert_status 0 tend resume small
-wait_until 10 job_state_is "$r1" running
+wait_until 20 job_state_is "$r1" running
 q1=$(tend submit --queue small -- true)
 q2=$(tend submit --queue small -- true)
 assert_status 75 tend submit --queue small -- true

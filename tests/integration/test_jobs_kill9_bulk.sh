@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2163,SC2119  # export "$MARK" exports its value; lib.sh functions take no script args
 # SPEC §6.3: crash safety of the job queue under load. 2000 jobs are submitted by two
-# clients at once (single submits and --stdin batches of 150) while tendd is killed with
+# clients at once (200 single submits and 12 --stdin batches of 150) while tendd is killed with
 # SIGKILL and restarted over and over, during submission and during dispatch. Submits that
 # find no daemon go to the spool. Afterwards:
 #   - every acknowledged job (printed id, or spooled: exit 0) ran to its end, exactly one job
@@ -48,13 +48,13 @@ if [ -n "\${2:-}" ]; then sleep "\$2"; fi
 { flock 8; echo "end \$tok \${TEND_JOB_ID:-?} \$\$" >&8; } 8>>"$RESULTS"
 EOF
 
-# A client: single submits FIRST..LAST, and after every 50th one a --stdin batch of 150.
+# A client: single submits FIRST..LAST, and after every EVERY-th one a --stdin batch of 150.
 # Acknowledged submits go to OUT.acked as "TOKEN ID" (ID "-" when spooled), the others to
 # OUT.unacked as "TOKEN status"; OUT.done marks the end.
 cat >"$T/submitter.sh" <<'EOF'
 #!/bin/bash
 set -u
-TEND=$1 SOCK=$2 T=$3 FIRST=$4 LAST=$5 BATCH0=$6 OUT=$7
+TEND=$1 SOCK=$2 T=$3 FIRST=$4 LAST=$5 BATCH0=$6 EVERY=$7 OUT=$8
 cmd_of() {  # every 25th job is slow: a kill finds it running more often
     if (( $2 % 25 == 0 )); then echo "sh $T/job.sh $1 0.2"; else echo "sh $T/job.sh $1"; fi
 }
@@ -74,7 +74,7 @@ for ((i = FIRST; i <= LAST; i++)); do
     else
         echo "$tok $rc" >>"$OUT.unacked"
     fi
-    if (( (i - FIRST + 1) % 50 == 0 )); then
+    if (( (i - FIRST + 1) % EVERY == 0 )); then
         lines=""
         toks=()
         for ((j = 1; j <= 150; j++)); do
@@ -101,18 +101,26 @@ touch "$OUT.done"
 EOF
 
 # --- helpers ---------------------------------------------------------------------------------
-acked_count() { { cat "$T"/sub*.acked 2>/dev/null || true; } | wc -l; }
+# These run often while the daemon is killed and restarted: few processes each.
+# counts: "RESULT_LINES ACKED_SUBMITS" (one awk).
+counts() { awk -v r="$RESULTS" 'FILENAME == r { l++; next } { a++ } END { print l + 0, a + 0 }' "$RESULTS" "$T/sub1.acked" "$T/sub2.acked"; }
+acked_count() { cat "$T/sub1.acked" "$T/sub2.acked" | wc -l; }
 submitters_done() { [[ -e $T/sub1.done && -e $T/sub2.done ]]; }
-# ended_tokens: distinct tokens with an "end" line.
-ended_count() { awk '$1 == "end" { print $2 }' "$RESULTS" | sort -u | wc -l; }
-# progress LINES0 ACKS0 STEP: the results or the acknowledgements grew by STEP since, or all
-# acknowledged jobs have ended after the submitters finished.
-progress() {
-    local lines acks
-    lines=$(wc -l <"$RESULTS")
-    acks=$(acked_count)
-    ((lines - $1 >= $3 || acks - $2 >= $3)) && return 0
-    submitters_done && (($(ended_count) >= acks))
+# ended_count: distinct tokens with an "end" line.
+ended_count() { awk '$1 == "end" && !seen[$2]++ { n++ } END { print n + 0 }' "$RESULTS"; }
+# wait_for_progress TIMEOUT_S LINES0 ACKS0 STEP: until the results or the acknowledgements grew
+# by STEP, or all acknowledged jobs have ended after the submitters finished. (Polls every
+# 0.1s: wait_until's 20ms would cost more CPU than the daemon under test gets.)
+wait_for_progress() {
+    local start=$EPOCHREALTIME lines acks
+    while true; do
+        read -r lines acks < <(counts)
+        ((lines - $2 >= $4 || acks - $3 >= $4)) && return 0
+        if submitters_done && (($(ended_count) >= acks)); then return 0; fi
+        fcmp "$(elapsed_since "$start")" "<" "$1" ||
+            fail "no progress for $1s: $lines result lines (was $2), $acks acknowledged submits (was $3); ended: $(ended_count)"
+        sleep 0.1
+    done
 }
 unfinished() {
     local s n=0
@@ -127,19 +135,20 @@ all_finished() { submitters_done && [[ $(spool_left) == 0 && $(unfinished) == 0 
 # --- the run -----------------------------------------------------------------------------------
 start_tendd
 t0=$(now)
-bg_start "$T/sub1.out" bash "$T/submitter.sh" "$TEND_BIN_DIR/tend" "$SOCK" "$T" 1 250 1 "$T/sub1"
-bg_start "$T/sub2.out" bash "$T/submitter.sh" "$TEND_BIN_DIR/tend" "$SOCK" "$T" 251 500 6 "$T/sub2"
+# Each: 100 single submits and 6 batches of 150 (one after every 16 singles) = 1000 jobs.
+touch "$T/sub1.acked" "$T/sub2.acked"
+bg_start "$T/sub1.out" bash "$T/submitter.sh" "$TEND_BIN_DIR/tend" "$SOCK" "$T" 1 100 1 16 "$T/sub1"
+bg_start "$T/sub2.out" bash "$T/submitter.sh" "$TEND_BIN_DIR/tend" "$SOCK" "$T" 101 200 7 16 "$T/sub2"
 
 kills=0
 kills_submitting=0
 kills_after=0
 while true; do
     step=$((40 + RANDOM % 120))
-    lines0=$(wc -l <"$RESULTS")
-    acks0=$(acked_count)
+    read -r lines0 acks0 < <(counts)
     submitting=1
     submitters_done && submitting=0
-    wait_until 60 progress "$lines0" "$acks0" "$step"
+    wait_for_progress 60 "$lines0" "$acks0" "$step"
     if submitters_done && (($(ended_count) >= $(acked_count))); then
         break
     fi

@@ -101,11 +101,11 @@ gate=$T/gate
 id=$(tend submit -- sh -c "echo first-line; while [ ! -e '$gate' ]; do sleep 0.05; done; echo last-line >&2; echo really-last")
 bg_start "$T/follow.out" timeout 20 "${TEND[@]}" logs -f "$id"
 follower=$BG_PID
-wait_until 10 file_has "$T/follow.out" first-line
+wait_until 20 file_has "$T/follow.out" first-line
 check "logs -f printed the first line while the job runs"
 gone "$follower" && fail "tend logs -f ended while the job still runs: $(cat "$T/follow.out")"
 touch "$gate"
-wait_until 10 gone "$follower"
+wait_until 20 gone "$follower"
 rc=0
 wait "$follower" || rc=$?
 assert_eq 0 "$rc" "exit status of tend logs -f"
@@ -126,7 +126,7 @@ bg_start "$T/follow2.out" timeout 20 "${TEND[@]}" logs -f "$id"
 follower=$BG_PID
 assert_status 0 tend resume later
 assert_status 0 tend wait "$id"
-wait_until 10 gone "$follower"
+wait_until 20 gone "$follower"
 rc=0
 wait "$follower" || rc=$?
 assert_eq 0 "$rc" "exit status of tend logs -f for a job that started later"

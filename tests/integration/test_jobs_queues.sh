@@ -84,7 +84,7 @@ events=$T/events
 assert_status 0 tend submit --stdin --queue pair < <(for i in 1 2 3 4 5; do
     echo "echo start >>'$events'; $(gated gate-pair); echo end >>'$events'"; done)
 mapfile -t ids <<<"$OUT"
-wait_until 10 running_in pair 2
+wait_until 20 running_in pair 2
 assert_status 0 tend jobs --json --queue pair --limit 5
 assert_eq "2 3" "$(jq -r '"\([.[] | select(.state == "running")] | length) \([.[] | select(.state == "pending")] | length)"' <<<"$OUT")" \
     "running and pending of 5 jobs in a queue of concurrency 2"
@@ -157,7 +157,7 @@ starts=$T/starts
 # The one global slot is held while both queues fill up (paused), so that neither gets a head
 # start: once both are resumed, releasing the slot lets them compete from the same moment.
 blocker=$(tend submit --queue gate -- sh -c "$(gated gate-w)")
-wait_until 10 job_state_is "$blocker" running
+wait_until 20 job_state_is "$blocker" running
 assert_status 0 tend pause heavy
 assert_status 0 tend pause light
 assert_status 0 tend submit --stdin --queue heavy < <(for i in $(seq 20); do echo "echo heavy >>'$starts'"; done)
