@@ -191,7 +191,8 @@ int JobService::on_spool_event(sd_event_source*, int fd, uint32_t, void* self) {
         off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
         if (ev->len == 0) continue;
         std::string name(ev->name);
-        if (name.empty() || name[0] == '.') continue;  // temporary files
+        // Temporary files, and damaged ones set aside (their rename is an event too).
+        if (name.empty() || name[0] == '.' || name.ends_with(".damaged")) continue;
         s->import_spool(name);
     }
     return 0;

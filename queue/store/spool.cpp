@@ -132,8 +132,14 @@ Result<std::string> write_spool_file(const std::string& state_dir,
                                      const std::vector<JobSpec>& specs,
                                      const std::vector<std::string>& env) {
     const std::string dir = spool_dir(state_dir);
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-        return sys_error("cannot create spool directory", dir, errno);
+    // tendd may never have run here: the state dir itself is created too, private as tendd
+    // would make it (SPEC §2), with each missing parent.
+    for (std::size_t slash = 1; slash != std::string::npos;) {
+        slash = dir.find('/', slash + 1);
+        const std::string part = dir.substr(0, slash);
+        if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
+            return sys_error("cannot create spool directory", part, errno);
+    }
     const std::string token = new_token();
     const std::string tmp = dir + "/" + std::string(kTmpPrefix) + token;
     const std::string final_path = dir + "/" + token;

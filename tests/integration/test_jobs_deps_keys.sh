@@ -15,6 +15,7 @@ max_pending = 2
 max_attempts = 1
 EOF2
 start_tendd
+# shellcheck disable=SC2163  # MARK is NAME=VALUE: jobs get the marker through the submitter
 export "$MARK"
 
 jfield() { tend show --json "$1" | jq -r "$2"; }

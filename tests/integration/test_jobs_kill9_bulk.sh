@@ -123,14 +123,29 @@ wait_for_progress() {
     done
 }
 unfinished() {
-    local s n=0
-    for s in scheduled blocked pending running; do
-        n=$((n + $(tend jobs --state "$s" --limit 0 --json | jq length)))
+    local st n=0
+    for st in scheduled blocked pending running; do
+        n=$((n + $(tend jobs --state "$st" --limit 0 --json | jq length)))
     done
     echo "$n"
 }
 spool_left() { find "$STATE/spool" -mindepth 1 -maxdepth 1 ! -name '*.damaged' 2>/dev/null | wc -l; }
-all_finished() { submitters_done && [[ $(spool_left) == 0 && $(unfinished) == 0 ]]; }
+# queues_idle: nothing waiting or running in any queue ("pending" counts scheduled and blocked
+# jobs too), and the spool is empty.
+queues_idle() {
+    [[ $(tend queues --json | jq '[.[] | .pending + .running] | add // 0') == 0 && $(spool_left) == 0 ]]
+}
+# wait_all_finished TIMEOUT_S: the submitters are done and every job has finished (one cheap
+# check every 0.2s; then the job lists confirm it).
+wait_all_finished() {
+    local start=$EPOCHREALTIME
+    until submitters_done && queues_idle; do
+        fcmp "$(elapsed_since "$start")" "<" "$1" ||
+            fail "jobs still unfinished after $1s: $(tend queues --json | jq -c '[.[] | {name, pending, running}]'); spool files left: $(spool_left); submitters done: $(submitters_done && echo yes || echo no)"
+        sleep 0.2
+    done
+    assert_eq 0 "$(unfinished)" "scheduled, blocked, pending and running jobs"
+}
 
 # --- the run -----------------------------------------------------------------------------------
 start_tendd
@@ -144,8 +159,17 @@ kills=0
 kills_submitting=0
 kills_after=0
 while true; do
-    step=$((40 + RANDOM % 120))
     read -r lines0 acks0 < <(counts)
+    # Kill after a random amount of progress, sized so that MIN_KILLS + 4 kills fit into the
+    # roughly 4000 result lines of the whole run.
+    want=$((MIN_KILLS + 4 - kills))
+    base=120
+    if ((want > 0)); then
+        base=$(((4000 - lines0) / (want + 2)))
+        ((base > 120)) && base=120
+        ((base < 16)) && base=16
+    fi
+    step=$((base / 2 + RANDOM % base))
     submitting=1
     submitters_done && submitting=0
     wait_for_progress 60 "$lines0" "$acks0" "$step"
@@ -163,7 +187,7 @@ while true; do
     start_tendd >/dev/null
 done
 say "killed tendd $kills times ($kills_submitting while submitting, $kills_after after); waiting for the rest"
-wait_until 120 all_finished
+wait_all_finished 120
 say "all jobs finished after $(elapsed_since "$t0")s"
 
 # --- the verdict -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ gated() { printf 'while [ ! -e "%s" ]; do sleep 0.05; done' "$T/$1"; }
 say "no config at all: one queue 'default' with concurrency = number of CPUs"
 write_config ""
 start_tendd
+# shellcheck disable=SC2163  # MARK is NAME=VALUE: jobs get the marker through the submitter
 export "$MARK"
 assert_status 0 tend queues --json
 assert_eq default "$(jq -r '[.[].name] | join(",")' <<<"$OUT")" "queues of an empty config"
@@ -81,7 +82,7 @@ assert_status 2 tend pause
 
 say "concurrency = 2 bounds running jobs"
 events=$T/events
-assert_status 0 tend submit --stdin --queue pair < <(for i in 1 2 3 4 5; do
+assert_status 0 tend submit --stdin --queue pair < <(for _ in 1 2 3 4 5; do
     echo "echo start >>'$events'; $(gated gate-pair); echo end >>'$events'"; done)
 mapfile -t ids <<<"$OUT"
 wait_until 20 running_in pair 2
@@ -160,9 +161,9 @@ blocker=$(tend submit --queue gate -- sh -c "$(gated gate-w)")
 wait_until 20 job_state_is "$blocker" running
 assert_status 0 tend pause heavy
 assert_status 0 tend pause light
-assert_status 0 tend submit --stdin --queue heavy < <(for i in $(seq 20); do echo "echo heavy >>'$starts'"; done)
+assert_status 0 tend submit --stdin --queue heavy < <(for _ in $(seq 20); do echo "echo heavy >>'$starts'"; done)
 mapfile -t wids <<<"$OUT"
-assert_status 0 tend submit --stdin --queue light < <(for i in $(seq 20); do echo "echo light >>'$starts'"; done)
+assert_status 0 tend submit --stdin --queue light < <(for _ in $(seq 20); do echo "echo light >>'$starts'"; done)
 mapfile -t -O 20 wids <<<"$OUT"
 assert_eq 40 "${#wids[@]}" "jobs submitted to heavy and light"
 assert_status 0 tend resume heavy

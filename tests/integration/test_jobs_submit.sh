@@ -20,6 +20,7 @@ export TEND_IT_DAEMON_ONLY=from-tendd
 start_tendd
 unset TEND_IT_DAEMON_ONLY
 # Jobs inherit the submitter's environment: the marker lets the cleanup find leftovers.
+# shellcheck disable=SC2163  # MARK is NAME=VALUE: jobs get the marker through the submitter
 export "$MARK"
 
 # jfield ID JQ_EXPR: one field (or a string built from several) of `tend show --json ID`, raw.

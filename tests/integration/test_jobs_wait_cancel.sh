@@ -17,6 +17,7 @@ max_attempts = 1
 stop_timeout = "10s"
 EOF2
 start_tendd
+# shellcheck disable=SC2163  # MARK is NAME=VALUE: jobs get the marker through the submitter
 export "$MARK"
 
 # `tend wait --json` answers with the finished jobs' objects: most checks read those ($OUT).
@@ -29,7 +30,8 @@ output_has() { grep -q -- " $2\$" "$STATE/jobs/output/$1.log"; }
 
 say "tend wait: 0 for success, the job's code, 128+N for a signal"
 assert_status 0 tend submit --stdin <<<$'true\nexit 3\nkill -KILL $$\nkill -TERM $$\nexit 5'
-read -r ok three killed termed five <<<"$(printf '%s ' $OUT)"
+mapfile -t ids <<<"$OUT"
+ok=${ids[0]} three=${ids[1]} killed=${ids[2]} termed=${ids[3]} five=${ids[4]}
 assert_status 0 tend wait "$ok"
 assert_status 3 tend wait "$three"
 assert_contains "$ERR" "job $three" "stderr of tend wait for a failed job"

@@ -1,9 +1,7 @@
 // `tend submit --at/--in` parsing: every accepted form, the today/tomorrow rule, zones, errors.
 #include <catch2/catch.hpp>
 
-// submit_time.cpp belongs to the `tend` executable, not to a library the unit tests link, and is
-// pure: compiling it into this test is the simplest way to test it.
-#include "cmd/submit_time.cpp"
+#include "cmd/submit_time.hpp"
 
 using namespace tend::cli;
 
