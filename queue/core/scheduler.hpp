@@ -50,13 +50,13 @@ struct JobEntry {
 // A queue's figures for `tend queues`.
 struct QueueStats {
     std::string name;
-    std::uint64_t pending = 0;  // scheduled + blocked + pending
-    std::uint64_t runnable = 0; // pending only
+    std::uint64_t pending = 0;   // scheduled + blocked + pending
+    std::uint64_t runnable = 0;  // pending only
     int running = 0;
     int concurrency = 0;
     bool paused = false;
     std::optional<WallUs> oldest_pending_submitted;
-    std::uint64_t finished_ok = 0;   // since tendd started, for throughput
+    std::uint64_t finished_ok = 0;  // since tendd started, for throughput
     std::uint64_t finished_bad = 0;
 };
 
@@ -81,7 +81,7 @@ class Scheduler {
     // (max_pending). Fails with the message for the user; `full` tells back-pressure apart.
     struct Refusal {
         std::string message;
-        bool full = false;   // max_pending: exit 75
+        bool full = false;     // max_pending: exit 75
         bool unknown = false;  // queue or --after job not found
     };
     std::optional<Refusal> check_submit(const JobSpec& spec, std::size_t count) const;
@@ -120,9 +120,11 @@ class Scheduler {
     // The process of a running job ended. Decides: succeeded; yield (exit 75: pending again,
     // same attempt); cancelled (cancel was requested); failed with a retry (scheduled at now +
     // backoff, using random01 for jitter); failed or dead after the last attempt. `reason`
-    // (e.g. "timed out after 5s") is recorded for failures. Dependents follow.
+    // (e.g. "timed out after 5s") is recorded for failures. Dependents follow. `failed_anyway`:
+    // a failure whatever the exit status (a timeout: the job exiting 0 or 75 on the TERM it got
+    // does not make it a success or a yield, SPEC §6.2).
     void finished(JobId id, ExitStatus exit, WallUs now, double random01,
-                  const std::string& reason = {});
+                  const std::string& reason = {}, bool failed_anyway = false);
     // (A process that could not be started is reported as finished() with code 127.)
     // A running job whose tendd stopped (shutdown, crash): pending again, same attempt,
     // interrupted = true.
@@ -168,6 +170,7 @@ class Scheduler {
     int max_running_ = 0;
     JobId next_id_ = 1;
     std::unique_ptr<Impl> impl_;
+
   public:
     ~Scheduler();
     Scheduler(Scheduler&&) noexcept;

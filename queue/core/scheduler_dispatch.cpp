@@ -89,7 +89,7 @@ void Scheduler::set_process(JobId id, std::int32_t pid, std::uint64_t pid_start)
 }
 
 void Scheduler::finished(JobId id, ExitStatus exit, WallUs now, double random01,
-                         const std::string& reason) {
+                         const std::string& reason, bool failed_anyway) {
     Impl& m = *impl_;
     JobEntry* e = m.get(id);
     if (!e || e->status.state != JobState::running) return;
@@ -100,9 +100,9 @@ void Scheduler::finished(JobId id, ExitStatus exit, WallUs now, double random01,
     if (st.cancel_requested) {
         m.end_job(*e, JobState::cancelled, now,
                   st.reason.empty() ? "cancelled by user" : std::string(st.reason));
-    } else if (exit.code == 0 && exit.signal == 0) {
+    } else if (exit.code == 0 && exit.signal == 0 && !failed_anyway) {
         m.end_job(*e, JobState::succeeded, now, {});
-    } else if (exit.code == kYieldCode && exit.signal == 0) {
+    } else if (exit.code == kYieldCode && exit.signal == 0 && !failed_anyway) {
         st.repeat_attempt = true;
         st.reason = "yielded (exit 75)";
         m.set_state(*e, JobState::pending);

@@ -120,7 +120,7 @@ void JobProcess::on_exit(const ExitInfo& e) {
     }
     // Last: the callback may destroy this object.
     auto cb = on_exit_;
-    cb(exit, reason);
+    cb(exit, reason, timed_out_);
 }
 
 }  // namespace tend::jobs

@@ -26,8 +26,9 @@ struct JobLaunch {
 
 class JobProcess {
   public:
-    // `reason` is set for a timeout ("timed out after 5s") or a failed exec.
-    using OnExit = std::function<void(ExitStatus exit, const std::string& reason)>;
+    // `reason` is set for a timeout ("timed out after 5s") or a failed exec; `timed_out` tells
+    // the first apart.
+    using OnExit = std::function<void(ExitStatus exit, const std::string& reason, bool timed_out)>;
 
     // Spawns the job in its own session (its process group is the kill boundary). Fails without
     // a process when the command cannot be found or the system refuses a process.

@@ -1,6 +1,10 @@
 // Running jobs: spawning from the stored spec, exits, waiters, cancel, retry and pause.
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/core/environment.hpp"
@@ -63,12 +67,24 @@ void JobService::spawn(JobId id) {
     else
         launch.spawn.argv = spec->argv;
     const std::string ids = std::to_string(id);
+    std::string checkpoint = opt_.state_dir + "/jobs/checkpoints/" + ids;
+    UniqueFd checkpoint_fd;
+    if (geteuid() == 0 && spec->uid != 0) {
+        // A job of another user cannot reach into the private state dir: it gets its checkpoint
+        // file, owned by it, as fd 3 and reaches it through /proc/self/fd/3.
+        checkpoint_fd.reset(::open(checkpoint.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!checkpoint_fd || fchown(checkpoint_fd.get(), spec->uid, spec->gid) != 0)
+            return fail("cannot prepare its checkpoint file " + checkpoint + ": " +
+                        std::strerror(errno));
+        launch.spawn.fd3 = checkpoint_fd.get();
+        checkpoint = "/proc/self/fd/3";
+    }
     launch.spawn.env = merge_environment(
         vars,
         {{"TEND_JOB_ID", ids},
          {"TEND_ATTEMPT", std::to_string(e->status.attempt)},
          {"TEND_QUEUE", q.name},
-         {"TEND_CHECKPOINT", opt_.state_dir + "/jobs/checkpoints/" + ids},
+         {"TEND_CHECKPOINT", checkpoint},
          // Lets a later tendd find this job's processes after a crash (job_recovery.cpp).
          {"TEND_JOB_MARK", opt_.state_dir + ":" + ids + ":" + std::to_string(e->status.runs)}});
     if (!spec->cwd.empty()) launch.spawn.cwd = spec->cwd;
@@ -82,9 +98,11 @@ void JobService::spawn(JobId id) {
     launch.output_cap = q.output_max;
     launch.timeout = e->timeout_us < 0 ? q.timeout : Usec(e->timeout_us);
     launch.stop_timeout = q.stop_timeout;
-    auto proc = JobProcess::start(
-        opt_.loop, *opt_.reaper, std::move(launch),
-        [this, id](ExitStatus x, const std::string& reason) { on_exit(id, x, reason); });
+    auto proc =
+        JobProcess::start(opt_.loop, *opt_.reaper, std::move(launch),
+                          [this, id](ExitStatus x, const std::string& reason, bool timed_out) {
+                              on_exit(id, x, reason, timed_out);
+                          });
     if (!proc) return fail(proc.error());
     (*proc)->note("attempt " + std::to_string(e->status.attempt) + " of " +
                   std::to_string(e->status.max_attempts) + " started (pid " +
@@ -94,7 +112,7 @@ void JobService::spawn(JobId id) {
     flush_changes(false);
 }
 
-void JobService::on_exit(JobId id, ExitStatus x, const std::string& reason) {
+void JobService::on_exit(JobId id, ExitStatus x, const std::string& reason, bool timed_out) {
     auto it = processes_.find(id);
     if (it == processes_.end()) return;
     std::unique_ptr<JobProcess> proc = std::move(it->second);
@@ -102,12 +120,12 @@ void JobService::on_exit(JobId id, ExitStatus x, const std::string& reason) {
     const JobEntry* e = sched_.find(id);
     if (!e) return;
     const std::uint32_t attempt = e->status.attempt;
-    const bool failure = x.signal != 0 || (x.code != 0 && x.code != 75);
-    if (stopping_ && failure && !e->status.cancel_requested) {
+    const bool failure = timed_out || x.signal != 0 || (x.code != 0 && x.code != 75);
+    if (stopping_ && failure && !timed_out && !e->status.cancel_requested) {
         // Stopped by the shutdown, not by its own fault: no attempt is used (SPEC §6.5).
         sched_.interrupt(id, "interrupted by the shutdown of tendd; re-queued");
     } else {
-        sched_.finished(id, x, now(), random01(), reason);
+        sched_.finished(id, x, now(), random01(), reason, timed_out);
     }
     std::string text = "attempt " + std::to_string(attempt) + " " + exit_text(x);
     if (!reason.empty()) text += " (" + reason + ")";

@@ -129,7 +129,7 @@ class JobService {
 
     // ---- processes (job_run.cpp)
     void spawn(JobId id);
-    void on_exit(JobId id, ExitStatus exit, const std::string& reason);
+    void on_exit(JobId id, ExitStatus exit, const std::string& reason, bool timed_out);
     void answer_waiters();
     void note(JobId id, const std::string& text);
 

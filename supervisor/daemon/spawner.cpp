@@ -86,8 +86,16 @@ __attribute__((no_sanitize("address", "undefined"))) int child_main(void* p) {
     // Nothing of the daemon's leaks into the program: every fd above 2 closes at exec,
     // the status pipe included.
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    int status_fd = a.status_fd;
+    if (spec.fd3 >= 0) {
+        // Keep the status pipe out of fd 3's way, then hand fd 3 over without CLOEXEC.
+        if (status_fd == 3 && (status_fd = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
+            child_fail(a.status_fd, kStageStdio);
+        if (spec.fd3 == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(spec.fd3, 3) < 0)
+            child_fail(status_fd, kStageStdio);
+    }
     execve(a.path, a.argv, a.envp);
-    child_fail(a.status_fd, kStageExec);
+    child_fail(status_fd, kStageExec);
 }
 
 std::string failure_text(const ExecFailure& f, const SpawnSpec& spec) {

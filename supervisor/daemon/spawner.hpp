@@ -24,6 +24,8 @@ struct SpawnSpec {
     std::optional<Credentials> credentials;
     int stdout_fd = -1;
     int stderr_fd = -1;
+    // Passed to the program as fd 3 when set (a job's checkpoint file, see job_run.cpp).
+    int fd3 = -1;
     // The daemon raises its own fd limit; programs get back the limit it started with.
     std::optional<unsigned long> nofile_soft;
 };

@@ -34,7 +34,7 @@ q_start_tendd "$W/tendd" "$W/tend.toml"
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-declare -A MS FDS WR TK LAT
+declare -A MS FDS WR TK CPU
 # phase NAME WORKERS: one measured phase; results into MS[NAME,round] etc.
 phase() {
   local name=$1 p=$2 round=$3 t0 out
@@ -52,6 +52,7 @@ phase() {
     TK[$name,$round]=-; FDS[$name,$round]=$(( p * PER )); WR[$name,$round]=$(( p * PER ))
   fi
   MS[$name,$round]=$(sed -n 's/.*total_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+  CPU[$name,$round]=$(sed -n 's/.*child_cpu_ms=\([0-9.]*\).*/\1/p' <<<"$out")
 }
 
 wait_quiet
@@ -72,8 +73,8 @@ pend=$(qfield pending default)
 
 echo
 echo "== Queue benchmark 3: concurrent submitters: $P x $PER \`tend submit -- true\` vs 1 x $PER (paused queue) =="
-printf '%-11s %5s %7s %10s %9s %12s %11s %12s %10s %10s\n' row round submits wall_ms jobs/s fdatasyncs "jobs/fsync" "write calls" tendd_ticks "median_ms"
-declare -A TOTMS TOTN
+printf '%-11s %5s %7s %10s %9s %11s %11s %12s %12s %14s %10s\n' row round submits wall_ms jobs/s fdatasyncs "jobs/fsync" "write calls" tendd_ticks "client_cpu_ms" "median_ms"
+declare -A TOTMS TOTN TOTCPU TOTTK
 for r in "${rows[@]}"; do
   med=$(st_field "$(stats "$W/$r.samples")" 2)
   for round in $(seq 1 "$ROUNDS"); do
@@ -82,17 +83,28 @@ for r in "${rows[@]}"; do
     rate=$(awk -v n="$n" -v ms="$ms" 'BEGIN{printf "%.0f", n / (ms / 1000)}')
     f=${FDS[$r,$round]}
     jpf=$(awk -v n="$n" -v f="$f" 'BEGIN{ if (f+0 > 0) printf "%.1f", n / f; else print "n/a" }')
-    printf '%-11s %5s %7s %10s %9s %12s %11s %12s %10s %10s\n' "$r" "$round" "$n" "$ms" "$rate" "$f" "$jpf" "${WR[$r,$round]}" "${TK[$r,$round]}" "$med"
+    cpj=$(awk -v c="${CPU[$r,$round]}" -v n="$n" 'BEGIN{printf "%.2f", c / n}')
+    printf '%-11s %5s %7s %10s %9s %11s %11s %12s %12s %14s %10s\n' "$r" "$round" "$n" "$ms" "$rate" "$f" "$jpf" "${WR[$r,$round]}" "${TK[$r,$round]}" "$cpj/job" "$med"
+    TOTCPU[$r]=$(awk -v a="${TOTCPU[$r]:-0}" -v b="${CPU[$r,$round]}" 'BEGIN{print a + b}')
+    [ "${TK[$r,$round]}" = - ] || TOTTK[$r]=$(( ${TOTTK[$r]:-0} + TK[$r,$round] ))
     TOTMS[$r]=$(awk -v a="${TOTMS[$r]:-0}" -v b="$ms" 'BEGIN{print a + b}')
     TOTN[$r]=$(( ${TOTN[$r]:-0} + n ))
   done
 done
 rate_of() { awk -v n="${TOTN[$1]}" -v ms="${TOTMS[$1]}" 'BEGIN{printf "%.0f", n / (ms / 1000)}'; }
 seq_rate=$(rate_of tend-seq); conc_rate=$(rate_of tend-conc)
-echo "(median_ms: per-submit wall time over all rounds; fdatasyncs of the floor rows: one per process, by construction)"
+echo "(median_ms: per-submit wall time over all rounds; client_cpu_ms: user+system CPU of the submitting"
+echo " processes per job (getrusage of the driver's children); fdatasyncs of the floor rows: one per process)"
 echo "all rounds: tend sequential $seq_rate jobs/s, tend concurrent $conc_rate jobs/s -> $(ratio2 "$conc_rate" "$seq_rate")x"
 if [ "$FLOOR" = 1 ]; then
   fs=$(rate_of floor-seq); fc=$(rate_of floor-conc)
   echo "(info) floor sequential $fs/s, floor concurrent $fc/s -> $(ratio2 "$fc" "$fs")x"
 fi
+# CPU bound: with C ms of client CPU and K ms of tendd CPU per submit, NCPU cores cannot
+# do more than NCPU * 1000 / (C + K) submits per second, however well the commits group.
+ncpu=$(nproc)
+ccpu=$(awk -v c="${TOTCPU[tend-conc]}" -v n="${TOTN[tend-conc]}" 'BEGIN{printf "%.2f", c / n}')
+dcpu=$(awk -v t="${TOTTK[tend-conc]:-0}" -v n="${TOTN[tend-conc]}" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t * 1000 / hz / n}')
+ceil=$(awk -v c="$ccpu" -v d="$dcpu" -v k="$ncpu" 'BEGIN{printf "%.0f", k * 1000 / (c + d)}')
+echo "CPU per concurrent submit: $ccpu ms in the tend CLI + $dcpu ms in tendd -> CPU-bound ceiling on $ncpu CPUs: ~$ceil jobs/s ($(ratio2 "$ceil" "$seq_rate")x sequential)"
 echo "target: concurrent >= 4x sequential: $(ratio2 "$conc_rate" "$seq_rate")x -> $(pass_if "$conc_rate >= 4 * $seq_rate")"

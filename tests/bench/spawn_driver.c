@@ -10,8 +10,9 @@
  *   -O FILE       the command's stdout goes to FILE (appended), default /dev/null;
  *                 stderr is inherited
  *
- * Prints to stdout: "runs=R failed=F total_ms=T" (T: from the first spawn to the
- * last exit, all workers). Exit status 1 if any run failed (non-zero exit).
+ * Prints to stdout: "runs=R failed=F total_ms=T child_cpu_ms=C" (T: from the first
+ * spawn to the last exit, all workers; C: user + system CPU time of all the commands,
+ * from getrusage(RUSAGE_CHILDREN), which also covers the forked workers' children). Exit status 1 if any run failed (non-zero exit).
  * Built by the benchmarks with cc into their temp dir.
  */
 #define _GNU_SOURCE
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,6 +117,10 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < (size_t)p * n; i++) fprintf(f, "%.4f\n", res[i]);
         fclose(f);
     }
-    printf("runs=%d failed=%d total_ms=%.3f\n", p * n, failed, total);
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    double cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    printf("runs=%d failed=%d total_ms=%.3f child_cpu_ms=%.1f\n", p * n, failed, total, cpu);
     return failed ? 1 : 0;
 }

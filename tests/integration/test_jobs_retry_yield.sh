@@ -113,40 +113,38 @@ assert_eq "succeeded 2 4" "$(jfield "$id" '"\(.state) \(.attempt) \(.runs)"')" "
 say "--timeout: TERM, counts as a failure with a reason"
 id=$(tend submit --queue once --timeout 300ms -- sleep 30)
 t0=$(now)
-assert_status 143 tend wait "$id"
+assert_status 143 tend wait --json "$id"
 assert_fcmp "$(elapsed_since "$t0")" "<" 10 "seconds until the timed-out job ended"
-assert_eq failed "$(jfield "$id" .state)" "state after the timeout (max_attempts 1)"
-assert_eq '{"signal":"TERM"}' "$(jfield "$id" '.exit_status | tojson')" "exit_status after the timeout"
-assert_contains "$(jfield "$id" .reason)" "timed out" "reason after the timeout"
-started=$(date -d "$(jfield "$id" .started_at)" +%s%3N)
-finished=$(date -d "$(jfield "$id" .finished_at)" +%s%3N)
+assert_eq 'failed {"signal":"TERM"} true' "$(jq -r '.[0] | "\(.state) \(.exit_status | tojson) \(.reason | contains("timed out"))"' <<<"$OUT")" \
+    "state, exit_status, reason says timed out (max_attempts 1)"
+started=$(date -d "$(jq -r '.[0].started_at' <<<"$OUT")" +%s%3N)
+finished=$(date -d "$(jq -r '.[0].finished_at' <<<"$OUT")" +%s%3N)
 ((finished - started >= 300)) || fail "the --timeout 300ms job ran only $((finished - started)) ms"
 check "the --timeout 300ms job ran $((finished - started)) ms"
 id=$(tend submit --attempts 2 --timeout 200ms -- sleep 30)
-assert_status 143 tend wait "$id"
-assert_eq "dead 2" "$(jfield "$id" '"\(.state) \(.attempt)"')" "a timed-out job with 2 attempts ends dead"
-assert_contains "$(jfield "$id" .reason)" "timed out" "reason of the dead timed-out job"
+assert_status 143 tend wait --json "$id"
+assert_eq "dead 2 true" "$(jq -r '.[0] | "\(.state) \(.attempt) \(.reason | contains("timed out"))"' <<<"$OUT")" \
+    "state attempt, reason says timed out: a timed-out job with 2 attempts"
 
 say "cancel of a running job that ignores TERM: KILL after the queue's stop_timeout (300ms)"
 id=$(tend submit --queue stubborn -- sh -c "trap '' TERM; echo ignoring; while :; do sleep 0.05; done")
-wait_until 20 job_state_is "$id" running
-wait_until 20 grep -q ' out ignoring$' "$(jfield "$id" .output)"
+output=$(jfield "$id" .output)
+wait_until 20 grep -q ' out ignoring$' "$output"
 t0=$(now)
 assert_status 0 tend cancel "$id"
-assert_status 137 timeout 20 "${TEND[@]}" wait "$id"
+assert_status 137 timeout 20 "${TEND[@]}" wait --json "$id"
 assert_fcmp "$(elapsed_since "$t0")" ">=" 0.29 "seconds from cancel to the end of the job that ignores TERM"
-assert_eq 'cancelled {"signal":"KILL"}' "$(jfield "$id" '"\(.state) \(.exit_status | tojson)"')" "state and last exit after the cancel"
+assert_eq 'cancelled {"signal":"KILL"}' "$(jq -r '.[0] | "\(.state) \(.exit_status | tojson)"' <<<"$OUT")" "state and last exit after the cancel"
 assert_contains "$(tend logs -n -1 "$id")" "KILL" "tendd's lines for the KILL"
 
 say "--timeout on a job that ignores TERM: KILL after the queue's stop_timeout (300ms)"
 pidfile=$T/stubborn.pid
 id=$(tend submit --queue stubborn --timeout 300ms -- sh -c "trap '' TERM; echo \$\$ >'$pidfile'; while :; do sleep 0.05; done")
-assert_status 137 timeout 20 "${TEND[@]}" wait "$id"
-assert_eq failed "$(jfield "$id" .state)" "state of the stubborn job"
-assert_eq '{"signal":"KILL"}' "$(jfield "$id" '.exit_status | tojson')" "last exit of the stubborn job"
-assert_contains "$(jfield "$id" .reason)" "timed out" "reason of the stubborn job"
-started=$(date -d "$(jfield "$id" .started_at)" +%s%3N)
-finished=$(date -d "$(jfield "$id" .finished_at)" +%s%3N)
+assert_status 137 timeout 20 "${TEND[@]}" wait --json "$id"
+assert_eq 'failed {"signal":"KILL"} true' "$(jq -r '.[0] | "\(.state) \(.exit_status | tojson) \(.reason | contains("timed out"))"' <<<"$OUT")" \
+    "state, last exit, reason says timed out: the stubborn job"
+started=$(date -d "$(jq -r '.[0].started_at' <<<"$OUT")" +%s%3N)
+finished=$(date -d "$(jq -r '.[0].finished_at' <<<"$OUT")" +%s%3N)
 ((finished - started >= 600)) || fail "the stubborn job was killed after $((finished - started)) ms, before timeout + stop_timeout"
 check "the stubborn job was killed after $((finished - started)) ms (>= 600)"
 pid=$(cat "$pidfile")

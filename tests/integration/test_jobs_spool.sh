@@ -33,14 +33,14 @@ spool_entries() {
 succeeded_count_is() { [[ $(njobs succeeded) == "$1" ]]; }
 lines_of() { if [[ -f $1 ]]; then grep -c -x -F -- "$2" "$1" || true; else echo 0; fi; }
 
-# --- tendd stopped (it ran once, so the state dir exists) ----------------------------------
-start_tendd
-tend shutdown >/dev/null
-wait_tendd_exit 15
+# --- tendd not running; it never ran here: the CLI creates the state dir ---------------------
 say "submits while tendd is not running"
+[[ ! -e $STATE ]] || fail "the state dir exists before anything ran"
 assert_status 0 tend submit -- sh -c "echo single >> '$F'; echo x >> '$T/per-job/single'"
 assert_contains "$ERR" "spool" "stderr of a spooled submit"
 assert_eq "" "$OUT" "stdout of a spooled submit (no id yet)"
+assert_eq 700 "$(stat -c %a "$STATE")" "mode of the state dir created by the CLI"
+assert_eq 700 "$(stat -c %a "$STATE/spool")" "mode of the spool dir"
 
 assert_status 0 tend submit --json --name spooled-json --queue other --priority 7 --env SPOOL_VAR=from-env \
     -- sh -c "echo \"json \$SPOOL_VAR\" >> '$F'; echo x >> '$T/per-job/json'"
@@ -63,6 +63,7 @@ assert_contains "$ERR" "spool" "stderr of a spooled submit --wait"
 
 spooled=$(spool_entries)
 assert_eq 4 "$(count_lines "$spooled")" "spool files before tendd starts (single, json, batch, wait)"
+assert_eq 600 "$(stat -c %a "$STATE/spool/$(head -n 1 <<<"$spooled")")" "mode of a spool file"
 [[ ! -e $F ]] || fail "something ran before tendd started: $(cat "$F")"
 
 # --- tendd starts: each spooled job is taken in and runs once ------------------------------
