@@ -49,6 +49,8 @@ void JobService::pump() {
     }
     flush_changes();
     arm_due_timer();
+    // A job that just finished may be the next to expire.
+    arm_prune_timer();
 }
 
 void JobService::after_durable(std::function<void()> action) {

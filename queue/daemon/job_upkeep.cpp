@@ -53,6 +53,8 @@ int JobService::on_prune(sd_event_source*, uint64_t, void* self) {
     for (std::size_t i = 0; i < n; ++i) unlink(s->to_unlink_[s->to_unlink_.size() - 1 - i].c_str());
     s->to_unlink_.resize(s->to_unlink_.size() - n);
     s->arm_prune_timer();
+    // Pruning is what makes a log worth compacting; an idle daemon would not look otherwise.
+    s->maybe_compact();
     return 0;
 }
 

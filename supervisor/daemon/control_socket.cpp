@@ -38,7 +38,9 @@ Result<UniqueFd> connect_control_socket(const std::string& path) {
 Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gid_t> gid) {
     auto addr = address_of(path);
     if (!addr) return make_error(addr.error());
-    std::string dir = path.substr(0, path.rfind('/'));
+    // A bare name ("tend.sock") lives in the current directory: nothing to create.
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash);
     if (!dir.empty()) {
         if (auto s = make_dirs(dir, gid ? 0755 : 0700); !s) return make_error(s.error());
     }
