@@ -189,7 +189,7 @@ TEST_CASE("a failure is retried after the backoff, then the job is dead", "[sche
     start_one(s, a, first_retry);
     CHECK(st.attempt == 2);
     s.finished(a, ExitStatus{0, 9}, first_retry, kMidJitter);
-    CHECK(st.reason == "attempt 2 of 3 failed (killed by signal 9); retrying");
+    CHECK(st.reason == "attempt 2 of 3 failed (killed by signal KILL); retrying");
     CHECK(st.run_at == first_retry + retry_backoff(10s, 1h, 2, kMidJitter).count());
     s.promote_due(st.run_at);
     start_one(s, a, st.run_at);
