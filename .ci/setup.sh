@@ -45,10 +45,14 @@ case "$mode" in
   test)
     build build
     build build-asan -DTEND_SANITIZE=ON
+    # Both trees run even when the first fails, so one run shows every failure.
+    status=0
     echo "== tests (release build)"
-    ctest --test-dir build --output-on-failure -j"$jobs"
+    ctest --test-dir build --output-on-failure -j"$jobs" || status=1
     echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      ctest --test-dir build-asan --output-on-failure -j"$jobs"
+      ctest --test-dir build-asan --output-on-failure -j"$jobs" || status=1
+    [ "$status" = 0 ] && echo "== all tests passed in both trees" || echo "== some tests failed (see above)"
+    exit "$status"
     ;;
 esac

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
@@ -13,9 +12,10 @@
 #include <memory>
 
 #include "cmd/commands.hpp"
+#include "cmd/journal_api.hpp"
 #include "cmd/log_files.hpp"
 #include "queue/core/job.hpp"
-#include "supervisor/daemon/log_writer.hpp"
+#include "supervisor/util/timestamp.hpp"
 
 namespace tend::cli {
 namespace {
@@ -151,24 +151,25 @@ void follow_files(const std::vector<Source>& sources, const std::vector<ReadPosi
 }
 
 int show_journal(const std::vector<Source>& sources, const LogsOptions& o, const Printer& printer) {
+    const JournalApi& sd = journal_api();
     sd_journal* j = nullptr;
-    if (int r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY); r < 0)
+    if (int r = sd.open(&j, SD_JOURNAL_LOCAL_ONLY); r < 0)
         throw CliError(kExitFailed, "cannot open the journal", std::strerror(-r));
-    std::unique_ptr<sd_journal, decltype(&sd_journal_close)> guard(j, sd_journal_close);
+    std::unique_ptr<sd_journal, decltype(sd.close)> guard(j, sd.close);
     std::map<std::pair<std::string, int>, int> index;
     // (TEND_PROGRAM=p AND TEND_INSTANCE=n) OR ... : the journal filters, so -n counts right.
     for (size_t i = 0; i < sources.size(); ++i) {
         index[{sources[i].program, sources[i].instance}] = int(i);
         std::string p = "TEND_PROGRAM=" + sources[i].program;
         std::string n = "TEND_INSTANCE=" + std::to_string(sources[i].instance);
-        if (i > 0) sd_journal_add_disjunction(j);
-        sd_journal_add_match(j, p.c_str(), 0);
-        sd_journal_add_match(j, n.c_str(), 0);
+        if (i > 0) sd.add_disjunction(j);
+        sd.add_match(j, p.c_str(), 0);
+        sd.add_match(j, n.c_str(), 0);
     }
     auto field = [&](const char* name) {
         const void* data;
         size_t len;
-        if (sd_journal_get_data(j, name, &data, &len) < 0) return std::string();
+        if (sd.get_data(j, name, &data, &len) < 0) return std::string();
         std::string s(static_cast<const char*>(data), len);
         size_t eq = s.find('=');
         return eq == std::string::npos ? std::string() : s.substr(eq + 1);
@@ -177,7 +178,7 @@ int show_journal(const std::vector<Source>& sources, const LogsOptions& o, const
         auto it = index.find({field("TEND_PROGRAM"), std::atoi(field("TEND_INSTANCE").c_str())});
         if (it == index.end()) return;
         uint64_t usec = 0;
-        sd_journal_get_realtime_usec(j, &usec);
+        sd.get_realtime_usec(j, &usec);
         LogLine l{utc_timestamp(usec), field("TEND_STREAM") == "stderr" ? "err" : "out",
                   field("MESSAGE"), it->second};
         printer.print(l);
@@ -185,17 +186,17 @@ int show_journal(const std::vector<Source>& sources, const LogsOptions& o, const
     // Position just before the last `lines` entries: one more than that back from the tail,
     // or the head when the journal holds fewer.
     if (o.lines < 0) {
-        sd_journal_seek_head(j);
+        sd.seek_head(j);
     } else {
-        sd_journal_seek_tail(j);
-        int moved = sd_journal_previous_skip(j, uint64_t(o.lines) + 1);
-        if (moved >= 0 && moved < o.lines + 1) sd_journal_seek_head(j);
+        sd.seek_tail(j);
+        int moved = sd.previous_skip(j, uint64_t(o.lines) + 1);
+        if (moved >= 0 && moved < o.lines + 1) sd.seek_head(j);
     }
-    while (sd_journal_next(j) > 0) emit();
+    while (sd.next(j) > 0) emit();
     std::fflush(stdout);
     while (o.follow) {
-        sd_journal_wait(j, uint64_t(-1));
-        while (sd_journal_next(j) > 0) emit();
+        sd.wait(j, uint64_t(-1));
+        while (sd.next(j) > 0) emit();
         std::fflush(stdout);
     }
     return kExitOk;

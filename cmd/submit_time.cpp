@@ -152,7 +152,10 @@ Error invalid(std::string_view text, const std::string& why) {
 }
 
 std::string two(int v) {
-    return (v < 10 ? "0" : "") + std::to_string(v);
+    // (Not "0" + to_string: GCC 12 at -O3 warns about it with a false -Wrestrict.)
+    std::string s = std::to_string(v);
+    if (v < 10) s.insert(s.begin(), '0');
+    return s;
 }
 
 // Ranges are checked after scanning, so the message can name the field that is wrong.

@@ -1,5 +1,6 @@
 // Writes a job's output lines with a size cap; lifecycle notes from tendd bypass the cap.
 #include "queue/daemon/job_output_log.hpp"
+#include "supervisor/util/timestamp.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

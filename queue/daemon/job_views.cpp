@@ -2,6 +2,7 @@
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/daemon/log_writer.hpp"
 #include "supervisor/util/signals.hpp"
+#include "supervisor/util/timestamp.hpp"
 
 namespace tend::jobs {
 
