@@ -41,7 +41,6 @@ for i in $(seq 1 "$RUNS"); do
   pend=$(qfield pending default)
   [ "$nids" = "$JOBS" ] || die "tend printed $nids ids, expected $JOBS"
   [ "$pend" = "$JOBS" ] || die "queue holds $pend pending jobs, expected $JOBS"
-  sleep 1   # let the allocator settle before reading RSS
   read -r r1 p1 <<<"$(mem_kb "$TENDD_PID")"
   WALL[$i]=$ms
   RATE[$i]=$(awk -v n="$JOBS" -v ms="$ms" 'BEGIN{printf "%.0f", n / (ms / 1000)}')

@@ -56,7 +56,6 @@ for s in $SHAPES; do
   [ "$(wc -l <"$d/ids")" = "$JOBS" ] || die "expected $JOBS ids"
   [ "$(qfield pending default)" = "$JOBS" ] || die "expected $JOBS pending jobs"
   mapfile -t ids <"$d/ids"
-  sleep 1
   log "$s: tend resume + tend wait (load $(loadavg))"
   counters_start "$TENDD_PID"; k0=$(ticks "$TENDD_PID")
   t0=$EPOCHREALTIME

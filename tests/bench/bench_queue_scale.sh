@@ -48,7 +48,6 @@ q_start_tendd "$D" "$W/tend.toml"
 "${TQ[@]}" pause default >/dev/null
 "$SPAWN" 5 -- "${TQ[@]}" submit -- true >/dev/null    # warm-up (page cache, first env record)
 "$SPAWN" 5 -- "${TQE[@]}" submit -- true >/dev/null
-sleep 1
 read -r RSS0 PSS0 <<<"$(mem_kb "$TENDD_PID")"
 
 latency() {   # latency PHASE -> $W/PHASE.scale.samples and $W/PHASE.empty.samples
@@ -73,7 +72,6 @@ done
 no_spool
 PEND=$(qfield pending default)
 [ "$PEND" = $(( TOTAL + 5 + LATN )) ] || die "queue holds $PEND pending jobs, expected $(( TOTAL + 5 + LATN ))"
-sleep 1
 read -r RSS1 PSS1 <<<"$(mem_kb "$TENDD_PID")"
 LOG1=$(stat -c %s "$D/state/jobs.log")
 latency full
@@ -98,7 +96,6 @@ REC=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.3f", b - a}')
 P2=$(qfield pending default); PAUSED=$(qfield paused default)
 [ "$P2" = $(( PEND + LATN )) ] || die "after recovery $P2 pending, expected $(( PEND + LATN ))"
 [ "$PAUSED" = True ] || [ "$PAUSED" = true ] || die "queue not paused after the restart"
-sleep 1
 read -r RSS2 PSS2 <<<"$(mem_kb "$TENDD_PID")"
 latency restarted
 no_spool

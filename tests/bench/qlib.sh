@@ -24,7 +24,7 @@ build_helpers() {
   ensure_packages gcc libc6-dev
   local b=$BENCH_TMP/bin f
   mkdir -p "$b"
-  for f in spawn_driver floor_append job_latency; do
+  for f in spawn_driver floor_append job_latency proto_submit; do
     cc -O2 -Wall -o "$b/$f" "$BENCH_SRC/$f.c" || die "cc $f.c failed"
   done
   cc -O2 -Wall -static -o "$b/stamp" "$BENCH_SRC/stamp.c" 2>/dev/null \

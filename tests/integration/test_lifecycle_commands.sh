@@ -17,7 +17,10 @@ command = ["sleep", "300"]
 [program.broken]
 command = ["/nonexistent/tend-no-such-binary", "--flag"]
 autostart = false
-restart_delay = "2s"
+# Long, so no second attempt can come while the checks run (they are slow on a loaded
+# machine under ASan) and `restarts` stays exactly 1.
+restart_delay = "5m"
+restart_delay_max = "5m"
 
 [program.noexec]
 command = ["@T@/not-executable.sh"]
