@@ -50,10 +50,11 @@ const std::vector<Family>& families() {
     return all;
 }
 
-// The family of the command named on the command line, or null when there is none (or it is
-// unknown) and all must be registered. Why: building CLI11's tree of every command costs about
-// half a millisecond, a tenth of a whole `tend submit`, which scripts run once per job.
-const Family* family_named(int argc, char** argv) {
+// The family of the command named on the command line, or null when none is named and all
+// must be registered (for `tend --help`). `unknown` gets a first word that is no command.
+// Why: building CLI11's tree of every command costs about half a millisecond, a tenth of a
+// whole `tend submit`, which scripts run once per job.
+const Family* family_named(int argc, char** argv, std::string& unknown) {
     for (int i = 1; i < argc; ++i) {
         const char* a = argv[i];
         if (a[0] == '-') {
@@ -66,6 +67,7 @@ const Family* family_named(int argc, char** argv) {
         for (const Family& f : families())
             for (const char* c : f.commands)
                 if (std::strcmp(a, c) == 0) return &f;
+        unknown = a;
         return nullptr;
     }
     return nullptr;
@@ -87,8 +89,15 @@ int main(int argc, char** argv) {
     app.add_option("--state-dir", ctx.state_dir_flag,
                    "state dir of tendd, for the spool of `submit` (env TEND_STATE_DIR)");
     app.fallthrough();
-    if (const Family* f = family_named(argc, argv))
-        f->add(app, ctx, action);
+    std::string unknown;
+    const Family* family = family_named(argc, argv, unknown);
+    if (!unknown.empty()) {
+        std::fprintf(stderr, "tend: unknown command \"%s\"\n", unknown.c_str());
+        std::fprintf(stderr, "hint: see `tend --help` for the commands\n");
+        return kExitUsage;
+    }
+    if (family)
+        family->add(app, ctx, action);
     else
         for (const Family& f : families()) f.add(app, ctx, action);
     for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();

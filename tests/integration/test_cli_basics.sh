@@ -127,5 +127,22 @@ assert_status 69 tend version
 assert_contains "$OUT" "tend 0.1" "tend version output without a daemon"
 assert_contains "$ERR" "$SOCK" "tend version's stderr without a daemon"
 
+say "help lists every command, however it is asked for (tend registers only the named command's family)"
+for form in "--help" "--state-dir /x --help"; do
+    # shellcheck disable=SC2086
+    assert_status 0 tend $form
+    for c in status logs check shutdown submit jobs wait queues resume; do
+        assert_contains "$OUT" "  $c " "tend $form lists $c"
+    done
+done
+assert_status 0 tend submit --help
+assert_contains "$OUT" "--attempts" "tend submit --help shows its options"
+assert_status 0 tend -h submit
+assert_contains "$OUT" "--attempts" "tend -h submit shows the options of submit"
+assert_status 0 tend --state-dir /x queues --help
+assert_contains "$OUT" "--json" "tend --state-dir X queues --help shows its options"
+assert_status 2 tend --state-dir /x no-such-command
+assert_contains "$ERR" "no-such-command" "an unknown command is named in the error"
+
 say "an invalid --timeout is a usage error, even before the daemon is contacted"
 assert_status 2 tend stop --wait --timeout banana x
