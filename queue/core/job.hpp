@@ -68,13 +68,14 @@ struct JobSpec {
 // carrying all of it, so replay is "the last record wins" and records are idempotent.
 struct JobStatus {
     JobState state = JobState::pending;
-    std::uint32_t attempt = 0;      // attempts used so far (yields and interruptions use none)
-    std::uint32_t max_attempts = 1; // resolved at submit (job's, else the queue's); retry may raise it
-    std::uint32_t runs = 0;         // processes started, yields and interruptions included
-    bool repeat_attempt = false;    // the next start re-runs the same attempt (after a yield)
-    bool interrupted = false;       // re-queued because tendd stopped or died while it ran
-    WallUs run_at = 0;              // scheduled: when it becomes pending
-    WallUs started_at = 0;          // of the latest run
+    std::uint32_t attempt = 0;  // attempts used so far (yields and interruptions use none)
+    std::uint32_t max_attempts =
+        1;                   // resolved at submit (job's, else the queue's); retry may raise it
+    std::uint32_t runs = 0;  // processes started, yields and interruptions included
+    bool repeat_attempt = false;  // the next start re-runs the same attempt (after a yield)
+    bool interrupted = false;     // re-queued because tendd stopped or died while it ran
+    WallUs run_at = 0;            // scheduled: when it becomes pending
+    WallUs started_at = 0;        // of the latest run
     WallUs finished_at = 0;
     std::optional<ExitStatus> last_exit;
     std::int32_t pid = 0;           // running: the process (and group) leader

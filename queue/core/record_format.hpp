@@ -78,7 +78,8 @@ struct SpecSpan {
 };
 // Submit payload: varint count, then per spec a varint length and encode_spec's bytes.
 // `spans`, when given, receives where each spec's bytes are within the payload.
-std::string encode_submit(const std::vector<JobSpec>& specs, std::vector<SpecSpan>* spans = nullptr);
+std::string encode_submit(const std::vector<JobSpec>& specs,
+                          std::vector<SpecSpan>* spans = nullptr);
 // Decodes the spans only (cheap: used by recovery, which keeps offsets, not specs).
 Result<std::vector<SpecSpan>> decode_submit_spans(std::string_view payload);
 Result<std::vector<JobSpec>> decode_submit(std::string_view payload);

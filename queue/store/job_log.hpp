@@ -1,4 +1,5 @@
-// The job log file STATE/jobs.log: recovery at open, group-committed appends, spec reads, compaction.
+// The job log file STATE/jobs.log: recovery at open, group-committed appends, spec reads,
+// compaction.
 #pragma once
 
 #include <cstdint>

@@ -22,7 +22,8 @@ struct SpoolEntry {
 // Stores one submit durably: writes STATE/spool/.tmp-TOKEN (a job-log file header, one ENV
 // frame with env_id 0, one SUBMIT frame), fdatasyncs it, renames it to TOKEN and fsyncs the
 // directory. Creates the spool directory (0700) when missing. Returns the token.
-Result<std::string> write_spool_file(const std::string& state_dir, const std::vector<JobSpec>& specs,
+Result<std::string> write_spool_file(const std::string& state_dir,
+                                     const std::vector<JobSpec>& specs,
                                      const std::vector<std::string>& env);
 
 // Reads one spool file by token. A damaged file is an error naming it.

@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "queue/store/job_log.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace tend;
 using namespace tend::jobs;
@@ -18,17 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/tend-store-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+struct TempDir : test::TempDir {
+    TempDir() : test::TempDir("tend-store") {}
     std::string log() const { return path + "/jobs.log"; }
 };
 

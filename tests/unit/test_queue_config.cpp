@@ -45,7 +45,8 @@ output_max_size = "1MB"
     CHECK(q.output_max == 1u << 20);
 }
 
-TEST_CASE("a configured default queue is not duplicated, and file order is kept", "[config][queue]") {
+TEST_CASE("a configured default queue is not duplicated, and file order is kept",
+          "[config][queue]") {
     auto r = parse("[queue.b]\n[queue.default]\nconcurrency = 7\n[queue.a]\n");
     REQUIRE(r.ok());
     REQUIRE(r.config.queues.size() == 3);

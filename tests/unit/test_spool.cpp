@@ -10,6 +10,7 @@
 
 #include "queue/core/record_format.hpp"
 #include "queue/store/spool.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace tend;
 using namespace tend::jobs;
@@ -17,17 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct SpoolDir {
-    std::string state;
-    SpoolDir() {
-        char tmpl[] = "/tmp/tend-spool-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        state = tmpl;
-    }
-    ~SpoolDir() {
-        std::error_code ec;
-        fs::remove_all(state, ec);
-    }
+struct SpoolDir : test::TempDir {
+    const std::string& state = path;
+    SpoolDir() : test::TempDir("tend-spool") {}
     std::string file(const std::string& name) const { return spool_dir(state) + "/" + name; }
 };
 
