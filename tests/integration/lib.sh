@@ -236,6 +236,22 @@ running_with_new_pid() {
     [[ $p != null && $p != "$3" ]] && state_is "$1" "$2" running
 }
 
+# --- job helpers (tend show --json through jq) ------------------------------------------
+
+# jfield JOB JQ_EXPR: one field of a job, raw.
+jfield() { tend show --json "$1" | jq -r "$2"; }
+# job_state_is JOB STATE
+job_state_is() { [[ $(jfield "$1" .state) == "$2" ]]; }
+
+# as_system_instance: when the test runs as root, makes $CONF a system instance whose
+# socket_group (nobody's group) may submit jobs, which then run as the submitting users.
+# Call after the config is written, before start_tendd.
+as_system_instance() {
+    [[ $(id -u) == 0 ]] || return 0
+    printf '[daemon]\nsocket_group = "%s"\n' "$(id -gn nobody)" >>"$CONF"
+    chmod 711 "$T"
+}
+
 # --- process helpers -----------------------------------------------------------------------
 
 # marked_pids: processes that inherited this test's marker (started by its tendd).

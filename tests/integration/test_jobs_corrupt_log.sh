@@ -76,7 +76,6 @@ sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(int(sys.argv[2])))
 }
 sum_of() { sha256sum "$1" | cut -d' ' -f1; }
 damaged_copies() { find "$STATE" -maxdepth 1 -name 'jobs.log.damaged-*' -printf '%f\n' | sort; }
-jfield() { tend show "$1" --json | jq -r "$2"; }
 
 stop_tendd() {
     tend shutdown >/dev/null

@@ -18,8 +18,6 @@ start_tendd
 # shellcheck disable=SC2163  # MARK is NAME=VALUE: jobs get the marker through the submitter
 export "$MARK"
 
-jfield() { tend show --json "$1" | jq -r "$2"; }
-job_state_is() { [[ $(jfield "$1" .state) == "$2" ]]; }
 # out_job ID JQ_EXPR: a field of job ID in the array in $OUT (`tend wait --json` answers with
 # the finished jobs' objects).
 out_job() { jq -r --argjson id "$1" ".[] | select(.id == \$id) | $2" <<<"$OUT"; }

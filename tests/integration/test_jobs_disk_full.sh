@@ -40,7 +40,6 @@ concurrency = 2
 concurrency = 1
 EOF
 
-jfield() { tend show "$1" --json | jq -r "$2"; }
 state_of_job_is() { [[ $(jfield "$1" .state) == "$2" ]]; }
 avail_bytes() { df -B1 --output=avail "$SMALL" | tail -n 1 | tr -d ' '; }
 

@@ -19,17 +19,11 @@ output_max_size = "4KB"
 concurrency = 1
 max_attempts = 1
 EOF2
-if [[ $(id -u) == 0 ]]; then
-    # A system instance: users of this group submit jobs, which run as those users.
-    printf '[daemon]\nsocket_group = "%s"\n' "$(id -gn nobody)" >>"$CONF"
-    chmod 711 "$T"
-fi
+as_system_instance
 start_tendd
 # shellcheck disable=SC2163  # MARK is NAME=VALUE: jobs get the marker through the submitter
 export "$MARK"
 
-jfield() { tend show --json "$1" | jq -r "$2"; }
-job_state_is() { [[ $(jfield "$1" .state) == "$2" ]]; }
 file_has() { grep -q -- "$2" "$1"; }
 
 say "tend logs JOB: stdout, stderr and tendd's lifecycle lines"

@@ -4,8 +4,6 @@
 # §6.1 (why a job is not running), §6.4 (priority, FIFO, weights).
 source "$(dirname "$0")/lib.sh"
 
-jfield() { tend show --json "$1" | jq -r "$2"; }
-job_state_is() { [[ $(jfield "$1" .state) == "$2" ]]; }
 # qfield QUEUE JQ_EXPR: one field of a queue in `tend queues --json`.
 qfield() { tend queues --json | jq -r --arg q "$1" ".[] | select(.name == \$q) | $2"; }
 # running_in QUEUE N: exactly N jobs of QUEUE are running.

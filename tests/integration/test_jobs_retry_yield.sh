@@ -20,17 +20,11 @@ concurrency = 2
 max_attempts = 1
 stop_timeout = "300ms"
 EOF2
-if [[ $(id -u) == 0 ]]; then
-    # A system instance: users of this group submit jobs, which run as those users.
-    printf '[daemon]\nsocket_group = "%s"\n' "$(id -gn nobody)" >>"$CONF"
-    chmod 711 "$T"
-fi
+as_system_instance
 start_tendd
 # shellcheck disable=SC2163  # MARK is NAME=VALUE: jobs get the marker through the submitter
 export "$MARK"
 
-jfield() { tend show --json "$1" | jq -r "$2"; }
-job_state_is() { [[ $(jfield "$1" .state) == "$2" ]]; }
 # tend_lines: tendd's lifecycle lines in `tend logs --json` output (stdin) as "SECONDS TEXT"
 # (SECONDS since the epoch).
 tend_lines() {

@@ -82,7 +82,6 @@ plain=$(tend submit --name plain -- sh "$W/plain.sh" "$W")
 stubborn=$(tend submit --name stubborn -- sh "$W/stubborn.sh" "$W")
 graceful=$(tend submit --name graceful -- sh "$W/graceful.sh" "$W")
 
-jfield() { tend show "$1" --json | jq -r "$2"; }
 all_started() { [[ -e $W/resumable.started && -e $W/plain.started && -e $W/stubborn.started && -e $W/graceful.started ]]; }
 wait_until 10 all_started
 for id in "$resumable" "$plain" "$stubborn" "$graceful"; do

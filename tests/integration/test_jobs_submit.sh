@@ -24,7 +24,6 @@ unset TEND_IT_DAEMON_ONLY
 export "$MARK"
 
 # jfield ID JQ_EXPR: one field (or a string built from several) of `tend show --json ID`, raw.
-jfield() { tend show --json "$1" | jq -r "$2"; }
 # out_job ID JQ_EXPR: a field of job ID in the array in $OUT (`tend wait --json` answers with
 # the finished jobs' objects).
 out_job() { jq -r --argjson id "$1" ".[] | select(.id == \$id) | $2" <<<"$OUT"; }

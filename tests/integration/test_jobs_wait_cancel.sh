@@ -21,8 +21,6 @@ start_tendd
 export "$MARK"
 
 # `tend wait --json` answers with the finished jobs' objects: most checks read those ($OUT).
-jfield() { tend show --json "$1" | jq -r "$2"; }
-job_state_is() { [[ $(jfield "$1" .state) == "$2" ]]; }
 # out_job ID JQ_EXPR: a field of job ID in the array in $OUT (tend wait --json, tend jobs --json).
 out_job() { jq -r --argjson id "$1" ".[] | select(.id == \$id) | $2" <<<"$OUT"; }
 # output_has ID TEXT: the job's captured output has a line ending in TEXT.

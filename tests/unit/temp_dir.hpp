@@ -1,4 +1,4 @@
-// A fresh directory under /tmp for one test, removed with everything in it afterwards.
+// Files for tests: a fresh directory under /tmp, removed afterwards, and whole-file I/O.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace tend::test {
@@ -24,5 +26,15 @@ struct TempDir {
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
 };
+
+inline std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+inline void write_file(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+}
 
 }  // namespace tend::test

@@ -15,6 +15,8 @@
 
 using namespace tend;
 using namespace tend::jobs;
+using tend::test::read_file;
+using tend::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -48,16 +50,6 @@ std::string frame(RecordType t, const std::string& payload) {
     std::string f;
     append_frame(f, t, payload);
     return f;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
 }
 
 std::vector<std::string> damaged_copies(const TempDir& dir) {

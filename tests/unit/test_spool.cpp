@@ -14,6 +14,8 @@
 
 using namespace tend;
 using namespace tend::jobs;
+using tend::test::read_file;
+using tend::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -36,16 +38,6 @@ std::vector<JobSpec> specs(int n) {
         out.push_back(s);
     }
     return out;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
 }
 
 }  // namespace
