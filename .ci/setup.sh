@@ -9,7 +9,8 @@ mode=${1:-}
 case "$mode" in run|test|build) ;; *) echo "usage: bash .ci/setup.sh run|test|build" >&2; exit 2 ;; esac
 
 build_deps=(g++ cmake make pkg-config libcli11-dev libtomlplusplus-dev libsystemd-dev
-            libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev jq)
+            libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev jq
+            libhowardhinnant-date-dev tzdata)
 test_deps=(man-db procps python3 util-linux)
 
 missing=()

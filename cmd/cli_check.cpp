@@ -26,18 +26,30 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
                                     {"ok", true},
                                     {"found", false},
                                     {"errors", nlohmann::json::array()},
-                                    {"programs", 0}});
+                                    {"programs", 0},
+                                    {"queues", 1},
+                                    {"cron_entries", 0}});
                 else
                     std::printf("%s: not found; tendd runs with no programs\n", path.c_str());
                 return kExitOk;
             }
             if (ctx.json) {
                 nlohmann::json j = {{"file", path}, {"ok", r.errors.empty()}, {"errors", r.errors}};
-                if (r.loaded) j["programs"] = r.loaded->config.programs.size();
+                if (r.loaded) {
+                    j["programs"] = r.loaded->config.programs.size();
+                    j["queues"] = r.loaded->config.queues.size();
+                    j["cron_entries"] = r.loaded->config.crons.size();
+                }
                 ctx.print_json(j);
             } else if (r.errors.empty()) {
-                size_t n = r.loaded->config.programs.size();
-                std::printf("%s: ok (%zu program%s)\n", path.c_str(), n, n == 1 ? "" : "s");
+                const Config& c = r.loaded->config;
+                auto count = [](size_t n, const char* one, const char* many) {
+                    return std::to_string(n) + " " + (n == 1 ? one : many);
+                };
+                std::printf("%s: ok (%s, %s, %s)\n", path.c_str(),
+                            count(c.programs.size(), "program", "programs").c_str(),
+                            count(c.queues.size(), "queue", "queues").c_str(),
+                            count(c.crons.size(), "cron entry", "cron entries").c_str());
             } else {
                 for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.c_str());
                 std::fprintf(stderr, "tend: check: %s: %zu error(s)\n", path.c_str(),

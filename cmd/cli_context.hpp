@@ -46,6 +46,8 @@ struct DaemonNotRunning : CliError {
 using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
 struct CliContext {
+    int argc = 0;  // the command line as given (for commands that hand it on)
+    char** argv = nullptr;
     std::string socket_flag;
     std::string config_flag;
     std::string state_dir_flag;

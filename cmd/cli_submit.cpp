@@ -53,29 +53,6 @@ long utc_offset_at(std::int64_t utc_s) {
     return local.tm_gmtoff;
 }
 
-std::vector<std::string> capture_env(const std::vector<std::string>& overrides) {
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e) {
-        std::string_view kv(*e);
-        // JSON carries text only; a job must not get a silently mangled variable.
-        if (!is_utf8(kv)) {
-            std::fprintf(stderr, "tend: submit: warning: %.*s is not valid UTF-8; not passed\n",
-                         int(kv.substr(0, kv.find('=')).size()), kv.data());
-            continue;
-        }
-        env.emplace_back(kv);
-    }
-    for (const auto& o : overrides) {
-        if (!is_utf8(o))
-            throw CliError(kExitInvalid, "submit: --env " + o.substr(0, o.find('=')) +
-                                             ": the value is not valid UTF-8");
-        const std::string prefix = o.substr(0, o.find('=') + 1);
-        std::erase_if(env, [&](const std::string& kv) { return kv.rfind(prefix, 0) == 0; });
-        env.push_back(o);
-    }
-    return env;
-}
-
 Prepared prepare(const SubmitOptions& o) {
     Prepared p;
     p.now_us = wall_now_us();
@@ -99,7 +76,7 @@ Prepared prepare(const SubmitOptions& o) {
     if (ec) throw CliError(kExitInvalid, "submit: cannot tell the working directory", ec.message());
     p.cwd = cwd.lexically_normal().string();
     if (p.cwd.size() > 1 && p.cwd.back() == '/') p.cwd.pop_back();
-    p.env = capture_env(o.env);
+    p.env = capture_env(o.env, "submit");
     return p;
 }
 
@@ -325,6 +302,30 @@ int run_submit(const CliContext& ctx, const SubmitOptions& o) {
 }
 
 }  // namespace
+
+std::vector<std::string> capture_env(const std::vector<std::string>& overrides,
+                                     const std::string& command) {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string_view kv(*e);
+        // JSON carries text only; a job must not get a silently mangled variable.
+        if (!is_utf8(kv)) {
+            std::fprintf(stderr, "tend: %s: warning: %.*s is not valid UTF-8; not passed\n",
+                         command.c_str(), int(kv.substr(0, kv.find('=')).size()), kv.data());
+            continue;
+        }
+        env.emplace_back(kv);
+    }
+    for (const auto& o : overrides) {
+        if (!is_utf8(o))
+            throw CliError(kExitInvalid, command + ": --env " + o.substr(0, o.find('=')) +
+                                             ": the value is not valid UTF-8");
+        const std::string prefix = o.substr(0, o.find('=') + 1);
+        std::erase_if(env, [&](const std::string& kv) { return kv.rfind(prefix, 0) == 0; });
+        env.push_back(o);
+    }
+    return env;
+}
 
 void register_submit_command(CLI::App& app, CliContext& ctx, Action& action) {
     auto o = std::make_shared<SubmitOptions>();

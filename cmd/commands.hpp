@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "cmd/cli_context.hpp"
@@ -20,6 +21,12 @@ void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action);
 void register_submit_command(CLI::App& app, CliContext& ctx, Action& action);
 void register_job_commands(CLI::App& app, CliContext& ctx, Action& action);
 void register_queue_commands(CLI::App& app, CliContext& ctx, Action& action);
+void register_cron_commands(CLI::App& app, CliContext& ctx, Action& action);
+
+// The caller's environment as "KEY=VALUE" (variables that are not UTF-8 are left out with a
+// warning naming `command`), with `overrides` ("KEY=VALUE", from --env) applied.
+std::vector<std::string> capture_env(const std::vector<std::string>& overrides,
+                                     const std::string& command);
 
 // Adds --json to a subcommand, bound to ctx.json.
 void add_json_flag(CLI::App* sub, CliContext& ctx);

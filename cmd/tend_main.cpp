@@ -46,6 +46,7 @@ const std::vector<Family>& families() {
         {register_submit_command, {"submit"}},
         {register_job_commands, {"jobs", "show", "wait", "cancel", "retry"}},
         {register_queue_commands, {"queues", "pause", "resume"}},
+        {register_cron_commands, {"cron"}},
     };
     return all;
 }
@@ -80,6 +81,8 @@ const Family* family_named(int argc, char** argv, std::string& unknown) {
 int main(int argc, char** argv) {
     using namespace tend::cli;
     CliContext ctx;
+    ctx.argc = argc;
+    ctx.argv = argv;
     Action action;
     CLI::App app{"tend: control the tend process supervisor and job runner"};
     app.set_version_flag("-V,--cli-version", tend::kTendVersion);

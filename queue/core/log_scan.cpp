@@ -27,7 +27,7 @@ void put_u32(std::string& out, std::uint32_t v) {
 
 bool known_type(std::uint8_t t) {
     return t >= static_cast<std::uint8_t>(RecordType::meta) &&
-           t <= static_cast<std::uint8_t>(RecordType::queue_state);
+           t <= static_cast<std::uint8_t>(RecordType::cron_state);
 }
 
 std::uint32_t frame_crc(std::uint8_t type, std::string_view payload) {

@@ -15,7 +15,8 @@ namespace tend::jobs {
 
 // File header: 8 bytes magic, u32 little-endian format version, u32 reserved (0).
 inline constexpr std::string_view kLogMagic{"TENDJOBS", 8};
-inline constexpr std::uint32_t kFormatVersion = 1;
+// Format 2 added the cron records; a format-1 file is read as is and its header rewritten.
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::size_t kFileHeaderSize = 16;
 // Frame: u32 LE payload length, u32 LE CRC-32 (zlib) of the type byte and the payload, u8 type,
 // then the payload.
@@ -28,6 +29,8 @@ enum class RecordType : std::uint8_t {
     submit = 3,       // SubmitRecord: one or more JobSpecs committed together
     status = 4,       // StatusRecord: the full mutable status of one job
     queue_state = 5,  // QueueStateRecord: a queue paused or resumed
+    cron_def = 6,     // cron::CronDefRecord: an entry added or removed by `tend cron`
+    cron_state = 7,   // cron::CronStateRecord: an entry's last tick and job
 };
 
 struct MetaRecord {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 
+#include "queue/cron/cron_records.hpp"
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/daemon/pidfd.hpp"
 
@@ -66,6 +67,9 @@ Status JobService::recover() {
                     }
                     sched_.ensure_queue(spec->queue);
                     if (!spec->spool_token.empty()) spool_tokens_in_log_.insert(spec->spool_token);
+                    // A committed tick job is the durable proof that its tick fired.
+                    if (auto tick = cron::parse_tick_key(spec->key))
+                        cron_book_.apply_tick_job(tick->name, tick->tick_s, spec->id);
                     sched_.restore_submit(*spec, r.payload_offset + sp.offset, sp.length);
                 }
                 break;
@@ -79,6 +83,18 @@ Status JobService::recover() {
             case RecordType::queue_state:
                 if (auto q = decode_queue_state(r.payload))
                     paused[q->queue] = q->paused;
+                else
+                    ++undecodable;
+                break;
+            case RecordType::cron_def:
+                if (auto d = cron::decode_cron_def(r.payload))
+                    cron_book_.apply(*d);
+                else
+                    ++undecodable;
+                break;
+            case RecordType::cron_state:
+                if (auto c = cron::decode_cron_state(r.payload))
+                    cron_book_.apply(*c);
                 else
                     ++undecodable;
                 break;

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "queue/daemon/job_service.hpp"
+#include "queue/daemon/request_args.hpp"
 
 namespace tend::jobs {
 
@@ -28,25 +29,6 @@ const char* code_of(Kind k) {
             return code::failed;
     }
     return code::failed;
-}
-
-JobReplier replier(const ControlServer::Replier& reply) {
-    return [reply](const JobReply& r) {
-        reply(r.kind == Kind::ok ? protocol::encode_ok(r.data)
-                                 : protocol::encode_error(code_of(r.kind), r.message));
-    };
-}
-
-// A typed field of the request, or a message naming it.
-template <typename T>
-Result<T> field(const json& args, const char* key, T fallback) {
-    auto it = args.find(key);
-    if (it == args.end() || it->is_null()) return fallback;
-    try {
-        return it->get<T>();
-    } catch (const json::exception&) {
-        return make_error(std::string("\"") + key + "\" has the wrong type");
-    }
 }
 
 Result<SubmitRequest> parse_submit(const json& a) {
@@ -103,6 +85,14 @@ Result<std::vector<JobId>> parse_ids(const json& a) {
     return ids;
 }
 }  // namespace
+
+// The one place where a JobReply becomes a protocol reply (job and cron commands).
+JobReplier replier(const ControlServer::Replier& reply) {
+    return [reply](const JobReply& r) {
+        reply(r.kind == Kind::ok ? protocol::encode_ok(r.data)
+                                 : protocol::encode_error(code_of(r.kind), r.message));
+    };
+}
 
 bool handle_job_request(DaemonControl& d, ControlServer::ClientId client,
                         const protocol::Request& req, const ControlServer::Replier& reply) {

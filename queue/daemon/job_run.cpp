@@ -174,33 +174,37 @@ void JobService::wait(std::vector<JobId> ids, std::uint64_t client, JobReplier r
     flush_changes();
 }
 
+Result<bool> JobService::cancel_job(JobId id, const std::string& reason) {
+    if (auto st = sched_.cancel(id, now(), reason); !st) return make_error(st.error());
+    const JobEntry* e = sched_.find(id);
+    const bool running = e && e->status.state == JobState::running;
+    if (running && processes_.count(id)) {
+        const Usec grace = sched_.queues()[e->queue].stop_timeout;
+        // The cancel is on disk before the job hears of it.
+        after_durable([this, id, grace] {
+            if (auto it = processes_.find(id); it != processes_.end()) {
+                it->second->note("cancelled: sending TERM");
+                it->second->terminate(grace);
+            }
+        });
+    } else if (!running) {
+        note(id, reason);
+    }
+    return running;
+}
+
 void JobService::cancel(const std::vector<JobId>& ids, JobReplier reply) {
     nlohmann::json results = nlohmann::json::array();
-    const WallUs t = now();
     for (JobId id : ids) {
-        auto st = sched_.cancel(id, t);
-        if (!st) {
-            results.push_back({{"id", id}, {"ok", false}, {"error", st.error()}});
+        auto running = cancel_job(id, "cancelled by user");
+        if (!running) {
+            results.push_back({{"id", id}, {"ok", false}, {"error", running.error()}});
             continue;
         }
-        const JobEntry* e = sched_.find(id);
-        const bool running = e && e->status.state == JobState::running;
         results.push_back({{"id", id},
                            {"ok", true},
-                           {"state", running ? "running" : "cancelled"},
-                           {"signalled", running}});
-        if (running && processes_.count(id)) {
-            const Usec grace = sched_.queues()[e->queue].stop_timeout;
-            // The cancel is on disk before the job hears of it.
-            after_durable([this, id, grace] {
-                if (auto it = processes_.find(id); it != processes_.end()) {
-                    it->second->note("cancelled: sending TERM");
-                    it->second->terminate(grace);
-                }
-            });
-        } else if (!running) {
-            note(id, "cancelled by user");
-        }
+                           {"state", *running ? "running" : "cancelled"},
+                           {"signalled", *running}});
     }
     after_durable([reply, results] { reply(JobReply::ok({{"results", results}})); });
     pump();

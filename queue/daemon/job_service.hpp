@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "queue/core/scheduler.hpp"
+#include "queue/cron/cron_book.hpp"
 #include "queue/daemon/env_table.hpp"
 #include "queue/daemon/job_process.hpp"
 #include "queue/store/job_log.hpp"
@@ -96,6 +97,25 @@ class JobService {
     // Compaction on demand (tests, and `tend` has no command for it): starts one now.
     void compact_now();
 
+    // ---- for the cron service (queue/daemon/cron_service.cpp)
+    const Scheduler& scheduler() const { return sched_; }
+    // Cron records found by recovery; kept current by the cron service and written whole at
+    // compaction.
+    cron::CronBook& cron_book() { return cron_book_; }
+    // Jobs made by tendd itself (cron ticks): refused as a submit would be (unknown queue,
+    // max_pending), else committed as one batch, with `extra_frames` (cron state) in the same
+    // write right after them.
+    void submit_internal(std::vector<JobSpec> specs, const std::vector<std::string>& env,
+                         std::string extra_frames,
+                         std::function<void(Result<std::vector<JobId>>)> done);
+    // Writes records of other kinds (cron entries and state). `droppable` as JobLog::enqueue.
+    void write_records(std::string frames, bool droppable, std::function<void(Status)> done);
+    // Cancels one job with a reason: at once when it waits, by TERM (once the cancel is on
+    // disk) when it runs. Returns whether it was running.
+    Result<bool> cancel_job(JobId id, const std::string& reason);
+    WallUs now() const;
+    bool stopping() const { return stopping_; }
+
   private:
     explicit JobService(JobServiceOptions options);
     friend struct JobServiceAccess;
@@ -113,7 +133,6 @@ class JobService {
     static int on_commit_retry(sd_event_source*, uint64_t, void* self);
     static int on_due(sd_event_source*, uint64_t, void* self);
     void arm_due_timer();
-    WallUs now() const;
     double random01() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
 
     // ---- recovery (job_recovery.cpp)
@@ -123,7 +142,8 @@ class JobService {
     // ---- submit and spool (job_submit.cpp)
     std::optional<JobReply> check_shape(const SubmitRequest& r) const;
     void commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
-                       std::function<void(Result<std::vector<JobId>>)> done);
+                       std::function<void(Result<std::vector<JobId>>)> done,
+                       std::string extra_frames = {});
     static int on_spool_event(sd_event_source*, int, uint32_t, void* self);
     void import_spool(const std::string& token);
 
@@ -150,6 +170,7 @@ class JobService {
     Scheduler sched_;
     std::unique_ptr<JobLog> log_;
     EnvTable envs_;
+    cron::CronBook cron_book_;
     std::mt19937_64 rng_{std::random_device{}()};
     std::unordered_map<JobId, std::unique_ptr<JobProcess>> processes_;
     std::vector<std::function<void()>> after_commit_;

@@ -28,6 +28,10 @@ std::optional<JobReply> JobService::check_shape(const SubmitRequest& r) const {
     }
     if (s.cwd.empty() || s.cwd[0] != '/')
         return JobReply::error(Kind::bad_request, "\"cwd\" must be an absolute path");
+    // The keys of cron ticks prove, in the log, that a tick fired (SPEC §7).
+    if (s.key.starts_with("cron:"))
+        return JobReply::error(Kind::bad_request,
+                               "keys starting with \"cron:\" are reserved for cron entries");
     if (s.max_attempts > 1000000)
         return JobReply::error(Kind::bad_request, "\"attempts\" must be at most 1000000");
     return std::nullopt;
@@ -113,7 +117,8 @@ void JobService::client_gone(std::uint64_t client) {
 }
 
 void JobService::commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
-                               std::function<void(Result<std::vector<JobId>>)> done) {
+                               std::function<void(Result<std::vector<JobId>>)> done,
+                               std::string extra_frames) {
     auto interned = envs_.intern(env);
     std::string frames;
     const std::size_t env_payload = interned.payload.size();
@@ -123,6 +128,7 @@ void JobService::commit_submit(std::vector<JobSpec> specs, const std::vector<std
     const std::string payload = encode_submit(specs, &spans);
     const std::size_t submit_at = frames.size();
     append_frame(frames, RecordType::submit, payload);
+    frames += extra_frames;
     // In the table at once, so dispatch in this same turn can choose them; nothing starts before
     // the commit that makes the submit durable.
     const WallUs t = now();
@@ -156,6 +162,30 @@ void JobService::commit_submit(std::vector<JobSpec> specs, const std::vector<std
                   });
     request_commit();
     pump();
+}
+
+void JobService::submit_internal(std::vector<JobSpec> specs, const std::vector<std::string>& env,
+                                 std::string extra_frames,
+                                 std::function<void(Result<std::vector<JobId>>)> done) {
+    if (stopping_) return done(make_error("tendd is shutting down"));
+    if (specs.empty()) return done(std::vector<JobId>{});
+    if (auto refusal = sched_.check_submit(specs.front(), specs.size()))
+        return done(make_error(refusal->message));
+    const WallUs t = now();
+    for (auto& s : specs) {
+        s.id = sched_.allocate_id();
+        s.submitted_at = t;
+    }
+    commit_submit(std::move(specs), env, std::move(done), std::move(extra_frames));
+}
+
+void JobService::write_records(std::string frames, bool droppable,
+                               std::function<void(Status)> done) {
+    log_->enqueue(std::move(frames), droppable, [done = std::move(done)](Result<uint64_t> at) {
+        if (!at) return done(make_error(at.error()));
+        done(ok_status());
+    });
+    request_commit();
 }
 
 void JobService::start_spool_intake() {

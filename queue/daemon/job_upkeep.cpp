@@ -72,7 +72,7 @@ void JobService::maybe_compact() {
 
 void JobService::compact_now() {
     if (compaction_ || log_->compacting()) return;
-    // Head: the next id, queue states and every environment a retained job uses.
+    // Head: the next id, queue states, every environment a retained job uses, and cron state.
     std::string head;
     append_frame(head, RecordType::meta, encode_meta({sched_.next_id()}));
     for (std::uint16_t i = 0; i < sched_.queues().size(); ++i)
@@ -98,6 +98,9 @@ void JobService::compact_now() {
         append_frame(head, RecordType::env, *bytes);
         c->moved_envs.emplace_back(id, kFileHeaderSize + head.size() - bytes->size());
     }
+    // Cron entries added by `tend cron add` and every entry's last tick (after the
+    // environments, whose offsets were taken above).
+    head += cron_book_.snapshot_frames();
     if (auto st = log_->begin_compaction(head); !st) {
         opt_.warn("compaction skipped: " + st.error());
         return;

@@ -171,6 +171,17 @@ Result<JobLog::Opened> JobLog::open(const std::string& state_dir,
         if (!torn_tail && scan->skipped.empty()) w += " (the damaged file is kept as " + copy + ")";
         out.warnings.push_back(std::move(w));
     }
+    if (scan->version < kFormatVersion) {
+        // Every older format is a subset of this one (format 2 only added record types), so
+        // migrating is rewriting the version in the header. Done before anything is appended,
+        // so that an older tendd refuses the file by name instead of misreading new records.
+        std::string header = encode_file_header();
+        if (int err = write_all_at(log->fd_.get(), 0, {header}))
+            return sys_error("cannot write", path, err);
+        if (auto s = fsync_file(log->fd_.get(), path); !s) return Error{s.error()};
+        out.warnings.push_back(path + ": migrated from format " + std::to_string(scan->version) +
+                               " to format " + std::to_string(kFormatVersion));
+    }
     log->size_ = scan->valid_bytes;
     out.log = std::move(log);
     return out;

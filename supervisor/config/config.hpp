@@ -1,4 +1,4 @@
-// The typed configuration that tend.toml parses into: [daemon] and [program.*].
+// The typed configuration that tend.toml parses into: [daemon], [program.*], [queue.*], [cron.*].
 #pragma once
 
 #include <chrono>
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "queue/cron/cron_entry.hpp"
 #include "supervisor/util/duration.hpp"
 
 namespace tend {
@@ -105,11 +106,19 @@ struct ProgramConfig {
     RolloutConfig rollout;
 };
 
+// [cron.NAME] (SPEC §3, §7). def.env holds only the `environment` table here; tendd adds its
+// own environment under it when the entry fires.
+struct CronConfig {
+    cron::CronDef def;
+    SourcePos pos;
+};
+
 struct Config {
     std::string file;  // empty when no config file was read
     DaemonConfig daemon;
     std::vector<ProgramConfig> programs;  // in file order
     std::vector<QueueConfig> queues;      // in file order; "default" is added when absent
+    std::vector<CronConfig> crons;        // in file order
 
     const ProgramConfig* find_program(const std::string& name) const;
 };

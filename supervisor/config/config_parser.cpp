@@ -69,6 +69,43 @@ void Walker::rollout(const toml::table& t, RolloutConfig& r, const std::string& 
                                  "rollout could never make progress)");
 }
 
+std::optional<std::vector<std::string>> Walker::command(const toml::node& n) {
+    if (n.is_string()) {
+        if (n.as_string()->get().empty()) error_at(n.source(), "\"command\" is empty");
+        return std::vector<std::string>{"/bin/sh", "-c", n.as_string()->get()};
+    }
+    if (n.is_array()) {
+        auto v = string_array(n, "command");
+        if (v && (v->empty() || (*v)[0].empty()))
+            error_at(n.source(), "\"command\" needs at least a program to run");
+        return v;
+    }
+    error_at(n.source(), "\"command\" must be a string (run by /bin/sh -c) or an array (argv)");
+    return std::nullopt;
+}
+
+std::optional<std::string> Walker::directory(const toml::node& n) {
+    const std::string* s = as_string(n, "directory");
+    if (!s) return std::nullopt;
+    if (s->empty() || (*s)[0] != '/')
+        error_at(n.source(), "\"directory\" must be an absolute path");
+    return *s;
+}
+
+void Walker::environment(const toml::node& n, std::map<std::string, std::string>& out) {
+    auto env = n.as_table();
+    if (!env) return error_at(n.source(), "\"environment\" must be a table of strings");
+    for (auto&& [k, v] : *env) {
+        std::string key(k.str());
+        if (key.empty() || key.find('=') != std::string::npos)
+            error_at(k.source(), "invalid environment variable name \"" + key + "\"");
+        if (auto str = v.as_string())
+            out[key] = str->get();
+        else
+            error_at(v.source(), "environment value of \"" + key + "\" must be a string");
+    }
+}
+
 void Walker::program(const std::string& name, const toml::table& t, ProgramConfig& p,
                      const ParseOptions& options) {
     const std::string section = "program." + name;
@@ -87,47 +124,15 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
                             "log_max_size",  "log_keep",      "rollout"});
 
     if (auto n = t.get("command")) {
-        if (n->is_string()) {
-            if (n->as_string()->get().empty()) error_at(n->source(), "\"command\" is empty");
-            p.command = {"/bin/sh", "-c", n->as_string()->get()};
-        } else if (n->is_array()) {
-            if (auto v = string_array(*n, "command")) {
-                if (v->empty() || (*v)[0].empty())
-                    error_at(n->source(), "\"command\" needs at least a program to run");
-                p.command = std::move(*v);
-            }
-        } else {
-            error_at(n->source(),
-                     "\"command\" must be a string (run by /bin/sh -c) or an "
-                     "array (argv)");
-        }
+        if (auto c = command(*n)) p.command = std::move(*c);
     } else {
         error_at(t.source(), "[" + section + "] has no \"command\"");
     }
     if (auto n = t.get("instances"))
         if (auto v = as_int(*n, "instances", 0, 10000)) p.instances = int(*v);
-    if (auto n = t.get("directory")) {
-        if (auto s = as_string(*n, "directory")) {
-            if (s->empty() || (*s)[0] != '/')
-                error_at(n->source(), "\"directory\" must be an absolute path");
-            p.directory = *s;
-        }
-    }
-    if (auto n = t.get("environment")) {
-        if (auto env = n->as_table()) {
-            for (auto&& [k, v] : *env) {
-                std::string key(k.str());
-                if (key.empty() || key.find('=') != std::string::npos)
-                    error_at(k.source(), "invalid environment variable name \"" + key + "\"");
-                if (auto s = v.as_string())
-                    p.environment[key] = s->get();
-                else
-                    error_at(v.source(), "environment value of \"" + key + "\" must be a string");
-            }
-        } else {
-            error_at(n->source(), "\"environment\" must be a table of strings");
-        }
-    }
+    if (auto n = t.get("directory"))
+        if (auto d = directory(*n)) p.directory = std::move(*d);
+    if (auto n = t.get("environment")) environment(*n, p.environment);
     if (auto n = t.get("user")) {
         if (auto s = as_string(*n, "user")) {
             p.user = *s;
@@ -239,13 +244,7 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
     if (auto n = root.get("program")) {
         if (auto programs = n->as_table()) {
             // Programs keep the order of the file: status lists and autostart follow it.
-            std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
-            for (auto&& [k, v] : *programs) ordered.emplace_back(&k, &v);
-            std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-                const auto &pa = a.first->source().begin, &pb = b.first->source().begin;
-                return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
-            });
-            for (auto [kp, vp] : ordered) {
+            for (auto [kp, vp] : Walker::in_file_order(*programs)) {
                 const toml::key& k = *kp;
                 const toml::node& v = *vp;
                 std::string name(k.str());
@@ -275,9 +274,12 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
         d.name = "default";
         qs.insert(qs.begin(), d);
     }
-    // [cron.*] belongs to cron; until it is parsed, its table is accepted only as a table.
-    if (auto n = root.get("cron"); n && !n->is_table())
-        w.error_at(n->source(), "\"cron\" must be a table");
+    if (auto n = root.get("cron")) {
+        if (auto crons = n->as_table())
+            w.crons(*crons, result.config);
+        else
+            w.error_at(n->source(), "\"cron\" must be a table of [cron.NAME] tables");
+    }
     result.errors = w.sorted_errors();
     return result;
 }

@@ -3,6 +3,7 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -38,6 +39,19 @@ class Walker {
     SourcePos pos_of(const toml::node& node) const {
         return {file_, static_cast<int>(node.source().begin.line),
                 static_cast<int>(node.source().begin.column)};
+    }
+
+    // The key/value pairs of a table in the order of the file (toml++ keeps them sorted by
+    // key): programs start, and queues and cron entries are listed, in that order.
+    static std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(
+        const toml::table& t) {
+        std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
+        for (auto&& [k, v] : t) ordered.emplace_back(&k, &v);
+        std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+            const auto &pa = a.first->source().begin, &pb = b.first->source().begin;
+            return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+        });
+        return ordered;
     }
 
     // Reports keys of `table` that `known` does not list.
@@ -100,6 +114,14 @@ class Walker {
     void queue(const std::string& name, const toml::table& t, QueueConfig& q);
     std::optional<std::vector<std::string>> string_array(const toml::node& node,
                                                          const std::string& key);
+    // Shared by [program.*] and [cron.*]: a string (run by /bin/sh -c) or an argv array; an
+    // absolute directory; a table of environment strings.
+    std::optional<std::vector<std::string>> command(const toml::node& node);
+    std::optional<std::string> directory(const toml::node& node);
+    void environment(const toml::node& node, std::map<std::string, std::string>& out);
+    // [cron.*], in file order, checked against the queues already parsed (cron_section.cpp).
+    void crons(const toml::table& t, Config& config);
+    void cron(const std::string& name, const toml::table& t, const Config& config, CronConfig& c);
 
   private:
     const std::string& file_;

@@ -7,13 +7,7 @@
 namespace tend::config_detail {
 
 void Walker::queues(const toml::table& t, std::vector<QueueConfig>& out) {
-    std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
-    for (auto&& [k, v] : t) ordered.emplace_back(&k, &v);
-    std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-        const auto &pa = a.first->source().begin, &pb = b.first->source().begin;
-        return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
-    });
-    for (auto [k, v] : ordered) {
+    for (auto [k, v] : in_file_order(t)) {
         std::string name(k->str());
         if (auto table = v->as_table()) {
             QueueConfig q;

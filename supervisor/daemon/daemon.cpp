@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/config_loader.hpp"
@@ -106,6 +107,7 @@ struct Daemon {
     RunnerContext ctx;
     std::unique_ptr<Supervisor> supervisor;
     std::unique_ptr<jobs::JobService> jobs;
+    std::unique_ptr<jobs::CronService> cron;
     std::unique_ptr<ControlServer> server;
     DaemonControl control;
     EventSource sig_term, sig_int, sig_hup, shutdown_timer;
@@ -245,6 +247,28 @@ int run_daemon(const DaemonOptions& options) {
     }
     d.jobs = std::move(job_service.value());
 
+    jobs::CronServiceOptions co;
+    co.loop = e;
+    co.jobs = d.jobs.get();
+    co.config = lc.config.crons;
+    co.config_file = lc.config.file;
+    co.base_env = d.ctx.base_env;
+    co.uid = getuid();
+    co.gid = getgid();
+    if (int n = getgroups(0, nullptr); n > 0) {
+        std::vector<gid_t> groups(static_cast<std::size_t>(n));
+        n = getgroups(n, groups.data());
+        for (int i = 0; i < n; ++i) co.groups.push_back(groups[static_cast<std::size_t>(i)]);
+    }
+    co.info = [](const std::string& m) { spdlog::info("{}", m); };
+    co.warn = [](const std::string& m) { spdlog::warn("{}", m); };
+    auto cron_service = jobs::CronService::start(std::move(co));
+    if (!cron_service) {
+        spdlog::error("cannot start cron: {}", cron_service.error());
+        return kDaemonFailure;
+    }
+    d.cron = std::move(cron_service.value());
+
     d.control.supervisor = d.supervisor.get();
     d.control.version = options.version;
     d.control.shutdown = [&d](ControlServer::Replier reply) {
@@ -253,6 +277,7 @@ int run_daemon(const DaemonOptions& options) {
     };
     d.control.shutting_down = [&d] { return d.shutting_down; };
     d.control.jobs = d.jobs.get();
+    d.control.cron = d.cron.get();
     d.control.peer = [&d](ControlServer::ClientId c) { return d.server->peer(c); };
     d.server = std::make_unique<ControlServer>(
         e, std::move(listener.value()),
@@ -276,6 +301,7 @@ int run_daemon(const DaemonOptions& options) {
 
     int r = sd_event_loop(e);
     d.server.reset();
+    d.cron.reset();
     d.jobs.reset();
     unlink(paths.socket.c_str());
     spdlog::info("tendd stopped");

@@ -1,6 +1,7 @@
 // Request dispatch: argument validation, the operation, and the reply, command by command.
 #include "supervisor/daemon/request_handlers.hpp"
 
+#include "queue/daemon/cron_requests.hpp"
 #include "queue/daemon/job_requests.hpp"
 #include "supervisor/config/value_parsers.hpp"
 #include "supervisor/util/signals.hpp"
@@ -142,6 +143,7 @@ void handle_request(DaemonControl& d, ControlServer::ClientId client, const prot
         d.shutdown(reply);
         return;
     } else if (d.jobs && jobs::handle_job_request(d, client, req, reply)) {
+    } else if (jobs::handle_cron_request(d, client, req, reply)) {
         return;
     } else {
         o = Outcome::fail(code::unknown_command, "unknown command \"" + req.cmd + "\"");

@@ -9,7 +9,8 @@
 
 namespace tend::jobs {
 class JobService;
-}
+class CronService;
+}  // namespace tend::jobs
 
 namespace tend {
 
@@ -20,6 +21,7 @@ struct DaemonControl {
     std::function<bool()> shutting_down;
     std::string version;
     jobs::JobService* jobs = nullptr;
+    jobs::CronService* cron = nullptr;
     std::function<std::optional<PeerCredentials>(ControlServer::ClientId)> peer;
 };
 

@@ -238,10 +238,14 @@ assert_contains "$err" "$LOG" "the refusal"
 assert_contains "$err" "newer" "the refusal"
 assert_eq "$before" "$(sum_of "$LOG")" "checksum of jobs.log after the refusal"
 assert_eq "" "$(damaged_copies)" "damaged copies after the refusal"
-# Put the version back: everything is there.
+# Put an older version in: format 1 (before the cron records) is read and migrated, and
+# everything is there.
 printf '\x01' | dd of="$LOG" bs=1 seek=8 count=1 conv=notrunc status=none
+mark_stderr
 start_tendd
 expect_jobs_intact 1 3
+assert_contains "$(new_stderr)" "migrated from format 1 to format 2" "tendd's stderr on a format-1 log"
+assert_eq "02" "$(od -An -tx1 -j8 -N1 "$LOG" | tr -d ' ')" "the format byte after the migration"
 stop_tendd
 
 # --- (d) random bytes -------------------------------------------------------------------------

@@ -76,6 +76,7 @@ concurrency = 2
 
 [cron.nightly]
 schedule = "0 3 * * *"
+command = ["/bin/report"]
 )";
 
 }  // namespace
@@ -93,6 +94,9 @@ TEST_CASE("a config using every daemon and program key parses to the right value
     CHECK(c.daemon.socket_group_pos.column == 16);
     CHECK(c.daemon.shutdown_timeout == 2min);
     REQUIRE(c.programs.size() == 5);
+    REQUIRE(c.crons.size() == 1);
+    CHECK(c.crons[0].def.name == "nightly");
+    CHECK(c.crons[0].def.argv == std::vector<std::string>{"/bin/report"});
 
     const ProgramConfig* web = c.find_program("web");
     REQUIRE(web);
@@ -251,6 +255,6 @@ TEST_CASE("wrong types are reported at the value") {
          "t.toml:1:11: \"program\" must be a table of [program.NAME] tables"},
         {"[program]\nw = 5\n", "t.toml:2:5: \"program.w\" must be a table"},
         {"queue = 1\n", "t.toml:1:9: \"queue\" must be a table of [queue.NAME] tables"},
-        {"cron = [1]\n", "t.toml:1:8: \"cron\" must be a table"},
+        {"cron = [1]\n", "t.toml:1:8: \"cron\" must be a table of [cron.NAME] tables"},
     });
 }

@@ -313,7 +313,7 @@ TEST_CASE("JobLog::open handles short, foreign and newer files", "[store]") {
     auto refused = open_log(dir, seen);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error() ==
-          dir.log() + ": written by a newer tend (format 7, this tend reads up to format 1)");
+          dir.log() + ": written by a newer tend (format 7, this tend reads up to format 2)");
     CHECK(read_file(dir.log()) == newer);  // left alone
 
     // A compaction cut short by a crash is dropped: the live log is complete without it.

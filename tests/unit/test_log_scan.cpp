@@ -6,6 +6,7 @@
 #include <map>
 
 #include "queue/core/record_format.hpp"
+#include "queue/cron/cron_records.hpp"
 
 using namespace tend;
 using namespace tend::jobs;
@@ -89,6 +90,10 @@ bool same_record(const Visited& v, const Rec& r) {
             return *decode_status(v.payload) == *decode_status(r.payload);
         case RecordType::queue_state:
             return *decode_queue_state(v.payload) == *decode_queue_state(r.payload);
+        case RecordType::cron_def:
+            return *cron::decode_cron_def(v.payload) == *cron::decode_cron_def(r.payload);
+        case RecordType::cron_state:
+            return *cron::decode_cron_state(v.payload) == *cron::decode_cron_state(r.payload);
     }
     return false;
 }
@@ -270,10 +275,10 @@ TEST_CASE("a bad magic or a newer format is refused", "[store]") {
     CHECK_FALSE(scan("", seen).ok());
 
     std::string newer = encode_file_header();
-    newer[8] = 2;
+    newer[8] = 3;
     r = scan(newer, seen);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error() == "written by a newer tend (format 2, this tend reads up to format 1)");
+    CHECK(r.error() == "written by a newer tend (format 3, this tend reads up to format 2)");
     CHECK(check_file_header(encode_file_header()).ok());
     CHECK(*check_file_header(encode_file_header()) == kFormatVersion);
 }

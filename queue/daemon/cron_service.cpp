@@ -1,0 +1,252 @@
+// Cron firing in tendd: loading entries, the realtime timer, catch-up and overlap, and each tick
+// written as a job together with the entry's last tick.
+#include "queue/daemon/cron_service.hpp"
+
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "queue/cron/cron_records.hpp"
+#include "supervisor/core/environment.hpp"
+
+namespace tend::jobs {
+
+namespace {
+std::string frames_of(const std::string& name, const cron::CronState& s) {
+    std::string out;
+    append_frame(out, RecordType::cron_state,
+                 cron::encode_cron_state({name, s.last_tick_s, s.last_job}));
+    return out;
+}
+date::sys_seconds at(std::int64_t s) {
+    return date::sys_seconds(std::chrono::seconds(s));
+}
+}  // namespace
+
+CronService::CronService(CronServiceOptions options) : opt_(std::move(options)) {}
+
+std::int64_t CronService::now_s() const {
+    // The wall clock itself, not the loop's cached time: the timer is on the wall clock.
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec;
+}
+
+Result<CronService::Entry> CronService::make_entry(cron::CronDef def) const {
+    Entry e;
+    auto expr = cron::parse_cron(def.schedule);
+    if (!expr) return make_error("schedule \"" + def.schedule + "\": " + expr.error());
+    auto zone = cron::find_zone(def.timezone);
+    if (!zone) return make_error(zone.error());
+    e.expr = std::move(*expr);
+    e.zone = *zone;
+    e.def = std::move(def);
+    return e;
+}
+
+Result<std::unique_ptr<CronService>> CronService::start(CronServiceOptions options) {
+    std::unique_ptr<CronService> c(new CronService(std::move(options)));
+    cron::CronBook& book = c->opt_.jobs->cron_book();
+    for (auto& cc : c->opt_.config) {
+        cron::CronDef def = cc.def;
+        std::vector<std::pair<std::string, std::string>> own;
+        for (const auto& kv : cc.def.env) {
+            auto eq = kv.find('=');
+            own.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        }
+        def.env = merge_environment(c->opt_.base_env, own);
+        def.uid = c->opt_.uid;
+        def.gid = c->opt_.gid;
+        def.groups = c->opt_.groups;
+        auto e = c->make_entry(std::move(def));
+        if (!e)
+            return make_error(cc.pos.file + ":" + std::to_string(cc.pos.line) + ": [cron." +
+                              cc.def.name + "]: " + e.error());
+        c->adopt(std::move(*e), book.states().count(cc.def.name) == 0);
+    }
+    for (const auto& [name, def] : book.cli_defs()) {
+        if (c->entries_.count(name)) {
+            c->opt_.warn("cron entry " + name + " added with `tend cron add` is ignored: " +
+                         "the config defines an entry of the same name");
+            continue;
+        }
+        auto e = c->make_entry(def);
+        if (!e) {
+            c->opt_.warn("cron entry " + name + " is not loaded: " + e.error());
+            continue;
+        }
+        c->adopt(std::move(*e), book.states().count(name) == 0);
+    }
+    // State of entries that are gone is dropped at the next compaction.
+    std::vector<std::string> gone;
+    for (const auto& [name, s] : book.states())
+        if (!c->entries_.count(name) && !book.cli_defs().count(name)) gone.push_back(name);
+    for (const auto& name : gone) book.forget(name);
+
+    c->timer_fd_.reset(timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC));
+    if (!c->timer_fd_) return make_error(std::string("timerfd_create: ") + std::strerror(errno));
+    sd_event_source* s = nullptr;
+    if (int r = sd_event_add_io(c->opt_.loop, &s, c->timer_fd_.get(), EPOLLIN,
+                                &CronService::on_timer, c.get());
+        r < 0)
+        return make_error(std::string("cannot watch the cron timer: ") + std::strerror(-r));
+    c->timer_source_.reset(s);
+    c->evaluate(true);
+    return c;
+}
+
+void CronService::adopt(Entry e, bool is_new) {
+    cron::CronBook& book = opt_.jobs->cron_book();
+    const std::string name = e.def.name;
+    if (is_new) {
+        // A new entry starts now: ticks before it existed are not "missed".
+        e.state.last_tick_s = now_s();
+        book.set_state(name, e.state);
+        save_state(e);
+    } else {
+        e.state = book.state(name);
+        e.last_fire_s = e.state.last_job ? e.state.last_tick_s : 0;
+    }
+    e.next_s = 0;
+    entries_.insert_or_assign(name, std::move(e));
+}
+
+int CronService::on_timer(sd_event_source*, int fd, uint32_t, void* self) {
+    auto* c = static_cast<CronService*>(self);
+    std::uint64_t expirations = 0;
+    ssize_t n = read(fd, &expirations, sizeof expirations);
+    // ECANCELED: the wall clock was set (TFD_TIMER_CANCEL_ON_SET). Ticks it jumped over are
+    // missed ticks, for the catch-up policy.
+    const bool clock_set = n < 0 && errno == ECANCELED;
+    if (n < 0 && !clock_set && errno == EAGAIN) return 0;
+    if (clock_set) c->opt_.info("cron: the wall clock was set; re-evaluating every entry");
+    c->evaluate(clock_set);
+    return 0;
+}
+
+void CronService::evaluate(bool all_missed) {
+    // While tendd stops, ticks are left for the catch-up policy of the next start.
+    if (opt_.jobs->stopping()) return;
+    const std::int64_t now = now_s();
+    for (auto& [name, e] : entries_) {
+        if (!all_missed && e.next_s != 0 && e.next_s > now) continue;
+        cron::PlanInput in;
+        in.expr = &e.expr;
+        in.zone = e.zone;
+        in.catch_up = e.def.catch_up;
+        in.window_s = e.def.catch_up_window_us / 1000000;
+        in.last_tick_s = e.state.last_tick_s;
+        in.now_s = now;
+        in.all_missed = all_missed;
+        apply_plan(e, cron::plan_ticks(in), now);
+    }
+    arm();
+}
+
+void CronService::apply_plan(Entry& e, const cron::TickPlan& plan, std::int64_t now) {
+    for (const auto& n : plan.notes) opt_.info("cron " + e.def.name + ": " + n);
+    const bool moved = plan.last_tick_s != e.state.last_tick_s;
+    e.state.last_tick_s = plan.last_tick_s;
+    if (moved) opt_.jobs->cron_book().set_state(e.def.name, e.state);
+    auto next = cron::next_fire(e.expr, e.zone, at(std::max(now, e.state.last_tick_s)));
+    e.next_s = next ? next->time_since_epoch().count() : 0;
+    if (!plan.fire.empty())
+        enqueue_ticks(e, plan.fire, now);
+    else if (moved)
+        save_state(e);
+}
+
+void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks,
+                                std::int64_t now) {
+    const std::string last_iso = cron::format_iso(at(ticks.back()), e.zone);
+    const JobEntry* last =
+        e.state.last_job ? opt_.jobs->scheduler().find(e.state.last_job) : nullptr;
+    const bool busy = e.in_flight > 0 || (last && !is_finished(last->status.state));
+    if (busy && e.def.overlap == cron::Overlap::skip) {
+        opt_.info("cron " + e.def.name + ": tick " + last_iso + " skipped: job " +
+                  std::to_string(e.state.last_job) + " is still " +
+                  (e.in_flight > 0 ? "being stored" : to_string(last->status.state)) +
+                  " (overlap = skip)");
+        save_state(e);
+        return;
+    }
+    if (busy && last && e.def.overlap == cron::Overlap::replace) {
+        auto r = opt_.jobs->cancel_job(
+            e.state.last_job, "replaced by the tick at " + last_iso + " (overlap = replace)");
+        if (!r)
+            opt_.warn("cron " + e.def.name + ": cannot replace job " +
+                      std::to_string(e.state.last_job) + ": " + r.error());
+    }
+    const std::string name = e.def.name;
+    for (std::size_t i = 0; i < ticks.size(); ++i) {
+        const std::string iso = cron::format_iso(at(ticks[i]), e.zone);
+        JobSpec spec = job_spec(e);
+        spec.key = cron::tick_key(name, iso);
+        if (opt_.jobs->scheduler().find_key(spec.key)) continue;  // enqueued before a restart
+        if (e.def.jitter_us > 0) {
+            const auto j = static_cast<std::int64_t>(std::uniform_int_distribution<std::uint64_t>(
+                0, static_cast<std::uint64_t>(e.def.jitter_us - 1))(rng_));
+            spec.run_at = std::max(now, ticks[i]) * 1000000 + j;
+        }
+        const bool last_one = i + 1 == ticks.size();
+        // The entry's state rides in the same write as the last tick's job.
+        std::string extra = last_one ? frames_of(name, e.state) : std::string{};
+        ++e.in_flight;
+        opt_.jobs->submit_internal(
+            {std::move(spec)}, job_env(e, iso), std::move(extra),
+            [this, name, iso, tick = ticks[i], last_one](Result<std::vector<JobId>> ids) {
+                auto it = entries_.find(name);
+                if (it == entries_.end()) return;
+                Entry& en = it->second;
+                if (en.in_flight > 0) --en.in_flight;
+                if (!ids) {
+                    opt_.warn("cron " + name + ": tick " + iso + " dropped: " + ids.error());
+                    if (last_one) save_state(en);
+                    return;
+                }
+                en.state.last_job = ids->front();
+                en.last_fire_s = tick;
+                opt_.jobs->cron_book().apply_tick_job(name, tick, ids->front());
+                opt_.info("cron " + name + ": tick " + iso + " enqueued job " +
+                          std::to_string(ids->front()));
+            });
+    }
+}
+
+void CronService::save_state(const Entry& e) {
+    opt_.jobs->write_records(frames_of(e.def.name, e.state), false, [](Status) {});
+}
+
+JobSpec CronService::job_spec(const Entry& e) const {
+    JobSpec s;
+    s.queue = e.def.queue;
+    s.name = e.def.name;
+    s.shell = e.def.shell;
+    s.argv = e.def.argv;
+    s.cwd = e.def.cwd;
+    s.uid = e.def.uid;
+    s.gid = e.def.gid;
+    s.groups = e.def.groups;
+    return s;
+}
+
+std::vector<std::string> CronService::job_env(const Entry& e, const std::string& tick_iso) const {
+    return merge_environment(e.def.env,
+                             {{"TEND_CRON_NAME", e.def.name}, {"TEND_CRON_TIME", tick_iso}});
+}
+
+void CronService::arm() {
+    std::int64_t earliest = 0;
+    for (const auto& [name, e] : entries_)
+        if (e.next_s != 0 && (earliest == 0 || e.next_s < earliest)) earliest = e.next_s;
+    itimerspec its{};
+    // Nothing due: a far-off expiry still reports clock changes (TFD_TIMER_CANCEL_ON_SET).
+    its.it_value.tv_sec = earliest != 0 ? earliest : now_s() + 365 * 86400;
+    if (timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its,
+                        nullptr) != 0)
+        opt_.warn(std::string("cron: cannot arm the timer: ") + std::strerror(errno));
+}
+
+}  // namespace tend::jobs
