@@ -76,6 +76,7 @@ Effects InstanceMachine::start(Usec) {
 Effects InstanceMachine::stop(Usec now) {
     Effects e;
     restart_pending_ = false;
+    not_ready_.clear();  // a requested stop is not a failed start
     switch (state_) {
         case InstanceState::starting:
         case InstanceState::running:
@@ -101,6 +102,7 @@ Effects InstanceMachine::stop(Usec now) {
 Effects InstanceMachine::restart(Usec now) {
     ++manual_restarts_;
     clear_crash_history();
+    not_ready_.clear();  // a restart asked for while a late starter stops is not a crash
     switch (state_) {
         case InstanceState::starting:
         case InstanceState::running: {
@@ -127,12 +129,37 @@ void InstanceMachine::spawned(int pid, Usec now) {
     started_at_ = now;
     state_ = InstanceState::starting;
     reason_ = "started";
+    exec_ok_ = false;
 }
 
-void InstanceMachine::exec_succeeded(Usec) {
-    if (state_ != InstanceState::starting) return;
+Effects InstanceMachine::exec_succeeded(Usec now) {
+    Effects e;
+    if (state_ != InstanceState::starting) return e;
+    exec_ok_ = true;
+    if (settings_.ready_on_exec) {
+        state_ = InstanceState::running;
+        reason_ = "running";
+        return e;
+    }
+    reason_ =
+        "waiting to be ready (ready_timeout " + format_duration(settings_.ready_timeout) + ")";
+    return arm(e, now + settings_.ready_timeout);
+}
+
+Effects InstanceMachine::ready_reported(Usec) {
+    Effects e;
+    if (!awaiting_ready()) return e;
     state_ = InstanceState::running;
-    reason_ = "running";
+    reason_ = "running (ready)";
+    e.cancel_timer = true;
+    timer_.reset();
+    return e;
+}
+
+Effects InstanceMachine::extend_ready_timeout(Usec extra, Usec now) {
+    Effects e;
+    if (!awaiting_ready() || (timer_ && *timer_ >= now + extra)) return e;
+    return arm(e, now + extra);
 }
 
 Effects InstanceMachine::exited(const ExitInfo& info, Usec now, double jitter01) {
@@ -144,6 +171,18 @@ Effects InstanceMachine::exited(const ExitInfo& info, Usec now, double jitter01)
     if (state_ == InstanceState::stopping) {
         e.cancel_timer = true;
         timer_.reset();
+        if (!not_ready_.empty()) {
+            // Stopped because it missed ready_timeout: a failed start, for the restart policy.
+            reason_ = std::exchange(not_ready_, {});
+            if (settings_.restart.mode == RestartMode::never) {
+                state_ = InstanceState::exited;
+                return e;
+            }
+            Effects c = crashed(now, jitter01);
+            c.kill_group = true;
+            c.cancel_timer = true;
+            return c;
+        }
         if (restart_pending_) {
             restart_pending_ = false;
             return begin_spawn(e);
@@ -207,7 +246,7 @@ Effects InstanceMachine::crashed(Usec now, double jitter01) {
     return arm(e, now + delay);
 }
 
-Effects InstanceMachine::timer_fired(Usec) {
+Effects InstanceMachine::timer_fired(Usec now) {
     timer_.reset();
     Effects e;
     switch (state_) {
@@ -220,6 +259,15 @@ Effects InstanceMachine::timer_fired(Usec) {
         case InstanceState::cooldown:
             ++restarts_;
             return begin_spawn(e);
+        case InstanceState::starting:
+            if (!awaiting_ready()) return e;
+            // Not ready in time: stopped like a stop request, then counted as a crash.
+            not_ready_ =
+                "not ready within ready_timeout (" + format_duration(settings_.ready_timeout) + ")";
+            e.signal_main = settings_.stop_signal;
+            state_ = InstanceState::stopping;
+            reason_ = not_ready_ + ": sent " + signal_name(settings_.stop_signal);
+            return arm(e, now + settings_.stop_timeout);
         default:
             return e;
     }

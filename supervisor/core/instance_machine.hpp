@@ -33,6 +33,10 @@ struct InstanceSettings {
     RestartPolicy restart;
     int stop_signal = 15;
     Usec stop_timeout = std::chrono::seconds(30);
+    // ready = exec: ready once exec succeeded. Otherwise the instance stays `starting` until a
+    // probe or the program says it is ready, for at most ready_timeout.
+    bool ready_on_exec = true;
+    Usec ready_timeout = std::chrono::seconds(60);
 };
 
 class InstanceMachine {
@@ -45,7 +49,13 @@ class InstanceMachine {
     Effects restart(Usec now);
     // Reports from the shell.
     void spawned(int pid, Usec now);
-    void exec_succeeded(Usec now);
+    // The exec succeeded: ready now (ready = exec), or the readiness wait begins (the timer
+    // is armed for ready_timeout).
+    Effects exec_succeeded(Usec now);
+    // The probe succeeded or the program sent READY=1.
+    Effects ready_reported(Usec now);
+    // EXTEND_TIMEOUT_USEC=: the readiness deadline becomes now + extra (if it is later).
+    Effects extend_ready_timeout(Usec extra, Usec now);
     Effects exited(const ExitInfo& info, Usec now, double jitter01);
     Effects spawn_failed(const std::string& why, Usec now, double jitter01);
     Effects timer_fired(Usec now);
@@ -54,6 +64,10 @@ class InstanceMachine {
     const std::string& reason() const { return reason_; }
     int pid() const { return pid_; }
     bool ready() const { return state_ == InstanceState::running; }
+    // Started and waiting for its readiness (probe or notify) to report.
+    bool awaiting_ready() const {
+        return state_ == InstanceState::starting && pid_ > 0 && exec_ok_;
+    }
     bool has_process() const { return pid_ > 0; }
     int restarts() const { return restarts_; }
     int manual_restarts() const { return manual_restarts_; }
@@ -74,6 +88,8 @@ class InstanceMachine {
     std::string reason_ = "not started";
     int pid_ = 0;
     bool restart_pending_ = false;  // a manual restart waits for the old process to exit
+    bool exec_ok_ = false;          // the current process exec'd (readiness may be awaited)
+    std::string not_ready_;         // set while stopping an instance that missed ready_timeout
     bool spawn_is_restart_ = false;
     int restarts_ = 0;
     int manual_restarts_ = 0;

@@ -176,19 +176,29 @@ int run_daemon(const DaemonOptions& options) {
     if (!lc.file_found) spdlog::info("no config at {}: running with no programs", paths.config);
     if (lc.config.daemon.socket_group && geteuid() != 0)
         spdlog::warn("socket_group is ignored by a user instance: the socket stays private (0600)");
-    for (const auto& p : lc.config.programs) {
-        if (p.ready.kind != ReadyKind::exec)
-            spdlog::warn("{}: ready = \"{}\" is not supported yet; \"exec\" is used", p.name,
-                         p.ready.text);
-        if (!p.sockets.empty())
-            spdlog::warn("{}: \"sockets\" are not supported yet and are ignored", p.name);
-    }
-
     auto lock = acquire_state_lock(paths.state_dir);
     if (!lock) {
         spdlog::error("{}", lock.error());
         return kDaemonFailure;
     }
+    // `sockets` are bound once, here: every instance and every later version inherits them.
+    for (auto& rt : lc.runtimes) {
+        if (rt->config.sockets.empty()) continue;
+        auto bound = std::make_shared<ProgramRuntime>(*rt);
+        const auto& specs = rt->config.sockets;
+        for (std::size_t i = 0; i < specs.size(); ++i) {
+            std::string name = rt->config.name;
+            if (specs.size() > 1) name += "-" + std::to_string(i);
+            auto sock = bind_listen_socket(specs[i], name, rt->credentials);
+            if (!sock) {
+                spdlog::error("{}: {}", rt->config.name, sock.error());
+                return kDaemonFailure;
+            }
+            bound->sockets.push_back(std::move(sock.value()));
+        }
+        rt = std::move(bound);
+    }
+
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     const rlim_t nofile_soft = raise_fd_limit();
 
@@ -226,6 +236,8 @@ int run_daemon(const DaemonOptions& options) {
     d.ctx.state_dir = paths.state_dir;
     d.ctx.under_systemd = running_under_systemd();
     d.ctx.base_env = program_base_env();
+    // Unique per tendd: a second tendd (another user, another state dir) has its own names.
+    d.ctx.notify_prefix = "tend/" + std::to_string(getpid()) + "/";
     d.ctx.nofile_soft = nofile_soft;
     d.ctx.warn = [](const std::string& m) { spdlog::warn("{}", m); };
     d.supervisor = std::make_unique<Supervisor>(d.ctx);

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include "supervisor/daemon/pidfd.hpp"
 
@@ -15,8 +16,12 @@ namespace tend {
 namespace {
 
 InstanceSettings settings_of(const ProgramConfig& c) {
-    return InstanceSettings{c.restart, c.stop_signal, c.stop_timeout};
+    return InstanceSettings{c.restart, c.stop_signal, c.stop_timeout,
+                            c.ready.kind == ReadyKind::exec, c.ready_timeout};
 }
+
+// sd_notify messages carry at most this much STATUS= text worth showing.
+constexpr std::size_t kMaxStatusText = 256;
 
 }  // namespace
 
@@ -37,6 +42,31 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
     for (const auto& [k, v] : c.environment) overrides.emplace_back(k, expand_instance(v, index_));
     overrides.emplace_back("TEND_PROGRAM", c.name);
     overrides.emplace_back("TEND_INSTANCE", std::to_string(index_));
+    if (c.ready.kind == ReadyKind::notify) {
+        NotifySocket::Hooks hooks;
+        hooks.accept = [this](pid_t pid) { return own_process(pid); };
+        hooks.on_message = [this](const NotifySocket::Fields& f) { on_notify(f); };
+        hooks.warn = [this](const std::string& m) { ctx_.warn(label() + ": " + m); };
+        auto sock = NotifySocket::create(ctx_.loop,
+                                         ctx_.notify_prefix + c.name + ":" + std::to_string(index_),
+                                         std::move(hooks));
+        if (sock) {
+            notify_ = std::move(sock.value());
+            overrides.emplace_back("NOTIFY_SOCKET", notify_->address());
+        } else {
+            ctx_.warn(label() + ": " + sock.error() + "; it will not become ready");
+        }
+    }
+    if (!program_->sockets.empty()) {
+        std::string names;
+        for (const auto& sock : program_->sockets) {
+            spec_.listen_fds.push_back(sock->fd.get());
+            names += (names.empty() ? "" : ":") + sock->name;
+        }
+        overrides.emplace_back("LISTEN_FDS", std::to_string(spec_.listen_fds.size()));
+        overrides.emplace_back("LISTEN_FDNAMES", names);
+        overrides.emplace_back("LISTEN_PID", "0000000000");  // the child writes its pid here
+    }
     spec_.env = merge_environment(ctx_.base_env, overrides);
     if (c.directory) spec_.cwd = expand_instance(*c.directory, index_);
     spec_.credentials = program_->credentials;
@@ -98,6 +128,9 @@ void InstanceRunner::kill_now() {
 }
 
 void InstanceRunner::apply(const Effects& e) {
+    // A probe lives only while its instance waits to be ready (this may run inside the probe's
+    // own callback, which touches nothing after calling it).
+    if (probe_ && !machine_.awaiting_ready()) probe_.reset();
     if (e.cancel_timer && timer_) sd_event_source_set_enabled(timer_.get(), SD_EVENT_OFF);
     if (e.signal_main && pidfd_) pidfd_signal(pidfd_.get(), *e.signal_main);
     if (e.kill_group && group_ > 0) kill(-group_, SIGKILL);
@@ -141,12 +174,68 @@ void InstanceRunner::spawn() {
     exec_error_ = r->exec_error.value_or("");
     ctx_.reaper->track(pid, [this](const ExitInfo& info) { on_exit(info); });
     machine_.spawned(pid, now);
-    // With ready = exec the instance is ready as soon as the exec succeeded, which spawning
-    // already knows; a failed exec is reported when its exit is reaped.
-    if (exec_error_.empty()) machine_.exec_succeeded(now);
+    status_text_.clear();
+    ready_note_.clear();
     if (output_) output_->set_pid(pid);
     if (auto path = pidfile_path())
         if (auto w = write_pidfile(*path, pid); !w) ctx_.warn(label() + ": " + w.error());
+    // Spawning knows whether the exec succeeded; a failed exec is reported when its exit is
+    // reaped. With ready = exec that is readiness; otherwise the wait for it begins.
+    if (exec_error_.empty()) {
+        apply(machine_.exec_succeeded(now));
+        start_readiness(now);
+    }
+}
+
+void InstanceRunner::start_readiness(Usec) {
+    const ReadySpec& r = program_->config.ready;
+    if (!machine_.awaiting_ready() || r.kind == ReadyKind::exec || r.kind == ReadyKind::notify)
+        return;
+    ReadyProbe::Target t;
+    t.kind = r.kind;
+    t.host = expand_instance(r.host, index_);
+    t.port = expand_instance(r.port, index_);
+    t.path = expand_instance(r.path, index_);
+    if (r.kind == ReadyKind::command) {
+        // As the instance runs: its user, directory and environment.
+        t.command = spec_;
+        t.command.argv = {"/bin/sh", "-c", expand_instance(r.command, index_)};
+        t.command.stdout_fd = t.command.stderr_fd = -1;
+    }
+    probe_ = std::make_unique<ReadyProbe>(
+        ctx_.loop, ctx_.reaper, std::move(t),
+        [this] { apply(machine_.ready_reported(loop_now(ctx_.loop))); },
+        [this](const std::string& note) { ready_note_ = note; });
+}
+
+bool InstanceRunner::own_process(pid_t pid) const {
+    // The main process, or any process of the instance's process group (a shell wrapper's
+    // child, a worker): never another instance's.
+    if (!machine_.has_process()) return false;
+    if (pid == machine_.pid()) return true;
+    return group_ > 0 && getpgid(pid) == group_;
+}
+
+void InstanceRunner::on_notify(const NotifySocket::Fields& fields) {
+    const Usec now = loop_now(ctx_.loop);
+    for (const auto& [key, value] : fields) {
+        if (key == "READY" && value == "1") {
+            apply(machine_.ready_reported(now));
+        } else if (key == "STATUS") {
+            status_text_ = value.substr(0, kMaxStatusText);
+            if (ctx_.on_change) ctx_.on_change(*this);
+        } else if (key == "EXTEND_TIMEOUT_USEC") {
+            char* end = nullptr;
+            unsigned long long us = std::strtoull(value.c_str(), &end, 10);
+            if (end && *end == '\0' && !value.empty())
+                apply(machine_.extend_ready_timeout(Usec(static_cast<Usec::rep>(us)), now));
+        } else if (key == "MAINPID") {
+            // tendd tracks the process it spawned (SPEC §5.2: never a pid it did not spawn).
+            ctx_.warn(label() + ": MAINPID=" + value + " ignored: tendd keeps tracking pid " +
+                      std::to_string(machine_.pid()));
+        }
+        // STOPPING=1, WATCHDOG=1, RELOADING=1, ERRNO=...: accepted, nothing to do.
+    }
 }
 
 void InstanceRunner::on_exit(const ExitInfo& raw) {
@@ -158,6 +247,7 @@ void InstanceRunner::on_exit(const ExitInfo& raw) {
         output_->set_pid(0);
     }
     if (auto path = pidfile_path()) remove_pidfile(*path, pid);
+    probe_.reset();
     Effects e = machine_.exited(info, loop_now(ctx_.loop), jitter());
     pidfd_.reset();
     // The zombie main process still reserves its pid as process-group id, so this group
@@ -192,6 +282,8 @@ nlohmann::json InstanceRunner::status_json(Usec now) const {
         {"manual_restarts", m.manual_restarts()},
         {"uptime_s", m.has_process() ? json(double((now - m.started_at()).count() / 1000) / 1000.0)
                                      : json(nullptr)}};
+    if (!status_text_.empty()) j["status"] = status_text_;
+    if (!ready_note_.empty() && m.awaiting_ready()) j["ready_probe"] = ready_note_;
     if (const auto& le = m.last_exit()) {
         json e =
             le->signaled ? json{{"signal", signal_name(le->value)}} : json{{"code", le->value}};

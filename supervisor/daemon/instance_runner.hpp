@@ -14,6 +14,9 @@
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/instance_output.hpp"
+#include "supervisor/daemon/listen_sockets.hpp"
+#include "supervisor/daemon/notify_socket.hpp"
+#include "supervisor/daemon/ready_probe.hpp"
 #include "supervisor/daemon/spawner.hpp"
 
 namespace tend {
@@ -30,6 +33,7 @@ struct RunnerContext {
     std::function<void(InstanceRunner&)> on_change;  // after every state change
     std::function<void(const std::string&)> warn;    // daemon log, for non-fatal problems
     std::optional<unsigned long> nofile_soft;        // the fd limit programs get
+    std::string notify_prefix;  // abstract-socket names of notify sockets start with it
     std::mt19937_64 rng{std::random_device{}()};
 };
 
@@ -38,6 +42,8 @@ struct ProgramRuntime {
     ProgramConfig config;
     std::optional<Credentials> credentials;
     int generation = 1;
+    // `sockets`, bound by tendd (daemon.cpp) and shared by every instance and version.
+    std::vector<std::shared_ptr<const ListenSocket>> sockets;
 };
 
 class InstanceRunner {
@@ -68,6 +74,9 @@ class InstanceRunner {
   private:
     void apply(const Effects& e);
     void spawn();
+    void start_readiness(Usec now);
+    void on_notify(const NotifySocket::Fields& fields);
+    bool own_process(pid_t pid) const;
     void on_exit(const ExitInfo& raw);
     void arm_timer(Usec at);
     static int on_timer(sd_event_source*, uint64_t, void* self);
@@ -87,6 +96,10 @@ class InstanceRunner {
     int group_ = 0;  // process group (= pid of the main process) while it exists
     std::uint64_t spawns_ = 0;
     SpawnSpec spec_;  // argv/env/cwd of this instance, built once per program version
+    std::unique_ptr<NotifySocket> notify_;  // ready = notify: this instance's NOTIFY_SOCKET
+    std::unique_ptr<ReadyProbe> probe_;     // tcp/http/command: while awaiting readiness
+    std::string status_text_;               // the last STATUS= of the program
+    std::string ready_note_;                // what the last readiness probe saw
 };
 
 }  // namespace tend

@@ -38,7 +38,21 @@ struct ChildArgs {
     char* const* envp;
     int status_fd;
     int devnull;
+    char* listen_pid;  // the value part of "LISTEN_PID=..." in envp, or null
+    int* scratch;      // room for listen_fds.size() fds
 };
+
+// Writes `v` in decimal at `out` and terminates it (the buffer has room for 10 digits).
+__attribute__((no_sanitize("address", "undefined"))) void put_pid(char* out, long v) {
+    char digits[12];
+    int n = 0;
+    do {
+        digits[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v > 0 && n < 10);
+    for (int i = 0; i < n; ++i) out[i] = digits[n - 1 - i];
+    out[n] = '\0';
+}
 
 constexpr size_t kChildStack = 256 * 1024;
 
@@ -87,6 +101,18 @@ __attribute__((no_sanitize("address", "undefined"))) int child_main(void* p) {
     // the status pipe included.
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     int status_fd = a.status_fd;
+    if (const int n = static_cast<int>(spec.listen_fds.size()); n > 0) {
+        // Out of the way of 3..3+n first (the status pipe and the sockets themselves may sit
+        // there), then into place without CLOEXEC.
+        if (status_fd < 3 + n && (status_fd = fcntl(status_fd, F_DUPFD_CLOEXEC, 3 + n)) < 0)
+            child_fail(a.status_fd, kStageStdio);
+        for (int i = 0; i < n; ++i)
+            if ((a.scratch[i] = fcntl(spec.listen_fds[i], F_DUPFD_CLOEXEC, 3 + n)) < 0)
+                child_fail(status_fd, kStageStdio);
+        for (int i = 0; i < n; ++i)
+            if (dup2(a.scratch[i], 3 + i) < 0) child_fail(status_fd, kStageStdio);
+        if (a.listen_pid) put_pid(a.listen_pid, syscall(SYS_getpid));
+    }
     if (spec.fd3 >= 0) {
         // Keep the status pipe out of fd 3's way, then hand fd 3 over without CLOEXEC.
         if (status_fd == 3 && (status_fd = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
@@ -163,9 +189,17 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
     std::vector<char*> argv;
     for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    // A copy: the child writes its pid into LISTEN_PID's value, in this memory (CLONE_VM).
+    std::vector<std::string> env = spec.env;
     std::vector<char*> envp;
-    for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+    char* listen_pid = nullptr;
+    for (auto& e : env) {
+        if (!spec.listen_fds.empty() && e.rfind("LISTEN_PID=", 0) == 0 && e.size() >= 21)
+            listen_pid = e.data() + 11;
+        envp.push_back(e.data());
+    }
     envp.push_back(nullptr);
+    std::vector<int> scratch(spec.listen_fds.size());
 
     int status[2];
     if (pipe2(status, O_CLOEXEC | O_NONBLOCK) != 0)
@@ -175,8 +209,8 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
     if (!stack || devnull_fd() < 0)
         return make_error(std::string("cannot prepare a child: ") + std::strerror(errno));
 
-    ChildArgs args{&spec,       path->c_str(),      argv.data(),
-                   envp.data(), status_write.get(), devnull_fd()};
+    ChildArgs args{&spec,        path->c_str(), argv.data(),   envp.data(), status_write.get(),
+                   devnull_fd(), listen_pid,    scratch.data()};
     pid_t pid = clone(child_main, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
     if (pid < 0) return make_error(std::string("cannot start a process: ") + std::strerror(errno));
     status_write.reset();

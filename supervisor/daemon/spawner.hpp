@@ -26,6 +26,10 @@ struct SpawnSpec {
     int stderr_fd = -1;
     // Passed to the program as fd 3 when set (a job's checkpoint file, see job_run.cpp).
     int fd3 = -1;
+    // Passed as fds 3, 4, ... (socket activation, SPEC §5.2; not together with fd3). The env
+    // should then hold LISTEN_FDS, LISTEN_FDNAMES and "LISTEN_PID=" followed by 10 characters:
+    // the child writes its own pid there, which nobody can know before it exists.
+    std::vector<int> listen_fds;
     // The daemon raises its own fd limit; programs get back the limit it started with.
     std::optional<unsigned long> nofile_soft;
 };

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""A tiny HTTP server for tend's readiness and socket tests (not a test itself).
+
+  ready_server.py [--port N | --listen-fds] [--gate FILE] [--notify] [--status TEXT]
+
+  --port N        listen on 127.0.0.1:N itself
+  --listen-fds    take the listener from socket activation: fd 3, with LISTEN_FDS=1 and
+                  LISTEN_PID equal to this process's pid (else exit 3)
+  --gate FILE     before listening (or before READY=1), wait until FILE exists
+  --notify        send READY=1 to NOTIFY_SOCKET once ready (after the gate)
+  --status TEXT   send STATUS=TEXT to NOTIFY_SOCKET at start, before the gate
+
+Every GET answers 200 "instance N pid P\\n" (N = TEND_INSTANCE). It runs until killed.
+"""
+import http.server
+import os
+import socket
+import sys
+import time
+
+
+def notify(message):
+    addr = os.environ.get("NOTIFY_SOCKET", "")
+    if not addr:
+        sys.exit("ready_server: no NOTIFY_SOCKET")
+    if addr.startswith("@"):
+        addr = "\0" + addr[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.sendto(message.encode(), addr)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = f"instance {os.environ.get('TEND_INSTANCE', '?')} pid {os.getpid()}\n".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def main():
+    args = sys.argv[1:]
+    opts = {}
+    while args:
+        a = args.pop(0)
+        opts[a] = args.pop(0) if a in ("--port", "--gate", "--status") else True
+    if "--status" in opts:
+        notify("STATUS=" + opts["--status"])
+    gate = opts.get("--gate")
+    while gate and not os.path.exists(gate):
+        time.sleep(0.02)
+    if "--listen-fds" in opts:
+        if os.environ.get("LISTEN_PID") != str(os.getpid()) or os.environ.get("LISTEN_FDS") != "1":
+            print(f"bad socket activation: LISTEN_PID={os.environ.get('LISTEN_PID')} "
+                  f"LISTEN_FDS={os.environ.get('LISTEN_FDS')} pid={os.getpid()}", flush=True)
+            sys.exit(3)
+        print(f"LISTEN_FDNAMES={os.environ.get('LISTEN_FDNAMES')}", flush=True)
+        sock = socket.socket(fileno=3)
+    else:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", int(opts["--port"])))
+        sock.listen(64)
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+    server.socket = sock
+    if "--notify" in opts:
+        notify("READY=1\nSTATUS=serving")
+    server.serve_forever()
+
+
+main()
