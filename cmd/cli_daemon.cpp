@@ -9,11 +9,14 @@ namespace tend::cli {
 
 void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action) {
     CLI::App* shutdown = app.add_subcommand("shutdown", "stop all programs and the daemon");
+    auto drain = std::make_shared<bool>(false);
+    shutdown->add_flag("--drain", *drain,
+                       "let running jobs finish first (no TERM; new jobs do not start)");
     add_timeout_option(shutdown, ctx, "give up waiting after this long (exit 124)");
     add_json_flag(shutdown, ctx);
-    shutdown->callback([&ctx, &action] {
-        action = [&ctx] {
-            nlohmann::json data = ctx.call("shutdown", nlohmann::json::object(), true);
+    shutdown->callback([&ctx, &action, drain] {
+        action = [&ctx, drain] {
+            nlohmann::json data = ctx.call("shutdown", {{"drain", *drain}}, true);
             if (ctx.json)
                 ctx.print_json(data);
             else

@@ -161,11 +161,12 @@ int JobService::on_due(sd_event_source*, uint64_t, void* self) {
     return 0;
 }
 
-void JobService::stop_all(std::function<void()> done) {
+void JobService::stop_all(std::function<void()> done, bool drain) {
     stopping_ = true;
-    stopped_ = std::move(done);
+    if (done) stopped_ = std::move(done);
     due_timer_.reset();
     for (auto& [id, proc] : processes_) {
+        if (drain) break;
         const JobEntry* e = sched_.find(id);
         const Usec grace = e ? sched_.queues()[e->queue].stop_timeout : std::chrono::seconds(30);
         proc->note("tendd is shutting down: sending TERM");

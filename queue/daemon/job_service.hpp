@@ -89,8 +89,10 @@ class JobService {
 
     // Shutdown (SPEC §6.5): no new starts; running jobs get TERM and their queue's
     // stop_timeout; those that do not finish are re-queued without using an attempt. `done`
-    // runs once no job process is left and the log is committed.
-    void stop_all(std::function<void()> done);
+    // runs once no job process is left and the log is committed. `drain` (tend shutdown
+    // --drain): running jobs are left to finish instead. Called again without `drain` (and with
+    // a null `done`, which keeps the first one), it sends TERM to what still runs.
+    void stop_all(std::function<void()> done, bool drain = false);
     void kill_all();
     std::size_t running_count() const { return processes_.size(); }
 

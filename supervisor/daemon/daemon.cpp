@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <map>
 
 #include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
@@ -17,7 +18,9 @@
 #include "supervisor/daemon/config_loader.hpp"
 #include "supervisor/daemon/control_server.hpp"
 #include "supervisor/daemon/control_socket.hpp"
+#include "supervisor/daemon/daemon_sockets.hpp"
 #include "supervisor/daemon/request_handlers.hpp"
+#include "supervisor/daemon/socket_activation.hpp"
 #include "supervisor/daemon/state_lock.hpp"
 #include "supervisor/daemon/supervisor.hpp"
 #include "supervisor/daemon/systemd_notify.hpp"
@@ -112,30 +115,58 @@ struct Daemon {
     DaemonControl control;
     EventSource sig_term, sig_int, sig_hup, shutdown_timer;
     bool shutting_down = false;
+    bool draining = false;  // tend shutdown --drain: waiting for running jobs to finish
     std::vector<ControlServer::Replier> shutdown_waiters;  // `tend shutdown` clients
     Usec shutdown_timeout{};
 
-    void begin_shutdown(const char* why) {
-        if (shutting_down) return;
-        shutting_down = true;
-        spdlog::info("shutting down ({}): stopping {} running job(s) and {} instance(s)", why,
-                     jobs->running_count(), supervisor->running_count());
-        notify_stopping();
+    void arm_shutdown_timer() {
         sd_event_source* s = nullptr;
         sd_event_add_time_relative(loop.get(), &s, CLOCK_MONOTONIC,
                                    static_cast<uint64_t>(shutdown_timeout.count()), 1000,
                                    &Daemon::on_shutdown_timeout, this);
         shutdown_timer.reset(s);
-        // Jobs first: they get TERM and their queue's stop_timeout, and the interrupted ones are
-        // written back as pending before the programs are stopped.
-        jobs->stop_all([this] {
-            supervisor->stop_all([this] {
-                // Answered before the loop ends: the reply is small enough to go out at once.
-                for (auto& reply : shutdown_waiters)
-                    reply(protocol::encode_ok({{"stopped", true}}));
-                sd_event_exit(loop.get(), 0);
-            });
-        });
+    }
+
+    // `drain` (tend shutdown --drain): running jobs finish first, however long they take;
+    // shutdown_timeout bounds what comes after. A shutdown without it (a SIGTERM, a plain
+    // `tend shutdown`) during a drain sends them TERM at once.
+    void begin_shutdown(const char* why, bool drain = false) {
+        if (shutting_down) {
+            if (draining && !drain) {
+                draining = false;
+                spdlog::info("shutting down ({}): no longer draining; TERM to {} running job(s)",
+                             why, jobs->running_count());
+                arm_shutdown_timer();
+                jobs->stop_all(nullptr, false);
+            }
+            return;
+        }
+        shutting_down = true;
+        draining = drain;
+        if (drain)
+            spdlog::info(
+                "shutting down ({}): draining {} running job(s), then stopping {} "
+                "instance(s)",
+                why, jobs->running_count(), supervisor->running_count());
+        else
+            spdlog::info("shutting down ({}): stopping {} running job(s) and {} instance(s)", why,
+                         jobs->running_count(), supervisor->running_count());
+        notify_stopping();
+        if (!drain) arm_shutdown_timer();
+        // Jobs first: they get TERM and their queue's stop_timeout (or, draining, finish), and
+        // the interrupted ones are written back as pending before the programs are stopped.
+        jobs->stop_all(
+            [this] {
+                if (!shutdown_timer) arm_shutdown_timer();
+                supervisor->stop_all([this] {
+                    // Answered before the loop ends: the reply is small enough to go out at
+                    // once.
+                    for (auto& reply : shutdown_waiters)
+                        reply(protocol::encode_ok({{"stopped", true}}));
+                    sd_event_exit(loop.get(), 0);
+                });
+            },
+            drain);
     }
 
     static int on_shutdown_timeout(sd_event_source*, uint64_t, void* self) {
@@ -181,22 +212,11 @@ int run_daemon(const DaemonOptions& options) {
         spdlog::error("{}", lock.error());
         return kDaemonFailure;
     }
-    // `sockets` are bound once, here: every instance and every later version inherits them.
-    for (auto& rt : lc.runtimes) {
-        if (rt->config.sockets.empty()) continue;
-        auto bound = std::make_shared<ProgramRuntime>(*rt);
-        const auto& specs = rt->config.sockets;
-        for (std::size_t i = 0; i < specs.size(); ++i) {
-            std::string name = rt->config.name;
-            if (specs.size() > 1) name += "-" + std::to_string(i);
-            auto sock = bind_listen_socket(specs[i], name, rt->credentials);
-            if (!sock) {
-                spdlog::error("{}: {}", rt->config.name, sock.error());
-                return kDaemonFailure;
-            }
-            bound->sockets.push_back(std::move(sock.value()));
-        }
-        rt = std::move(bound);
+    // Socket activation: the control socket and program sockets may come from systemd.
+    std::map<std::string, UniqueFd> activated = take_activated_sockets();
+    if (auto st = attach_program_sockets(lc.runtimes, activated); !st) {
+        spdlog::error("{}", st.error());
+        return kDaemonFailure;
     }
 
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -224,7 +244,7 @@ int run_daemon(const DaemonOptions& options) {
         holder->reset(s);
     }
 
-    auto listener = listen_control_socket(paths.socket, lc.socket_gid);
+    auto listener = open_control_listener(activated, paths.socket, lc.socket_gid);
     if (!listener) {
         spdlog::error("{}", listener.error());
         return kDaemonFailure;
@@ -283,16 +303,16 @@ int run_daemon(const DaemonOptions& options) {
 
     d.control.supervisor = d.supervisor.get();
     d.control.version = options.version;
-    d.control.shutdown = [&d](ControlServer::Replier reply) {
+    d.control.shutdown = [&d](ControlServer::Replier reply, bool drain) {
         d.shutdown_waiters.push_back(std::move(reply));
-        d.begin_shutdown("request");
+        d.begin_shutdown(drain ? "request, --drain" : "request", drain);
     };
     d.control.shutting_down = [&d] { return d.shutting_down; };
     d.control.jobs = d.jobs.get();
     d.control.cron = d.cron.get();
     d.control.peer = [&d](ControlServer::ClientId c) { return d.server->peer(c); };
     d.server = std::make_unique<ControlServer>(
-        e, std::move(listener.value()),
+        e, std::move(listener->fd),
         [&d](ControlServer::ClientId c, const protocol::Request& r, ControlServer::Replier reply) {
             handle_request(d.control, c, r, reply);
         },
@@ -315,7 +335,8 @@ int run_daemon(const DaemonOptions& options) {
     d.server.reset();
     d.cron.reset();
     d.jobs.reset();
-    unlink(paths.socket.c_str());
+    // An activated socket belongs to systemd, which keeps it for the next start.
+    if (!listener->activated) unlink(paths.socket.c_str());
     spdlog::info("tendd stopped");
     return r < 0 ? kDaemonFailure : kDaemonOk;
 }

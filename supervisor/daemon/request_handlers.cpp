@@ -140,7 +140,11 @@ void handle_request(DaemonControl& d, ControlServer::ClientId client, const prot
     } else if (req.cmd == "version") {
         o = Outcome::ok({{"version", d.version}, {"protocol", protocol::kVersion}});
     } else if (req.cmd == "shutdown") {
-        d.shutdown(reply);
+        auto drain = req.args.find("drain");
+        if (drain != req.args.end() && !drain->is_boolean())
+            return reply(protocol::encode_error(protocol::code::bad_request,
+                                                "\"drain\" must be true or false"));
+        d.shutdown(reply, drain != req.args.end() && drain->get<bool>());
         return;
     } else if (d.jobs && jobs::handle_job_request(d, client, req, reply)) {
     } else if (jobs::handle_cron_request(d, client, req, reply)) {

@@ -16,8 +16,9 @@ namespace tend {
 
 struct DaemonControl {
     Supervisor* supervisor = nullptr;
-    // Begins a graceful shutdown; the replier is answered once everything has stopped.
-    std::function<void(ControlServer::Replier)> shutdown;
+    // Begins a graceful shutdown (`drain`: running jobs finish first); the replier is answered
+    // once everything has stopped.
+    std::function<void(ControlServer::Replier, bool drain)> shutdown;
     std::function<bool()> shutting_down;
     std::string version;
     jobs::JobService* jobs = nullptr;

@@ -142,3 +142,39 @@ run attempt=1" "$(cat "$W/stubborn.runs")" "runs of the job killed by KILL after
 assert_eq "run attempt=1" "$(cat "$W/graceful.runs")" "runs of the graceful job"
 assert_eq 0 "$(tend jobs --state failed --limit 0 --json | jq length)" "failed jobs"
 assert_eq 0 "$(tend jobs --state dead --limit 0 --json | jq length)" "dead jobs"
+
+say "tend shutdown --drain: running jobs finish (no TERM), nothing new starts"
+W2=$T/drain
+mkdir -p "$W2"
+drain_job="trap 'echo TERM >> $W2/log' TERM; while [ ! -e $W2/gate ]; do sleep 0.05; done; echo finished >> $W2/log"
+id=$(tend submit --shell -- "$drain_job")
+later=$(tend submit --in 1h -- true)
+wait_until 10 job_state_is "$id" running
+bg_start "$W2/shutdown.out" "${TEND[@]}" shutdown --drain
+drain_pid=$BG_PID
+wait_until 10 grep -q "draining 1 running job" "$TENDD_ERR"
+assert_status 1 tend submit -- true
+assert_contains "$ERR" "shutting down" "a submit while draining"
+touch "$W2/gate"
+wait_tendd_exit 20
+wait "$drain_pid" || fail "tend shutdown --drain failed: $(cat "$W2/shutdown.out")"
+assert_eq "tendd stopped" "$(cat "$W2/shutdown.out")" "tend shutdown --drain's output"
+assert_eq finished "$(cat "$W2/log")" "the drained job got no TERM and finished"
+start_tendd
+assert_eq "succeeded 1" "$(jfield "$id" '"\(.state) \(.attempt)"')" "the drained job"
+assert_eq scheduled "$(jfield "$later" .state)" "a job scheduled for later stays"
+
+say "a plain shutdown during a drain sends TERM to what still runs"
+id=$(tend submit --shell -- "trap 'echo TERM2 >> $W2/log2; exit 75' TERM; while :; do sleep 0.05; done")
+wait_until 10 job_state_is "$id" running
+bg_start "$W2/shutdown2.out" "${TEND[@]}" shutdown --drain
+wait_until 10 grep -q "draining 1 running job" "$TENDD_ERR"
+assert_status 0 tend shutdown
+wait_tendd_exit 20
+assert_eq TERM2 "$(cat "$W2/log2")" "the job got TERM once the drain was overridden"
+start_tendd
+wait_until 10 job_state_is "$id" running
+assert_eq 1 "$(jfield "$id" .attempt)" "the yielded job runs again in the same attempt"
+assert_status 0 tend cancel "$id"
+run tend wait "$id" --timeout 20s
+assert_eq cancelled "$(jfield "$id" .state)" "the looping job after its cancel"
