@@ -139,8 +139,9 @@ class Scheduler {
     Status retry(JobId id, WallUs now);
 
     // ---- pruning
-    // Finished jobs older than their queue's keep are removed; returns their ids.
-    std::vector<JobId> prune(WallUs now);
+    // Finished jobs older than their queue's keep are removed; returns their ids. `spec_bytes`,
+    // when given, grows by the sum of their spec lengths.
+    std::vector<JobId> prune(WallUs now, std::uint64_t* spec_bytes = nullptr);
     std::optional<WallUs> next_prune() const;
 
     // ---- reading

@@ -106,7 +106,7 @@ bool still_finished_at(const JobEntry* e, WallUs at) {
 
 }  // namespace
 
-std::vector<JobId> Scheduler::prune(WallUs now) {
+std::vector<JobId> Scheduler::prune(WallUs now, std::uint64_t* spec_bytes) {
     Impl& m = *impl_;
     std::vector<JobId> pruned;
     for (std::size_t i = 0; i < m.queues.size(); ++i) {
@@ -116,6 +116,7 @@ std::vector<JobId> Scheduler::prune(WallUs now) {
             finished.pop_front();
             // A job retried since it was indexed is not finished, or finished later.
             if (!still_finished_at(m.get(id), at)) continue;
+            if (spec_bytes) *spec_bytes += m.get(id)->spec_length;
             m.forget(id);
             pruned.push_back(id);
         }

@@ -42,11 +42,12 @@ void JobService::arm_prune_timer() {
 
 int JobService::on_prune(sd_event_source*, uint64_t, void* self) {
     auto* s = static_cast<JobService*>(self);
-    const std::size_t before = s->sched_.job_count();
-    const auto pruned = s->sched_.prune(s->now());
-    // Their spec sizes are gone with them: the estimate drops by the average.
-    if (before > 0 && !pruned.empty())
-        s->live_bytes_ -= std::min(s->live_bytes_, s->live_bytes_ / before * pruned.size());
+    std::uint64_t spec_bytes = 0;
+    const auto pruned = s->sched_.prune(s->now(), &spec_bytes);
+    // What a compacted log would hold shrinks by exactly what they took: with an average
+    // instead, pruning large jobs could leave the estimate too high for compaction ever to
+    // start on an idle daemon.
+    s->live_bytes_ -= std::min(s->live_bytes_, spec_bytes + kLiveBytesPerJob * pruned.size());
     for (JobId id : pruned) s->forget_job_files(id);
     // File removal is spread over loop turns: a week of jobs can expire at once.
     std::size_t n = std::min(kUnlinksPerEvent, s->to_unlink_.size());

@@ -165,7 +165,7 @@ touch "$4.done"
 EOF
 : >"$T/bg.ids"
 bg_start "$T/submitter.out" bash "$T/submitter.sh" "$TEND_BIN_DIR/tend" "$SOCK" 30 "$T/bg.ids"
-ino=$(stat -c %i "$LOG")
+compactions_before=$(grep -c "job log compacted to" "$TENDD_ERR" || true)
 # Padded, these records are most of the log, whenever an automatic compaction comes.
 pad=$(printf 'p%.0s' $(seq 1 300))
 mapfile -t gone2_ids < <(submit_batch default 100 third "$pad"; submit_batch default 100 fourth "$pad")
@@ -188,7 +188,9 @@ assert_status 0 tend wait "$sentinel"
 note_ids "$sentinel"
 wait_until 15 log_smaller_than $((peak2 / 2))
 say "compacted automatically: $peak2 -> $(log_size) bytes"
-[[ $(stat -c %i "$LOG") != "$ino" ]] || fail "jobs.log is the same file as before: not compacted"
+# (An inode comparison could be fooled: a second compaction may reuse the first file's inode.)
+(( $(grep -c "job log compacted to" "$TENDD_ERR") > compactions_before )) ||
+    fail "tendd logged no automatic compaction"
 # The snapshot now also holds the background client's jobs.
 snap2=$(snapshot)
 assert_eq $(($(jq length <<<"$snap") + 31)) "$(jq length <<<"$snap2")" "unpruned jobs (the first ones + 30 from the background client + the sentinel)"
