@@ -32,8 +32,7 @@ build() {  # build DIR [cmake args...]
   # -g1 (line tables, no variable info): backtraces keep file:line, and it builds faster
   # than -g, which keeps the test command within its time.
   cmake -S . -B "$dir" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" "$@" >/dev/null
-  # One compile more than cores: hides the I/O of linking and of reading headers.
-  cmake --build "$dir" -j"$((jobs + 1))"
+  cmake --build "$dir" -j"$jobs"
 }
 # Integration tests mostly wait (on tendd, on timers, on the wall clock for cron): one more
 # test than cores keeps both cores busy.
