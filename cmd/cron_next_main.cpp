@@ -22,6 +22,9 @@ bool digits(const std::string& s, std::size_t pos, std::size_t width, int& out) 
 
 // --from: "@UNIX_SECONDS", or YYYY-MM-DD[T ]HH:MM[:SS] followed by Z, ±HH:MM, ±HHMM or
 // nothing (then it is a wall-clock time in the zone; in a repeated hour, the first one).
+// Not `tend submit --at`'s parse_at: that resolves wall-clock times with an offset function
+// and can land on the second pass of a repeated hour east of UTC; here the tz database picks
+// the first, as tend(1) promises.
 tend::Result<date::sys_seconds> parse_from(const std::string& s, const date::time_zone* zone) {
     using tend::make_error;
     if (!s.empty() && s[0] == '@') {

@@ -289,6 +289,11 @@ zombies_of() {
     _proc_stats | awk -v p="$1" '$3 == p && $2 == "Z" { print $1 }'
 }
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# http_get URL: the body of a GET (fails on an error status or after 5 s).
+http_get() { "$PYTHON" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().strip())' "$1"; }
+
 count_lines() { if [[ -z $1 ]]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
 
 # log_file PROGRAM INSTANCE

@@ -6,13 +6,11 @@
 source "$(dirname "$0")/lib.sh"
 
 SERVER="$PYTHON $LIB_DIR/ready_server.py"
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 P1=$(free_port) P2=$(free_port) P3=$(free_port) P4=$(free_port)
 field() { sfield "$1" "$2" "$3"; }
 # field_is PROGRAM N JQ VALUE / field_not PROGRAM N JQ VALUE (for wait_until)
 field_is() { [[ $(sfield "$1" "$2" "$3") == "$4" ]]; }
 field_not() { [[ $(sfield "$1" "$2" "$3") != "$4" ]]; }
-get() { "$PYTHON" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().strip())' "$1"; }
 
 write_config <<EOF
 [program.notifier]
@@ -106,12 +104,12 @@ say "sockets: bound by tendd, inherited through LISTEN_FDS, open across restarts
 "$PYTHON" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5).close()' "$P4"
 check "the port accepts connections while no instance runs"
 assert_status 0 tend start web --wait --timeout 10s
-first=$(get "http://127.0.0.1:$P4/")
+first=$(http_get "http://127.0.0.1:$P4/")
 assert_contains "$first" "instance" "an answer through the inherited socket"
 assert_contains "$(cat "$(log_file web 0)")" "LISTEN_FDNAMES=web" "LISTEN_FDNAMES"
 pids_before="$(pid_of web 0) $(pid_of web 1)"
 assert_status 0 tend restart web --wait --timeout 10s
 pids_after="$(pid_of web 0) $(pid_of web 1)"
 [[ $pids_before != "$pids_after" ]] || fail "restart did not change the pids ($pids_before)"
-assert_contains "$(get "http://127.0.0.1:$P4/")" "instance" "an answer after the restart"
+assert_contains "$(http_get "http://127.0.0.1:$P4/")" "instance" "an answer after the restart"
 assert_status 0 tend stop web --wait

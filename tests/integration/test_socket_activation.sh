@@ -4,9 +4,7 @@
 # a warning. The shipped units (units/) pass `systemd-analyze verify`.
 source "$(dirname "$0")/lib.sh"
 
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port) SPARE=$(free_port)
-get() { "$PYTHON" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().strip())' "$1"; }
 
 say "control socket and a program socket passed by socket activation"
 write_config <<END_OF_CONFIG
@@ -21,7 +19,7 @@ TENDD_WRAPPER=("$PYTHON" "$LIB_DIR/activate.py" "control=unix:$SOCK" "web=tcp:12
                "spare=tcp:127.0.0.1:$SPARE" --)
 start_tendd
 assert_status 0 tend start web --wait --timeout 10s
-assert_contains "$(get "http://127.0.0.1:$PORT/")" "instance 0" "an answer on the activated port"
+assert_contains "$(http_get "http://127.0.0.1:$PORT/")" "instance 0" "an answer on the activated port"
 err=$(cat "$TENDD_ERR")
 assert_contains "$err" "control socket passed by systemd (\"control\")" "tendd's log"
 assert_contains "$err" "web: socket tcp://127.0.0.1:$PORT passed by systemd as \"web\"" "tendd's log"
