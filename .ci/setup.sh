@@ -11,7 +11,7 @@ case "$mode" in run|test|build) ;; *) echo "usage: bash .ci/setup.sh run|test|bu
 build_deps=(g++ cmake make pkg-config libcli11-dev libtomlplusplus-dev libsystemd-dev
             libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev jq
             libhowardhinnant-date-dev tzdata)
-test_deps=(man-db procps python3 util-linux systemd)
+test_deps=(man-db procps python3 util-linux systemd wrk)
 
 missing=()
 wanted=("${build_deps[@]}")

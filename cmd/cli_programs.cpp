@@ -1,6 +1,7 @@
 // tend status | start | stop | restart | signal: the program commands.
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "cmd/cli_table.hpp"
 #include "cmd/commands.hpp"
@@ -53,16 +54,37 @@ void print_status(const CliContext& ctx, const json& instances) {
     }
     print_table({"INSTANCE", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "GEN", "REASON"},
                 rows, ctx.colour());
+    // A rollout under way, or one that did not complete, is worth a line per program.
+    std::string last_program;
+    for (const auto& i : instances) {
+        const std::string program = i.value("program", "");
+        const json ro = i.value("rollout", json());
+        if (program == last_program || !ro.is_object() || ro.value("state", "") == "complete")
+            continue;
+        last_program = program;
+        std::printf("%s: rollout %s (generation %d)%s%s\n", program.c_str(),
+                    ro.value("state", "").c_str(), ro.value("generation", 0),
+                    ro.value("message", "").empty() ? "" : ": ",
+                    ro.value("message", "").c_str());
+    }
 }
 
 struct Targets {
     std::vector<std::string> names;
     bool all = false;
     bool wait = false;
+    bool rolling = false;  // restart only
+    std::optional<int> max_unavailable, max_surge;
 };
 
 json target_args(const Targets& t) {
-    return {{"targets", t.names}, {"all", t.all}, {"wait", t.wait}};
+    json args = {{"targets", t.names}, {"all", t.all}, {"wait", t.wait}};
+    if (t.rolling) {
+        args["rolling"] = true;
+        if (t.max_unavailable) args["max_unavailable"] = *t.max_unavailable;
+        if (t.max_surge) args["max_surge"] = *t.max_surge;
+    }
+    return args;
 }
 
 void add_lifecycle(CLI::App& app, CliContext& ctx, Action& action, const char* name,
@@ -75,10 +97,22 @@ void add_lifecycle(CLI::App& app, CliContext& ctx, Action& action, const char* n
     add_timeout_option(sub, ctx, "with --wait: give up after this long (exit 124)");
     add_json_flag(sub, ctx);
     std::string cmd = name;
+    if (cmd == "restart") {
+        sub->add_flag("--rolling", t->rolling,
+                      "replace instances step by step, keeping the program serving");
+        sub->add_option("--max-unavailable", t->max_unavailable,
+                        "with --rolling: instances that may be not ready at once")
+            ->check(CLI::NonNegativeNumber);
+        sub->add_option("--max-surge", t->max_surge,
+                        "with --rolling: extra instances that may run above `instances`")
+            ->check(CLI::NonNegativeNumber);
+    }
     sub->callback([&ctx, &action, t, cmd] {
         action = [&ctx, t, cmd] {
             if (t->names.empty() && !t->all)
                 throw CliError(kExitUsage, cmd + ": name a program (or use --all)");
+            if (!t->rolling && (t->max_unavailable || t->max_surge))
+                throw CliError(kExitUsage, "--max-unavailable and --max-surge need --rolling");
             json data = ctx.call(cmd, target_args(*t), t->wait);
             print_status(ctx, data);
             return kExitOk;

@@ -13,7 +13,7 @@ constexpr size_t kBudgetPerEvent = 256 * 1024;
 }  // namespace
 
 Result<std::unique_ptr<InstanceOutput>> InstanceOutput::create(sd_event* loop,
-                                                               std::unique_ptr<LogWriter> writer) {
+                                                               std::shared_ptr<LogWriter> writer) {
     std::unique_ptr<InstanceOutput> o(new InstanceOutput());
     o->writer_ = std::move(writer);
     for (int i = 0; i < 2; ++i) {

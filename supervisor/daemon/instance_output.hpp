@@ -17,7 +17,7 @@ class InstanceOutput {
     // The daemon keeps the write ends open too, so a restart never closes the pipes and
     // output written by a dying process is still read after it is gone.
     static Result<std::unique_ptr<InstanceOutput>> create(sd_event* loop,
-                                                          std::unique_ptr<LogWriter> writer);
+                                                          std::shared_ptr<LogWriter> writer);
     ~InstanceOutput();
 
     int stdout_write_fd() const { return pipes_[0].write.get(); }
@@ -40,7 +40,8 @@ class InstanceOutput {
     void read_some(Pipe& p, size_t budget);
 
     Pipe pipes_[2];
-    std::unique_ptr<LogWriter> writer_;
+    // Shared by the instances of one slot that run at once during a rolling restart.
+    std::shared_ptr<LogWriter> writer_;
     int pid_ = 0;
 };
 

@@ -30,6 +30,7 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
     : ctx_(ctx),
       program_(std::move(program)),
       index_(index),
+      serial_(ctx.next_serial++),
       machine_(settings_of(program_->config)) {
     const ProgramConfig& c = program_->config;
     output_mode_ = c.output;
@@ -48,7 +49,8 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
         hooks.on_message = [this](const NotifySocket::Fields& f) { on_notify(f); };
         hooks.warn = [this](const std::string& m) { ctx_.warn(label() + ": " + m); };
         auto sock = NotifySocket::create(ctx_.loop,
-                                         ctx_.notify_prefix + c.name + ":" + std::to_string(index_),
+                                         ctx_.notify_prefix + c.name + ":" + std::to_string(index_) +
+                                             ":" + std::to_string(serial_),
                                          std::move(hooks));
         if (sock) {
             notify_ = std::move(sock.value());
@@ -72,14 +74,19 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
     spec_.credentials = program_->credentials;
     spec_.nofile_soft = ctx_.nofile_soft;
 
-    std::unique_ptr<LogWriter> writer;
+    std::shared_ptr<LogWriter> writer;
     if (output_mode_ == OutputMode::file) {
         std::string dir = ctx_.state_dir + "/logs/" + c.name;
         if (auto s = make_dirs(dir, 0700); !s) ctx_.warn(label() + ": " + s.error());
         log_path_ = dir + "/" + std::to_string(index_) + ".log";
-        writer = std::make_unique<RotatingFileLog>(log_path_, c.log_max_size, c.log_keep);
+        std::weak_ptr<LogWriter>& shared = ctx_.file_logs[log_path_];
+        writer = shared.lock();
+        if (!writer) {
+            writer = std::make_shared<RotatingFileLog>(log_path_, c.log_max_size, c.log_keep);
+            shared = writer;
+        }
     } else if (output_mode_ == OutputMode::journal) {
-        writer = std::make_unique<JournalLog>(c.name, index_);
+        writer = std::make_shared<JournalLog>(c.name, index_);
     }
     if (writer) {
         auto out = InstanceOutput::create(ctx_.loop, std::move(writer));

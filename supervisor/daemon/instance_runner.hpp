@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -34,6 +35,10 @@ struct RunnerContext {
     std::function<void(const std::string&)> warn;    // daemon log, for non-fatal problems
     std::optional<unsigned long> nofile_soft;        // the fd limit programs get
     std::string notify_prefix;  // abstract-socket names of notify sockets start with it
+    std::uint64_t next_serial = 1;  // numbers runners, so two of one slot never share a name
+    // Log files by path: an old and a new instance of one slot, side by side during a rolling
+    // restart, write through one writer so rotation stays consistent.
+    std::map<std::string, std::weak_ptr<LogWriter>> file_logs;
     std::mt19937_64 rng{std::random_device{}()};
 };
 
@@ -63,6 +68,10 @@ class InstanceRunner {
     const InstanceMachine& machine() const { return machine_; }
     const std::string& program_name() const { return program_->config.name; }
     int index() const { return index_; }
+    int generation() const { return program_->generation; }
+    const std::shared_ptr<const ProgramRuntime>& runtime() const { return program_; }
+    // Unique over the daemon's life; orders the runners of one slot by age.
+    std::uint64_t serial() const { return serial_; }
     std::string label() const { return program_name() + ":" + std::to_string(index_); }
     // Number of processes spawned so far; lets a waiter see that a restart happened.
     std::uint64_t spawn_count() const { return spawns_; }
@@ -86,6 +95,7 @@ class InstanceRunner {
     RunnerContext& ctx_;
     std::shared_ptr<const ProgramRuntime> program_;
     int index_;
+    std::uint64_t serial_;
     InstanceMachine machine_;
     OutputMode output_mode_;
     std::unique_ptr<InstanceOutput> output_;

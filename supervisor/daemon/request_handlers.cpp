@@ -50,10 +50,70 @@ Result<std::vector<InstanceRunner*>> targets_of(DaemonControl& d, const json& ar
     return d.supervisor->resolve(*names);
 }
 
+// `tend restart --rolling`: whole programs only; the reply (with --wait) comes when every
+// named program's rollout has completed, or at the first that fails.
+Outcome rolling(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
+                const ControlServer::Replier& reply) {
+    auto names = string_list(req.args, "targets");
+    if (!names) return Outcome::fail(code::bad_request, names.error());
+    if (req.args.value("all", false)) {
+        names->clear();
+        for (const auto& [name, _] : d.supervisor->programs()) names->push_back(name);
+    }
+    if (names->empty()) return Outcome::fail(code::bad_request, "no program named; name one or more, or use --all");
+    for (const auto& n : *names) {
+        if (n.find(':') != std::string::npos)
+            return Outcome::fail(code::bad_request, "a rolling restart replaces a whole program; \"" + n + "\" names one instance");
+        if (!d.supervisor->programs().count(n)) return Outcome::fail(code::not_found, "no program named \"" + n + "\"");
+    }
+    auto number = [&](const char* key, int fallback) -> std::optional<int> {
+        auto it = req.args.find(key);
+        if (it == req.args.end() || it->is_null()) return fallback;
+        if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 100000) return std::nullopt;
+        return it->get<int>();
+    };
+    const bool wait = req.args.value("wait", false);
+    struct Pending {
+        size_t left;
+        bool answered = false;
+    };
+    auto pending = std::make_shared<Pending>(Pending{names->size()});
+    Supervisor* sup = d.supervisor;
+    auto all = *names;
+    for (const auto& n : *names) {
+        const RolloutConfig& cfg = sup->programs().at(n).runtime->config.rollout;
+        auto mu = number("max_unavailable", cfg.max_unavailable);
+        auto ms = number("max_surge", cfg.max_surge);
+        if (!mu || !ms) return Outcome::fail(code::bad_request, "\"max_unavailable\" and \"max_surge\" must be numbers from 0 to 100000");
+        Supervisor::WaitDone done;
+        if (wait)
+            done = [sup, all, pending, reply](bool ok, const std::string& why) {
+                if (pending->answered) return;
+                if (!ok || --pending->left == 0) {
+                    pending->answered = true;
+                    auto targets = sup->resolve(all);
+                    reply(ok ? protocol::encode_ok(sup->status_json(targets ? *targets : std::vector<InstanceRunner*>{}))
+                             : protocol::encode_error(code::failed, why));
+                }
+            };
+        if (auto st = sup->rolling_restart(n, nullptr, RolloutPolicy{*mu, *ms}, client, std::move(done)); !st)
+            return Outcome::fail(code::bad_request, st.error());
+    }
+    if (wait) return Outcome::deferred();
+    auto targets = sup->resolve(all);
+    return Outcome::ok(sup->status_json(targets ? *targets : std::vector<InstanceRunner*>{}));
+}
+
 Outcome lifecycle(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
                   const ControlServer::Replier& reply) {
     if (d.shutting_down()) return Outcome::fail(code::failed, "tendd is shutting down");
+    if (req.cmd == "restart" && req.args.value("rolling", false))
+        return rolling(d, client, req, reply);
     auto targets = targets_of(d, req.args, false);
+    if (!targets) return Outcome::fail(code::not_found, targets.error());
+    // A manual command takes over from a rolling restart of the same program.
+    d.supervisor->cancel_rollouts(*targets, "tend " + req.cmd);
+    targets = targets_of(d, req.args, false);
     if (!targets) return Outcome::fail(code::not_found, targets.error());
     std::vector<std::uint64_t> spawns_before;
     for (auto* r : *targets) spawns_before.push_back(r->spawn_count());

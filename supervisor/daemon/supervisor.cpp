@@ -14,6 +14,7 @@ void Supervisor::load(std::vector<std::shared_ptr<const ProgramRuntime>> runtime
     for (auto& rt : runtimes) {
         Program p;
         p.runtime = rt;
+        p.last_generation = rt->generation;
         for (int i = 0; i < rt->config.instances; ++i)
             p.instances.push_back(std::make_unique<InstanceRunner>(ctx_, rt, i));
         order_.push_back(rt->config.name);
@@ -46,10 +47,14 @@ Result<std::vector<InstanceRunner*>> Supervisor::resolve(const std::vector<std::
         if (it == programs_.end()) return make_error("no program named \"" + name + "\"");
         auto& inst = it->second.instances;
         if (index >= 0) {
-            if (index >= static_cast<int>(inst.size()))
-                return make_error("program \"" + name + "\" has " + std::to_string(inst.size()) +
+            // During a rolling restart an instance number may name an old and a new instance.
+            const size_t before = out.size();
+            for (auto& i : inst)
+                if (i->index() == index) out.push_back(i.get());
+            if (out.size() == before)
+                return make_error("program \"" + name + "\" has " +
+                                  std::to_string(it->second.runtime->config.instances) +
                                   " instance(s); there is no instance " + std::to_string(index));
-            out.push_back(inst[size_t(index)].get());
         } else {
             for (auto& i : inst) out.push_back(i.get());
         }
@@ -78,8 +83,12 @@ nlohmann::json Supervisor::status_json(const std::vector<InstanceRunner*>& which
     nlohmann::json arr = nlohmann::json::array();
     // Listed in config order, then instance order, whatever order the targets came in.
     const std::unordered_set<const InstanceRunner*> wanted(which.begin(), which.end());
-    for (auto* r : all_instances())
-        if (wanted.count(r)) arr.push_back(r->status_json(now));
+    for (auto* r : all_instances()) {
+        if (!wanted.count(r)) continue;
+        nlohmann::json j = r->status_json(now);
+        if (auto ro = rollout_json(r->program_name()); !ro.is_null()) j["rollout"] = std::move(ro);
+        arr.push_back(std::move(j));
+    }
     return arr;
 }
 
@@ -96,6 +105,9 @@ void Supervisor::wait_for(std::vector<InstanceRunner*> targets,
 
 void Supervisor::cancel_waits(std::uint64_t owner) {
     std::erase_if(waiters_, [&](const Waiter& w) { return w.owner == owner; });
+    for (auto& [_, p] : programs_)
+        if (p.rollout)
+            std::erase_if(p.rollout->waiters, [&](const auto& w) { return w.owner == owner; });
 }
 
 std::optional<std::pair<bool, std::string>> Supervisor::evaluate(const Waiter& w) const {
@@ -120,7 +132,12 @@ std::optional<std::pair<bool, std::string>> Supervisor::evaluate(const Waiter& w
     return std::nullopt;
 }
 
-void Supervisor::on_change(InstanceRunner&) {
+void Supervisor::on_change(InstanceRunner& r) {
+    if (!retired_.empty() || programs_.at(r.program_name()).rollout) schedule_pass();
+    evaluate_waiters();
+}
+
+void Supervisor::evaluate_waiters() {
     // Waiters are answered outside of their own evaluation, since an answer may start or
     // stop instances again and re-enter here.
     if (evaluating_) return;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <set>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -9,13 +11,43 @@
 #include <vector>
 
 #include "supervisor/config/config.hpp"
+#include "supervisor/core/rollout_plan.hpp"
 #include "supervisor/daemon/instance_runner.hpp"
 
 namespace tend {
 
+// A rolling restart of one program towards `target` (SPEC §5.5); see supervisor_rollout.cpp.
+struct Rollout {
+    std::shared_ptr<const ProgramRuntime> target;
+    std::shared_ptr<const ProgramRuntime> previous;  // what a rollback returns to
+    RolloutPolicy policy;
+    RolloutFailure on_failure = RolloutFailure::pause;
+    bool rolling_back = false;
+    std::string rollback_reason;               // why the rollback began
+    std::set<const InstanceRunner*> started;  // targets this rollout started (may fail)
+    struct Waiter {
+        std::uint64_t owner;
+        std::function<void(bool ok, const std::string& message)> done;
+    };
+    std::vector<Waiter> waiters;
+};
+
+// How the program's last rollout stands, for `tend status`.
+struct RolloutReport {
+    std::string state;  // rolling | rolling back | complete | paused | rolled back | cancelled
+    int generation = 0;
+    std::string message;
+};
+
 struct Program {
+    // What the program runs now, and what new instances (scaling, restarts) are made of.
     std::shared_ptr<const ProgramRuntime> runtime;
+    // Ordered by instance number, then age. During a rolling restart a slot may hold an old
+    // and a new instance.
     std::vector<std::unique_ptr<InstanceRunner>> instances;
+    int last_generation = 1;  // generations are never reused, rollbacks aside
+    std::unique_ptr<Rollout> rollout;
+    std::optional<RolloutReport> report;
 };
 
 // What a `--wait` asks for.
@@ -41,6 +73,15 @@ class Supervisor {
                   WaitGoal goal, std::uint64_t owner, WaitDone done);
     void cancel_waits(std::uint64_t owner);
 
+    // Rolling restart of `program` to a new generation made of `runtime` (the program's own
+    // config when null). `done` runs once it completes, pauses or has rolled back.
+    Status rolling_restart(const std::string& program, std::shared_ptr<ProgramRuntime> runtime,
+                           RolloutPolicy policy, std::uint64_t owner, WaitDone done);
+    // Ends the rollout of the programs of `targets` (a manual start/stop/restart takes over):
+    // every slot keeps its newest instance.
+    void cancel_rollouts(const std::vector<InstanceRunner*>& targets, const std::string& why);
+    nlohmann::json rollout_json(const std::string& program) const;
+
     // Shutdown: stops everything; `all_stopped` runs once no instance has a process.
     void stop_all(std::function<void()> all_stopped);
     void kill_all();
@@ -62,6 +103,17 @@ class Supervisor {
     // nullopt while undecided; true/false with a message when the waiter can be answered.
     std::optional<std::pair<bool, std::string>> evaluate(const Waiter& w) const;
     void check_shutdown();
+    void evaluate_waiters();
+    // Rollouts advance and retired runners are destroyed in a deferred pass, never inside a
+    // runner's own callback.
+    void schedule_pass();
+    static int on_pass(sd_event_source*, void* self);
+    void advance(Program& p);
+    void finish_rollout(Program& p, bool ok, const std::string& state, const std::string& message);
+    void on_rollout_failed(Program& p, InstanceRunner& failed);
+    void retire(InstanceRunner* r);
+    void destroy_retired();
+    InstanceRunner& add_runner(Program& p, std::shared_ptr<const ProgramRuntime> rt, int index);
 
     RunnerContext& ctx_;
     std::map<std::string, Program> programs_;
@@ -69,6 +121,8 @@ class Supervisor {
     std::vector<Waiter> waiters_;
     std::function<void()> all_stopped_;
     bool evaluating_ = false;
+    EventSource pass_;
+    std::set<InstanceRunner*> retired_;  // stopping, then destroyed once without a process
 };
 
 }  // namespace tend

@@ -10,10 +10,14 @@
   --notify        send READY=1 to NOTIFY_SOCKET once ready (after the gate)
   --status TEXT   send STATUS=TEXT to NOTIFY_SOCKET at start, before the gate
 
-Every GET answers 200 "instance N pid P\\n" (N = TEND_INSTANCE). It runs until killed.
+Every GET answers 200 "instance N pid P gen G\\n" (N = TEND_INSTANCE, G = $GEN or "-"), one
+request per connection (HTTP/1.0). On SIGTERM it finishes the request in hand and exits without
+accepting more: connections still queued on a listener shared with other instances (socket
+activation) are theirs to answer, so a rolling restart refuses nothing.
 """
 import http.server
 import os
+import signal
 import socket
 import sys
 import time
@@ -31,7 +35,8 @@ def notify(message):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = f"instance {os.environ.get('TEND_INSTANCE', '?')} pid {os.getpid()}\n".encode()
+        body = (f"instance {os.environ.get('TEND_INSTANCE', '?')} pid {os.getpid()} "
+                f"gen {os.environ.get('GEN', '-')}\n").encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -65,10 +70,17 @@ def main():
         sock.bind(("127.0.0.1", int(opts["--port"])))
         sock.listen(64)
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+    # Non-blocking: with several instances on one listener, a peer may take the connection
+    # that woke us, and a blocked accept() would not notice SIGTERM.
+    sock.setblocking(False)
     server.socket = sock
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     if "--notify" in opts:
         notify("READY=1\nSTATUS=serving")
-    server.serve_forever()
+    server.timeout = 0.05
+    while not stopping:
+        server.handle_request()
 
 
 main()

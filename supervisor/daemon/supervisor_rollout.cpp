@@ -1,0 +1,284 @@
+// Rolling restarts (SPEC §5.5): drives plan_rollout with real instances, then pause/rollback.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "supervisor/daemon/supervisor.hpp"
+
+namespace tend {
+namespace {
+
+bool idle_state(InstanceState s) {
+    return s == InstanceState::stopped || s == InstanceState::exited;
+}
+
+std::string gen_label(const InstanceRunner& r) {
+    return r.label() + " (generation " + std::to_string(r.generation()) + ")";
+}
+
+}  // namespace
+
+InstanceRunner& Supervisor::add_runner(Program& p, std::shared_ptr<const ProgramRuntime> rt,
+                                       int index) {
+    auto runner = std::make_unique<InstanceRunner>(ctx_, std::move(rt), index);
+    InstanceRunner& ref = *runner;
+    // After every runner of the same slot or a lower one: ordered by slot, then age.
+    auto pos = std::find_if(p.instances.begin(), p.instances.end(),
+                            [index](const auto& r) { return r->index() > index; });
+    p.instances.insert(pos, std::move(runner));
+    return ref;
+}
+
+Status Supervisor::rolling_restart(const std::string& name,
+                                   std::shared_ptr<ProgramRuntime> runtime, RolloutPolicy policy,
+                                   std::uint64_t owner, WaitDone done) {
+    auto it = programs_.find(name);
+    if (it == programs_.end()) return make_error("no program named \"" + name + "\"");
+    if (auto bad = check_rollout_policy(policy)) return make_error(name + ": " + *bad);
+    Program& p = it->second;
+    if (!runtime) runtime = std::make_shared<ProgramRuntime>(*p.runtime);
+    runtime->generation = ++p.last_generation;
+    auto previous = p.runtime;
+    if (p.rollout) {
+        // A newer rollout supersedes this one; a rollback still returns to what ran before.
+        previous = p.rollout->previous;
+        for (auto& w : p.rollout->waiters)
+            w.done(false, name + ": the rolling restart to generation " +
+                              std::to_string(p.rollout->target->generation) +
+                              " was superseded by generation " +
+                              std::to_string(runtime->generation));
+    }
+    auto ro = std::make_unique<Rollout>();
+    ro->target = runtime;
+    ro->previous = previous;
+    ro->policy = policy;
+    ro->on_failure = runtime->config.rollout.on_failure;
+    if (done) ro->waiters.push_back({owner, std::move(done)});
+    p.rollout = std::move(ro);
+    p.runtime = runtime;
+    p.report = RolloutReport{"rolling", runtime->generation, ""};
+    spdlog::info("{}: rolling restart to generation {} (max_unavailable {}, max_surge {})", name,
+                 runtime->generation, policy.max_unavailable, policy.max_surge);
+    schedule_pass();
+    return ok_status();
+}
+
+void Supervisor::schedule_pass() {
+    if (!pass_) {
+        sd_event_source* s = nullptr;
+        if (sd_event_add_defer(ctx_.loop, &s, &Supervisor::on_pass, this) < 0) return;
+        pass_.reset(s);
+    }
+    sd_event_source_set_enabled(pass_.get(), SD_EVENT_ONESHOT);
+}
+
+int Supervisor::on_pass(sd_event_source*, void* self) {
+    auto* sup = static_cast<Supervisor*>(self);
+    for (const auto& name : sup->order_) {
+        Program& p = sup->programs_.at(name);
+        if (p.rollout) sup->advance(p);
+    }
+    sup->destroy_retired();
+    return 0;
+}
+
+void Supervisor::advance(Program& p) {
+    Rollout& ro = *p.rollout;
+    const int n = ro.target->config.instances;
+    int slots = n;
+    for (const auto& r : p.instances) slots = std::max(slots, r->index() + 1);
+    std::vector<SlotView> views(static_cast<size_t>(slots));
+    std::vector<InstanceRunner*> target_of(static_cast<size_t>(slots), nullptr);
+    for (const auto& r : p.instances) {
+        if (retired_.count(r.get())) continue;
+        SlotView& v = views[static_cast<size_t>(r->index())];
+        const InstanceState s = r->machine().state();
+        if (r->runtime() == ro.target) {
+            target_of[static_cast<size_t>(r->index())] = r.get();
+            const bool started = ro.started.count(r.get()) > 0;
+            switch (s) {
+                case InstanceState::running: v.target = TargetState::ready; break;
+                case InstanceState::starting:
+                case InstanceState::stopping: v.target = TargetState::starting; break;
+                case InstanceState::stopped: v.target = TargetState::idle; break;
+                default: v.target = started ? TargetState::failed : TargetState::idle;
+            }
+            continue;
+        }
+        if (r->machine().has_process()) ++v.others_alive;
+        if (s == InstanceState::running) ++v.others_ready;
+        if (!idle_state(s) && s != InstanceState::stopping) ++v.others_stoppable;
+    }
+    for (int i = n; i < slots; ++i) views[static_cast<size_t>(i)].beyond_target = true;
+
+    const RolloutStep step = plan_rollout(views, n, ro.policy);
+    if (step.failed_slot) {
+        on_rollout_failed(p, *target_of[static_cast<size_t>(*step.failed_slot)]);
+        return;
+    }
+    if (step.complete) {
+        for (const auto& r : p.instances)
+            if (r->runtime() != ro.target) retire(r.get());
+        destroy_retired();  // all stopped already: the reply lists only the new generation
+        const int gen = ro.target->generation;
+        if (ro.rolling_back)
+            finish_rollout(p, false, "rolled back",
+                           "rolled back to generation " + std::to_string(gen) + ": " +
+                               ro.rollback_reason);
+        else
+            finish_rollout(p, true, "complete", "all instances on generation " +
+                                                    std::to_string(gen));
+        return;
+    }
+    std::vector<InstanceRunner*> to_stop;
+    for (int slot : step.stop_others)
+        for (const auto& r : p.instances)
+            if (r->index() == slot && r->runtime() != ro.target && !retired_.count(r.get()))
+                to_stop.push_back(r.get());
+    for (InstanceRunner* r : to_stop) {
+        if (r->index() >= n)
+            retire(r);
+        else
+            r->stop();
+    }
+    for (int slot : step.start_target) {
+        InstanceRunner* t = target_of[static_cast<size_t>(slot)];
+        if (!t) t = &add_runner(p, ro.target, slot);
+        ro.started.insert(t);
+        t->start();
+    }
+}
+
+void Supervisor::finish_rollout(Program& p, bool ok, const std::string& state,
+                                const std::string& message) {
+    auto ro = std::move(p.rollout);
+    const std::string& name = ro->target->config.name;
+    p.report = RolloutReport{state, ro->target->generation, message};
+    if (ok)
+        spdlog::info("{}: rolling restart {}: {}", name, state, message);
+    else
+        spdlog::warn("{}: rolling restart {}: {}", name, state, message);
+    for (auto& w : ro->waiters) w.done(ok, name + ": " + message);
+}
+
+void Supervisor::on_rollout_failed(Program& p, InstanceRunner& failed) {
+    Rollout& ro = *p.rollout;
+    const std::string why = gen_label(failed) + " did not become ready: " +
+                            to_string(failed.machine().state()) + ", " + failed.machine().reason();
+    if (ro.on_failure == RolloutFailure::rollback && !ro.rolling_back) {
+        spdlog::warn("{}: rolling back to generation {}: {}", failed.program_name(),
+                     ro.previous->generation, why);
+        ro.rolling_back = true;
+        ro.rollback_reason = why;
+        ro.target = ro.previous;
+        ro.on_failure = RolloutFailure::pause;  // a failing rollback stops where it is
+        ro.started.clear();
+        p.runtime = ro.previous;
+        p.report = RolloutReport{"rolling back", ro.previous->generation, why};
+        schedule_pass();
+        return;
+    }
+    // Pause: slots already on the new generation keep it; every other slot returns to the
+    // instance it had, so the program is whole again and nothing else changes.
+    int converted = 0;
+    std::vector<int> slots;
+    for (const auto& r : p.instances)
+        if (slots.empty() || slots.back() != r->index()) slots.push_back(r->index());
+    for (int slot : slots) {
+        InstanceRunner* target = nullptr;
+        std::vector<InstanceRunner*> others;
+        for (const auto& r : p.instances) {
+            if (r->index() != slot || retired_.count(r.get())) continue;
+            (r->runtime() == ro.target ? target : others.emplace_back()) = r.get();
+        }
+        if (target && target->machine().ready()) {
+            ++converted;
+            for (auto* o : others) retire(o);
+            continue;
+        }
+        // The newest instance that still has a process, else the newest of all.
+        InstanceRunner* fallback = nullptr;
+        for (auto* o : others)
+            if (!fallback || (o->machine().has_process() && !fallback->machine().has_process()) ||
+                (o->machine().has_process() == fallback->machine().has_process() &&
+                 o->serial() > fallback->serial()))
+                fallback = o;
+        if (!fallback) continue;  // a slot that is new in this generation keeps its policy
+        if (target) retire(target);
+        for (auto* o : others)
+            if (o != fallback) retire(o);
+        if (fallback->machine().state() != InstanceState::running &&
+            fallback->machine().state() != InstanceState::starting)
+            fallback->start();
+    }
+    finish_rollout(p, false, "paused",
+                   "paused at " + std::to_string(converted) + " of " +
+                       std::to_string(ro.target->config.instances) + " instance(s) on generation " +
+                       std::to_string(ro.target->generation) + ": " + why);
+}
+
+void Supervisor::cancel_rollouts(const std::vector<InstanceRunner*>& targets,
+                                 const std::string& why) {
+    std::set<std::string> names;
+    for (auto* r : targets) names.insert(r->program_name());
+    for (const auto& name : names) {
+        Program& p = programs_.at(name);
+        if (!p.rollout) continue;
+        // Every slot keeps one instance: the new generation's where there is one.
+        const auto& target = p.rollout->target;
+        for (const auto& r : p.instances) {
+            if (r->runtime() == target) continue;
+            const bool has_target = std::any_of(p.instances.begin(), p.instances.end(), [&](const auto& o) {
+                return o->index() == r->index() && o->runtime() == target;
+            });
+            const bool newest_other = std::none_of(p.instances.begin(), p.instances.end(), [&](const auto& o) {
+                return o->index() == r->index() && o->runtime() != target &&
+                       o->serial() > r->serial() && !retired_.count(o.get());
+            });
+            if (has_target || !newest_other || r->index() >= target->config.instances) retire(r.get());
+        }
+        finish_rollout(p, false, "cancelled", "cancelled by " + why);
+    }
+    destroy_retired();
+}
+
+void Supervisor::retire(InstanceRunner* r) {
+    if (!retired_.insert(r).second) return;
+    r->stop();
+    schedule_pass();
+}
+
+void Supervisor::destroy_retired() {
+    for (auto it = retired_.begin(); it != retired_.end();) {
+        InstanceRunner* r = *it;
+        if (r->machine().has_process() || !idle_state(r->machine().state())) {
+            ++it;
+            continue;
+        }
+        it = retired_.erase(it);
+        for (auto& w : waiters_) {
+            for (size_t i = 0; i < w.targets.size();) {
+                if (w.targets[i] != r) {
+                    ++i;
+                    continue;
+                }
+                w.targets.erase(w.targets.begin() + static_cast<std::ptrdiff_t>(i));
+                w.spawns_at_request.erase(w.spawns_at_request.begin() +
+                                          static_cast<std::ptrdiff_t>(i));
+            }
+        }
+        Program& p = programs_.at(r->program_name());
+        if (p.rollout) p.rollout->started.erase(r);
+        std::erase_if(p.instances, [r](const auto& own) { return own.get() == r; });
+    }
+    evaluate_waiters();
+}
+
+nlohmann::json Supervisor::rollout_json(const std::string& program) const {
+    auto it = programs_.find(program);
+    if (it == programs_.end() || !it->second.report) return nullptr;
+    const RolloutReport& rep = *it->second.report;
+    return {{"state", rep.state}, {"generation", rep.generation}, {"message", rep.message}};
+}
+
+}  // namespace tend
