@@ -1,4 +1,4 @@
-// tend shutdown | version: commands about the daemon itself.
+// tend shutdown | version | reload: commands about the daemon itself.
 #include <cstdio>
 #include <memory>
 
@@ -6,6 +6,36 @@
 #include "cmd/version.hpp"
 
 namespace tend::cli {
+namespace {
+
+// One line per program that changes, then the sections that wait for a restart.
+void print_plan(const nlohmann::json& plan) {
+    const bool applied = plan.value("applied", false);
+    int changes = 0;
+    for (const auto& p : plan.value("programs", nlohmann::json::array())) {
+        const std::string change = p.value("change", "");
+        if (change == "unchanged") continue;
+        ++changes;
+        std::string keys;
+        for (const auto& k : p.value("keys", nlohmann::json::array()))
+            keys += (keys.empty() ? "" : ", ") + k.get<std::string>();
+        const int from = p.value("old_instances", 0), to = p.value("new_instances", 0);
+        if (from != to && change != "start" && change != "stop")
+            keys += " (" + std::to_string(from) + " -> " + std::to_string(to) + " instances)";
+        std::printf("%-20s %-8s %s\n", p.value("name", "").c_str(), change.c_str(), keys.c_str());
+    }
+    for (const auto& s : plan.value("restart_only", nlohmann::json::array())) {
+        ++changes;
+        std::printf("[%s] %s: applied when tendd restarts\n", s.value("section", "").c_str(),
+                    s.value("change", "").c_str());
+    }
+    if (changes == 0)
+        std::printf("no changes in %s\n", plan.value("file", "").c_str());
+    else if (!applied)
+        std::printf("(dry run: nothing was changed)\n");
+}
+
+}  // namespace
 
 void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action) {
     CLI::App* shutdown = app.add_subcommand("shutdown", "stop all programs and the daemon");
@@ -21,6 +51,21 @@ void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action) {
                 ctx.print_json(data);
             else
                 std::printf("tendd stopped\n");
+            return kExitOk;
+        };
+    });
+
+    CLI::App* reload = app.add_subcommand("reload", "re-read the config and apply the changes");
+    auto dry_run = std::make_shared<bool>(false);
+    reload->add_flag("--dry-run", *dry_run, "print the plan; change nothing");
+    add_json_flag(reload, ctx);
+    reload->callback([&ctx, &action, dry_run] {
+        action = [&ctx, dry_run] {
+            nlohmann::json plan = ctx.call("reload", {{"dry_run", *dry_run}});
+            if (ctx.json)
+                ctx.print_json(plan);
+            else
+                print_plan(plan);
             return kExitOk;
         };
     });

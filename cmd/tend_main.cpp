@@ -42,7 +42,7 @@ const std::vector<Family>& families() {
         {register_program_commands, {"status", "start", "stop", "restart", "signal"}},
         {register_logs_command, {"logs"}},
         {register_check_command, {"check"}},
-        {register_daemon_commands, {"shutdown", "version"}},
+        {register_daemon_commands, {"shutdown", "version", "reload"}},
         {register_submit_command, {"submit"}},
         {register_job_commands, {"jobs", "show", "wait", "cancel", "retry"}},
         {register_queue_commands, {"queues", "pause", "resume"}},

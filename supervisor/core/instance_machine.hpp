@@ -59,6 +59,8 @@ class InstanceMachine {
     Effects exited(const ExitInfo& info, Usec now, double jitter01);
     Effects spawn_failed(const std::string& why, Usec now, double jitter01);
     Effects timer_fired(Usec now);
+    // A reload: new restart policy, signals and timeouts, from the next event on.
+    void update_settings(InstanceSettings settings) { settings_ = std::move(settings); }
 
     InstanceState state() const { return state_; }
     const std::string& reason() const { return reason_; }

@@ -19,6 +19,7 @@
 #include "supervisor/daemon/control_server.hpp"
 #include "supervisor/daemon/control_socket.hpp"
 #include "supervisor/daemon/daemon_sockets.hpp"
+#include "supervisor/daemon/reload.hpp"
 #include "supervisor/daemon/request_handlers.hpp"
 #include "supervisor/daemon/socket_activation.hpp"
 #include "supervisor/daemon/state_lock.hpp"
@@ -118,6 +119,16 @@ struct Daemon {
     bool draining = false;  // tend shutdown --drain: waiting for running jobs to finish
     std::vector<ControlServer::Replier> shutdown_waiters;  // `tend shutdown` clients
     Usec shutdown_timeout{};
+    ReloadTarget reload_target;
+    Config config;  // the config in force (its programs follow reloads)
+
+    Result<nlohmann::json> reload(bool dry_run) {
+        if (!dry_run) notify_reloading();
+        auto plan = reload_config(reload_target, dry_run);
+        if (!dry_run)
+            notify_ready(std::to_string(supervisor->programs().size()) + " programs (reloaded)");
+        return plan;
+    }
 
     void arm_shutdown_timer() {
         sd_event_source* s = nullptr;
@@ -181,9 +192,9 @@ struct Daemon {
     static int on_signal(sd_event_source*, const struct signalfd_siginfo* si, void* self) {
         auto* d = static_cast<Daemon*>(self);
         if (si->ssi_signo == SIGHUP) {
-            spdlog::warn(
-                "SIGHUP received: config reload is not available in this version; "
-                "the running config stays");
+            if (d->shutting_down) return 0;
+            spdlog::info("SIGHUP received: reloading the config");
+            if (auto plan = d->reload(false); !plan) spdlog::error("reload: {}", plan.error());
             return 0;
         }
         d->begin_shutdown(si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -308,6 +319,9 @@ int run_daemon(const DaemonOptions& options) {
         d.begin_shutdown(drain ? "request, --drain" : "request", drain);
     };
     d.control.shutting_down = [&d] { return d.shutting_down; };
+    d.config = lc.config;
+    d.reload_target = ReloadTarget{paths.config, paths.config_explicit, &d.config, d.supervisor.get()};
+    d.control.reload = [&d](bool dry_run) { return d.reload(dry_run); };
     d.control.jobs = d.jobs.get();
     d.control.cron = d.cron.get();
     d.control.peer = [&d](ControlServer::ClientId c) { return d.server->peer(c); };

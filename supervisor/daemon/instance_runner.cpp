@@ -130,6 +130,11 @@ Status InstanceRunner::send_signal(int sig) {
     return ok_status();
 }
 
+void InstanceRunner::update_runtime(std::shared_ptr<const ProgramRuntime> runtime) {
+    program_ = std::move(runtime);
+    machine_.update_settings(settings_of(program_->config));
+}
+
 void InstanceRunner::kill_now() {
     if (group_ > 0) kill(-group_, SIGKILL);
 }

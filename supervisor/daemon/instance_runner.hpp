@@ -64,6 +64,8 @@ class InstanceRunner {
     Status send_signal(int sig);
     // For shutdown's deadline: SIGKILL the whole group now.
     void kill_now();
+    // A reload changed only policy keys: the instance keeps its process and takes them.
+    void update_runtime(std::shared_ptr<const ProgramRuntime> runtime);
 
     const InstanceMachine& machine() const { return machine_; }
     const std::string& program_name() const { return program_->config.name; }

@@ -197,6 +197,13 @@ void handle_request(DaemonControl& d, ControlServer::ClientId client, const prot
         o = signal_cmd(d, req);
     } else if (req.cmd == "logs") {
         o = logs_cmd(d, req);
+    } else if (req.cmd == "reload") {
+        if (d.shutting_down()) {
+            o = Outcome::fail(code::failed, "tendd is shutting down");
+        } else {
+            auto plan = d.reload(req.args.value("dry_run", false));
+            o = plan ? Outcome::ok(*plan) : Outcome::fail(code::invalid, plan.error());
+        }
     } else if (req.cmd == "version") {
         o = Outcome::ok({{"version", d.version}, {"protocol", protocol::kVersion}});
     } else if (req.cmd == "shutdown") {

@@ -20,6 +20,8 @@ struct DaemonControl {
     // once everything has stopped.
     std::function<void(ControlServer::Replier, bool drain)> shutdown;
     std::function<bool()> shutting_down;
+    // `tend reload [--dry-run]`: the plan, or why the config was rejected.
+    std::function<Result<nlohmann::json>(bool dry_run)> reload;
     std::string version;
     jobs::JobService* jobs = nullptr;
     jobs::CronService* cron = nullptr;

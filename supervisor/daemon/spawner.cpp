@@ -68,14 +68,17 @@ constexpr size_t kChildStack = 256 * 1024;
 __attribute__((no_sanitize("address", "undefined"))) int child_main(void* p) {
     const ChildArgs& a = *static_cast<const ChildArgs*>(p);
     const SpawnSpec& spec = *a.spec;
-    // The daemon blocks signals for its signalfd and ignores SIGPIPE; the program starts clean
-    // (handlers need no reset: exec resets them, but ignored signals stay ignored).
+    // The daemon blocks signals for its signalfd and ignores SIGPIPE, and may itself have
+    // started with signals ignored (a shell's background job ignores INT and QUIT). exec
+    // resets handlers but keeps ignored signals ignored: the program starts clean, as under
+    // systemd, or `stop_signal = "INT"` would do nothing.
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &dfl, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
     if (spec.nofile_soft) {
         struct rlimit rl;
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {

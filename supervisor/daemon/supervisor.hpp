@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "supervisor/config/config.hpp"
+#include "supervisor/core/config_diff.hpp"
 #include "supervisor/core/rollout_plan.hpp"
 #include "supervisor/daemon/instance_runner.hpp"
 
@@ -48,6 +49,7 @@ struct Program {
     int last_generation = 1;  // generations are never reused, rollbacks aside
     std::unique_ptr<Rollout> rollout;
     std::optional<RolloutReport> report;
+    bool removed = false;  // by a reload: forgotten once its instances are gone
 };
 
 // What a `--wait` asks for.
@@ -82,6 +84,13 @@ class Supervisor {
     void cancel_rollouts(const std::vector<InstanceRunner*>& targets, const std::string& why);
     nlohmann::json rollout_json(const std::string& program) const;
 
+    // Applies a reload's plan (supervisor_reload.cpp). `runtimes` are the new config's
+    // programs, credentials resolved and sockets attached.
+    void apply_reload(const ConfigDiff& diff,
+                      const std::vector<std::shared_ptr<const ProgramRuntime>>& runtimes);
+    // The listening sockets program `name` holds now (a reload keeps those still configured).
+    std::vector<std::shared_ptr<const ListenSocket>> sockets_of(const std::string& name) const;
+
     // Shutdown: stops everything; `all_stopped` runs once no instance has a process.
     void stop_all(std::function<void()> all_stopped);
     void kill_all();
@@ -113,6 +122,8 @@ class Supervisor {
     void on_rollout_failed(Program& p, InstanceRunner& failed);
     void retire(InstanceRunner* r);
     void destroy_retired();
+    void apply_policy(Program& p, const ProgramConfig& config);
+    void scale(Program& p, int instances);
     InstanceRunner& add_runner(Program& p, std::shared_ptr<const ProgramRuntime> rt, int index);
 
     RunnerContext& ctx_;

@@ -267,9 +267,15 @@ void Supervisor::destroy_retired() {
                                           static_cast<std::ptrdiff_t>(i));
             }
         }
-        Program& p = programs_.at(r->program_name());
+        const std::string name = r->program_name();  // r is destroyed below
+        Program& p = programs_.at(name);
         if (p.rollout) p.rollout->started.erase(r);
         std::erase_if(p.instances, [r](const auto& own) { return own.get() == r; });
+        if (p.removed && p.instances.empty()) {
+            spdlog::info("{}: removed", name);
+            std::erase(order_, name);
+            programs_.erase(name);
+        }
     }
     evaluate_waiters();
 }

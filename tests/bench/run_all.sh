@@ -7,13 +7,14 @@
 #   queue:      submit_latency bulk concurrent dispatch job_latency queue_scale
 #               (about 10 minutes on a quiet machine)
 #   cron:       cron_idle cron_next                 (2 minutes)
+#   rollout:    rollout                             (1-2 minutes)
 # e.g. BENCH_SET="bulk dispatch" tests/bench/run_all.sh. Longer if a benchmark has to
 # wait for the load average to drop (see README.md).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-/tmp/tend-bench-results.$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
-SET=${BENCH_SET:-respawn idle memory scale submit_latency bulk concurrent dispatch job_latency queue_scale cron_idle cron_next}
+SET=${BENCH_SET:-respawn idle memory scale submit_latency bulk concurrent dispatch job_latency queue_scale cron_idle cron_next rollout}
 
 rc=0
 for b in $SET; do

@@ -1,0 +1,42 @@
+// What a reload changes (SPEC §5.6): each program's change, classified, from two configs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "supervisor/config/config.hpp"
+
+namespace tend {
+
+enum class ProgramChange {
+    unchanged,
+    added,    // started (if autostart)
+    removed,  // stopped, then forgotten
+    live,     // policy keys only: applied to the running instances, nothing restarts
+    scale,    // `instances` (and maybe policy keys): only the extra instances start or stop
+    rolling,  // what runs changed: a rolling restart to a new generation
+};
+const char* to_string(ProgramChange c);
+
+struct ProgramDiff {
+    std::string name;
+    ProgramChange change = ProgramChange::unchanged;
+    std::vector<std::string> keys;  // the changed keys, in config order
+    int old_instances = 0, new_instances = 0;
+};
+
+// Sections tendd applies only when it restarts ([daemon], [queue.*], [cron.*]).
+struct SectionDiff {
+    std::string section;  // "daemon", "queue.NAME", "cron.NAME"
+    std::string change;   // added | removed | changed
+};
+
+struct ConfigDiff {
+    std::vector<ProgramDiff> programs;  // every program of both configs: new order, then removed
+    std::vector<SectionDiff> restart_only;
+    bool changes_anything() const;
+};
+
+ConfigDiff diff_configs(const Config& before, const Config& after);
+
+}  // namespace tend
