@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPEC §8 / issue: tendd tells a service manager READY=1 (once the socket listens and autostart
-# programs were spawned) with STATUS=, STOPPING=1 at shutdown, and WATCHDOG=1 from its loop when
+# programs were spawned) with STATUS=, RELOADING=1 then READY=1 around a reload, STOPPING=1 at
+# shutdown, and WATCHDOG=1 from its loop when
 # WATCHDOG_USEC is set. Programs do not inherit NOTIFY_SOCKET or WATCHDOG_USEC, and their
 # `environment` overrides tendd's own variables.
 source "$(dirname "$0")/lib.sh"
@@ -33,6 +34,15 @@ assert_not_contains "$logs" "WATCHDOG_USEC=" "the program's environment"
 assert_contains "$logs" "TEND_PROGRAM=env" "the program's environment"
 assert_contains "$logs" " out PORT=8000" "the program's environment"
 assert_not_contains "$logs" " out PORT=1" "the program's environment"
+
+say "a reload is framed by RELOADING=1 and READY=1"
+assert_not_contains "$(cat "$T/notify.msgs")" "RELOADING=1" "messages before the reload"
+assert_status 0 tend reload
+wait_until 5 grep -q '^RELOADING=1$' "$T/notify.msgs"
+grep -q '^MONOTONIC_USEC=[0-9]*$' "$T/notify.msgs" || fail "RELOADING=1 came without MONOTONIC_USEC"
+after_reload() { sed -n '/^RELOADING=1$/,$p' "$T/notify.msgs" | grep -q '^READY=1$'; }
+wait_until 5 after_reload
+check "RELOADING=1 (with MONOTONIC_USEC), then READY=1"
 
 assert_not_contains "$(cat "$T/notify.msgs")" "STOPPING=1" "messages before shutdown"
 assert_status 0 tend shutdown

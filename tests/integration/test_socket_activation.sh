@@ -58,6 +58,6 @@ sed 's/^Type=notify/Type=notifyy/' "$U/tendd.service" >"$U/broken.service"
 run verify verify ./broken.service
 [[ $RC != 0 || -n $ERR ]] || fail "systemd-analyze verify accepted Type=notifyy"
 check "a broken unit is refused: $ERR"
-for key in "Type=notify" "KillMode=mixed" "WatchdogSec=" "TimeoutStopSec="; do
+for key in "Type=notify" "KillMode=mixed" "WatchdogSec=" "TimeoutStopSec=" "ExecReload=@TEND_BINDIR@/tend reload"; do
     assert_contains "$(cat "$REPO/units/tendd.service.in")" "$key" "tendd.service"
 done
