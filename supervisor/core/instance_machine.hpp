@@ -59,6 +59,8 @@ class InstanceMachine {
     Effects exited(const ExitInfo& info, Usec now, double jitter01);
     Effects spawn_failed(const std::string& why, Usec now, double jitter01);
     Effects timer_fired(Usec now);
+    // MAINPID=: the instance's main process is now `pid` (verified by the shell).
+    void main_pid_changed(int pid) { pid_ = pid; }
     // A reload: new restart policy, signals and timeouts, from the next event on.
     void update_settings(InstanceSettings settings) { settings_ = std::move(settings); }
 

@@ -1,6 +1,7 @@
 // Applies the instance state machine's effects to real processes, timers and files.
 #include "supervisor/daemon/instance_runner.hpp"
 
+#include <sys/epoll.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -242,12 +243,61 @@ void InstanceRunner::on_notify(const NotifySocket::Fields& fields) {
             if (end && *end == '\0' && !value.empty())
                 apply(machine_.extend_ready_timeout(Usec(static_cast<Usec::rep>(us)), now));
         } else if (key == "MAINPID") {
-            // tendd tracks the process it spawned (SPEC §5.2: never a pid it did not spawn).
-            ctx_.warn(label() + ": MAINPID=" + value + " ignored: tendd keeps tracking pid " +
-                      std::to_string(machine_.pid()));
+            adopt_main_pid(value);
         }
         // STOPPING=1, WATCHDOG=1, RELOADING=1, ERRNO=...: accepted, nothing to do.
     }
+}
+
+void InstanceRunner::adopt_main_pid(const std::string& value) {
+    char* end = nullptr;
+    const long n = std::strtol(value.c_str(), &end, 10);
+    const pid_t pid = static_cast<pid_t>(n);
+    if (!end || *end != '\0' || value.empty() || n <= 0 || n > (1L << 22) || !machine_.has_process())
+        return ctx_.warn(label() + ": MAINPID=" + value + " ignored: not a pid");
+    if (pid == machine_.pid()) return;
+    // Trusted only within what tendd spawned: the instance's own session (its main process
+    // called setsid), which a process of another instance or user cannot join.
+    if (getsid(pid) != group_)
+        return ctx_.warn(label() + ": MAINPID=" + value +
+                         " ignored: not a process of this instance's session");
+    UniqueFd fd(pidfd_open_fd(pid));
+    if (!fd)
+        return ctx_.warn(label() + ": MAINPID=" + value + " ignored: " + std::strerror(errno));
+    // The pidfd turns readable when the process exits, whether or not it is our child (its
+    // parent may still be alive and reap it); a child of ours is reaped by the reaper first.
+    sd_event_source* s = nullptr;
+    if (sd_event_add_io(ctx_.loop, &s, fd.get(), EPOLLIN, &InstanceRunner::on_main_gone, this) < 0)
+        return ctx_.warn(label() + ": MAINPID=" + value + " ignored: cannot watch it");
+    main_watch_.reset(s);
+    const pid_t old = machine_.pid();
+    ctx_.reaper->untrack(old);
+    ctx_.reaper->track(pid, [this](const ExitInfo& info) { on_exit(info); });
+    pidfd_ = std::move(fd);
+    machine_.main_pid_changed(pid);
+    if (output_) output_->set_pid(pid);
+    if (auto path = pidfile_path())
+        if (auto w = write_pidfile(*path, pid); !w) ctx_.warn(label() + ": " + w.error());
+    ctx_.warn(label() + ": main process is now pid " + std::to_string(pid) + " (MAINPID=, was " +
+              std::to_string(old) + ")");
+    if (ctx_.on_change) ctx_.on_change(*this);
+}
+
+int InstanceRunner::on_main_gone(sd_event_source*, int, uint32_t, void* self) {
+    auto* r = static_cast<InstanceRunner*>(self);
+    const pid_t pid = r->machine_.pid();
+    r->main_watch_.reset();
+    // Ours (re-parented to tendd, the subreaper): the reaper reports it with its status.
+    r->ctx_.reaper->reap_all();
+    if (!r->machine_.has_process() || r->machine_.pid() != pid) return 0;
+    // Reaped by its own parent: the status is not ours to know; it counts as a failure.
+    r->ctx_.reaper->untrack(pid);
+    r->ctx_.warn(r->label() + ": main process " + std::to_string(pid) +
+                 " exited; its parent reaped it, so its status is unknown (counted as 255)");
+    ExitInfo info;
+    info.value = 255;
+    r->on_exit(info);
+    return 0;
 }
 
 void InstanceRunner::on_exit(const ExitInfo& raw) {
@@ -260,6 +310,7 @@ void InstanceRunner::on_exit(const ExitInfo& raw) {
     }
     if (auto path = pidfile_path()) remove_pidfile(*path, pid);
     probe_.reset();
+    main_watch_.reset();
     Effects e = machine_.exited(info, loop_now(ctx_.loop), jitter());
     pidfd_.reset();
     // The zombie main process still reserves its pid as process-group id, so this group

@@ -88,6 +88,8 @@ class InstanceRunner {
     void start_readiness(Usec now);
     void on_notify(const NotifySocket::Fields& fields);
     bool own_process(pid_t pid) const;
+    void adopt_main_pid(const std::string& value);
+    static int on_main_gone(sd_event_source*, int fd, uint32_t, void* self);
     void on_exit(const ExitInfo& raw);
     void arm_timer(Usec at);
     static int on_timer(sd_event_source*, uint64_t, void* self);
@@ -112,6 +114,7 @@ class InstanceRunner {
     std::unique_ptr<ReadyProbe> probe_;     // tcp/http/command: while awaiting readiness
     std::string status_text_;               // the last STATUS= of the program
     std::string ready_note_;                // what the last readiness probe saw
+    EventSource main_watch_;  // after MAINPID=: the new main process's pidfd, for its exit
 };
 
 }  // namespace tend

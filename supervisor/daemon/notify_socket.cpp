@@ -50,6 +50,9 @@ Result<std::unique_ptr<NotifySocket>> NotifySocket::create(sd_event* loop, const
         r < 0)
         return make_error(std::string("cannot watch the notify socket: ") + std::strerror(-r));
     s->source_.reset(src);
+    // Before SIGCHLD (as systemd does): a process that sends READY=1 or MAINPID= and exits
+    // at once is heard before its exit is handled.
+    sd_event_source_set_priority(src, SD_EVENT_PRIORITY_IMPORTANT);
     return s;
 }
 
