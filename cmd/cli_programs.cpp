@@ -141,15 +141,30 @@ void register_program_commands(CLI::App& app, CliContext& ctx, Action& action) {
 
     auto sig = std::make_shared<std::string>();
     auto sig_targets = std::make_shared<std::vector<std::string>>();
+    auto reload = std::make_shared<bool>(false);
     CLI::App* signal = app.add_subcommand("signal", "send a signal to programs' main processes");
     signal->add_option("signal", *sig, "signal name or number (TERM, HUP, USR1, 9)")->required();
-    signal->add_option("program", *sig_targets, "PROGRAM or PROGRAM:INSTANCE")->required();
+    signal->add_option("program", *sig_targets, "PROGRAM or PROGRAM:INSTANCE");
+    signal->add_flag("--reload", *reload,
+                     "send each program its reload_signal; then every argument is a program");
     add_json_flag(signal, ctx);
-    signal->callback([&ctx, &action, sig, sig_targets] {
-        action = [&ctx, sig, sig_targets] {
-            json data = ctx.call("signal", {{"signal", *sig}, {"targets", *sig_targets}});
+    signal->callback([&ctx, &action, sig, sig_targets, reload] {
+        action = [&ctx, sig, sig_targets, reload] {
+            json args = {{"targets", *sig_targets}};
+            if (*reload) {
+                // `tend signal --reload web api`: the first argument names a program too.
+                args["targets"].insert(args["targets"].begin(), *sig);
+                args["reload"] = true;
+            } else {
+                if (sig_targets->empty())
+                    throw CliError(kExitUsage, "signal: name a program after the signal");
+                args["signal"] = *sig;
+            }
+            json data = ctx.call("signal", args);
             if (ctx.json)
                 ctx.print_json(data);
+            else if (*reload)
+                std::printf("sent reload_signal to %zu instance(s)\n", data.size());
             else
                 std::printf("sent %s to %zu instance(s)\n", sig->c_str(), data.size());
             return kExitOk;

@@ -140,17 +140,21 @@ Outcome lifecycle(DaemonControl& d, ControlServer::ClientId client, const protoc
 }
 
 Outcome signal_cmd(DaemonControl& d, const protocol::Request& req) {
+    // "reload": each instance gets its program's reload_signal (tend signal --reload).
+    const bool reload = req.args.value("reload", false);
     auto it = req.args.find("signal");
     std::optional<int> sig;
     if (it != req.args.end() && it->is_string()) sig = parse_signal(it->get<std::string>());
     if (it != req.args.end() && it->is_number_integer())
         sig = parse_signal(std::to_string(it->get<int>()));
-    if (!sig) return Outcome::fail(code::bad_request, "\"signal\" is missing or not a signal name");
+    if (!sig && !reload)
+        return Outcome::fail(code::bad_request, "\"signal\" is missing or not a signal name");
     auto targets = targets_of(d, req.args, false);
     if (!targets) return Outcome::fail(code::not_found, targets.error());
     std::string errors;
     for (auto* r : *targets)
-        if (auto s = r->send_signal(*sig); !s) errors += (errors.empty() ? "" : "; ") + s.error();
+        if (auto s = r->send_signal(reload ? r->runtime()->config.reload_signal : *sig); !s)
+            errors += (errors.empty() ? "" : "; ") + s.error();
     if (!errors.empty()) return Outcome::fail(code::failed, errors);
     return Outcome::ok(d.supervisor->status_json(*targets));
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPEC §4, §5.1-§5.3: start/stop/restart with --wait reach their target state before they
-# return; signal; --all; unknown programs and instances; a command that cannot be executed;
+# return; signal and signal --reload (reload_signal); --all; unknown programs and instances; a command that cannot be executed;
 # --timeout.
 source "$(dirname "$0")/lib.sh"
 
 write_config <<'EOF2'
 [program.svc]
-command = ["sh", "-c", "trap 'echo got-usr1-$TEND_INSTANCE' USR1; echo up-$TEND_INSTANCE; while :; do sleep 1 & wait $!; done"]
+command = ["sh", "-c", "trap 'echo got-usr1-$TEND_INSTANCE' USR1; trap 'echo got-reload-$TEND_INSTANCE' USR2; echo up-$TEND_INSTANCE; while :; do sleep 1 & wait $!; done"]
 instances = 2
+reload_signal = "USR2"
 autostart = false
 restart_delay = "100ms"
 
@@ -83,6 +84,11 @@ assert_status 0 tend signal 10 svc
 wait_until 5 grep -q ' out got-usr1-0$' "$(log_file svc 0)"
 check "signal by number to both instances"
 assert_status 2 tend signal NOSUCHSIG svc
+assert_status 0 tend signal --reload svc:0
+wait_until 5 grep -q ' out got-reload-0$' "$(log_file svc 0)"
+check "signal --reload sent reload_signal (USR2) to svc:0"
+grep -q got-reload "$(log_file svc 1)" && fail "svc:1 got the reload signal too"
+check "svc:1 did not get it"
 assert_status 1 tend signal USR1 broken
 assert_contains "$ERR" "no running process" "signal to a stopped program"
 
