@@ -21,7 +21,7 @@ std::string text_of(const json& v) {
     return v.is_string() ? v.get<std::string>() : v.is_null() ? "-" : v.dump();
 }
 
-std::string command_text(const json& e) {
+std::string entry_command_text(const json& e) {
     std::string out;
     for (const auto& a : e.value("command", json::array())) {
         if (!out.empty()) out += ' ';
@@ -49,7 +49,7 @@ void print_entries(const CliContext& ctx, const json& entries) {
                         {text_of(e["last_fire"])},
                         {text_of(e["next_fire"])},
                         {last, colour},
-                        {command_text(e)}});
+                        {entry_command_text(e)}});
     }
     print_table(
         {"NAME", "SCHEDULE", "TIMEZONE", "SOURCE", "LAST FIRE", "NEXT FIRE", "LAST JOB", "COMMAND"},

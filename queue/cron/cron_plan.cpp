@@ -7,11 +7,8 @@
 namespace tend::cron {
 
 namespace {
-date::sys_seconds at(std::int64_t s) {
-    return date::sys_seconds(std::chrono::seconds(s));
-}
 std::string iso(std::int64_t t, const date::time_zone* zone) {
-    return format_iso(at(t), zone);
+    return format_iso(sys_at(t), zone);
 }
 }  // namespace
 
@@ -25,7 +22,7 @@ TickPlan plan_ticks(const PlanInput& in) {
     std::int64_t from = std::max(in.last_tick_s, std::min(window_start, on_time_from) - 1);
     bool dropped_old = false;
     if (from > in.last_tick_s) {
-        auto first = next_fire(*in.expr, in.zone, at(in.last_tick_s));
+        auto first = next_fire(*in.expr, in.zone, sys_at(in.last_tick_s));
         dropped_old = first && first->time_since_epoch().count() <= from;
     }
     std::deque<std::int64_t> missed;  // newest kMaxCatchUpTicks within the window
@@ -39,7 +36,7 @@ TickPlan plan_ticks(const PlanInput& in) {
                                  " are dropped");
             break;
         }
-        auto next = next_fire(*in.expr, in.zone, at(cursor));
+        auto next = next_fire(*in.expr, in.zone, sys_at(cursor));
         if (!next) break;
         const std::int64_t t = next->time_since_epoch().count();
         if (t > in.now_s) break;

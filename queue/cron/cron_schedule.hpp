@@ -37,4 +37,9 @@ std::vector<date::sys_seconds> next_fires(const CronExpr& e, const date::time_zo
 // fractional seconds; "+00:00" for UTC).
 std::string format_iso(date::sys_seconds t, const date::time_zone* zone);
 
+// Unix seconds as the tz library's time point.
+inline date::sys_seconds sys_at(std::int64_t s) {
+    return date::sys_seconds(std::chrono::seconds(s));
+}
+
 }  // namespace tend::cron

@@ -9,9 +9,6 @@ namespace tend::jobs {
 namespace {
 using json = nlohmann::json;
 using Kind = JobReply::Kind;
-date::sys_seconds at(std::int64_t s) {
-    return date::sys_seconds(std::chrono::seconds(s));
-}
 }  // namespace
 
 json CronService::entry_json(const Entry& e) const {
@@ -40,11 +37,11 @@ json CronService::entry_json(const Entry& e) const {
         {"shell", e.def.shell},
         {"overlap", cron::to_string(e.def.overlap)},
         {"catch_up", cron::to_string(e.def.catch_up)},
-        {"last_tick", e.state.last_tick_s ? json(cron::format_iso(at(e.state.last_tick_s), e.zone))
+        {"last_tick", e.state.last_tick_s ? json(cron::format_iso(cron::sys_at(e.state.last_tick_s), e.zone))
                                           : json(nullptr)},
         {"last_fire",
-         e.last_fire_s ? json(cron::format_iso(at(e.last_fire_s), e.zone)) : json(nullptr)},
-        {"next_fire", e.next_s ? json(cron::format_iso(at(e.next_s), e.zone)) : json(nullptr)},
+         e.last_fire_s ? json(cron::format_iso(cron::sys_at(e.last_fire_s), e.zone)) : json(nullptr)},
+        {"next_fire", e.next_s ? json(cron::format_iso(cron::sys_at(e.next_s), e.zone)) : json(nullptr)},
         {"last_job", last_job}};
 }
 
@@ -92,7 +89,7 @@ void CronService::add(CronAddRequest r, JobReplier reply) {
         opt_.jobs->cron_book().apply(cron::CronDefRecord{def, false});
         adopt(std::move(*e), true);
         Entry& en = entries_.at(def.name);
-        auto next = cron::next_fire(en.expr, en.zone, at(en.state.last_tick_s));
+        auto next = cron::next_fire(en.expr, en.zone, cron::sys_at(en.state.last_tick_s));
         en.next_s = next ? next->time_since_epoch().count() : 0;
         arm();
         reply(JobReply::ok(entry_json(en)));
@@ -132,7 +129,7 @@ void CronService::run(const std::string& name, JobReplier reply) {
     if (it == entries_.end())
         return reply(JobReply::error(Kind::not_found, "no cron entry named " + name));
     Entry& e = it->second;
-    const std::string iso = cron::format_iso(at(now_s()), e.zone);
+    const std::string iso = cron::format_iso(cron::sys_at(now_s()), e.zone);
     opt_.jobs->submit_internal(
         {job_spec(e)}, job_env(e, iso), {}, [this, name, reply](Result<std::vector<JobId>> ids) {
             if (!ids) return reply(JobReply::error(Kind::failed, "job not stored: " + ids.error()));
@@ -151,7 +148,7 @@ JobReply CronService::next(const std::string& name, std::int64_t from_s, std::si
         return JobReply::error(Kind::not_found, "no cron entry named " + name);
     const Entry& e = it->second;
     json times = json::array();
-    for (auto t : cron::next_fires(e.expr, e.zone, at(from_s != 0 ? from_s : now_s()), n))
+    for (auto t : cron::next_fires(e.expr, e.zone, cron::sys_at(from_s != 0 ? from_s : now_s()), n))
         times.push_back(cron::format_iso(t, e.zone));
     return JobReply::ok({{"name", name}, {"timezone", cron::zone_name(e.zone)}, {"times", times}});
 }

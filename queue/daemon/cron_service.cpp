@@ -20,9 +20,6 @@ std::string frames_of(const std::string& name, const cron::CronState& s) {
                  cron::encode_cron_state({name, s.last_tick_s, s.last_job}));
     return out;
 }
-date::sys_seconds at(std::int64_t s) {
-    return date::sys_seconds(std::chrono::seconds(s));
-}
 }  // namespace
 
 CronService::CronService(CronServiceOptions options) : opt_(std::move(options)) {}
@@ -150,7 +147,7 @@ void CronService::apply_plan(Entry& e, const cron::TickPlan& plan, std::int64_t 
     const bool moved = plan.last_tick_s != e.state.last_tick_s;
     e.state.last_tick_s = plan.last_tick_s;
     if (moved) opt_.jobs->cron_book().set_state(e.def.name, e.state);
-    auto next = cron::next_fire(e.expr, e.zone, at(std::max(now, e.state.last_tick_s)));
+    auto next = cron::next_fire(e.expr, e.zone, cron::sys_at(std::max(now, e.state.last_tick_s)));
     e.next_s = next ? next->time_since_epoch().count() : 0;
     if (!plan.fire.empty())
         enqueue_ticks(e, plan.fire, now);
@@ -160,7 +157,7 @@ void CronService::apply_plan(Entry& e, const cron::TickPlan& plan, std::int64_t 
 
 void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks,
                                 std::int64_t now) {
-    const std::string last_iso = cron::format_iso(at(ticks.back()), e.zone);
+    const std::string last_iso = cron::format_iso(cron::sys_at(ticks.back()), e.zone);
     const JobEntry* last =
         e.state.last_job ? opt_.jobs->scheduler().find(e.state.last_job) : nullptr;
     const bool busy = e.in_flight > 0 || (last && !is_finished(last->status.state));
@@ -181,7 +178,7 @@ void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks
     }
     const std::string name = e.def.name;
     for (std::size_t i = 0; i < ticks.size(); ++i) {
-        const std::string iso = cron::format_iso(at(ticks[i]), e.zone);
+        const std::string iso = cron::format_iso(cron::sys_at(ticks[i]), e.zone);
         JobSpec spec = job_spec(e);
         spec.key = cron::tick_key(name, iso);
         if (opt_.jobs->scheduler().find_key(spec.key)) continue;  // enqueued before a restart

@@ -12,16 +12,14 @@
 #include <cstring>
 #include <ctime>
 
+#include "queue/store/file_ops.hpp"
+
 namespace tend::jobs {
 
 namespace {
 
 constexpr std::size_t kCopyChunk = 1 << 20;
 constexpr std::size_t kCompactBuffer = 1 << 20;
-
-Error sys_error(const std::string& what, const std::string& path, int err) {
-    return make_error(what + " " + path + ": " + std::strerror(err));
-}
 
 // Writes every byte of `parts` at `offset`, across short writes and EINTR. Returns 0 or errno.
 int write_all_at(int fd, std::uint64_t offset, const std::vector<std::string_view>& parts) {
@@ -61,13 +59,6 @@ int read_all_at(int fd, std::uint64_t offset, char* buf, std::size_t n) {
         offset += static_cast<std::uint64_t>(got);
     }
     return 0;
-}
-
-Status fsync_dir(const std::string& dir) {
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return sys_error("cannot open directory", dir, errno);
-    if (::fsync(fd.get()) != 0) return sys_error("cannot fsync directory", dir, errno);
-    return ok_status();
 }
 
 Status fsync_file(int fd, const std::string& path) {

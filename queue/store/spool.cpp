@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 
+#include "queue/store/file_ops.hpp"
 #include "queue/core/record_format.hpp"
 #include "supervisor/daemon/unique_fd.hpp"
 
@@ -23,10 +24,6 @@ namespace {
 
 constexpr std::string_view kTmpPrefix = ".tmp-";
 constexpr std::string_view kDamagedSuffix = ".damaged";
-
-Error sys_error(const std::string& what, const std::string& path, int err) {
-    return make_error(what + " " + path + ": " + std::strerror(err));
-}
 
 // "<unix µs, 16 digits>-<pid>-<random hex>": sorts by time of writing, unique across processes.
 std::string new_token() {
@@ -50,13 +47,6 @@ bool valid_token(const std::string& token) {
 Status check_token(const std::string& token) {
     if (valid_token(token)) return ok_status();
     return make_error("invalid spool token \"" + token + "\"");
-}
-
-Status fsync_dir(const std::string& dir) {
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return sys_error("cannot open directory", dir, errno);
-    if (::fsync(fd.get()) != 0) return sys_error("cannot fsync directory", dir, errno);
-    return ok_status();
 }
 
 Status write_all(int fd, std::string_view data, const std::string& path) {

@@ -158,6 +158,10 @@ void Supervisor::evaluate_waiters() {
 
 void Supervisor::stop_all(std::function<void()> all_stopped) {
     all_stopped_ = std::move(all_stopped);
+    // No rollout may start instances while everything stops.
+    for (const auto& name : order_)
+        if (Program& p = programs_.at(name); p.rollout)
+            finish_rollout(p, false, "cancelled", "cancelled by the shutdown of tendd");
     for (auto* r : all_instances()) r->stop();
     check_shutdown();
 }

@@ -8,7 +8,8 @@
 #     NOTIFY_SOCKET) and times fork -> READY=1 datagram. BENCH_RUNS rounds of (4 standalone
 #     starts, 1 rollout), interleaved so load drift hits both; medians compared. The harness also
 #     times SIGTERM -> exit of each server (info only: with max_surge = 0 every step stops an old
-#     instance before it starts the new one, time the target does not grant).
+#     instance before it starts the new one, time the target does not grant). It sends SIGTERM
+#     right after READY=1, so this can be shorter than an idle instance's stop in a rollout.
 #  2. Requests/s under wrk during BENCH_ROLLOUTS back-to-back rollouts >= 0.8x the steady state
 #     (wrk -d BENCH_STEADY_SECONDS before and after the rollouts, their mean), with 0 socket
 #     errors and 0 non-2xx answers. The server answers one request per connection (HTTP/1.0).
@@ -31,7 +32,8 @@ bench_tmpdir rollout
 W=$BENCH_TMP
 
 # /usr/bin/python3 in both (not a pyenv shim from PATH): the same interpreter, the same start cost.
-CMD="exec $PY ${BENCH_SERVER:-$REPO/tests/integration/ready_server.py} --listen-fds --notify"
+SERVER=${BENCH_SERVER:-$REPO/tests/integration/ready_server.py}
+CMD="exec $PY $SERVER --listen-fds --notify"
 
 # standalone.py CMD N OUT: N sequential starts of CMD; prints "start_ms stop_ms" per start.
 cat >"$W/standalone.py" <<'EOF'
@@ -63,7 +65,7 @@ for i in range(n):
         pass
     t1 = time.monotonic_ns()
     os.kill(pid, signal.SIGTERM)
-    _, st = os.waitpid(pid, 0)
+    os.waitpid(pid, 0)
     t2 = time.monotonic_ns()
     print(f"{(t1 - t0) / 1e6:.3f} {(t2 - t1) / 1e6:.3f}", flush=True)
 EOF
@@ -157,7 +159,7 @@ done
 # ------------------------------------------------------------------ report ----
 m_start=$(median "$W/starts"); m_stop=$(median "$W/stops"); m_roll=$(median "$W/rollouts")
 echo
-echo "== Rollout benchmark: tend restart --rolling --wait, 4 x ready_server.py, ready = notify, max_unavailable 1, max_surge 0 =="
+echo "== Rollout benchmark: tend restart --rolling --wait, 4 x $(basename "$SERVER"), ready = notify, max_unavailable 1, max_surge 0 =="
 echo "1. rollout time vs the same command's own start-to-ready (ms; $RUNS rounds, each: 4 standalone starts then 1 rollout)"
 printf '%-7s %16s %14s %10s %20s %26s\n' round "sum start->READY" "sum TERM->exit" rollout "rollout/start-sum" "rollout-(start+stop) sums"
 paste "$W/starts" "$W/stops" "$W/rollouts" | awk '{printf "%-7d %16.1f %14.1f %10.1f %20.2f %26.1f\n", NR, $1, $2, $3, $3 / $1, $3 - $1 - $2}'

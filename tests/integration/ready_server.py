@@ -46,6 +46,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+# SIGTERM while idle (waiting in select) exits at once; while a connection is being accepted
+# or answered, the answer is finished first. Nothing accepted is ever dropped.
+state = {"busy": False, "stop": False}
+
+
+def on_term(*_):
+    state["stop"] = True
+    if not state["busy"]:
+        raise SystemExit(0)
+
+
+class Server(http.server.HTTPServer):
+    def get_request(self):
+        state["busy"] = True
+        return super().get_request()
+
+
 def main():
     args = sys.argv[1:]
     opts = {}
@@ -69,18 +86,17 @@ def main():
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", int(opts["--port"])))
         sock.listen(64)
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
-    # Non-blocking: with several instances on one listener, a peer may take the connection
-    # that woke us, and a blocked accept() would not notice SIGTERM.
-    sock.setblocking(False)
+    # A short accept timeout: with several instances on one listener a peer may take the
+    # connection that woke us; a blocking accept() would wait for the next one.
+    sock.settimeout(0.5)
+    server = Server(("127.0.0.1", 0), Handler, bind_and_activate=False)
     server.socket = sock
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGTERM, on_term)
     if "--notify" in opts:
         notify("READY=1\nSTATUS=serving")
-    server.timeout = 0.05
-    while not stopping:
+    server.timeout = None  # wait in select() until a connection or a signal
+    while not state["stop"]:
         server.handle_request()
-
+        state["busy"] = False
 
 main()
