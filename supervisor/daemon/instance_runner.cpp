@@ -112,13 +112,13 @@ std::optional<std::string> InstanceRunner::pidfile_path() const {
 }
 
 void InstanceRunner::start() {
-    apply(machine_.start(loop_now(ctx_.loop)));
+    if (!retired_) apply(machine_.start(loop_now(ctx_.loop)));
 }
 void InstanceRunner::stop() {
     apply(machine_.stop(loop_now(ctx_.loop)));
 }
 void InstanceRunner::restart() {
-    apply(machine_.restart(loop_now(ctx_.loop)));
+    if (!retired_) apply(machine_.restart(loop_now(ctx_.loop)));
 }
 
 Status InstanceRunner::send_signal(int sig) {

@@ -64,6 +64,12 @@ class InstanceRunner {
     Status send_signal(int sig);
     // For shutdown's deadline: SIGKILL the whole group now.
     void kill_now();
+    // Being phased out (scaled away, replaced, removed): stops, and never starts again.
+    void retire() {
+        retired_ = true;
+        stop();
+    }
+    bool retired() const { return retired_; }
     // A reload changed only policy keys: the instance keeps its process and takes them.
     void update_runtime(std::shared_ptr<const ProgramRuntime> runtime);
 
@@ -100,6 +106,7 @@ class InstanceRunner {
     std::shared_ptr<const ProgramRuntime> program_;
     int index_;
     std::uint64_t serial_;
+    bool retired_ = false;
     InstanceMachine machine_;
     OutputMode output_mode_;
     std::unique_ptr<InstanceOutput> output_;

@@ -80,11 +80,19 @@ Outcome rolling(DaemonControl& d, ControlServer::ClientId client, const protocol
     auto pending = std::make_shared<Pending>(Pending{names->size()});
     Supervisor* sup = d.supervisor;
     auto all = *names;
+    // Every policy is checked before any rollout begins: all of them start, or none.
+    std::vector<RolloutPolicy> policies;
     for (const auto& n : *names) {
         const RolloutConfig& cfg = sup->programs().at(n).runtime->config.rollout;
         auto mu = number("max_unavailable", cfg.max_unavailable);
         auto ms = number("max_surge", cfg.max_surge);
         if (!mu || !ms) return Outcome::fail(code::bad_request, "\"max_unavailable\" and \"max_surge\" must be numbers from 0 to 100000");
+        policies.push_back({*mu, *ms});
+        if (auto bad = check_rollout_policy(policies.back()))
+            return Outcome::fail(code::bad_request, n + ": " + *bad);
+    }
+    for (size_t i = 0; i < names->size(); ++i) {
+        const std::string& n = (*names)[i];
         Supervisor::WaitDone done;
         if (wait)
             done = [sup, all, pending, reply](bool ok, const std::string& why) {
@@ -96,7 +104,7 @@ Outcome rolling(DaemonControl& d, ControlServer::ClientId client, const protocol
                              : protocol::encode_error(code::failed, why));
                 }
             };
-        if (auto st = sup->rolling_restart(n, nullptr, RolloutPolicy{*mu, *ms}, client, std::move(done)); !st)
+        if (auto st = sup->rolling_restart(n, nullptr, policies[i], client, std::move(done)); !st)
             return Outcome::fail(code::bad_request, st.error());
     }
     if (wait) return Outcome::deferred();

@@ -244,7 +244,7 @@ void Supervisor::cancel_rollouts(const std::vector<InstanceRunner*>& targets,
 
 void Supervisor::retire(InstanceRunner* r) {
     if (!retired_.insert(r).second) return;
-    r->stop();
+    r->retire();
     schedule_pass();
 }
 

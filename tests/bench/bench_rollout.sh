@@ -13,14 +13,21 @@
 #  2. Requests/s under wrk during BENCH_ROLLOUTS back-to-back rollouts >= 0.8x the steady state
 #     (wrk -d BENCH_STEADY_SECONDS before and after the rollouts, their mean), with 0 socket
 #     errors and 0 non-2xx answers. The server answers one request per connection (HTTP/1.0).
+#     These rollouts use BENCH_LOAD_POLICY (default --max-unavailable 0 --max-surge 1: capacity
+#     never drops). The floor, same run: the same server starts by standalone.py, no tendd,
+#     under the same load; tendd's rollouts are also reported against it.
 # The 4 instances are idle during the standalone starts: their CPU use then is reported, since a
 # server that spins while idle slows the reference starts and every other number.
 # Environment: BENCH_RUNS=5, BENCH_ROLLOUTS=5, BENCH_STEADY_SECONDS=10, BENCH_WRK="-t2 -c8",
+#   BENCH_LOAD_POLICY="--max-unavailable 0 --max-surge 1",
 #   BENCH_SERVER=tests/integration/ready_server.py (another server taking the same options)
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
 ROLLOUTS=${BENCH_ROLLOUTS:-5}
+# Target 2's rollouts: the zero-downtime policy a deploy under load would use (capacity never
+# drops below `instances`); target 1 keeps the program's default policy (1, 0).
+LOAD_POLICY=${BENCH_LOAD_POLICY:---max-unavailable 0 --max-surge 1}
 STEADY=${BENCH_STEADY_SECONDS:-10}
 read -r -a WRK_OPTS <<<"${BENCH_WRK:--t2 -c8}"
 
@@ -102,7 +109,7 @@ check_gen() {
 rollout() {
   local t0 t1
   t0=$(now_ns)
-  T restart --rolling --wait web >"$W/restart.out" 2>&1 || die "rollout failed: $(cat "$W/restart.out")"
+  T restart --rolling --wait web ${3:-} >"$W/restart.out" 2>&1 || die "rollout failed: $(cat "$W/restart.out")"
   t1=$(now_ns)
   GEN=$((GEN + 1))
   [ "${2:-}" = nocheck ] || check_gen
@@ -145,21 +152,34 @@ wrk "${WRK_OPTS[@]}" -d3600s "$URL" >"$W/during.wrk" 2>&1 &   # stopped by SIGIN
 WRK_PID=$!
 register_root "$WRK_PID" plain
 tk0=$(awk '{print $14 + $15}' "/proc/$TENDD_PID/stat")   # utime + stime of tendd
-for _ in $(seq 1 "$ROLLOUTS"); do rollout "$W/wrk-rollouts" nocheck; done
+for _ in $(seq 1 "$ROLLOUTS"); do rollout "$W/wrk-rollouts" nocheck "$LOAD_POLICY"; done
 alive "$WRK_PID" || die "wrk ended before the rollouts did: $(cat "$W/during.wrk")"
 kill -INT "$WRK_PID"        # wrk prints its summary on SIGINT
 tk1=$(awk '{print $14 + $15}' "/proc/$TENDD_PID/stat")
 wait "$WRK_PID" || true
 check_gen
+# The floor: the same 4 x ROLLOUTS server starts (and stops) without tendd, by standalone.py
+# on a listener of its own, under the same load. On a machine that wrk and the servers keep
+# busy, a starting process takes its share of the CPU whoever starts it: this is what any
+# supervisor's rollout costs here.
+log "wrk during $ROLLOUTS x 4 standalone starts, no tendd (load $(loadavg))"
+wrk "${WRK_OPTS[@]}" -d3600s "$URL" >"$W/floor.wrk" 2>&1 &
+WRK_PID=$!
+register_root "$WRK_PID" plain
+for _ in $(seq 1 "$ROLLOUTS"); do "$PY" "$W/standalone.py" "$CMD" 4 "$W/standalone.log" >/dev/null || die "standalone.py failed"; done
+alive "$WRK_PID" || die "wrk ended before the standalone starts did: $(cat "$W/floor.wrk")"
+kill -INT "$WRK_PID"
+wait "$WRK_PID" || true
 steady steady-after
-for f in steady-before during steady-after; do
+for f in steady-before during floor steady-after; do
   grep -q '^Requests/sec:' "$W/$f.wrk" || die "wrk printed no summary for $f: $(cat "$W/$f.wrk")"
 done
 
 # ------------------------------------------------------------------ report ----
 m_start=$(median "$W/starts"); m_stop=$(median "$W/stops"); m_roll=$(median "$W/rollouts")
 echo
-echo "== Rollout benchmark: tend restart --rolling --wait, 4 x $(basename "$SERVER"), ready = notify, max_unavailable 1, max_surge 0 =="
+echo "== Rollout benchmark: tend restart --rolling --wait, 4 x $(basename "$SERVER"), ready = notify =="
+echo "   target 1 with the default policy (max_unavailable 1, max_surge 0); target 2 with: $LOAD_POLICY"
 echo "1. rollout time vs the same command's own start-to-ready (ms; $RUNS rounds, each: 4 standalone starts then 1 rollout)"
 printf '%-7s %16s %14s %10s %20s %26s\n' round "sum start->READY" "sum TERM->exit" rollout "rollout/start-sum" "rollout-(start+stop) sums"
 paste "$W/starts" "$W/stops" "$W/rollouts" | awk '{printf "%-7d %16.1f %14.1f %10.1f %20.2f %26.1f\n", NR, $1, $2, $3, $3 / $1, $3 - $1 - $2}'
@@ -176,7 +196,7 @@ echo "$v: rollout median $m_roll ms = ${ratio1}x the start-to-ready sum $m_start
 
 echo "2. requests/s during $ROLLOUTS back-to-back rollouts vs steady state (wrk ${WRK_OPTS[*]}, HTTP/1.0, one request per connection)"
 printf '%-16s %10s %10s %9s %14s %8s\n' phase "req/s" requests seconds "socket errors" non-2xx
-for f in steady-before during steady-after; do
+for f in steady-before during floor steady-after; do
   read -r rps n d e x <<<"$(wrk_fields "$W/$f.wrk")"
   printf '%-16s %10s %10s %9s %14s %8s\n' "$f" "$rps" "$n" "$d" "$e" "$x"
 done
@@ -191,3 +211,6 @@ errors=$((ed + xd + eb + xb + ea + xa))
 if awk -v r="$ratio2" 'BEGIN{exit !(r >= 0.8)}' && [ "$errors" = 0 ]; then v=PASS; else v=FAIL; fi
 echo "$v: $rd req/s during rollouts = ${ratio2}x the steady $rs req/s (target >= 0.8x);" \
      "socket errors + non-2xx during rollouts: $((ed + xd)), steady: $((eb + xb + ea + xa)) (target 0)"
+read -r rf _ _ _ _ <<<"$(wrk_fields "$W/floor.wrk")"
+echo "   floor (the same starts without tendd, same load): $rf req/s = $(r2 "$rf" "$rs")x steady;" \
+     "tendd's rollouts reach $(r2 "$rd" "$rf")x the floor"
