@@ -64,8 +64,7 @@ void print_status(const CliContext& ctx, const json& instances) {
         last_program = program;
         std::printf("%s: rollout %s (generation %d)%s%s\n", program.c_str(),
                     ro.value("state", "").c_str(), ro.value("generation", 0),
-                    ro.value("message", "").empty() ? "" : ": ",
-                    ro.value("message", "").c_str());
+                    ro.value("message", "").empty() ? "" : ": ", ro.value("message", "").c_str());
     }
 }
 

@@ -37,11 +37,13 @@ json CronService::entry_json(const Entry& e) const {
         {"shell", e.def.shell},
         {"overlap", cron::to_string(e.def.overlap)},
         {"catch_up", cron::to_string(e.def.catch_up)},
-        {"last_tick", e.state.last_tick_s ? json(cron::format_iso(cron::sys_at(e.state.last_tick_s), e.zone))
-                                          : json(nullptr)},
-        {"last_fire",
-         e.last_fire_s ? json(cron::format_iso(cron::sys_at(e.last_fire_s), e.zone)) : json(nullptr)},
-        {"next_fire", e.next_s ? json(cron::format_iso(cron::sys_at(e.next_s), e.zone)) : json(nullptr)},
+        {"last_tick", e.state.last_tick_s
+                          ? json(cron::format_iso(cron::sys_at(e.state.last_tick_s), e.zone))
+                          : json(nullptr)},
+        {"last_fire", e.last_fire_s ? json(cron::format_iso(cron::sys_at(e.last_fire_s), e.zone))
+                                    : json(nullptr)},
+        {"next_fire",
+         e.next_s ? json(cron::format_iso(cron::sys_at(e.next_s), e.zone)) : json(nullptr)},
         {"last_job", last_job}};
 }
 

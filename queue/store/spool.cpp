@@ -14,8 +14,8 @@
 #include <cstring>
 #include <memory>
 
-#include "queue/store/file_ops.hpp"
 #include "queue/core/record_format.hpp"
+#include "queue/store/file_ops.hpp"
 #include "supervisor/daemon/unique_fd.hpp"
 
 namespace tend::jobs {

@@ -36,9 +36,7 @@ const std::vector<KeyCheck>& key_checks() {
         {"log_max_size", true, [](P a, P b) { return a.log_max_size == b.log_max_size; }},
         {"log_keep", true, [](P a, P b) { return a.log_keep == b.log_keep; }},
         {"ready", false,
-         [](P a, P b) {
-             return a.ready.kind == b.ready.kind && a.ready.text == b.ready.text;
-         }},
+         [](P a, P b) { return a.ready.kind == b.ready.kind && a.ready.text == b.ready.text; }},
         {"autostart", false, [](P a, P b) { return a.autostart == b.autostart; }},
         {"restart", false, [](P a, P b) { return same_restart(a.restart, b.restart); }},
         {"ready_timeout", false, [](P a, P b) { return a.ready_timeout == b.ready_timeout; }},
@@ -66,7 +64,8 @@ ProgramDiff diff_program(const ProgramConfig& a, const ProgramConfig& b) {
         d.keys.emplace_back(k.key);
         rolls = rolls || k.rolls;
     }
-    const bool notify_switch = (a.ready.kind == ReadyKind::notify) != (b.ready.kind == ReadyKind::notify);
+    const bool notify_switch =
+        (a.ready.kind == ReadyKind::notify) != (b.ready.kind == ReadyKind::notify);
     rolls = rolls || notify_switch;
     if (a.instances != b.instances) d.keys.emplace_back("instances");
     if (rolls)
@@ -86,7 +85,9 @@ bool same_queue(const QueueConfig& a, const QueueConfig& b) {
            a.output_max == b.output_max;
 }
 
-bool same_cron(const CronConfig& a, const CronConfig& b) { return a.def == b.def; }
+bool same_cron(const CronConfig& a, const CronConfig& b) {
+    return a.def == b.def;
+}
 
 bool same_daemon(const DaemonConfig& a, const DaemonConfig& b) {
     return a.log_level == b.log_level && a.log_target == b.log_target &&
@@ -118,12 +119,18 @@ void diff_named(const std::vector<T>& before, const std::vector<T>& after, const
 
 const char* to_string(ProgramChange c) {
     switch (c) {
-        case ProgramChange::unchanged: return "unchanged";
-        case ProgramChange::added: return "start";
-        case ProgramChange::removed: return "stop";
-        case ProgramChange::live: return "live";
-        case ProgramChange::scale: return "scale";
-        case ProgramChange::rolling: return "rolling";
+        case ProgramChange::unchanged:
+            return "unchanged";
+        case ProgramChange::added:
+            return "start";
+        case ProgramChange::removed:
+            return "stop";
+        case ProgramChange::live:
+            return "live";
+        case ProgramChange::scale:
+            return "scale";
+        case ProgramChange::rolling:
+            return "rolling";
     }
     return "?";
 }
@@ -157,10 +164,12 @@ ConfigDiff diff_configs(const Config& before, const Config& after) {
         d.programs.push_back(std::move(pd));
     }
     if (!same_daemon(before.daemon, after.daemon)) d.restart_only.push_back({"daemon", "changed"});
-    diff_named(before.queues, after.queues, "queue.",
-               [](const QueueConfig& q) { return q.name; }, same_queue, d.restart_only);
-    diff_named(before.crons, after.crons, "cron.",
-               [](const CronConfig& c) { return c.def.name; }, same_cron, d.restart_only);
+    diff_named(
+        before.queues, after.queues, "queue.", [](const QueueConfig& q) { return q.name; },
+        same_queue, d.restart_only);
+    diff_named(
+        before.crons, after.crons, "cron.", [](const CronConfig& c) { return c.def.name; },
+        same_cron, d.restart_only);
     return d;
 }
 

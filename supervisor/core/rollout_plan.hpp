@@ -19,9 +19,9 @@ enum class TargetState {
 // One slot as the rollout sees it. "Others" are the slot's runners of any other generation.
 struct SlotView {
     TargetState target = TargetState::none;
-    int others_alive = 0;       // with a process (running, starting or stopping)
-    int others_ready = 0;       // of those, ready and not being stopped
-    int others_stoppable = 0;   // not stopped and not being stopped (incl. backoff/cooldown)
+    int others_alive = 0;        // with a process (running, starting or stopping)
+    int others_ready = 0;        // of those, ready and not being stopped
+    int others_stoppable = 0;    // not stopped and not being stopped (incl. backoff/cooldown)
     bool beyond_target = false;  // slot number >= the target's `instances`: only retired
 };
 
@@ -31,8 +31,8 @@ struct RolloutPolicy {
 };
 
 struct RolloutStep {
-    std::vector<int> start_target;  // start (create if needed) the target in these slots
-    std::vector<int> stop_others;   // stop the other runners of these slots
+    std::vector<int> start_target;   // start (create if needed) the target in these slots
+    std::vector<int> stop_others;    // stop the other runners of these slots
     std::optional<int> failed_slot;  // a target failed: the rollout cannot continue
     bool complete = false;           // every slot serves the target and nothing else runs
 };

@@ -320,7 +320,8 @@ int run_daemon(const DaemonOptions& options) {
     };
     d.control.shutting_down = [&d] { return d.shutting_down; };
     d.config = lc.config;
-    d.reload_target = ReloadTarget{paths.config, paths.config_explicit, &d.config, d.supervisor.get()};
+    d.reload_target =
+        ReloadTarget{paths.config, paths.config_explicit, &d.config, d.supervisor.get()};
     d.control.reload = [&d](bool dry_run) { return d.reload(dry_run); };
     d.control.jobs = d.jobs.get();
     d.control.cron = d.cron.get();

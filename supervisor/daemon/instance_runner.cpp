@@ -50,8 +50,8 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
         hooks.on_message = [this](const NotifySocket::Fields& f) { on_notify(f); };
         hooks.warn = [this](const std::string& m) { ctx_.warn(label() + ": " + m); };
         auto sock = NotifySocket::create(ctx_.loop,
-                                         ctx_.notify_prefix + c.name + ":" + std::to_string(index_) +
-                                             ":" + std::to_string(serial_),
+                                         ctx_.notify_prefix + c.name + ":" +
+                                             std::to_string(index_) + ":" + std::to_string(serial_),
                                          std::move(hooks));
         if (sock) {
             notify_ = std::move(sock.value());
@@ -253,7 +253,8 @@ void InstanceRunner::adopt_main_pid(const std::string& value) {
     char* end = nullptr;
     const long n = std::strtol(value.c_str(), &end, 10);
     const pid_t pid = static_cast<pid_t>(n);
-    if (!end || *end != '\0' || value.empty() || n <= 0 || n > (1L << 22) || !machine_.has_process())
+    if (!end || *end != '\0' || value.empty() || n <= 0 || n > (1L << 22) ||
+        !machine_.has_process())
         return ctx_.warn(label() + ": MAINPID=" + value + " ignored: not a pid");
     if (pid == machine_.pid()) return;
     // Trusted only within what tendd spawned: the instance's own session (its main process
@@ -262,8 +263,7 @@ void InstanceRunner::adopt_main_pid(const std::string& value) {
         return ctx_.warn(label() + ": MAINPID=" + value +
                          " ignored: not a process of this instance's session");
     UniqueFd fd(pidfd_open_fd(pid));
-    if (!fd)
-        return ctx_.warn(label() + ": MAINPID=" + value + " ignored: " + std::strerror(errno));
+    if (!fd) return ctx_.warn(label() + ": MAINPID=" + value + " ignored: " + std::strerror(errno));
     // The pidfd turns readable when the process exits, whether or not it is our child (its
     // parent may still be alive and reap it); a child of ours is reaped by the reaper first.
     sd_event_source* s = nullptr;

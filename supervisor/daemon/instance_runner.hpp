@@ -34,7 +34,7 @@ struct RunnerContext {
     std::function<void(InstanceRunner&)> on_change;  // after every state change
     std::function<void(const std::string&)> warn;    // daemon log, for non-fatal problems
     std::optional<unsigned long> nofile_soft;        // the fd limit programs get
-    std::string notify_prefix;  // abstract-socket names of notify sockets start with it
+    std::string notify_prefix;      // abstract-socket names of notify sockets start with it
     std::uint64_t next_serial = 1;  // numbers runners, so two of one slot never share a name
     // Log files by path: an old and a new instance of one slot, side by side during a rolling
     // restart, write through one writer so rotation stays consistent.

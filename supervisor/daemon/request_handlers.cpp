@@ -60,16 +60,21 @@ Outcome rolling(DaemonControl& d, ControlServer::ClientId client, const protocol
         names->clear();
         for (const auto& [name, _] : d.supervisor->programs()) names->push_back(name);
     }
-    if (names->empty()) return Outcome::fail(code::bad_request, "no program named; name one or more, or use --all");
+    if (names->empty())
+        return Outcome::fail(code::bad_request, "no program named; name one or more, or use --all");
     for (const auto& n : *names) {
         if (n.find(':') != std::string::npos)
-            return Outcome::fail(code::bad_request, "a rolling restart replaces a whole program; \"" + n + "\" names one instance");
-        if (!d.supervisor->programs().count(n)) return Outcome::fail(code::not_found, "no program named \"" + n + "\"");
+            return Outcome::fail(
+                code::bad_request,
+                "a rolling restart replaces a whole program; \"" + n + "\" names one instance");
+        if (!d.supervisor->programs().count(n))
+            return Outcome::fail(code::not_found, "no program named \"" + n + "\"");
     }
     auto number = [&](const char* key, int fallback) -> std::optional<int> {
         auto it = req.args.find(key);
         if (it == req.args.end() || it->is_null()) return fallback;
-        if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 100000) return std::nullopt;
+        if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 100000)
+            return std::nullopt;
         return it->get<int>();
     };
     const bool wait = req.args.value("wait", false);
@@ -86,7 +91,10 @@ Outcome rolling(DaemonControl& d, ControlServer::ClientId client, const protocol
         const RolloutConfig& cfg = sup->programs().at(n).runtime->config.rollout;
         auto mu = number("max_unavailable", cfg.max_unavailable);
         auto ms = number("max_surge", cfg.max_surge);
-        if (!mu || !ms) return Outcome::fail(code::bad_request, "\"max_unavailable\" and \"max_surge\" must be numbers from 0 to 100000");
+        if (!mu || !ms)
+            return Outcome::fail(
+                code::bad_request,
+                "\"max_unavailable\" and \"max_surge\" must be numbers from 0 to 100000");
         policies.push_back({*mu, *ms});
         if (auto bad = check_rollout_policy(policies.back()))
             return Outcome::fail(code::bad_request, n + ": " + *bad);
@@ -100,7 +108,8 @@ Outcome rolling(DaemonControl& d, ControlServer::ClientId client, const protocol
                 if (!ok || --pending->left == 0) {
                     pending->answered = true;
                     auto targets = sup->resolve(all);
-                    reply(ok ? protocol::encode_ok(sup->status_json(targets ? *targets : std::vector<InstanceRunner*>{}))
+                    reply(ok ? protocol::encode_ok(sup->status_json(
+                                   targets ? *targets : std::vector<InstanceRunner*>{}))
                              : protocol::encode_error(code::failed, why));
                 }
             };

@@ -2,11 +2,11 @@
 #pragma once
 
 #include <functional>
-#include <optional>
-#include <set>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,7 +24,7 @@ struct Rollout {
     RolloutPolicy policy;
     RolloutFailure on_failure = RolloutFailure::pause;
     bool rolling_back = false;
-    std::string rollback_reason;               // why the rollback began
+    std::string rollback_reason;              // why the rollback began
     std::set<const InstanceRunner*> started;  // targets this rollout started (may fail)
     struct Waiter {
         std::uint64_t owner;

@@ -77,16 +77,18 @@ void Supervisor::apply_reload(const ConfigDiff& diff,
     for (const ProgramDiff& d : diff.programs) {
         auto rt = runtime_of(d.name);
         switch (d.change) {
-            case ProgramChange::unchanged: break;
+            case ProgramChange::unchanged:
+                break;
             case ProgramChange::added: {
                 auto it = programs_.find(d.name);
                 if (it != programs_.end() && it->second.removed) {
                     // Removed by an earlier reload and still stopping: back, as a new
                     // generation beside the instances on their way out.
                     it->second.removed = false;
-                    rolling_restart(d.name, std::make_shared<ProgramRuntime>(*rt),
-                                    {rt->config.rollout.max_unavailable, rt->config.rollout.max_surge},
-                                    0, nullptr);
+                    rolling_restart(
+                        d.name, std::make_shared<ProgramRuntime>(*rt),
+                        {rt->config.rollout.max_unavailable, rt->config.rollout.max_surge}, 0,
+                        nullptr);
                     break;
                 }
                 load({rt});
@@ -96,7 +98,8 @@ void Supervisor::apply_reload(const ConfigDiff& diff,
             }
             case ProgramChange::removed: {
                 Program& p = programs_.at(d.name);
-                if (p.rollout) finish_rollout(p, false, "cancelled", "the program was removed by a reload");
+                if (p.rollout)
+                    finish_rollout(p, false, "cancelled", "the program was removed by a reload");
                 p.removed = true;
                 for (auto& r : p.instances) retire(r.get());
                 break;
@@ -106,8 +109,12 @@ void Supervisor::apply_reload(const ConfigDiff& diff,
                 Program& p = programs_.at(d.name);
                 if (p.rollout) {
                     // Mid-rollout, the rollout's target takes the new keys: roll again to them.
-                    auto next = std::make_shared<ProgramRuntime>(*with_policy(*p.rollout->target, rt->config));
-                    rolling_restart(d.name, next, {rt->config.rollout.max_unavailable, rt->config.rollout.max_surge}, 0, nullptr);
+                    auto next = std::make_shared<ProgramRuntime>(
+                        *with_policy(*p.rollout->target, rt->config));
+                    rolling_restart(
+                        d.name, next,
+                        {rt->config.rollout.max_unavailable, rt->config.rollout.max_surge}, 0,
+                        nullptr);
                     break;
                 }
                 apply_policy(p, rt->config);
@@ -117,12 +124,14 @@ void Supervisor::apply_reload(const ConfigDiff& diff,
             case ProgramChange::rolling: {
                 Program& p = programs_.at(d.name);
                 auto next = std::make_shared<ProgramRuntime>(*rt);
-                RolloutPolicy policy{rt->config.rollout.max_unavailable, rt->config.rollout.max_surge};
+                RolloutPolicy policy{rt->config.rollout.max_unavailable,
+                                     rt->config.rollout.max_surge};
                 // A stopped program takes the new config without starting.
-                const bool any_up = std::any_of(p.instances.begin(), p.instances.end(), [](const auto& r) {
-                    const InstanceState s = r->machine().state();
-                    return s != InstanceState::stopped && s != InstanceState::exited;
-                });
+                const bool any_up =
+                    std::any_of(p.instances.begin(), p.instances.end(), [](const auto& r) {
+                        const InstanceState s = r->machine().state();
+                        return s != InstanceState::stopped && s != InstanceState::exited;
+                    });
                 if (!any_up && !p.rollout) {
                     next->generation = ++p.last_generation;
                     for (auto& r : p.instances) retire(r.get());

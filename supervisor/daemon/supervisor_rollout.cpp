@@ -29,9 +29,8 @@ InstanceRunner& Supervisor::add_runner(Program& p, std::shared_ptr<const Program
     return ref;
 }
 
-Status Supervisor::rolling_restart(const std::string& name,
-                                   std::shared_ptr<ProgramRuntime> runtime, RolloutPolicy policy,
-                                   std::uint64_t owner, WaitDone done) {
+Status Supervisor::rolling_restart(const std::string& name, std::shared_ptr<ProgramRuntime> runtime,
+                                   RolloutPolicy policy, std::uint64_t owner, WaitDone done) {
     auto it = programs_.find(name);
     if (it == programs_.end()) return make_error("no program named \"" + name + "\"");
     if (auto bad = check_rollout_policy(policy)) return make_error(name + ": " + *bad);
@@ -97,11 +96,18 @@ void Supervisor::advance(Program& p) {
             target_of[static_cast<size_t>(r->index())] = r.get();
             const bool started = ro.started.count(r.get()) > 0;
             switch (s) {
-                case InstanceState::running: v.target = TargetState::ready; break;
+                case InstanceState::running:
+                    v.target = TargetState::ready;
+                    break;
                 case InstanceState::starting:
-                case InstanceState::stopping: v.target = TargetState::starting; break;
-                case InstanceState::stopped: v.target = TargetState::idle; break;
-                default: v.target = started ? TargetState::failed : TargetState::idle;
+                case InstanceState::stopping:
+                    v.target = TargetState::starting;
+                    break;
+                case InstanceState::stopped:
+                    v.target = TargetState::idle;
+                    break;
+                default:
+                    v.target = started ? TargetState::failed : TargetState::idle;
             }
             continue;
         }
@@ -122,12 +128,12 @@ void Supervisor::advance(Program& p) {
         destroy_retired();  // all stopped already: the reply lists only the new generation
         const int gen = ro.target->generation;
         if (ro.rolling_back)
-            finish_rollout(p, false, "rolled back",
-                           "rolled back to generation " + std::to_string(gen) + ": " +
-                               ro.rollback_reason);
+            finish_rollout(
+                p, false, "rolled back",
+                "rolled back to generation " + std::to_string(gen) + ": " + ro.rollback_reason);
         else
-            finish_rollout(p, true, "complete", "all instances on generation " +
-                                                    std::to_string(gen));
+            finish_rollout(p, true, "complete",
+                           "all instances on generation " + std::to_string(gen));
         return;
     }
     std::vector<InstanceRunner*> to_stop;
@@ -163,8 +169,9 @@ void Supervisor::finish_rollout(Program& p, bool ok, const std::string& state,
 
 void Supervisor::on_rollout_failed(Program& p, InstanceRunner& failed) {
     Rollout& ro = *p.rollout;
-    const std::string why = gen_label(failed) + " did not become ready: " +
-                            to_string(failed.machine().state()) + ", " + failed.machine().reason();
+    const std::string why = gen_label(failed) +
+                            " did not become ready: " + to_string(failed.machine().state()) + ", " +
+                            failed.machine().reason();
     if (ro.on_failure == RolloutFailure::rollback && !ro.rolling_back) {
         spdlog::warn("{}: rolling back to generation {}: {}", failed.program_name(),
                      ro.previous->generation, why);
@@ -228,14 +235,16 @@ void Supervisor::cancel_rollouts(const std::vector<InstanceRunner*>& targets,
         const auto& target = p.rollout->target;
         for (const auto& r : p.instances) {
             if (r->runtime() == target) continue;
-            const bool has_target = std::any_of(p.instances.begin(), p.instances.end(), [&](const auto& o) {
-                return o->index() == r->index() && o->runtime() == target;
-            });
-            const bool newest_other = std::none_of(p.instances.begin(), p.instances.end(), [&](const auto& o) {
-                return o->index() == r->index() && o->runtime() != target &&
-                       o->serial() > r->serial() && !retired_.count(o.get());
-            });
-            if (has_target || !newest_other || r->index() >= target->config.instances) retire(r.get());
+            const bool has_target = std::any_of(
+                p.instances.begin(), p.instances.end(),
+                [&](const auto& o) { return o->index() == r->index() && o->runtime() == target; });
+            const bool newest_other =
+                std::none_of(p.instances.begin(), p.instances.end(), [&](const auto& o) {
+                    return o->index() == r->index() && o->runtime() != target &&
+                           o->serial() > r->serial() && !retired_.count(o.get());
+                });
+            if (has_target || !newest_other || r->index() >= target->config.instances)
+                retire(r.get());
         }
         finish_rollout(p, false, "cancelled", "cancelled by " + why);
     }

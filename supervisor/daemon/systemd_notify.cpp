@@ -19,8 +19,8 @@ void notify_status(const std::string& status) {
 void notify_reloading() {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    const unsigned long long usec =
-        static_cast<unsigned long long>(ts.tv_sec) * 1000000ull + static_cast<unsigned long long>(ts.tv_nsec) / 1000;
+    const unsigned long long usec = static_cast<unsigned long long>(ts.tv_sec) * 1000000ull +
+                                    static_cast<unsigned long long>(ts.tv_nsec) / 1000;
     sd_notify(0, ("RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=" + std::to_string(usec)).c_str());
 }
 

@@ -67,8 +67,8 @@ TEST_CASE("instances alone scales; with a command change it rolls", "[reload]") 
 
 TEST_CASE("what runs changes roll", "[reload]") {
     for (const char* extra : {"environment = { A = \"1\" }", "directory = \"/tmp\"",
-                              "sockets = [\"tcp://127.0.0.1:9\"]", "pidfile = \"/run/x-{instance}\"",
-                              "ready = \"notify\""}) {
+                              "sockets = [\"tcp://127.0.0.1:9\"]",
+                              "pidfile = \"/run/x-{instance}\"", "ready = \"notify\""}) {
         INFO(extra);
         std::string t = base;
         t.replace(t.find("restart_delay"), 0, std::string(extra) + "\n");

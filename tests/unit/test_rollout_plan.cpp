@@ -24,7 +24,8 @@ struct Sim {
     int min_ready_seen = 1 << 30;
     int max_procs_seen = 0;
 
-    Sim(int old_count, int target_count, RolloutPolicy p) : slots(size_t(std::max(old_count, target_count))), target(target_count), policy(p) {
+    Sim(int old_count, int target_count, RolloutPolicy p)
+        : slots(size_t(std::max(old_count, target_count))), target(target_count), policy(p) {
         for (int i = old_count; i < int(slots.size()); ++i) slots[size_t(i)].old_proc = Proc::none;
     }
 
@@ -76,7 +77,8 @@ struct Sim {
             if (slots[i].new_proc == Proc::starting) pending.emplace_back(i, false);
         }
         if (pending.empty()) return false;
-        auto [i, is_old] = pending[std::uniform_int_distribution<size_t>(0, pending.size() - 1)(rng)];
+        auto [i, is_old] =
+            pending[std::uniform_int_distribution<size_t>(0, pending.size() - 1)(rng)];
         if (is_old)
             slots[i].old_proc = Proc::none;
         else
