@@ -24,8 +24,9 @@ struct Rollout {
     RolloutPolicy policy;
     RolloutFailure on_failure = RolloutFailure::pause;
     bool rolling_back = false;
-    std::string rollback_reason;              // why the rollback began
-    std::set<const InstanceRunner*> started;  // targets this rollout started (may fail)
+    std::string rollback_reason;                // why the rollback began
+    std::set<const InstanceRunner*> started;    // targets this rollout started (may fail)
+    std::set<const InstanceRunner*> was_ready;  // of those, seen ready at least once
     struct Waiter {
         std::uint64_t owner;
         std::function<void(bool ok, const std::string& message)> done;

@@ -98,6 +98,7 @@ void Supervisor::advance(Program& p) {
             switch (s) {
                 case InstanceState::running:
                     v.target = TargetState::ready;
+                    if (started) ro.was_ready.insert(r.get());
                     break;
                 case InstanceState::starting:
                 case InstanceState::stopping:
@@ -169,9 +170,10 @@ void Supervisor::finish_rollout(Program& p, bool ok, const std::string& state,
 
 void Supervisor::on_rollout_failed(Program& p, InstanceRunner& failed) {
     Rollout& ro = *p.rollout;
-    const std::string why = gen_label(failed) +
-                            " did not become ready: " + to_string(failed.machine().state()) + ", " +
-                            failed.machine().reason();
+    const std::string why =
+        gen_label(failed) +
+        (ro.was_ready.count(&failed) ? " failed after it was ready: " : " did not become ready: ") +
+        to_string(failed.machine().state()) + ", " + failed.machine().reason();
     if (ro.on_failure == RolloutFailure::rollback && !ro.rolling_back) {
         spdlog::warn("{}: rolling back to generation {}: {}", failed.program_name(),
                      ro.previous->generation, why);
@@ -180,6 +182,7 @@ void Supervisor::on_rollout_failed(Program& p, InstanceRunner& failed) {
         ro.target = ro.previous;
         ro.on_failure = RolloutFailure::pause;  // a failing rollback stops where it is
         ro.started.clear();
+        ro.was_ready.clear();
         p.runtime = ro.previous;
         p.report = RolloutReport{"rolling back", ro.previous->generation, why};
         schedule_pass();
@@ -278,7 +281,10 @@ void Supervisor::destroy_retired() {
         }
         const std::string name = r->program_name();  // r is destroyed below
         Program& p = programs_.at(name);
-        if (p.rollout) p.rollout->started.erase(r);
+        if (p.rollout) {
+            p.rollout->started.erase(r);
+            p.rollout->was_ready.erase(r);
+        }
         std::erase_if(p.instances, [r](const auto& own) { return own.get() == r; });
         if (p.removed && p.instances.empty()) {
             spdlog::info("{}: removed", name);
