@@ -53,14 +53,15 @@ void Supervisor::scale(Program& p, int instances) {
     int have = 0;
     bool any_up = false;
     for (const auto& r : p.instances) {
+        if (r->retired()) continue;  // scaled away earlier and still stopping: not counted
         have = std::max(have, r->index() + 1);
         const InstanceState s = r->machine().state();
         any_up = any_up || (s != InstanceState::stopped && s != InstanceState::exited);
     }
     for (const auto& r : p.instances)
         if (r->index() >= instances) retire(r.get());
-    // New instances start when the program is up (or would be: autostart with nothing
-    // stopped by hand yet); a program stopped by a user stays stopped.
+    // New instances start when some instance of the program is up; a program whose
+    // instances are all stopped (by a user, or never started) stays stopped.
     for (int i = have; i < instances; ++i) {
         InstanceRunner& r = add_runner(p, p.runtime, i);
         if (any_up) r.start();

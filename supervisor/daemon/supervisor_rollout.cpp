@@ -73,9 +73,11 @@ void Supervisor::schedule_pass() {
 
 int Supervisor::on_pass(sd_event_source*, void* self) {
     auto* sup = static_cast<Supervisor*>(self);
-    for (const auto& name : sup->order_) {
-        Program& p = sup->programs_.at(name);
-        if (p.rollout) sup->advance(p);
+    // A copy: advancing may destroy retired runners, and with them a removed program.
+    const std::vector<std::string> names = sup->order_;
+    for (const auto& name : names) {
+        auto it = sup->programs_.find(name);
+        if (it != sup->programs_.end() && it->second.rollout) sup->advance(it->second);
     }
     sup->destroy_retired();
     return 0;
