@@ -11,7 +11,8 @@ namespace tend {
 namespace {
 
 // `base` (what runs, its generation and sockets) with the policy keys and `instances` of
-// `config`: what a live change or a scale gives the instances.
+// `config`: what a live change or a scale gives the instances. The keys are those that
+// config_diff.cpp classifies as not rolling; a new key belongs in both places.
 std::shared_ptr<const ProgramRuntime> with_policy(const ProgramRuntime& base,
                                                   const ProgramConfig& config) {
     auto rt = std::make_shared<ProgramRuntime>(base);
