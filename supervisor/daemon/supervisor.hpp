@@ -124,6 +124,9 @@ class Supervisor {
     void retire(InstanceRunner* r);
     void destroy_retired();
     void apply_policy(Program& p, const ProgramConfig& config);
+    // A reload's rollout, with the policy of the new `config`.
+    void start_rollout(const std::string& name, std::shared_ptr<ProgramRuntime> runtime,
+                       const ProgramConfig& config);
     void scale(Program& p, int instances);
     InstanceRunner& add_runner(Program& p, std::shared_ptr<const ProgramRuntime> rt, int index);
 

@@ -31,6 +31,17 @@ std::shared_ptr<const ProgramRuntime> with_policy(const ProgramRuntime& base,
 
 }  // namespace
 
+void Supervisor::start_rollout(const std::string& name, std::shared_ptr<ProgramRuntime> runtime,
+                               const ProgramConfig& config) {
+    // The config parser refuses a policy that cannot progress, so this fails only on a
+    // program that vanished, which a reload's own plan rules out: logged, not thrown.
+    if (auto st =
+            rolling_restart(name, std::move(runtime),
+                            {config.rollout.max_unavailable, config.rollout.max_surge}, 0, nullptr);
+        !st)
+        spdlog::error("reload: {}", st.error());
+}
+
 std::vector<std::shared_ptr<const ListenSocket>> Supervisor::sockets_of(
     const std::string& name) const {
     auto it = programs_.find(name);
@@ -87,10 +98,7 @@ void Supervisor::apply_reload(const ConfigDiff& diff,
                     // Removed by an earlier reload and still stopping: back, as a new
                     // generation beside the instances on their way out.
                     it->second.removed = false;
-                    rolling_restart(
-                        d.name, std::make_shared<ProgramRuntime>(*rt),
-                        {rt->config.rollout.max_unavailable, rt->config.rollout.max_surge}, 0,
-                        nullptr);
+                    start_rollout(d.name, std::make_shared<ProgramRuntime>(*rt), rt->config);
                     break;
                 }
                 load({rt});
@@ -113,10 +121,7 @@ void Supervisor::apply_reload(const ConfigDiff& diff,
                     // Mid-rollout, the rollout's target takes the new keys: roll again to them.
                     auto next = std::make_shared<ProgramRuntime>(
                         *with_policy(*p.rollout->target, rt->config));
-                    rolling_restart(
-                        d.name, next,
-                        {rt->config.rollout.max_unavailable, rt->config.rollout.max_surge}, 0,
-                        nullptr);
+                    start_rollout(d.name, next, rt->config);
                     break;
                 }
                 apply_policy(p, rt->config);
@@ -126,8 +131,6 @@ void Supervisor::apply_reload(const ConfigDiff& diff,
             case ProgramChange::rolling: {
                 Program& p = programs_.at(d.name);
                 auto next = std::make_shared<ProgramRuntime>(*rt);
-                RolloutPolicy policy{rt->config.rollout.max_unavailable,
-                                     rt->config.rollout.max_surge};
                 // A stopped program takes the new config without starting.
                 const bool any_up =
                     std::any_of(p.instances.begin(), p.instances.end(), [](const auto& r) {
@@ -141,8 +144,7 @@ void Supervisor::apply_reload(const ConfigDiff& diff,
                     for (int i = 0; i < next->config.instances; ++i) add_runner(p, next, i);
                     break;
                 }
-                if (auto st = rolling_restart(d.name, next, policy, 0, nullptr); !st)
-                    spdlog::error("{}", st.error());
+                start_rollout(d.name, next, rt->config);
                 break;
             }
         }
