@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include "supervisor/daemon/control_socket.hpp"
 #include "supervisor/daemon/listen_sockets.hpp"
@@ -11,15 +12,24 @@
 namespace tend {
 
 Status attach_program_sockets(std::vector<std::shared_ptr<const ProgramRuntime>>& runtimes,
-                              std::map<std::string, UniqueFd>& activated) {
-    // Bound once, here: every instance and every later version of the program inherits them.
+                              std::map<std::string, UniqueFd>& activated, const HeldSockets& held) {
+    // Bound once: every instance and every later version of the program inherits them.
     for (auto& rt : runtimes) {
         if (rt->config.sockets.empty()) continue;
         auto bound = std::make_shared<ProgramRuntime>(*rt);
         const auto& specs = rt->config.sockets;
+        const auto holding =
+            held ? held(rt->config.name) : std::vector<std::shared_ptr<const ListenSocket>>{};
         for (std::size_t i = 0; i < specs.size(); ++i) {
             std::string name = rt->config.name;
             if (specs.size() > 1) name += "-" + std::to_string(i);
+            auto kept = std::find_if(holding.begin(), holding.end(), [&](const auto& s) {
+                return s->spec == specs[i] && s->name == name;
+            });
+            if (kept != holding.end()) {
+                bound->sockets.push_back(*kept);
+                continue;
+            }
             if (auto it = activated.find(name); it != activated.end()) {
                 auto sock = std::make_shared<ListenSocket>();
                 sock->spec = specs[i];

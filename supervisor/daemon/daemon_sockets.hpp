@@ -1,8 +1,10 @@
-// The sockets tendd starts with: each program's `sockets` (bound here, or passed by systemd)
-// and the control socket (bound here, or passed by systemd as "control").
+// The sockets tendd starts with, or takes on at a reload: each program's `sockets` (held
+// already, passed by systemd, or bound here) and the control socket (bound here, or passed
+// by systemd as "control").
 #pragma once
 
 #include <sys/types.h>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,11 +17,17 @@
 
 namespace tend {
 
-// Gives every program with `sockets` its listening sockets: the one systemd passed under the
-// program's name (NAME, or NAME-I of several) when there is one, else one bound now. Passed
-// sockets that are used are taken out of `activated`.
+// The sockets a program holds now, by program name (a reload keeps those still configured).
+using HeldSockets =
+    std::function<std::vector<std::shared_ptr<const ListenSocket>>(const std::string& program)>;
+
+// Gives every program with `sockets` its listening sockets, each named NAME (or NAME-I of
+// several): the one the program holds already with that spec and name (`held`, at a reload),
+// else the one systemd passed under that name, else one bound now. Passed sockets that are
+// used are taken out of `activated`. Nothing is kept when one cannot be bound.
 Status attach_program_sockets(std::vector<std::shared_ptr<const ProgramRuntime>>& runtimes,
-                              std::map<std::string, UniqueFd>& activated);
+                              std::map<std::string, UniqueFd>& activated,
+                              const HeldSockets& held = nullptr);
 
 struct ControlListener {
     UniqueFd fd;

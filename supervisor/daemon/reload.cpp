@@ -5,37 +5,10 @@
 
 #include "supervisor/core/config_diff.hpp"
 #include "supervisor/daemon/config_loader.hpp"
-#include "supervisor/daemon/listen_sockets.hpp"
+#include "supervisor/daemon/daemon_sockets.hpp"
 
 namespace tend {
 namespace {
-
-// Every program's sockets: the ones it holds already (same spec, same place), else bound now.
-// Nothing is applied when one cannot be bound.
-Status attach_sockets(std::vector<std::shared_ptr<const ProgramRuntime>>& runtimes,
-                      const Supervisor& sup) {
-    for (auto& rt : runtimes) {
-        if (rt->config.sockets.empty()) continue;
-        auto held = sup.sockets_of(rt->config.name);
-        auto bound = std::make_shared<ProgramRuntime>(*rt);
-        const auto& specs = rt->config.sockets;
-        for (std::size_t i = 0; i < specs.size(); ++i) {
-            std::string name = rt->config.name;
-            if (specs.size() > 1) name += "-" + std::to_string(i);
-            std::shared_ptr<const ListenSocket> found;
-            for (const auto& s : held)
-                if (s->spec == specs[i] && s->name == name) found = s;
-            if (!found) {
-                auto sock = bind_listen_socket(specs[i], name, rt->credentials);
-                if (!sock) return make_error(rt->config.name + ": " + sock.error());
-                found = std::move(sock.value());
-            }
-            bound->sockets.push_back(std::move(found));
-        }
-        rt = std::move(bound);
-    }
-    return ok_status();
-}
 
 nlohmann::json plan_json(const ConfigDiff& diff) {
     nlohmann::json programs = nlohmann::json::array(), sections = nlohmann::json::array();
@@ -65,7 +38,11 @@ Result<nlohmann::json> reload_config(ReloadTarget& t, bool dry_run) {
     plan["file"] = t.path;
     plan["applied"] = !dry_run;
     if (dry_run) return plan;
-    if (auto st = attach_sockets(lc.runtimes, *t.supervisor); !st)
+    std::map<std::string, UniqueFd> none;  // socket activation happens only at start
+    if (auto st = attach_program_sockets(
+            lc.runtimes, none,
+            [&](const std::string& program) { return t.supervisor->sockets_of(program); });
+        !st)
         return make_error("the running config stays: " + st.error());
     for (const auto& p : diff.programs) {
         if (p.change == ProgramChange::unchanged) continue;

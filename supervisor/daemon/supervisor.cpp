@@ -133,7 +133,7 @@ std::optional<std::pair<bool, std::string>> Supervisor::evaluate(const Waiter& w
 }
 
 void Supervisor::on_change(InstanceRunner& r) {
-    if (!retired_.empty() || programs_.at(r.program_name()).rollout) schedule_pass();
+    if (r.retired() || programs_.at(r.program_name()).rollout) schedule_pass();
     evaluate_waiters();
 }
 

@@ -137,7 +137,6 @@ class Supervisor {
     std::function<void()> all_stopped_;
     bool evaluating_ = false;
     EventSource pass_;
-    std::set<InstanceRunner*> retired_;  // stopping, then destroyed once without a process
 };
 
 }  // namespace tend

@@ -91,7 +91,7 @@ void Supervisor::advance(Program& p) {
     std::vector<SlotView> views(static_cast<size_t>(slots));
     std::vector<InstanceRunner*> target_of(static_cast<size_t>(slots), nullptr);
     for (const auto& r : p.instances) {
-        if (retired_.count(r.get())) continue;
+        if (r->retired()) continue;
         SlotView& v = views[static_cast<size_t>(r->index())];
         const InstanceState s = r->machine().state();
         if (r->runtime() == ro.target) {
@@ -142,7 +142,7 @@ void Supervisor::advance(Program& p) {
     std::vector<InstanceRunner*> to_stop;
     for (int slot : step.stop_others)
         for (const auto& r : p.instances)
-            if (r->index() == slot && r->runtime() != ro.target && !retired_.count(r.get()))
+            if (r->index() == slot && r->runtime() != ro.target && !r->retired())
                 to_stop.push_back(r.get());
     for (InstanceRunner* r : to_stop) {
         if (r->index() >= n)
@@ -200,7 +200,7 @@ void Supervisor::on_rollout_failed(Program& p, InstanceRunner& failed) {
         InstanceRunner* target = nullptr;
         std::vector<InstanceRunner*> others;
         for (const auto& r : p.instances) {
-            if (r->index() != slot || retired_.count(r.get())) continue;
+            if (r->index() != slot || r->retired()) continue;
             (r->runtime() == ro.target ? target : others.emplace_back()) = r.get();
         }
         if (target && target->machine().ready()) {
@@ -246,7 +246,7 @@ void Supervisor::cancel_rollouts(const std::vector<InstanceRunner*>& targets,
             const bool newest_other =
                 std::none_of(p.instances.begin(), p.instances.end(), [&](const auto& o) {
                     return o->index() == r->index() && o->runtime() != target &&
-                           o->serial() > r->serial() && !retired_.count(o.get());
+                           o->serial() > r->serial() && !o->retired();
                 });
             if (has_target || !newest_other || r->index() >= target->config.instances)
                 retire(r.get());
@@ -257,19 +257,18 @@ void Supervisor::cancel_rollouts(const std::vector<InstanceRunner*>& targets,
 }
 
 void Supervisor::retire(InstanceRunner* r) {
-    if (!retired_.insert(r).second) return;
+    if (r->retired()) return;
     r->retire();
     schedule_pass();
 }
 
 void Supervisor::destroy_retired() {
-    for (auto it = retired_.begin(); it != retired_.end();) {
-        InstanceRunner* r = *it;
-        if (r->machine().has_process() || !idle_state(r->machine().state())) {
-            ++it;
-            continue;
-        }
-        it = retired_.erase(it);
+    std::vector<InstanceRunner*> gone;  // collected first: destroying edits the lists
+    for (const auto& [_, p] : programs_)
+        for (const auto& r : p.instances)
+            if (r->retired() && !r->machine().has_process() && idle_state(r->machine().state()))
+                gone.push_back(r.get());
+    for (InstanceRunner* r : gone) {
         for (auto& w : waiters_) {
             for (size_t i = 0; i < w.targets.size();) {
                 if (w.targets[i] != r) {

@@ -11,37 +11,27 @@ mkdir -p "$T/gates-paused" "$T/gates-rolled"
 # Each instance becomes ready only once its gate file exists (ready_server.py --gate).
 touch "$T"/gates-paused/{0,1,2,3} "$T"/gates-rolled/{0,1,2,3}
 
-write_config <<EOF
-[program.paused]
-command = "exec $SERVER --listen-fds --notify --gate $T/gates-paused/{instance}"
+# program NAME PORT ON_FAILURE: 4 gated instances on a tendd-owned socket, surge policy.
+program() {
+    cat <<EOF
+[program.$1]
+command = "exec $SERVER --listen-fds --notify --gate $T/gates-$1/{instance}"
 instances = 4
 ready = "notify"
 ready_timeout = "2s"
 restart_delay = "5m"
 restart_delay_max = "5m"
 stop_timeout = "5s"
-sockets = ["tcp://127.0.0.1:$P1"]
+sockets = ["tcp://127.0.0.1:$2"]
 
-[program.paused.rollout]
+[program.$1.rollout]
 max_unavailable = 0
 max_surge = 1
-on_failure = "pause"
+on_failure = "$3"
 
-[program.rolled]
-command = "exec $SERVER --listen-fds --notify --gate $T/gates-rolled/{instance}"
-instances = 4
-ready = "notify"
-ready_timeout = "2s"
-restart_delay = "5m"
-restart_delay_max = "5m"
-stop_timeout = "5s"
-sockets = ["tcp://127.0.0.1:$P2"]
-
-[program.rolled.rollout]
-max_unavailable = 0
-max_surge = 1
-on_failure = "rollback"
 EOF
+}
+{ program paused "$P1" pause; program rolled "$P2" rollback; } | write_config
 start_tendd
 assert_status 0 tend start --wait paused rolled
 pid_list() { tend status --json "$1" | jq -r '[.[] | "\(.instance)=\(.pid)"] | join(" ")'; }
