@@ -15,6 +15,13 @@
 
 namespace tend::cli {
 
+int report_error(const CliError& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "tend: %s\n", e.what());
+    if (!e.hint.empty()) std::fprintf(stderr, "hint: %s\n", e.hint.c_str());
+    return e.status;
+}
+
 std::optional<Usec> CliContext::timeout() const {
     if (timeout_text.empty()) return std::nullopt;
     auto d = parse_duration(timeout_text);

@@ -31,6 +31,10 @@ struct CliError : std::runtime_error {
     std::string hint;
 };
 
+// Prints "tend: WHAT" and "hint: HINT" on stderr and returns the exit status: the one place
+// errors become messages and exit statuses (both tend and tend-cli end through it).
+int report_error(const CliError& e);
+
 // No daemon listens on the socket (connect failed with ENOENT or ECONNREFUSED), as opposed to
 // one that may be there but cannot be reached (EACCES...). `tend submit` spools on this one.
 struct DaemonNotRunning : CliError {

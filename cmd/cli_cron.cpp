@@ -1,8 +1,6 @@
 // tend cron list | next | add | remove | run: cron entries (SPEC §7).
 #include <unistd.h>
 
-#include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -10,6 +8,8 @@
 
 #include "cmd/cli_table.hpp"
 #include "cmd/commands.hpp"
+#include "cmd/helper_exec.hpp"
+#include "cmd/submit_run.hpp"
 #include "queue/cron/cron_entry.hpp"
 
 namespace tend::cli {
@@ -59,11 +59,6 @@ void print_entries(const CliContext& ctx, const json& entries) {
 // `tend cron next EXPR` runs without tendd, so it needs the tz database; that lives in a helper
 // program (tend-cron-next) so that `tend` itself loads no C++ library at every start.
 [[noreturn]] void exec_next_helper(int argc, char** argv) {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    std::filesystem::path dir =
-        n > 0 ? std::filesystem::path(std::string(self, size_t(n))).parent_path()
-              : std::filesystem::path(".");
     std::vector<char*> args;
     std::string name = "tend-cron-next";
     args.push_back(name.data());
@@ -74,14 +69,7 @@ void print_entries(const CliContext& ctx, const json& entries) {
         if (!after_next && std::strcmp(argv[i], "next") == 0) after_next = true;
     }
     args.push_back(nullptr);
-    std::string tried;
-    for (const auto& p :
-         {dir / "tend-cron-next", dir / ".." / "libexec" / "tend" / "tend-cron-next"}) {
-        execv(p.c_str(), args.data());
-        tried += (tried.empty() ? "" : ", ") + p.lexically_normal().string();
-    }
-    throw CliError(kExitFailed, "cron next: cannot run tend-cron-next (looked for " + tried +
-                                    "): " + std::strerror(errno));
+    exec_helper(name, args.data());
 }
 
 // An expression has spaces or starts with '@'; a name never does.

@@ -1,10 +1,10 @@
 // tend jobs | show | wait | cancel | retry: looking at and acting on submitted jobs.
 #include <cstdio>
-#include <map>
 #include <memory>
 
 #include "cmd/commands.hpp"
 #include "cmd/job_view.hpp"
+#include "cmd/job_wait.hpp"
 #include "queue/core/job.hpp"
 
 namespace tend::cli {
@@ -12,9 +12,6 @@ namespace tend::cli {
 using json = nlohmann::json;
 
 namespace {
-
-// Jobs per `wait` request: a request line must stay under tendd's 64 KiB limit.
-constexpr size_t kWaitChunk = 4096;
 
 struct JobsOptions {
     std::string queue;
@@ -89,39 +86,6 @@ CLI::Validator job_id_validator() {
                        : "expected a job id (a positive number), not \"" + id + "\"";
         },
         "");
-}
-
-json wait_for_jobs(Connection& conn, const std::vector<std::uint64_t>& ids, Deadline deadline) {
-    json all = json::array();
-    for (size_t i = 0; i < ids.size(); i += kWaitChunk) {
-        std::vector<std::uint64_t> chunk(ids.begin() + long(i),
-                                         ids.begin() + long(std::min(ids.size(), i + kWaitChunk)));
-        json part = conn.request("wait", {{"ids", chunk}}, deadline);
-        if (!part.is_array()) throw CliError(kExitFailed, "wait: bad reply from tendd");
-        for (auto& j : part) all.push_back(std::move(j));
-    }
-    return all;
-}
-
-int jobs_exit_status(const json& jobs, const std::vector<std::uint64_t>& ids, bool report) {
-    std::map<std::uint64_t, const json*> by_id;
-    for (const auto& j : jobs)
-        if (j.is_object() && j.contains("id") && j["id"].is_number_unsigned())
-            by_id.emplace(j["id"].get<std::uint64_t>(), &j);
-    for (auto id : ids) {
-        auto it = by_id.find(id);
-        if (it == by_id.end()) {
-            if (report)
-                std::fprintf(stderr, "tend: wait: tendd did not report job %llu\n",
-                             static_cast<unsigned long long>(id));
-            return kExitFailed;
-        }
-        if (int status = wait_exit_status(*it->second); status != 0) {
-            if (report) std::fprintf(stderr, "tend: wait: %s\n", outcome_text(*it->second).c_str());
-            return status;
-        }
-    }
-    return kExitOk;
 }
 
 void register_job_commands(CLI::App& app, CliContext& ctx, Action& action) {

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "cmd/cli_context.hpp"
+#include "cmd/job_wait.hpp"
+#include "cmd/submit_options.hpp"
 
 namespace tend::cli {
 
@@ -23,11 +25,11 @@ void register_job_commands(CLI::App& app, CliContext& ctx, Action& action);
 void register_queue_commands(CLI::App& app, CliContext& ctx, Action& action);
 void register_cron_commands(CLI::App& app, CliContext& ctx, Action& action);
 
-// The caller's environment as "KEY=VALUE" (variables that are not UTF-8 are left out with a
-// warning naming `command`), with `overrides` ("KEY=VALUE", from --env) applied.
-std::vector<std::string> capture_env(const std::vector<std::string>& overrides,
-                                     const std::string& command);
-
+// Adds tend's global options (--socket, --config, --state-dir) to the top-level app.
+void add_global_options(CLI::App& app, CliContext& ctx);
+// Adds `submit`'s options, bound to `o` and ctx.json (the unit tests check that the lean
+// front end's own parser, cmd/submit_args.hpp, reads command lines as these do).
+CLI::App* add_submit_command(CLI::App& app, CliContext& ctx, SubmitOptions& o);
 // Adds --json to a subcommand, bound to ctx.json.
 void add_json_flag(CLI::App* sub, CliContext& ctx);
 // Adds --timeout D, validated as a duration while the command line is parsed.
@@ -36,14 +38,5 @@ void add_timeout_option(CLI::App* sub, CliContext& ctx, const std::string& help)
 CLI::Validator duration_validator();
 // Checks that an option's value is a job id (a positive integer).
 CLI::Validator job_id_validator();
-
-// Blocks until every job in `ids` is finished (in requests small enough for tendd) and returns
-// their objects; passing `deadline` is CliError 124.
-nlohmann::json wait_for_jobs(Connection& conn, const std::vector<std::uint64_t>& ids,
-                             Deadline deadline);
-// `tend wait`'s exit status for finished jobs: the first non-zero status taking the jobs in the
-// order of `ids`. With `report`, says on stderr which job gave it and why.
-int jobs_exit_status(const nlohmann::json& jobs, const std::vector<std::uint64_t>& ids,
-                     bool report);
 
 }  // namespace tend::cli

@@ -202,3 +202,24 @@ assert_contains "$ERR" "nosuchqueue" "stderr of --stdin for an unknown queue"
 assert_status 65 tend submit --after 99999 -- true
 assert_contains "$ERR" "99999" "stderr for an unknown --after job"
 assert_eq "$((before + 5))" "$(job_count)" "jobs after the usage errors and refused submits"
+
+say "tend (the lean front end) and tend-cli store the same job for the same command line"
+# `tend` parses common submit lines itself and hands the rest to tend-cli (cmd/tend_main.cpp);
+# both must store the same job. The queues are paused so that nothing runs.
+assert_status 0 tend pause default
+assert_status 0 tend pause other
+# shellcheck disable=SC2016  # $X is for the job's shell
+for line in "-- printf %s 'a b'" \
+            '--shell -q other --name same -p -4 --attempts 2 --timeout 5s -- echo "\$X"' \
+            "-C /tmp --at 2030-01-01T00:00:00Z -e X=1 --env=Y=2 --priority=7 -- env" \
+            "--json --after $in_id --after $at_id -- true"; do
+    eval "words=($line)"
+    assert_status 0 tend submit "${words[@]}"
+    front_id=$(tail -n1 <<<"$OUT" | jq -r 'if type == "object" then .id else . end')
+    OUT=$(timeout 10 env "$CLI_ASAN_OPTIONS" "$TEND_BIN_DIR/tend-cli" --socket "$SOCK" submit "${words[@]}") ||
+        fail "tend-cli submit $line failed"
+    cli_id=$(tail -n1 <<<"$OUT" | jq -r 'if type == "object" then .id else . end')
+    strip='del(.id, .submitted_at, .output)'
+    assert_eq "$(tend show --json "$cli_id" | jq -c "$strip")" \
+        "$(tend show --json "$front_id" | jq -c "$strip")" "job of \`tend submit $line\` (front end and tend-cli)"
+done

@@ -1,0 +1,317 @@
+// tend submit: enqueue one job, or one per line of standard input; spool when tendd is down.
+#include "cmd/submit_run.hpp"
+
+#include <unistd.h>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include "cmd/job_view.hpp"
+#include "cmd/job_wait.hpp"
+#include "cmd/submit_time.hpp"
+#include "queue/store/spool.hpp"
+
+extern char** environ;
+
+namespace tend::cli {
+namespace {
+
+using json = nlohmann::json;
+
+// The options resolved against the caller: times, cwd and environment.
+struct Prepared {
+    std::int64_t now_us = 0;
+    std::int64_t run_at_us = 0;
+    std::int64_t timeout_us = -1;
+    std::string cwd;
+    std::vector<std::string> env;
+};
+
+// A request line must stay under this; tendd refuses lines over 64 KiB.
+constexpr size_t kMaxLineBytes = 48 * 1024;
+
+long utc_offset_at(std::int64_t utc_s) {
+    const time_t t = static_cast<time_t>(utc_s);
+    tm local{};
+    localtime_r(&t, &local);
+    return local.tm_gmtoff;
+}
+
+Prepared prepare(const SubmitOptions& o) {
+    Prepared p;
+    p.now_us = wall_now_us();
+    if (!o.at.empty()) {
+        auto t = parse_at(o.at, p.now_us, utc_offset_at);
+        if (!t) throw CliError(kExitUsage, "submit: --at: " + t.error());
+        p.run_at_us = *t;
+    } else if (!o.in.empty()) {
+        auto t = parse_in(o.in, p.now_us);
+        if (!t) throw CliError(kExitUsage, "submit: --in: " + t.error());
+        p.run_at_us = *t;
+    }
+    if (!o.timeout.empty()) {
+        auto d = parse_duration(o.timeout);
+        if (!d) throw CliError(kExitUsage, "submit: --timeout: " + d.error());
+        p.timeout_us = d->count();
+    }
+    std::error_code ec;
+    std::filesystem::path cwd =
+        o.cwd.empty() ? std::filesystem::current_path(ec) : std::filesystem::absolute(o.cwd, ec);
+    if (ec) throw CliError(kExitInvalid, "submit: cannot tell the working directory", ec.message());
+    p.cwd = cwd.lexically_normal().string();
+    if (p.cwd.size() > 1 && p.cwd.back() == '/') p.cwd.pop_back();
+    p.env = capture_env(o.env, "submit");
+    return p;
+}
+
+// Everything a submit carries except the command (shared by single and batch submits).
+json common_args(const SubmitOptions& o, const Prepared& p) {
+    return {{"queue", o.queue},       {"name", o.name},
+            {"priority", o.priority}, {"run_at_us", p.run_at_us},
+            {"attempts", o.attempts}, {"timeout_us", p.timeout_us},
+            {"after", o.after},       {"key", o.key},
+            {"env", p.env},           {"cwd", p.cwd}};
+}
+
+jobs::JobSpec base_spec(const SubmitOptions& o, const Prepared& p) {
+    jobs::JobSpec s;
+    s.queue = o.queue;
+    s.name = o.name;
+    s.priority = o.priority;
+    s.max_attempts = o.attempts;
+    s.timeout_us = p.timeout_us;
+    s.key = o.key;
+    s.after.assign(o.after.begin(), o.after.end());
+    s.cwd = p.cwd;
+    s.uid = getuid();
+    s.gid = getgid();
+    int n = getgroups(0, nullptr);
+    std::vector<gid_t> groups(size_t(std::max(n, 0)));
+    if (n > 0 && (n = getgroups(n, groups.data())) > 0)
+        s.groups.assign(groups.begin(), groups.begin() + n);
+    s.submitted_at = p.now_us;
+    s.run_at = p.run_at_us;
+    return s;
+}
+
+// tendd is not running: store the submit in the spool for tendd to take in when it starts.
+int spool(const CliContext& ctx, const SubmitOptions& o, const Prepared& p,
+          const std::vector<jobs::JobSpec>& specs, const DaemonNotRunning& down) {
+    const std::string state_dir = ctx.state_dir();
+    auto token = jobs::write_spool_file(state_dir, specs, p.env);
+    if (!token)
+        throw CliError(kExitUnreachable,
+                       "submit: " + std::string(down.what()) +
+                           "; and the job could not be stored in the spool: " + token.error(),
+                       down.hint);
+    const std::string what =
+        specs.size() == 1 ? "job stored" : std::to_string(specs.size()) + " jobs stored";
+    std::fprintf(stderr,
+                 "tend: tendd is not running (socket %s); %s in the spool (%s/%s); tendd will "
+                 "enqueue %s when it starts\n",
+                 down.socket.c_str(), what.c_str(), jobs::spool_dir(state_dir).c_str(),
+                 token->c_str(), specs.size() == 1 ? "it" : "them");
+    if (ctx.json) {
+        if (o.from_stdin)
+            ctx.print_json({{"ids", json::array()}, {"spooled", true}, {"spool", *token}});
+        else
+            ctx.print_json(
+                {{"id", nullptr}, {"deduplicated", false}, {"spooled", true}, {"spool", *token}});
+    }
+    if (o.wait)
+        throw CliError(kExitUnreachable, "submit: cannot wait: tendd is not running",
+                       "the job stays in the spool; tendd enqueues it when it starts");
+    return kExitOk;
+}
+
+int wait_and_report(Connection& conn, const std::vector<std::uint64_t>& ids) {
+    std::fflush(stdout);
+    return jobs_exit_status(wait_for_jobs(conn, ids, std::nullopt), ids, true);
+}
+
+int submit_one(const CliContext& ctx, const SubmitOptions& o) {
+    for (const auto& w : o.command)
+        if (!is_utf8(w))
+            throw CliError(kExitInvalid, "submit: the command is not valid UTF-8",
+                           "tendd's protocol carries text only");
+    const Prepared p = prepare(o);
+    std::vector<std::string> argv = o.command;
+    if (o.shell) {
+        std::string line;
+        for (const auto& w : o.command) line += (line.empty() ? "" : " ") + w;
+        argv = {line};
+    }
+    std::optional<Connection> conn;
+    try {
+        conn.emplace(ctx);
+    } catch (const DaemonNotRunning& down) {
+        jobs::JobSpec s = base_spec(o, p);
+        s.shell = o.shell;
+        s.argv = argv;
+        return spool(ctx, o, p, {s}, down);
+    }
+    json args = common_args(o, p);
+    args["argv"] = argv;
+    args["shell"] = o.shell;
+    const json data = conn->request("submit", args);
+    const std::uint64_t id = data.value("id", std::uint64_t(0));
+    const bool dedup = data.value("deduplicated", false);
+    if (ctx.json)
+        ctx.print_json({{"id", id}, {"deduplicated", dedup}, {"spooled", false}});
+    else
+        std::printf("%llu\n", static_cast<unsigned long long>(id));
+    if (dedup)
+        std::fprintf(stderr, "tend: submit: deduplicated: job %llu already has key %s\n",
+                     static_cast<unsigned long long>(id), o.key.c_str());
+    return o.wait ? wait_and_report(*conn, {id}) : kExitOk;
+}
+
+// The non-empty lines of standard input, read in large chunks (a batch may be 100,000 lines).
+struct InputLines {
+    std::string data;
+    std::vector<std::string_view> lines;
+    std::vector<size_t> numbers;  // 1-based line numbers, for messages
+};
+
+void read_stdin(InputLines& in) {
+    char chunk[1 << 16];
+    while (true) {
+        ssize_t n = read(0, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw CliError(kExitFailed, "submit: reading standard input", strerror(errno));
+        if (n == 0) break;
+        in.data.append(chunk, size_t(n));
+    }
+    std::string_view all(in.data);
+    size_t number = 0;
+    while (!all.empty()) {
+        size_t nl = all.find('\n');
+        std::string_view line = all.substr(0, nl);
+        all.remove_prefix(nl == std::string_view::npos ? all.size() : nl + 1);
+        ++number;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+        in.lines.push_back(line);
+        in.numbers.push_back(number);
+    }
+}
+
+int submit_batch(const CliContext& ctx, const SubmitOptions& o) {
+    InputLines in;
+    read_stdin(in);
+    if (in.lines.empty()) {
+        std::fprintf(stderr, "tend: submit: standard input has no commands; nothing submitted\n");
+        if (ctx.json) ctx.print_json({{"ids", json::array()}, {"spooled", false}});
+        return kExitOk;
+    }
+    const Prepared p = prepare(o);
+    std::optional<Connection> conn;
+    try {
+        conn.emplace(ctx);
+    } catch (const DaemonNotRunning& down) {
+        std::vector<jobs::JobSpec> specs(in.lines.size(), base_spec(o, p));
+        for (size_t i = 0; i < in.lines.size(); ++i) {
+            specs[i].shell = true;
+            specs[i].argv = {std::string(in.lines[i])};
+        }
+        return spool(ctx, o, p, specs, down);
+    }
+    json args = common_args(o, p);
+    args["batch"] = true;
+    std::string tail = args.dump(-1, ' ', false, json::error_handler_t::replace);
+    tail.pop_back();  // the closing brace: "lines" is appended as text
+    const std::string final_start = request_prefix("submit") + tail + ",\"lines\":[";
+    const std::string buffer_start = request_prefix("submit_lines") + "{\"lines\":[";
+    constexpr size_t kClose = 4;  // "]}}\n"
+    // Lines are escaped straight into the request text, a chunk per submit_lines request.
+    std::string items, item;
+    for (size_t i = 0; i < in.lines.size(); ++i) {
+        item.clear();
+        if (!append_json_string(item, in.lines[i]))
+            throw CliError(kExitInvalid,
+                           "submit: line " + std::to_string(in.numbers[i]) +
+                               " of standard input is not valid UTF-8",
+                           "tendd's protocol carries text only");
+        if (buffer_start.size() + item.size() + kClose > kMaxLineBytes)
+            throw CliError(kExitInvalid,
+                           "submit: line " + std::to_string(in.numbers[i]) +
+                               " of standard input is too long (" +
+                               std::to_string(in.lines[i].size()) + " bytes)",
+                           "a command line may be at most about 47 KiB");
+        if (buffer_start.size() + items.size() + 1 + item.size() + kClose > kMaxLineBytes) {
+            conn->request_line("submit_lines", buffer_start + items + "]}}\n");
+            items.clear();
+        }
+        if (!items.empty()) items += ',';
+        items += item;
+    }
+    // The last lines travel with the submit itself when they fit.
+    if (!items.empty() && final_start.size() + items.size() + kClose > kMaxLineBytes) {
+        conn->request_line("submit_lines", buffer_start + items + "]}}\n");
+        items.clear();
+    }
+    const json data = conn->request_line("submit", final_start + items + "]}}\n");
+    const std::uint64_t first = data.value("first_id", std::uint64_t(0));
+    const std::uint64_t count = data.value("count", std::uint64_t(0));
+    std::vector<std::uint64_t> ids(count);
+    for (std::uint64_t k = 0; k < count; ++k) ids[k] = first + k;
+    if (ctx.json) {
+        ctx.print_json({{"ids", ids}, {"spooled", false}});
+    } else {
+        std::string out;
+        out.reserve(ids.size() * 8);
+        char num[24];
+        for (auto id : ids) {
+            auto r = std::to_chars(num, num + sizeof num, id);
+            out.append(num, r.ptr);
+            out += '\n';
+        }
+        std::fwrite(out.data(), 1, out.size(), stdout);
+    }
+    return o.wait ? wait_and_report(*conn, ids) : kExitOk;
+}
+
+}  // namespace
+
+int run_submit(const CliContext& ctx, const SubmitOptions& o) {
+    if (o.from_stdin && !o.command.empty())
+        throw CliError(kExitUsage, "submit: --stdin reads the commands from standard input",
+                       "give no CMD with --stdin");
+    if (!o.from_stdin && o.command.empty())
+        throw CliError(kExitUsage, "submit: no command given",
+                       "e.g. `tend submit -- echo hello`, or `tend submit --stdin < jobs.txt`");
+    if (o.from_stdin && !o.key.empty())
+        throw CliError(kExitUsage, "submit: --key cannot be used with --stdin",
+                       "every line would share the one key, so all but the first would be "
+                       "deduplicated");
+    return o.from_stdin ? submit_batch(ctx, o) : submit_one(ctx, o);
+}
+
+std::vector<std::string> capture_env(const std::vector<std::string>& overrides,
+                                     const std::string& command) {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string_view kv(*e);
+        // JSON carries text only; a job must not get a silently mangled variable.
+        if (!is_utf8(kv)) {
+            std::fprintf(stderr, "tend: %s: warning: %.*s is not valid UTF-8; not passed\n",
+                         command.c_str(), int(kv.substr(0, kv.find('=')).size()), kv.data());
+            continue;
+        }
+        env.emplace_back(kv);
+    }
+    for (const auto& o : overrides) {
+        if (!is_utf8(o))
+            throw CliError(kExitInvalid, command + ": --env " + o.substr(0, o.find('=')) +
+                                             ": the value is not valid UTF-8");
+        const std::string prefix = o.substr(0, o.find('=') + 1);
+        std::erase_if(env, [&](const std::string& kv) { return kv.rfind(prefix, 0) == 0; });
+        env.push_back(o);
+    }
+    return env;
+}
+
+}  // namespace tend::cli

@@ -1,0 +1,99 @@
+// tend-cli: the full command-line client (every command, parsed by CLI11). `tend` runs it for
+// everything but the common forms of `tend submit`; it maps errors to exit statuses.
+#include <sys/prctl.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstring>
+
+#include "cmd/commands.hpp"
+#include "cmd/submit_args.hpp"
+#include "cmd/version.hpp"
+
+namespace tend::cli {
+
+namespace {
+
+using Register = void (*)(CLI::App&, CliContext&, Action&);
+
+struct Family {
+    Register add;
+    std::vector<const char*> commands;
+};
+
+// Every command family, in the order `tend --help` lists them.
+const std::vector<Family>& families() {
+    static const std::vector<Family> all = {
+        {register_program_commands, {"status", "start", "stop", "restart", "signal"}},
+#ifndef TEND_CLI_STATIC  // see CMakeLists.txt: these two need the dynamic loader
+        {register_logs_command, {"logs"}},
+        {register_check_command, {"check"}},
+#endif
+        {register_daemon_commands, {"shutdown", "version", "reload"}},
+        {register_submit_command, {"submit"}},
+        {register_job_commands, {"jobs", "show", "wait", "cancel", "retry"}},
+        {register_queue_commands, {"queues", "pause", "resume"}},
+        {register_cron_commands, {"cron"}},
+    };
+    return all;
+}
+
+// The family of the command named on the command line, or null when none is named and all
+// must be registered (for `tend --help`). `unknown` gets a first word that is no command.
+// Why: building CLI11's tree of every command costs about half a millisecond, a tenth of a
+// whole `tend submit`, which scripts run once per job.
+const Family* family_named(int argc, char** argv, std::string& unknown) {
+    const std::string_view word = command_word(argc, argv);
+    if (word.empty()) return nullptr;
+    for (const Family& f : families())
+        for (const char* c : f.commands)
+            if (word == c) return &f;
+    unknown = word;
+    return nullptr;
+}
+
+}  // namespace
+
+}  // namespace tend::cli
+
+int main(int argc, char** argv) {
+    using namespace tend::cli;
+    // `tend` execs this program; keep the process named "tend" for ps, pgrep and killall.
+    prctl(PR_SET_NAME, "tend");
+    CliContext ctx;
+    ctx.argc = argc;
+    ctx.argv = argv;
+    Action action;
+    CLI::App app{"tend: control the tend process supervisor and job runner"};
+    app.set_version_flag("-V,--cli-version", tend::kTendVersion);
+    app.require_subcommand(1);
+    add_global_options(app, ctx);
+    std::string unknown;
+    const Family* family = family_named(argc, argv, unknown);
+    if (!unknown.empty()) {
+        std::fprintf(stderr, "tend: unknown command \"%s\"\n", unknown.c_str());
+        std::fprintf(stderr, "hint: see `tend --help` for the commands\n");
+        return kExitUsage;
+    }
+    if (family)
+        family->add(app, ctx, action);
+    else
+        for (const Family& f : families()) f.add(app, ctx, action);
+    for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "tend: %s\n", e.what());
+        std::fprintf(stderr, "hint: see `tend --help` or `tend COMMAND --help`\n");
+        return kExitUsage;
+    }
+    try {
+        return action ? action() : kExitUsage;
+    } catch (const CliError& e) {
+        return report_error(e);
+    }
+}
