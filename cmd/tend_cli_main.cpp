@@ -1,5 +1,5 @@
-// tend-cli: the full command-line client (every command, parsed by CLI11). `tend` runs it for
-// everything but the common forms of `tend submit`; it maps errors to exit statuses.
+// The full command-line client (every command, parsed by CLI11): tend-cli's main. `tend` runs it
+// for everything but the common forms of `tend submit`; it maps errors to exit statuses.
 #include <sys/prctl.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cmd/commands.hpp"
+#include "cmd/full_cli.hpp"
 #include "cmd/submit_args.hpp"
 #include "cmd/version.hpp"
 
@@ -56,8 +57,7 @@ const Family* family_named(int argc, char** argv, std::string& unknown) {
 
 }  // namespace tend::cli
 
-int main(int argc, char** argv) {
-    using namespace tend::cli;
+int tend::cli::run_full_cli(int argc, char** argv) {
     // `tend` execs this program; keep the process named "tend" for ps, pgrep and killall.
     prctl(PR_SET_NAME, "tend");
     CliContext ctx;

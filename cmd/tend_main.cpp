@@ -9,6 +9,7 @@
 // a C program that appends and fdatasyncs a record costs (tests/bench/bench_submit_latency.sh).
 // The submit itself runs through the same code as tend-cli's (cmd/submit_run.cpp); only the
 // parsing differs, and anything it does not read exactly as CLI11 would goes to tend-cli.
+#include "cmd/full_cli.hpp"
 #include "cmd/helper_exec.hpp"
 #include "cmd/submit_args.hpp"
 #include "cmd/submit_run.hpp"
@@ -26,9 +27,15 @@ int main(int argc, char** argv) {
             ctx.json = fast->json;
             return run_submit(ctx, fast->options);
         }
+#ifdef TEND_FRONT_IN_PROCESS
+        // Sanitizer builds: one process, so every `tend` pays the sanitizer's start-up once
+        // (CMakeLists.txt).
+        return run_full_cli(argc, argv);
+#else
         const std::string_view word = command_word(argc, argv);
         const bool dynamic = word.empty() || word == "logs" || word == "check";
         exec_helper(dynamic ? "tend-cli-dynamic" : "tend-cli", argv);
+#endif
     } catch (const CliError& e) {
         return report_error(e);
     }

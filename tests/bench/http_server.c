@@ -74,6 +74,7 @@ static void serve(int c) {
         const char *inst = getenv("TEND_INSTANCE"), *gen = getenv("GEN");
         bn = snprintf(body, sizeof body, "instance %s pid %ld gen %s\n", inst ? inst : "?",
                       (long)getpid(), gen ? gen : "-");
+        if (bn >= (int)sizeof body) bn = (int)sizeof body - 1;   /* snprintf truncated it */
         on = snprintf(out, sizeof out, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
                       "Content-Length: %d\r\n\r\n%s", bn, body);
     } else if (got > 0) {
