@@ -7,22 +7,20 @@
 
 namespace tend::cli {
 
-CLI::App* add_submit_command(CLI::App& app, CliContext& ctx, SubmitOptions& options) {
-    SubmitOptions* o = &options;
+CLI::App* add_submit_command(CLI::App& app, CliContext& ctx, SubmitOptions& o) {
     CLI::App* sub = app.add_subcommand("submit", "enqueue a job and print its id");
-    sub->add_option("CMD", o->command, "the command and its arguments, after --")->type_name("");
-    sub->add_option("-q,--queue", o->queue, "queue to run it in (default: default)")
-        ->type_name("Q");
-    sub->add_option("--name", o->name, "a name shown instead of the command")->type_name("NAME");
-    sub->add_option("-p,--priority", o->priority, "higher runs first within the queue (default 0)")
+    sub->add_option("CMD", o.command, "the command and its arguments, after --")->type_name("");
+    sub->add_option("-q,--queue", o.queue, "queue to run it in (default: default)")->type_name("Q");
+    sub->add_option("--name", o.name, "a name shown instead of the command")->type_name("NAME");
+    sub->add_option("-p,--priority", o.priority, "higher runs first within the queue (default 0)")
         ->type_name("P");
-    auto* in = sub->add_option("--in", o->in, "run after this long (30s, 5m, 1h30m)")
+    auto* in = sub->add_option("--in", o.in, "run after this long (30s, 5m, 1h30m)")
                    ->check(duration_validator())
                    ->type_name("DURATION");
-    sub->add_option("--at", o->at, std::string("run at this time: ") + kAtForms)
+    sub->add_option("--at", o.at, std::string("run at this time: ") + kAtForms)
         ->excludes(in)
         ->type_name("TIME");
-    sub->add_option("--attempts", o->attempts,
+    sub->add_option("--attempts", o.attempts,
                     "attempts before the job is dead, at least 1 (default: the queue's)")
         ->check(CLI::Validator(
             [](std::string& n) {
@@ -33,19 +31,19 @@ CLI::App* add_submit_command(CLI::App& app, CliContext& ctx, SubmitOptions& opti
             },
             ""))
         ->type_name("N");
-    sub->add_option("--timeout", o->timeout,
+    sub->add_option("--timeout", o.timeout,
                     "kill an attempt after this long (default: the queue's; 0: none)")
         ->check(duration_validator())
         ->type_name("DURATION");
-    sub->add_option("--after", o->after, "run once job ID has succeeded (repeatable)")
+    sub->add_option("--after", o.after, "run once job ID has succeeded (repeatable)")
         ->check(job_id_validator())
         ->allow_extra_args(false)
         ->type_name("ID");
-    sub->add_option("--key", o->key,
+    sub->add_option("--key", o.key,
                     "uniqueness key: while a job with this key is scheduled, pending or "
                     "running, print its id instead of adding another")
         ->type_name("K");
-    sub->add_option("-e,--env", o->env, "set a variable for the job (repeatable)")
+    sub->add_option("-e,--env", o.env, "set a variable for the job (repeatable)")
         ->allow_extra_args(false)
         ->check(CLI::Validator(
             [](std::string& kv) {
@@ -55,11 +53,11 @@ CLI::App* add_submit_command(CLI::App& app, CliContext& ctx, SubmitOptions& opti
             },
             ""))
         ->type_name("K=V");
-    sub->add_option("-C,--cwd", o->cwd, "working directory of the job (default: the current one)")
+    sub->add_option("-C,--cwd", o.cwd, "working directory of the job (default: the current one)")
         ->type_name("DIR");
-    sub->add_flag("--wait", o->wait, "block until it finishes and exit with its status");
-    sub->add_flag("--shell", o->shell, "join the words into one string run by /bin/sh -c");
-    sub->add_flag("--stdin", o->from_stdin,
+    sub->add_flag("--wait", o.wait, "block until it finishes and exit with its status");
+    sub->add_flag("--shell", o.shell, "join the words into one string run by /bin/sh -c");
+    sub->add_flag("--stdin", o.from_stdin,
                   "one job per non-empty line of standard input, each run by /bin/sh -c, "
                   "all submitted as one batch (no CMD)");
     add_json_flag(sub, ctx);

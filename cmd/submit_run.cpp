@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <memory>
+#include <optional>
 
 #include "cmd/job_view.hpp"
 #include "cmd/job_wait.hpp"

@@ -4,7 +4,6 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <cstring>
 
 #include "cmd/commands.hpp"
 #include "cmd/full_cli.hpp"
