@@ -3,10 +3,7 @@
 # is a config error otherwise.
 source "$(dirname "$0")/lib.sh"
 
-if [[ $(id -u) != 0 ]]; then
-    echo "$TEST_NAME: needs root (CI runs as root); skipped"
-    exit 0
-fi
+[[ $(id -u) == 0 ]] || skip "needs root (CI runs as root)"
 write_config <<'EOF2'
 [program.unpriv]
 command = ["sleep", "300"]

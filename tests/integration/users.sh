@@ -1,0 +1,79 @@
+# Throwaway users and groups for the multi-user (attacker's-side) tests, and a copy of the
+# binaries that any user can run. Source it after lib.sh. Everything it makes is removed by
+# lib.sh's EXIT trap, even when the test fails.
+# shellcheck shell=bash
+
+# need_root: the test cannot run without root; ctest reports it as skipped (exit 77).
+need_root() {
+    [[ $(id -u) == 0 ]] || skip "needs root (CI runs as root)"
+    command -v useradd >/dev/null && command -v setpriv >/dev/null ||
+        skip "needs useradd and setpriv (passwd, util-linux)"
+}
+
+_TEST_USERS=()
+_TEST_GROUPS=()
+_PUBLIC_DIRS=()
+
+# make_group: creates a throwaway group; prints its name.
+make_group() {
+    local g
+    g=tendg$RANDOM$RANDOM
+    groupadd "$g" >/dev/null
+    _TEST_GROUPS+=("$g")
+    echo "$g"
+}
+
+# make_user [GROUP...]: creates a throwaway user (no login, no home) whose supplementary
+# groups are GROUP...; prints its name. Its primary group is its own.
+make_user() {
+    local u groups=()
+    u=tendu$RANDOM$RANDOM
+    [[ $# -gt 0 ]] && groups=(-G "$(IFS=,; echo "$*")")
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+        --user-group "${groups[@]}" "$u" >/dev/null
+    _TEST_USERS+=("$u")
+    echo "$u"
+}
+
+# as_user USER CMD...: runs CMD as USER with USER's groups, from / (the test's dirs are
+# private to root).
+as_user() {
+    local u=$1
+    shift
+    (cd / && setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@")
+}
+
+# public_bins: copies tend, its helpers and tendd to a directory every user can read and
+# run (the build tree may sit under a 0700 parent such as /root); sets PUB_BIN and PUB_TEND
+# (the CLI, as an array, talking to the test's socket).
+public_bins() {
+    PUB_BIN=$(mktemp -d /tmp/tend-bin.XXXXXX)
+    _PUBLIC_DIRS+=("$PUB_BIN")
+    local b
+    for b in tend tend-cli tend-cli-dynamic tend-cron-next tendd; do
+        [[ -e $TEND_BIN_DIR/$b ]] && cp "$TEND_BIN_DIR/$b" "$PUB_BIN/"
+    done
+    chmod 0755 "$PUB_BIN"
+    chmod -R a+rX "$PUB_BIN"
+    PUB_TEND=(env "$CLI_ASAN_OPTIONS" "$PUB_BIN/tend" --socket "$SOCK")
+}
+
+# as_user_tend USER ARGS...: the test's tend, run as USER (sets OUT, ERR, RC like `run`).
+as_user_tend() {
+    local u=$1
+    shift
+    [[ -n ${PUB_BIN:-} ]] || public_bins
+    run as_user "$u" "${PUB_TEND[@]}" "$@"
+}
+
+_users_cleanup() {
+    local x
+    for x in ${_TEST_USERS[@]+"${_TEST_USERS[@]}"}; do
+        pkill -KILL -u "$x" 2>/dev/null
+        userdel "$x" >/dev/null 2>&1
+    done
+    for x in ${_TEST_GROUPS[@]+"${_TEST_GROUPS[@]}"}; do groupdel "$x" >/dev/null 2>&1; done
+    for x in ${_PUBLIC_DIRS[@]+"${_PUBLIC_DIRS[@]}"}; do rm -rf "$x"; done
+    return 0
+}
+CLEANUP_HOOKS+=(_users_cleanup)
