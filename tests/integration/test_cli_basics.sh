@@ -2,6 +2,7 @@
 # SPEC §2, §3, §4: exit statuses and messages of the CLI and of tendd for an unreachable
 # daemon, invalid configs (every error as FILE:LINE:COLUMN), missing configs and usage errors.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/users.sh"
 
 say "daemon not running -> 69, naming the socket"
 assert_status 69 tend status
@@ -103,6 +104,9 @@ if [[ $(id -u) == 0 ]]; then
     uid=$(id -u nobody) gid=$(id -g nobody)
     chmod 711 "$T"
     chown -R "$uid:$gid" "$T/user"
+    # The build tree may sit under a 0700 parent (/root): nobody runs a public copy.
+    public_bins
+    TEND_BIN_DIR=$PUB_BIN
     TENDD_WRAPPER=(setpriv --reuid="$uid" --regid="$gid" --clear-groups)
     STATE=$T/user/state
     SOCK=$T/user/tend.sock

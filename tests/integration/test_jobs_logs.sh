@@ -3,6 +3,7 @@
 # a job's output and tendd's lifecycle lines, -n, --json, the output_max_size cap, following a
 # running (or not yet started) job until it finishes, and unknown job ids.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/users.sh"
 
 write_config <<'EOF2'
 [queue.default]
@@ -137,10 +138,11 @@ if [[ $(id -u) == 0 ]]; then
     # under a root tendd only root reads them. The submitter gets a clear error, not empty output.
     say "root tendd: a job of user nobody runs as nobody; nobody's tend logs says why it cannot read"
     as_nobody=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
-    id=$(cd / && "${as_nobody[@]}" "${TEND[@]}" submit -- sh -c 'echo "output of a job of uid $(id -u)"')
+    public_bins  # the build tree may sit under a 0700 parent (/root)
+    id=$(cd / && "${as_nobody[@]}" "${PUB_TEND[@]}" submit -- sh -c 'echo "output of a job of uid $(id -u)"')
     assert_status 0 tend wait "$id"
     assert_contains "$(tend logs "$id")" "output of a job of uid $(id -u nobody)" "tend logs $id as root"
-    run "${as_nobody[@]}" "${TEND[@]}" logs "$id"
+    run "${as_nobody[@]}" "${PUB_TEND[@]}" logs "$id"
     assert_eq 1 "$RC" "exit status of tend logs $id as user nobody"
     assert_contains "$ERR" "Permission denied" "stderr of tend logs $id as user nobody"
 else

@@ -3,6 +3,7 @@
 # one-attempt job ends failed); exit 75 yields without using an attempt; TEND_CHECKPOINT
 # survives yields and attempts; --timeout sends TERM, then KILL after the queue's stop_timeout.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/users.sh"
 
 write_config <<'EOF2'
 [queue.default]
@@ -182,7 +183,8 @@ checkpoint_of_another_user() {
     fi
     say "root tendd: a job submitted by another user can use its TEND_CHECKPOINT"
     local id out
-    id=$(cd / && setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "${TEND[@]}" submit -- \
+    public_bins  # the build tree may sit under a 0700 parent (/root)
+    id=$(cd / && setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "${PUB_TEND[@]}" submit -- \
         sh -c 'echo "uid=$(id -u)"; echo saved >"$TEND_CHECKPOINT" && cat "$TEND_CHECKPOINT"')
     run tend wait "$id"
     out=$(tend logs -n -1 "$id")

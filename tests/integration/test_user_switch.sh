@@ -2,6 +2,7 @@
 # SPEC §3: `user =` runs the program as that user (and its group) when tendd runs as root, and
 # is a config error otherwise.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/users.sh"
 
 [[ $(id -u) == 0 ]] || skip "needs root (CI runs as root)"
 write_config <<'EOF2'
@@ -27,7 +28,8 @@ say "as a non-root user, user = is refused"
 public=$(mktemp /tmp/tend-it-user.XXXXXX.toml)
 cp "$CONF" "$public"
 chmod 0644 "$public"
-run setpriv --reuid=nobody --regid=nogroup --clear-groups "$TEND_BIN_DIR/tend" check "$public"
+public_bins  # the build tree may sit under a 0700 parent (/root)
+run setpriv --reuid=nobody --regid=nogroup --clear-groups "$PUB_BIN/tend" check "$public"
 rm -f "$public"
 assert_eq 65 "$RC" "tend check as nobody"
 assert_contains "$ERR" "needs tendd to run as root" "tend check as nobody"

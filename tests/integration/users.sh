@@ -12,7 +12,6 @@ need_root() {
 
 _TEST_USERS=()
 _TEST_GROUPS=()
-_PUBLIC_DIRS=()
 
 # make_group: creates a throwaway group; prints its name.
 make_group() {
@@ -47,8 +46,11 @@ as_user() {
 # run (the build tree may sit under a 0700 parent such as /root); sets PUB_BIN and PUB_TEND
 # (the CLI, as an array, talking to the test's socket).
 public_bins() {
-    PUB_BIN=$(mktemp -d /tmp/tend-bin.XXXXXX)
-    _PUBLIC_DIRS+=("$PUB_BIN")
+    # Inside the test's dir, so the EXIT trap removes it even when a subshell made it: $T
+    # becomes searchable (0711), not readable, by others.
+    PUB_BIN=$T/pub-bin
+    chmod 0711 "$T"
+    mkdir -p "$PUB_BIN"
     local b
     for b in tend tend-cli tend-cli-dynamic tend-cron-next tendd; do
         [[ -e $TEND_BIN_DIR/$b ]] && cp "$TEND_BIN_DIR/$b" "$PUB_BIN/"
@@ -73,7 +75,6 @@ _users_cleanup() {
         userdel "$x" >/dev/null 2>&1
     done
     for x in ${_TEST_GROUPS[@]+"${_TEST_GROUPS[@]}"}; do groupdel "$x" >/dev/null 2>&1; done
-    for x in ${_PUBLIC_DIRS[@]+"${_PUBLIC_DIRS[@]}"}; do rm -rf "$x"; done
     return 0
 }
 CLEANUP_HOOKS+=(_users_cleanup)
