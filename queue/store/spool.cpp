@@ -141,7 +141,14 @@ Result<SpoolEntry> parse_spool(std::string_view image) noexcept {
 Result<std::string> write_spool_file(const std::string& dir, const std::vector<JobSpec>& specs,
                                      const std::vector<std::string>& env) {
     if (auto s = make_private_dirs(dir); !s) return Error{s.error()};
+    // A socket_group member may create files in a system spool (1730) but not read it: the
+    // directory is then opened as a path only, and made durable with syncfs below.
+    bool readable = true;
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dfd && errno == EACCES) {
+        readable = false;
+        dfd.reset(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    }
     if (!dfd) return sys_error("cannot open spool directory", dir, errno);
     const std::string token = new_token();
     const std::string tmp_name = std::string(kTmpPrefix) + token;
@@ -152,14 +159,16 @@ Result<std::string> write_spool_file(const std::string& dir, const std::vector<J
     if (!fd) return sys_error("cannot create spool file", tmp, errno);
     Status s = write_all(fd.get(), spool_image(specs, env), tmp);
     if (s && ::fdatasync(fd.get()) != 0) s = sys_error("cannot fsync", tmp, errno);
-    if (s && ::close(fd.release()) != 0) s = sys_error("cannot close", tmp, errno);
     if (s && ::renameat(dfd.get(), tmp_name.c_str(), dfd.get(), token.c_str()) != 0)
         s = sys_error("cannot rename " + tmp + " to", dir + "/" + token, errno);
     if (!s) {
         ::unlinkat(dfd.get(), tmp_name.c_str(), 0);
         return Error{s.error()};
     }
-    if (::fsync(dfd.get()) != 0) return sys_error("cannot fsync directory", dir, errno);
+    // The rename must be on disk before exit 0 acknowledges the job.
+    if (readable ? ::fsync(dfd.get()) != 0 : ::syncfs(fd.get()) != 0)
+        return sys_error("cannot fsync directory", dir, errno);
+    if (::close(fd.release()) != 0) return sys_error("cannot close", dir + "/" + token, errno);
     return token;
 }
 
