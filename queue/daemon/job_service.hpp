@@ -70,16 +70,17 @@ struct SubmitRequest {
 
 class JobService {
   public:
-    // Opens STATE/jobs.log and recovers every job: a torn tail is cut (a warning), jobs that
+    // Opens and checks the spool directory (creating it), then opens STATE/jobs.log and
+    // recovers every job: a torn tail is cut (a warning), jobs that
     // were running are killed if they survived and re-queued as interrupted. Fails on a log it
     // cannot read or of a newer format, naming the file.
     static Result<std::unique_ptr<JobService>> open(JobServiceOptions options);
     ~JobService();
 
-    // Opens (or creates) the spool and checks it, records it beside the socket for `tend
-    // submit`, and takes spooled jobs in now and whenever one is spooled while tendd runs. An
-    // error (a spool another user could read or replace) means tendd must not start.
-    Status start_spool_intake();
+    // Records the spool (opened and checked by `open`, which fails on a spool another user
+    // could read or replace) beside the socket for `tend submit`, and takes spooled jobs in
+    // now and whenever one is spooled while tendd runs.
+    void start_spool_intake();
 
     void submit(SubmitRequest request, JobReplier reply);
     // Lines of a --stdin batch, sent ahead of its `submit` on the same connection.

@@ -55,11 +55,9 @@ std::optional<std::string> spool_spec_problem(const JobSpec& s) {
 
 }  // namespace
 
-Status JobService::start_spool_intake() {
+void JobService::start_spool_intake() {
     const std::string& dir = opt_.spool_dir;
-    auto fd = open_spool_dir(dir, opt_.spool_policy);
-    if (!fd) return Error{fd.error()};
-    spool_fd_ = std::move(*fd);
+    if (!spool_fd_) return;  // no spool (JobService::open opened and checked it)
     // tend submit finds this spool by the socket it was given while tendd is down (SPEC §8).
     if (!opt_.socket.empty())
         if (auto st = write_pairing_file(opt_.socket, dir); !st)
@@ -82,7 +80,6 @@ Status JobService::start_spool_intake() {
     // file seen by both is taken in once (spool_in_flight_).
     for (const auto& token : list_spool(spool_fd_.get())) import_spool(token);
     spool_tokens_in_log_.clear();
-    return ok_status();
 }
 
 int JobService::on_spool_event(sd_event_source*, int fd, uint32_t, void* self) {

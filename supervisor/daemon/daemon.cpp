@@ -349,10 +349,7 @@ int run_daemon(const DaemonOptions& options) {
         d.supervisor->cancel_waits(c);
         d.jobs->client_gone(c);
     });
-    if (auto st = d.jobs->start_spool_intake(); !st) {
-        spdlog::error("{}; tendd did not start", st.error());
-        return kDaemonFailure;
-    }
+    d.jobs->start_spool_intake();
 
     d.supervisor->start_autostart();
     const std::string summary = std::to_string(d.supervisor->programs().size()) + " programs, " +
