@@ -32,7 +32,7 @@ concurrency = 8
 EOF
 TENDD_ARGS=(--spool "$SPOOL")
 
-# member_tend ARGS...: tend as the member with only TEND_SOCKET set (no --socket).
+# member_env_tend ARGS...: tend as the member with only TEND_SOCKET set (no --socket).
 member_env_tend() { run as_user "$M" env TEND_SOCKET="$SOCK" "$CLI_ASAN_OPTIONS" "$PUB_BIN/tend" "$@"; }
 ran_as() { [[ -s $OUTD/$1 ]] && cat "$OUTD/$1"; }
 wait_file() { wait_until 20 test -s "$OUTD/$1"; }
@@ -172,7 +172,7 @@ for round in 1 2; do
     wait_until 60 submitted_at_least $((round * 100 + 10))
     start_tendd "${TENDD_ARGS[@]}"
 done
-wait_until 90 grep -qx done "$OUTD/loss.txt"
+wait_until 90 grep -qx "done" "$OUTD/loss.txt"
 acked=$(grep -c '^ok ' "$OUTD/loss.txt" || true)
 say "$acked of 300 submits acknowledged with exit 0; the others: $(grep -v '^ok \|^done' "$OUTD/loss.txt" | tr '\n' ' ')"
 loss_names() { tend jobs --limit 0 --json | jq -r '.[] | select(.name | startswith("loss-")) | .name' | sort -u; }

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "queue/store/spool_dir.hpp"
 #include "queue/store/spool_pairing.hpp"
 #include "supervisor/config/paths.hpp"
@@ -130,4 +132,31 @@ TEST_CASE("tendd creates its spool with the policy's mode and refuses a bad one"
     auto linked = open_spool_dir(link, policy);
     REQUIRE_FALSE(linked.ok());
     CHECK_THAT(linked.error(), Catch::Contains("symbolic link"));
+}
+
+TEST_CASE("tendd's spool: --spool, else a named state dir's, else the instance default",
+          "[spool]") {
+    const char* saved = std::getenv("TEND_SPOOL");
+    const std::string saved_value = saved ? saved : "";
+    ::unsetenv("TEND_SPOOL");
+    Paths p = resolve_paths("", "/srv/state", "/srv/tend.sock", "");
+    CHECK(p.spool == "/srv/state/spool");
+    CHECK_FALSE(p.spool_explicit);
+    CHECK(p.state_dir_explicit);
+    CHECK(p.socket_explicit);
+    p = resolve_paths("", "/srv/state", "", "/srv/spool");
+    CHECK(p.spool == "/srv/spool");
+    CHECK(p.spool_explicit);
+    CHECK(p.socket == p.default_socket);
+    ::setenv("TEND_SPOOL", "rel/spool", 1);
+    p = resolve_paths("", "", "", "");
+    CHECK(p.spool == absolute_path("rel/spool"));
+    CHECK(p.spool.front() == '/');
+    ::unsetenv("TEND_SPOOL");
+    p = resolve_paths("", "", "", "");
+    if (::geteuid() == 0)
+        CHECK(p.spool == kSystemSpool);
+    else
+        CHECK(p.spool == p.state_dir + "/spool");
+    if (saved) ::setenv("TEND_SPOOL", saved_value.c_str(), 1);
 }
