@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "queue/store/spool_pairing.hpp"
 #include "supervisor/config/paths.hpp"
 
 namespace tend::cli {
@@ -39,8 +40,22 @@ std::string CliContext::socket_path() const {
     return resolve_paths(config_flag, state_dir_flag, socket_flag).socket;
 }
 
-std::string CliContext::state_dir() const {
-    return resolve_paths(config_flag, state_dir_flag, socket_flag).state_dir;
+std::string CliContext::submit_spool() const {
+    const Paths p = resolve_paths(config_flag, state_dir_flag, socket_flag, spool_flag);
+    jobs::SpoolChoiceInput in;
+    if (p.spool_explicit) in.spool_named = p.spool;
+    in.socket = p.socket;
+    in.pairing = jobs::read_pairing_file(p.socket, getuid());
+    in.socket_is_default = p.socket == p.default_socket;
+    in.state_dir_named = p.state_dir_explicit;
+    in.state_dir = absolute_path(p.state_dir);
+    in.default_spool = p.spool;  // the default when neither --spool nor a state dir is named
+    auto spool = jobs::choose_submit_spool(in);
+    if (!spool)
+        throw CliError(kExitUnreachable, "submit: tendd is not running and " + spool.error(),
+                       "name the spool tendd reads with --spool or TEND_SPOOL (tendd's --spool, "
+                       "or STATE/spool for `tendd --state-dir STATE`)");
+    return *spool;
 }
 
 bool CliContext::colour() const {

@@ -55,14 +55,17 @@ struct CliContext {
     std::string socket_flag;
     std::string config_flag;
     std::string state_dir_flag;
+    std::string spool_flag;
     bool json = false;
     std::string timeout_text;  // --timeout for waiting commands
     std::optional<Usec> timeout() const;
     // The deadline --timeout sets from now, or none.
     Deadline deadline() const;
     std::string socket_path() const;
-    // The state dir (for the spool): --state-dir, TEND_STATE_DIR, or the default.
-    std::string state_dir() const;
+    // The spool that pairs with the socket, for a submit while tendd is down (SPEC §8): --spool
+    // or TEND_SPOOL, else what tendd recorded beside its socket, else what the flags imply.
+    // Throws CliError 69 when it cannot be known.
+    std::string submit_spool() const;
     // Sends one request and returns the reply's data; daemon errors become CliError.
     nlohmann::json call(const std::string& cmd, nlohmann::json args = nlohmann::json::object(),
                         bool waits = false) const;

@@ -8,6 +8,8 @@ void add_global_options(CLI::App& app, CliContext& ctx) {
     app.add_option("--config", ctx.config_flag, "config file, for `check` (env TEND_CONFIG)");
     app.add_option("--state-dir", ctx.state_dir_flag,
                    "state dir of tendd, for the spool of `submit` (env TEND_STATE_DIR)");
+    app.add_option("--spool", ctx.spool_flag,
+                   "spool of tendd, for `submit` while tendd is down (env TEND_SPOOL)");
     app.fallthrough();
 }
 

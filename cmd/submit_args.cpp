@@ -29,7 +29,8 @@ enum class Opt {
     json,  // submit's flags
     socket,
     config,
-    state_dir,  // global options
+    state_dir,
+    spool,  // global options
 };
 
 struct OptSpec {
@@ -62,6 +63,7 @@ constexpr OptSpec kOptions[] = {
     {"--socket", "", Opt::socket, true, false, true},
     {"--config", "", Opt::config, true, false, true},
     {"--state-dir", "", Opt::state_dir, true, false, true},
+    {"--spool", "", Opt::spool, true, false, true},
 };
 
 const OptSpec* find_option(std::string_view name) {
@@ -112,6 +114,9 @@ bool apply(FastSubmit& f, Opt opt, std::string_view v) {
             return true;
         case Opt::state_dir:
             f.state_dir = v;
+            return true;
+        case Opt::spool:
+            f.spool = v;
             return true;
         case Opt::priority: {
             const bool negative = v.front() == '-';

@@ -11,14 +11,14 @@
 namespace tend::cli {
 
 // The command named on the command line: the first word that is neither an option nor the
-// value of a global option (--socket, --config, --state-dir). Empty when there is none, or
+// value of a global option (--socket, --config, --state-dir, --spool). Empty when there is none, or
 // when "--" comes first.
 std::string_view command_word(int argc, const char* const* argv);
 
 // A `tend submit` command line the front end runs itself, without CLI11.
 struct FastSubmit {
     SubmitOptions options;
-    std::string socket, config, state_dir;  // the global options, empty when not given
+    std::string socket, config, state_dir, spool;  // the global options, empty when not given
     bool json = false;
 };
 

@@ -100,8 +100,9 @@ jobs::JobSpec base_spec(const SubmitOptions& o, const Prepared& p) {
 // tendd is not running: store the submit in the spool for tendd to take in when it starts.
 int spool(const CliContext& ctx, const SubmitOptions& o, const Prepared& p,
           const std::vector<jobs::JobSpec>& specs, const DaemonNotRunning& down) {
-    const std::string state_dir = ctx.state_dir();
-    auto token = jobs::write_spool_file(state_dir, specs, p.env);
+    // The spool of the daemon behind the socket, never one it would not read (SPEC §8).
+    const std::string dir = ctx.submit_spool();
+    auto token = jobs::write_spool_file(dir, specs, p.env);
     if (!token)
         throw CliError(kExitUnreachable,
                        "submit: " + std::string(down.what()) +
@@ -112,8 +113,8 @@ int spool(const CliContext& ctx, const SubmitOptions& o, const Prepared& p,
     std::fprintf(stderr,
                  "tend: tendd is not running (socket %s); %s in the spool (%s/%s); tendd will "
                  "enqueue %s when it starts\n",
-                 down.socket.c_str(), what.c_str(), jobs::spool_dir(state_dir).c_str(),
-                 token->c_str(), specs.size() == 1 ? "it" : "them");
+                 down.socket.c_str(), what.c_str(), dir.c_str(), token->c_str(),
+                 specs.size() == 1 ? "it" : "them");
     if (ctx.json) {
         if (o.from_stdin)
             ctx.print_json({{"ids", json::array()}, {"spooled", true}, {"spool", *token}});

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
             ctx.socket_flag = std::move(fast->socket);
             ctx.config_flag = std::move(fast->config);
             ctx.state_dir_flag = std::move(fast->state_dir);
+            ctx.spool_flag = std::move(fast->spool);
             ctx.json = fast->json;
             return run_submit(ctx, fast->options);
         }

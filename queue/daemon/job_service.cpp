@@ -20,6 +20,13 @@ JobService::~JobService() = default;
 
 Result<std::unique_ptr<JobService>> JobService::open(JobServiceOptions options) {
     std::unique_ptr<JobService> s(new JobService(std::move(options)));
+    // The spool is checked before anything else: a spool another user could read or fill
+    // means tendd must not start (SPEC §2).
+    if (!s->opt_.spool_dir.empty()) {
+        auto fd = open_spool_dir(s->opt_.spool_dir, s->opt_.spool_policy);
+        if (!fd) return make_error(fd.error());
+        s->spool_fd_ = std::move(*fd);
+    }
     for (const char* sub : {"/jobs/output", "/jobs/checkpoints"})
         if (auto st = make_dirs(s->opt_.state_dir + sub, 0700); !st) return make_error(st.error());
     if (auto st = s->recover(); !st) return make_error(st.error());

@@ -17,6 +17,7 @@
 #include "queue/daemon/env_table.hpp"
 #include "queue/daemon/job_process.hpp"
 #include "queue/store/job_log.hpp"
+#include "queue/store/spool_dir.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/event_source.hpp"
 
@@ -29,6 +30,15 @@ struct JobServiceOptions {
     sd_event* loop = nullptr;
     ChildReaper* reaper = nullptr;
     std::string state_dir;
+    // The spool (absolute), its group and mode, and the socket whose SOCKET.spool names it for
+    // `tend submit` (empty: none is written).
+    std::string spool_dir;
+    SpoolDirPolicy spool_policy;
+    std::string socket;
+    // Who may have jobs taken in from the spool: the file owner's uid, primary group and
+    // groups. The daemon's uid and root always may (daemon.cpp: socket_group members too,
+    // and the hook for admin_group).
+    std::function<bool(uid_t, gid_t, const std::vector<gid_t>&)> may_submit;
     std::vector<QueueSettings> queues;
     int max_running = 0;
     std::optional<unsigned long> nofile_soft;
@@ -60,13 +70,16 @@ struct SubmitRequest {
 
 class JobService {
   public:
-    // Opens STATE/jobs.log and recovers every job: a torn tail is cut (a warning), jobs that
+    // Opens and checks the spool directory (creating it), then opens STATE/jobs.log and
+    // recovers every job: a torn tail is cut (a warning), jobs that
     // were running are killed if they survived and re-queued as interrupted. Fails on a log it
     // cannot read or of a newer format, naming the file.
     static Result<std::unique_ptr<JobService>> open(JobServiceOptions options);
     ~JobService();
 
-    // Takes spooled jobs in now and whenever `tend submit` spools one while tendd runs.
+    // Records the spool (opened and checked by `open`, which fails on a spool another user
+    // could read or replace) beside the socket for `tend submit`, and takes spooled jobs in
+    // now and whenever one is spooled while tendd runs.
     void start_spool_intake();
 
     void submit(SubmitRequest request, JobReplier reply);
@@ -141,13 +154,16 @@ class JobService {
     Status recover();
     void settle_survivors();
 
-    // ---- submit and spool (job_submit.cpp)
+    // ---- submit (job_submit.cpp)
     std::optional<JobReply> check_shape(const SubmitRequest& r) const;
     void commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
                        std::function<void(Result<std::vector<JobId>>)> done,
                        std::string extra_frames = {});
+    // ---- the spool (job_spool.cpp)
     static int on_spool_event(sd_event_source*, int, uint32_t, void* self);
     void import_spool(const std::string& token);
+    // Sets TOKEN aside as refused and says why.
+    void refuse_spool_file(const std::string& token, const std::string& why);
 
     // ---- processes (job_run.cpp)
     void spawn(JobId id);
@@ -180,6 +196,7 @@ class JobService {
         compact_source_;
     EventSource spool_source_;
     UniqueFd spool_inotify_;
+    UniqueFd spool_fd_;  // the spool directory, opened without following links and checked
     std::set<std::string> spool_in_flight_;
     std::set<std::string> spool_tokens_in_log_;  // only until the first spool scan
     struct Waiter {

@@ -1,13 +1,5 @@
-// Submitting jobs: checks, one durable batch per request, and the spool taken in from `tend
-// submit`.
-#include <sys/inotify.h>
-#include <unistd.h>
-#include <cerrno>
-#include <cstring>
-
+// Submitting jobs: checks, and one durable batch per request.
 #include "queue/daemon/job_service.hpp"
-#include "queue/store/spool.hpp"
-#include "supervisor/daemon/state_lock.hpp"
 
 namespace tend::jobs {
 
@@ -186,98 +178,6 @@ void JobService::write_records(std::string frames, bool droppable,
         done(ok_status());
     });
     request_commit();
-}
-
-void JobService::start_spool_intake() {
-    const std::string dir = spool_dir(opt_.state_dir);
-    if (auto st = make_dirs(dir, 0700); !st) {
-        opt_.warn("the spool is not watched: " + st.error());
-    } else {
-        spool_inotify_.reset(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-        if (!spool_inotify_ || inotify_add_watch(spool_inotify_.get(), dir.c_str(),
-                                                 IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-            opt_.warn("the spool " + dir + " is not watched: " + std::strerror(errno) +
-                      "; spooled jobs are taken in when tendd starts");
-        } else {
-            sd_event_source* s = nullptr;
-            sd_event_add_io(opt_.loop, &s, spool_inotify_.get(), EPOLLIN,
-                            &JobService::on_spool_event, this);
-            spool_source_.reset(s);
-        }
-    }
-    // Watch first, then scan: a file spooled in between is seen by one or the other, and a
-    // file seen by both is taken in once (spool_in_flight_).
-    for (const auto& token : list_spool(opt_.state_dir)) import_spool(token);
-    spool_tokens_in_log_.clear();
-}
-
-int JobService::on_spool_event(sd_event_source*, int fd, uint32_t, void* self) {
-    auto* s = static_cast<JobService*>(self);
-    alignas(inotify_event) char buf[16384];
-    // Bounded: one read per event; more events make the fd readable again.
-    ssize_t n = read(fd, buf, sizeof buf);
-    for (ssize_t off = 0; n > 0 && off < n;) {
-        auto* ev = reinterpret_cast<inotify_event*>(buf + off);
-        off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-        if (ev->len == 0) continue;
-        std::string name(ev->name);
-        // Temporary files, and damaged ones set aside (their rename is an event too).
-        if (name.empty() || name[0] == '.' || name.ends_with(".damaged")) continue;
-        s->import_spool(name);
-    }
-    return 0;
-}
-
-void JobService::import_spool(const std::string& token) {
-    if (stopping_ || spool_in_flight_.count(token)) return;
-    if (spool_tokens_in_log_.count(token)) {
-        // Committed before a crash that came before the file was removed.
-        remove_spool_file(opt_.state_dir, token);
-        return;
-    }
-    auto entry = read_spool_file(opt_.state_dir, token);
-    if (!entry) {
-        // Gone already (taken in through another event) is not damage.
-        if (access((spool_dir(opt_.state_dir) + "/" + token).c_str(), F_OK) != 0) return;
-        opt_.warn("spool: " + entry.error() + "; the file is set aside as " + token + ".damaged");
-        set_aside_spool_file(opt_.state_dir, token);
-        return;
-    }
-    std::vector<JobSpec> specs;
-    std::vector<std::string> refused;
-    for (auto& spec : entry->specs) {
-        if (!spec.key.empty() && sched_.find_key(spec.key)) continue;  // deduplicated
-        spec.id = sched_.allocate_id();
-        spec.spool_token = token;
-        sched_.ensure_queue(spec.queue);
-        specs.push_back(std::move(spec));
-    }
-    if (specs.empty()) {
-        remove_spool_file(opt_.state_dir, token);
-        return;
-    }
-    spool_in_flight_.insert(token);
-    std::vector<JobId> unconfigured;
-    for (const auto& s : specs) {
-        auto q = sched_.queue_index(s.queue);
-        if (q && !sched_.queues()[*q].configured) unconfigured.push_back(s.id);
-    }
-    const std::size_t n = specs.size();
-    commit_submit(std::move(specs), entry->env, [this, token, n](Result<std::vector<JobId>> ids) {
-        spool_in_flight_.erase(token);
-        if (!ids) {
-            opt_.warn("spool: cannot take in " + token + ": " + ids.error() +
-                      "; it stays in the spool until tendd restarts");
-            return;
-        }
-        remove_spool_file(opt_.state_dir, token);
-        opt_.info("took " + std::to_string(n) + " spooled job(s) from " + token);
-    });
-    // Acknowledged by `tend submit` already, so they are kept, but a queue that is not
-    // configured would hold them forever: they are cancelled with the reason.
-    for (JobId id : unconfigured)
-        sched_.cancel(id, now(), "its queue is not configured in tend.toml");
-    pump();
 }
 
 }  // namespace tend::jobs

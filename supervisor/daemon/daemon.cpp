@@ -278,6 +278,19 @@ int run_daemon(const DaemonOptions& options) {
     jo.loop = e;
     jo.reaper = d.reaper.get();
     jo.state_dir = paths.state_dir;
+    jo.spool_dir = paths.spool;
+    jo.spool_policy.owner = geteuid();
+    // A system instance's socket_group members spool while tendd is down (1730); a user
+    // instance's spool is private.
+    if (geteuid() == 0) jo.spool_policy.group = lc.socket_gid;
+    jo.socket = paths.socket;
+    jo.may_submit = [socket_gid = lc.socket_gid](uid_t, gid_t gid,
+                                                 const std::vector<gid_t>& groups) {
+        // Hook: members of admin_group may submit too, once it is configured (SPEC §8).
+        if (geteuid() != 0 || !socket_gid) return false;
+        return gid == *socket_gid ||
+               std::find(groups.begin(), groups.end(), *socket_gid) != groups.end();
+    };
     jo.queues = queue_settings(lc.config);
     jo.max_running = lc.config.daemon.max_running_jobs;
     jo.nofile_soft = nofile_soft;
@@ -342,8 +355,8 @@ int run_daemon(const DaemonOptions& options) {
     const std::string summary = std::to_string(d.supervisor->programs().size()) + " programs, " +
                                 std::to_string(d.supervisor->running_count()) +
                                 " instances started";
-    spdlog::info("tendd {} ready on {} (state {}): {}", options.version, paths.socket,
-                 paths.state_dir, summary);
+    spdlog::info("tendd {} ready on {} (state {}, spool {}): {}", options.version, paths.socket,
+                 paths.state_dir, paths.spool, summary);
     notify_ready(summary);
 
     int r = sd_event_loop(e);

@@ -41,6 +41,7 @@ std::optional<FastSubmit> cli11(const Args& words) {
     f.socket = ctx.socket_flag;
     f.config = ctx.config_flag;
     f.state_dir = ctx.state_dir_flag;
+    f.spool = ctx.spool_flag;
     f.json = ctx.json;
     return f;
 }
@@ -72,6 +73,7 @@ void require_same(const FastSubmit& a, const FastSubmit& b) {
     CHECK(a.socket == b.socket);
     CHECK(a.config == b.config);
     CHECK(a.state_dir == b.state_dir);
+    CHECK(a.spool == b.spool);
     CHECK(a.json == b.json);
 }
 
@@ -86,6 +88,8 @@ TEST_CASE("the front end reads common submit lines as CLI11 does", "[cli][front]
         {"--socket", "/run/t.sock", "submit", "--", "true"},
         {"--socket=/run/t.sock", "submit", "--", "true"},
         {"submit", "--socket", "/s", "--state-dir", "/st", "--config", "/c.toml", "--", "true"},
+        {"--spool", "/var/spool/app", "submit", "--", "true"},
+        {"submit", "--spool=/sp", "--", "true"},
         {"submit", "-q", "mail", "--name", "digest", "-p", "5", "--", "./send"},
         {"submit", "--queue=mail", "--priority=-3", "--attempts", "3", "--", "x"},
         {"submit", "--in", "1h30m", "--timeout", "10s", "--", "x"},
@@ -190,6 +194,7 @@ TEST_CASE("whatever the front end accepts, CLI11 reads the same (random lines)",
                                              "/s",
                                              "--config",
                                              "--state-dir",
+                                             "--spool",
                                              "--",
                                              "echo",
                                              "hi",
@@ -231,6 +236,7 @@ TEST_CASE("the command word skips global options and their values", "[cli][front
     CHECK(word({"--socket=/s", "check"}) == "check");
     CHECK(word({"--config", "c.toml", "--state-dir", "/st", "jobs"}) == "jobs");
     CHECK(word({"--json", "jobs"}) == "jobs");
+    CHECK(word({"--spool", "/sp", "jobs"}) == "jobs");
     CHECK(word({}).empty());
     CHECK(word({"--help"}).empty());
     CHECK(word({"--", "status"}).empty());
