@@ -81,6 +81,13 @@ Result<OpenedDir> open_dir_path(const std::string& path, mode_t create_mode) {
         if (fstatat(cur.fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
             if (errno != ENOENT || create_mode == 0)
                 return walk_error(path, here, std::string(": ") + std::strerror(errno));
+            // What tendd creates must stay where it made it.
+            if (unstable.empty())
+                if (auto why = lookup_instability(cur.st, self, self))
+                    unstable = cur.shown + ": " + *why;
+            if (!unstable.empty())
+                return make_error("will not create directory " + here +
+                                  ": another user could replace it, " + unstable);
             if (mkdirat(cur.fd.get(), name.c_str(), create_mode) == 0)
                 created = true;
             else if (errno != EEXIST)

@@ -13,9 +13,9 @@
 namespace tend {
 
 struct OpenedDir {
-    UniqueFd fd;            // O_PATH: a dirfd for *at() calls; names this directory for good
-    struct stat st {};      // the directory's own stat, taken on `fd`
-    std::string path;       // as asked, for messages
+    UniqueFd fd;        // O_PATH: a dirfd for *at() calls; names this directory for good
+    struct stat st {};  // the directory's own stat, taken on `fd`
+    std::string path;   // as asked, for messages
     // Empty when only root and the daemon's user could have swapped a directory on the way
     // (so the path still leads to `fd`); otherwise which directory could be, and why.
     std::string unstable;

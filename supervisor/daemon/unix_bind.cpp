@@ -19,8 +19,7 @@
 
 namespace tend {
 
-Status remove_stale_socket(const OpenedDir& dir, const std::string& name,
-                           const std::string& path) {
+Status remove_stale_socket(const OpenedDir& dir, const std::string& name, const std::string& path) {
     struct stat st {};
     if (fstatat(dir.fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
         return errno == ENOENT ? ok_status()
@@ -56,8 +55,8 @@ Status bind_unix_socket(int sock, const OpenedDir& dir, const std::string& name,
     UniqueFd handle(openat(dir.fd.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     struct stat st {};
     if (!handle || fstat(handle.get(), &st) != 0)
-        return make_error("cannot open the socket " + path + " just bound: " +
-                          std::strerror(errno));
+        return make_error("cannot open the socket " + path +
+                          " just bound: " + std::strerror(errno));
     if (auto why = fresh_socket_distrust(st, geteuid()))
         return make_error(path + " was replaced right after bind (" + *why +
                           "): its owner and mode are left alone");

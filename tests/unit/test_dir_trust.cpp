@@ -51,11 +51,12 @@ TEST_CASE("in a sticky directory only root's and the daemon's entries are stable
     CHECK(has(lookup_instability(tmp, kOther, kDaemon), "writable by group and others"));
 }
 
-TEST_CASE("a symlink is followed only if root or the daemon's user made it, where no one else can") {
+TEST_CASE(
+    "a symlink is followed only if root or the daemon's user made it, where no one else can") {
     const struct stat var = node(S_IFDIR, 0755, kRoot);
     CHECK_FALSE(symlink_distrust(var, node(S_IFLNK, 0777, kRoot), kRoot));  // /var/run -> /run
-    CHECK_FALSE(symlink_distrust(node(S_IFDIR, 0700, kDaemon), node(S_IFLNK, 0777, kDaemon),
-                                 kDaemon));
+    CHECK_FALSE(
+        symlink_distrust(node(S_IFDIR, 0700, kDaemon), node(S_IFLNK, 0777, kDaemon), kDaemon));
     // Made by the program's user in their own directory (/run/app/x -> /etc).
     CHECK(has(symlink_distrust(node(S_IFDIR, 0755, kOther), node(S_IFLNK, 0777, kOther), kRoot),
               "owned by uid 1001"));
