@@ -200,9 +200,19 @@ say "refusals: $(grep -c 'was replaced right after bind' "$T/race.err" || true)"
 assert_victim "$T/victim-sock"
 [[ $(grep -c 'swaps' "$T/race.out") == 1 ]] || fail "the racer did not run: $(cat "$T/race.out")"
 
-say "a socket bound with no race belongs to the program's user, 0660"
+say "a socket bound with no race belongs to the program's user, 0660 (also one a level deeper)"
 rm -f "$T/run/web.sock"
+# $T/run/deep is the user's, in the user's $T/run: tendd binds through /proc/self/fd.
+as_user "$u" mkdir "$T/run/deep"
+cat >>"$CONF" <<EOF2
+[program.deep]
+command = ["sleep", "300"]
+user = "$u"
+sockets = ["unix://$T/run/deep/web.sock"]
+EOF2
 start_tendd
 wait_until 5 state_is web 0 running
-assert_eq "$uid 660" "$(owner_mode "$T/run/web.sock")" "web.sock's owner and mode"
-assert_status 0 as_user "$u" "$PYTHON" -c "import socket; s = socket.socket(socket.AF_UNIX); s.connect('$T/run/web.sock')"
+for s in "$T/run/web.sock" "$T/run/deep/web.sock"; do
+    assert_eq "$uid 660" "$(owner_mode "$s")" "$s's owner and mode"
+    assert_status 0 as_user "$u" "$PYTHON" -c "import socket; s = socket.socket(socket.AF_UNIX); s.connect('$s')"
+done
