@@ -1,5 +1,6 @@
 // Writes a job's output lines with a size cap; lifecycle notes from tendd bypass the cap.
 #include "queue/daemon/job_output_log.hpp"
+#include "supervisor/daemon/safe_dir.hpp"
 #include "supervisor/util/timestamp.hpp"
 
 #include <fcntl.h>
@@ -26,7 +27,9 @@ void write_all(int fd, const std::string& bytes) {
 
 JobOutputLog::JobOutputLog(std::string path, std::uint64_t cap)
     : path_(std::move(path)), cap_(cap) {
-    fd_.reset(open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+    // Never through a link planted at the name (SPEC §2): the output is lost instead.
+    if (auto opened = open_regular(path_, O_WRONLY | O_APPEND | O_CREAT, 0600))
+        fd_ = std::move(opened.value());
     struct stat st;
     // Earlier attempts' output counts against the cap too: the cap is per job.
     if (fd_ && fstat(fd_.get(), &st) == 0) output_bytes_ = static_cast<std::uint64_t>(st.st_size);
@@ -71,8 +74,9 @@ void JobOutputLog::note(std::string_view text) {
 }
 
 void append_job_note(const std::string& path, std::string_view text) {
-    UniqueFd fd(open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd) return;
+    auto opened = open_regular(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+    if (!opened) return;
+    UniqueFd fd = std::move(opened.value());
     std::string line = utc_timestamp_now() + " tend ";
     line.append(text);
     line += '\n';

@@ -72,8 +72,12 @@ void JobService::spawn(JobId id) {
     if (geteuid() == 0 && spec->uid != 0) {
         // A job of another user cannot reach into the private state dir: it gets its checkpoint
         // file, owned by it, as fd 3 and reaches it through /proc/self/fd/3.
-        checkpoint_fd.reset(::open(checkpoint.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-        if (!checkpoint_fd || fchown(checkpoint_fd.get(), spec->uid, spec->gid) != 0)
+        // Never through a link planted at the name, and chowned on the fd (SPEC §2): the job's
+        // user can reach this file only through the fd, and nothing else through it.
+        auto opened = open_regular(checkpoint, O_RDWR | O_CREAT, 0600);
+        if (!opened) return fail("cannot prepare its checkpoint file: " + opened.error());
+        checkpoint_fd = std::move(opened.value());
+        if (fchown(checkpoint_fd.get(), spec->uid, spec->gid) != 0)
             return fail("cannot prepare its checkpoint file " + checkpoint + ": " +
                         std::strerror(errno));
         launch.spawn.fd3 = checkpoint_fd.get();

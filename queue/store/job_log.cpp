@@ -91,7 +91,8 @@ Result<std::string> keep_damaged_copy(const std::string& path, const std::string
     std::string base = path + ".damaged-" + std::to_string(std::time(nullptr));
     for (int n = 0;; ++n) {
         std::string copy = n == 0 ? base : base + "." + std::to_string(n);
-        UniqueFd fd(::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        UniqueFd fd(
+            ::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!fd && errno == EEXIST && n < 100) continue;
         if (!fd) return sys_error("cannot keep a copy of the damaged job log as", copy, errno);
         int err = write_all_at(fd.get(), 0, {image});
@@ -122,7 +123,8 @@ Result<JobLog::Opened> JobLog::open(const std::string& state_dir,
     // A compaction interrupted by a crash: the live log is complete without it.
     if (::unlink(log->compact_path().c_str()) != 0 && errno != ENOENT)
         return sys_error("cannot remove", log->compact_path(), errno);
-    log->fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    // Never through a link planted at the name (SPEC §2).
+    log->fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!log->fd_) return sys_error("cannot open", path, errno);
     auto image = read_whole(log->fd_.get(), path);
     if (!image) return Error{image.error()};
@@ -240,7 +242,12 @@ Result<std::string> JobLog::read_at(std::uint64_t offset, std::uint32_t length) 
 
 Status JobLog::begin_compaction(std::string_view head_frames) {
     if (compacting()) return make_error(path_ + ": a compaction is already running");
-    compact_fd_.reset(::open(compact_path().c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    // A fresh file: whatever is at the name (a leftover, a planted link) is removed, not
+    // truncated or written through.
+    if (::unlink(compact_path().c_str()) != 0 && errno != ENOENT)
+        return sys_error("cannot remove", compact_path(), errno);
+    compact_fd_.reset(
+        ::open(compact_path().c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!compact_fd_) return sys_error("cannot create", compact_path(), errno);
     compact_buf_ = encode_file_header();
     compact_buf_.append(head_frames);

@@ -2,13 +2,12 @@
 #include "supervisor/daemon/control_socket.hpp"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
 
-#include "supervisor/daemon/state_lock.hpp"
+#include "supervisor/daemon/unix_bind.hpp"
 
 namespace tend {
 namespace {
@@ -38,26 +37,22 @@ Result<UniqueFd> connect_control_socket(const std::string& path) {
 Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gid_t> gid) {
     auto addr = address_of(path);
     if (!addr) return make_error(addr.error());
-    // A bare name ("tend.sock") lives in the current directory: nothing to create.
-    const size_t slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash);
-    if (!dir.empty()) {
-        if (auto s = make_dirs(dir, gid ? 0755 : 0700); !s) return make_error(s.error());
-    }
+    auto split = split_dir_name(path);
+    if (!split) return make_error("control socket: " + split.error());
+    // A bare name ("tend.sock") lives in the current directory, which must be as safe. A dir
+    // someone else owns or can write would let them remove or replace the socket (SPEC §2).
+    auto dir = open_private_dir(split->first, gid ? 0755 : 0700, "socket dir");
+    if (!dir) return make_error(dir.error());
     if (connect_control_socket(path)) return make_error("another tendd is listening on " + path);
-    unlink(path.c_str());  // stale: nobody answered
+    if (auto st = remove_stale_socket(*dir, split->second, path); !st)  // nobody answered
+        return make_error(st.error());
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd) return make_error(std::string("cannot create a socket: ") + std::strerror(errno));
-    // The socket file is created with the umask; make it private before anyone can connect.
-    mode_t old = umask(0177);
-    int r = bind(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
-    umask(old);
-    if (r != 0) return make_error("cannot bind " + path + ": " + std::strerror(errno));
-    if (gid) {
-        if (chown(path.c_str(), static_cast<uid_t>(-1), *gid) != 0 ||
-            chmod(path.c_str(), 0660) != 0)
-            return make_error("cannot give group access to " + path + ": " + std::strerror(errno));
-    }
+    // Private (0600) from the moment it exists; the group gets access only afterwards.
+    SocketOwner owner;
+    if (gid) owner.gid = *gid, owner.mode = 0660;
+    if (auto st = bind_unix_socket(fd.get(), *dir, split->second, path, owner); !st)
+        return make_error(st.error());
     if (listen(fd.get(), 128) != 0)
         return make_error("cannot listen on " + path + ": " + std::strerror(errno));
     return fd;

@@ -3,12 +3,13 @@
 
 #include <netdb.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "supervisor/daemon/unix_bind.hpp"
 
 namespace tend {
 
@@ -27,21 +28,21 @@ Result<std::unique_ptr<ListenSocket>> bind_listen_socket(const std::string& spec
     s->name = name;
     if (spec.rfind("unix://", 0) == 0) {
         const std::string path = spec.substr(7);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        if (path.size() >= sizeof addr.sun_path)
-            return make_error("socket " + spec + ": the path is too long");
-        std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+        // The directory may be the program user's (/run/app): the walk refuses links they could
+        // have planted, and every step below works in the directory fd it returns.
+        auto split = split_dir_name(path);
+        if (!split) return make_error("socket " + spec + ": " + split.error());
+        auto dir = open_dir_path(split->first);
+        if (!dir) return make_error("socket " + spec + ": " + dir.error());
         s->fd.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         if (!s->fd) return fail(spec, "socket", errno);
-        struct stat st {};
-        // Only a stale socket is replaced, never another kind of file.
-        if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());
-        if (bind(s->fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-            return fail(spec, "bind", errno);
-        if (owner && chown(path.c_str(), owner->uid, owner->gid) != 0)
-            return fail(spec, "chown", errno);
-        chmod(path.c_str(), 0660);
+        if (auto st = remove_stale_socket(*dir, split->second, path); !st)
+            return make_error("socket " + spec + ": " + st.error());
+        SocketOwner want;
+        if (owner) want.uid = owner->uid, want.gid = owner->gid;
+        want.mode = 0660;
+        if (auto st = bind_unix_socket(s->fd.get(), *dir, split->second, path, want); !st)
+            return make_error("socket " + spec + ": " + st.error());
     } else {
         std::string rest = spec.substr(6);  // tcp://
         auto colon = rest.rfind(':');

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "supervisor/daemon/log_writer.hpp"
+#include "supervisor/daemon/safe_dir.hpp"
 #include "supervisor/util/timestamp.hpp"
 
 namespace tend {
@@ -17,7 +18,10 @@ RotatingFileLog::RotatingFileLog(std::string path, std::uint64_t max_size, int k
 }
 
 void RotatingFileLog::open_file() {
-    fd_.reset(open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+    // A link planted at the log's name is never written through (SPEC §2); the output is
+    // lost instead, as it is when the file cannot be opened at all.
+    auto opened = open_regular(path_, O_WRONLY | O_APPEND | O_CREAT, 0600);
+    fd_ = opened ? std::move(opened.value()) : UniqueFd();
     struct stat st;
     size_ = fd_ && fstat(fd_.get(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
 }

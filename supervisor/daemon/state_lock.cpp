@@ -4,32 +4,44 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstring>
+
+#include "supervisor/daemon/safe_dir.hpp"
+#include "supervisor/util/dir_trust.hpp"
 
 namespace tend {
 
 Status make_dirs(const std::string& path, unsigned mode) {
-    if (path.empty()) return make_error("empty directory path");
-    for (size_t pos = 1; pos <= path.size(); ++pos) {
-        if (pos != path.size() && path[pos] != '/') continue;
-        std::string part = path.substr(0, pos);
-        if (mkdir(part.c_str(), mode) != 0 && errno != EEXIST)
-            return make_error("cannot create directory " + part + ": " + std::strerror(errno));
-    }
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        return make_error(path + " is not a directory");
+    // The symlink-safe walk: a link on the way that another user could have made is refused.
+    auto dir = open_dir_path(path, static_cast<mode_t>(mode));
+    if (!dir) return make_error(dir.error());
     return ok_status();
 }
 
 Result<UniqueFd> acquire_state_lock(const std::string& state_dir) {
-    if (auto s = make_dirs(state_dir, 0700); !s) return make_error(s.error());
-    // Private to the daemon's user, whatever the umask or an earlier owner left (SPEC §2).
-    chmod(state_dir.c_str(), 0700);
-    std::string path = state_dir + "/tendd.pid";
-    UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd) return make_error("cannot open " + path + ": " + std::strerror(errno));
+    // Created 0700 when missing; an existing one must already be ours alone (SPEC §2): a state
+    // dir another user made first, or can write, may hold their links and forged files.
+    auto dir = open_private_dir(state_dir, 0700, "state dir");
+    if (!dir) return make_error(dir.error());
+    if (dir->st.st_mode & 077) {
+        // Private to the daemon's user, whatever the umask left (it is ours: nobody else's
+        // files can be in it).
+        UniqueFd rd(openat(dir->fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!rd || fchmod(rd.get(), 0700) != 0)
+            return make_error("cannot make state dir " + state_dir +
+                              " private: " + std::strerror(errno));
+    }
+    const std::string path = state_dir + "/tendd.pid";
+    auto opened = open_regular_at(dir->fd.get(), "tendd.pid", O_RDWR | O_CREAT, 0600, path);
+    if (!opened) return make_error(opened.error());
+    UniqueFd fd = std::move(opened.value());
+    struct stat st {};
+    if (fstat(fd.get(), &st) != 0)
+        return make_error("cannot stat " + path + ": " + std::strerror(errno));
+    if (auto why = own_file_distrust(st, geteuid()))
+        return make_error(path + " is refused: " + *why);
     if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK)
             return make_error("cannot lock " + path + ": " + std::strerror(errno));
