@@ -46,7 +46,6 @@ hog() {
         bg_start "$T/$name.out" setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
             "${HOG[@]}" conns "$SOCK" "$count" "$st" "$mode"
     fi
-    HOG_PID=$BG_PID
     wait_until 30 test -s "$st"
 }
 st() { cat "$T/st/$1.st"; }
