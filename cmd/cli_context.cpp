@@ -111,6 +111,9 @@ void Connection::send(std::string_view line) {
         ssize_t n = ::send(fd_.get(), line.data() + off, line.size() - off, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
+            // tendd closed the connection (e.g. too many clients): the reply it sent before,
+            // if any, says why; read_reply shows it or reports the closed connection.
+            if (errno == EPIPE || errno == ECONNRESET) return;
             throw CliError(kExitUnreachable,
                            "cannot send to tendd at " + path_ + ": " + std::strerror(errno));
         }
@@ -141,8 +144,10 @@ nlohmann::json Connection::read_reply(const std::string& cmd, Deadline deadline)
             const std::string& c = reply->error_code;
             const int status = c == code::bad_request ? kExitUsage
                                : c == code::full      ? kExitQueueFull
-                               : c == code::invalid   ? kExitInvalid
-                                                      : kExitFailed;
+                               // Too many connections, or client memory at its bound.
+                               : c == code::busy    ? kExitQueueFull
+                               : c == code::invalid ? kExitInvalid
+                                                    : kExitFailed;
             // "tend: CMD: WHY", as the CLI's own errors read.
             throw CliError(status, cmd + ": " + reply->message);
         }

@@ -27,6 +27,8 @@ const char* code_of(Kind k) {
             return code::not_found;
         case Kind::failed:
             return code::failed;
+        case Kind::busy:
+            return code::busy;
     }
     return code::failed;
 }
@@ -117,7 +119,8 @@ bool handle_job_request(DaemonControl& d, ControlServer::ClientId client,
     } else if (cmd == "submit_lines") {
         auto lines = field<std::vector<std::string>>(a, "lines", {});
         if (!lines) return bad(lines.error()), true;
-        replier(reply)(jobs.buffer_lines(client, std::move(*lines)));
+        const bool privileged = d.privileged && d.privileged(client);
+        replier(reply)(jobs.buffer_lines(client, std::move(*lines), privileged));
     } else if (cmd == "jobs") {
         replier(reply)(jobs.list(a));
     } else if (cmd == "show") {

@@ -18,6 +18,7 @@
 #include "queue/daemon/job_process.hpp"
 #include "queue/store/job_log.hpp"
 #include "queue/store/spool_dir.hpp"
+#include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/event_source.hpp"
 
@@ -43,12 +44,15 @@ struct JobServiceOptions {
     int max_running = 0;
     std::optional<unsigned long> nofile_soft;
     std::function<void(const std::string&)> info, warn;
+    // The global bound on memory held for clients, shared with the control server; buffered
+    // --stdin batches draw on it. Null: only the per-client cap applies.
+    ClientBudget* budget = nullptr;
 };
 
 // The answer to a job request: data, or an error kind and message. job_requests.cpp turns it
 // into a protocol reply (the one place where that happens).
 struct JobReply {
-    enum class Kind { ok, bad_request, invalid, full, not_found, failed };
+    enum class Kind { ok, bad_request, invalid, full, not_found, failed, busy };
     Kind kind = Kind::ok;
     nlohmann::json data;
     std::string message;
@@ -83,8 +87,10 @@ class JobService {
     void start_spool_intake();
 
     void submit(SubmitRequest request, JobReplier reply);
-    // Lines of a --stdin batch, sent ahead of its `submit` on the same connection.
-    JobReply buffer_lines(std::uint64_t client, std::vector<std::string> lines);
+    // Lines of a --stdin batch, sent ahead of its `submit` on the same connection. Past the
+    // per-client cap or the global bound (`privileged`: the client may use the reserve), the
+    // whole batch is dropped and refused, and so is its `submit` (nothing of it is stored).
+    JobReply buffer_lines(std::uint64_t client, std::vector<std::string> lines, bool privileged);
     void submit_buffered(std::uint64_t client, SubmitRequest request, JobReplier reply);
     void cancel(const std::vector<JobId>& ids, JobReplier reply);
     void retry(const std::vector<JobId>& ids, JobReplier reply);
@@ -206,7 +212,10 @@ class JobService {
     };
     std::vector<Waiter> waiters_;
     std::unordered_map<std::uint64_t, std::vector<std::string>> batches_;
-    std::unordered_map<std::uint64_t, std::size_t> batch_bytes_;
+    std::unordered_map<std::uint64_t, std::uint64_t> batch_bytes_;  // share of the budget
+    // Clients whose batch was refused: its `submit` is refused too (the reason), not cut short.
+    std::unordered_map<std::uint64_t, JobReply> refused_batches_;
+    void drop_batch(std::uint64_t client);
     bool stopping_ = false;
     std::function<void()> stopped_;
     std::vector<std::string> to_unlink_;

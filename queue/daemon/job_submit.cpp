@@ -7,6 +7,10 @@ namespace {
 using Kind = JobReply::Kind;
 // A --stdin batch is held in memory until its `submit`; this bounds one client's share.
 constexpr std::size_t kMaxBatchBytes = 256u << 20;
+// What a buffered line costs besides its text: its std::string (32 bytes), the allocator's
+// header and rounding, and the vector's spare capacity (measured: 100-byte lines held in a
+// batch take about 165 bytes each).
+constexpr std::size_t kLineOverhead = 64;
 }  // namespace
 
 std::optional<JobReply> JobService::check_shape(const SubmitRequest& r) const {
@@ -74,27 +78,51 @@ void JobService::submit(SubmitRequest r, JobReplier reply) {
     });
 }
 
-JobReply JobService::buffer_lines(std::uint64_t client, std::vector<std::string> lines) {
+void JobService::drop_batch(std::uint64_t client) {
+    batches_.erase(client);
+    auto it = batch_bytes_.find(client);
+    if (it == batch_bytes_.end()) return;
+    if (opt_.budget) opt_.budget->release(it->second);
+    batch_bytes_.erase(it);
+}
+
+JobReply JobService::buffer_lines(std::uint64_t client, std::vector<std::string> lines,
+                                  bool privileged) {
+    if (auto it = refused_batches_.find(client); it != refused_batches_.end()) return it->second;
+    // What the lines will cost held in memory: their text and a string each.
+    std::uint64_t add = 0;
+    for (const auto& l : lines) add += l.size() + kLineOverhead;
     auto& bytes = batch_bytes_[client];
-    auto& held = batches_[client];
-    for (auto& l : lines) {
-        bytes += l.size() + 32;
-        if (bytes > kMaxBatchBytes) {
-            batches_.erase(client);
-            batch_bytes_.erase(client);
-            return JobReply::error(Kind::bad_request, "batch larger than 256 MiB; split it");
-        }
-        if (!l.empty()) held.push_back(std::move(l));
+    std::optional<JobReply> refusal;
+    if (bytes + add > kMaxBatchBytes) {
+        refusal = JobReply::error(Kind::bad_request, "batch larger than 256 MiB; split it");
+    } else if (!opt_.budget) {
+        bytes += add;
+    } else if (auto why = opt_.budget->resize(bytes, bytes + add, privileged)) {
+        refusal = JobReply::error(Kind::busy, *why + "; the batch was dropped, nothing submitted");
     }
+    if (refusal) {
+        drop_batch(client);
+        refused_batches_.emplace(client, *refusal);
+        return *refusal;
+    }
+    auto& held = batches_[client];
+    for (auto& l : lines)
+        if (!l.empty()) held.push_back(std::move(l));
     return JobReply::ok({{"buffered", held.size()}});
 }
 
 void JobService::submit_buffered(std::uint64_t client, SubmitRequest r, JobReplier reply) {
+    // The batch's earlier lines were refused: storing the rest would run part of it.
+    if (auto it = refused_batches_.find(client); it != refused_batches_.end()) {
+        JobReply refusal = std::move(it->second);
+        refused_batches_.erase(it);
+        return reply(refusal);
+    }
     auto it = batches_.find(client);
     if (it != batches_.end()) {
         std::vector<std::string> lines = std::move(it->second);
-        batches_.erase(it);
-        batch_bytes_.erase(client);
+        drop_batch(client);
         for (auto& l : r.lines)
             if (!l.empty()) lines.push_back(std::move(l));
         r.lines = std::move(lines);
@@ -103,8 +131,8 @@ void JobService::submit_buffered(std::uint64_t client, SubmitRequest r, JobRepli
 }
 
 void JobService::client_gone(std::uint64_t client) {
-    batches_.erase(client);
-    batch_bytes_.erase(client);
+    drop_batch(client);
+    refused_batches_.erase(client);
     std::erase_if(waiters_, [client](const Waiter& w) { return w.client == client; });
 }
 

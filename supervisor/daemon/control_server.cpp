@@ -10,9 +10,21 @@
 namespace tend {
 
 struct ControlServer::Client {
+    // Admitted by the budget (a connection of its uid) before it is made; given back here.
+    Client(ControlServer* s, ClientId i, PeerCredentials p, bool priv)
+        : server(s), id(i), peer(std::move(p)), privileged(priv) {}
+    ~Client() {
+        server->budget_.release(held);
+        server->budget_.leave(peer.uid, privileged);
+    }
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
     ControlServer* server;
     ClientId id;
     PeerCredentials peer;
+    bool privileged;
+    std::uint64_t held = 0;  // this client's share of the budget's bytes
     UniqueFd fd;
     EventSource io;
     EventSource idle;
@@ -24,11 +36,14 @@ struct ControlServer::Client {
 };
 
 ControlServer::ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
-                             std::optional<gid_t> allowed_group, ServerLimits limits)
+                             std::optional<gid_t> allowed_group, ClientBudget& budget,
+                             Privileged privileged, ServerLimits limits)
     : loop_(loop),
       listener_(std::move(listener)),
       handler_(std::move(handler)),
       allowed_group_(allowed_group),
+      budget_(budget),
+      privileged_(std::move(privileged)),
       limits_(limits) {
     sd_event_source* s = nullptr;
     sd_event_add_io(loop_, &s, listener_.get(), EPOLLIN, &ControlServer::on_accept, this);
@@ -72,6 +87,11 @@ std::optional<PeerCredentials> ControlServer::peer(ClientId id) const {
     return it->second->peer;
 }
 
+bool ControlServer::privileged(ClientId id) const {
+    auto it = clients_.find(id);
+    return it != clients_.end() && it->second->privileged;
+}
+
 int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
     auto* srv = static_cast<ControlServer*>(self);
     // Bounded per event: a flood of connects is taken in over several loop turns.
@@ -86,16 +106,15 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
             (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
-        if (srv->clients_.size() >= srv->limits_.max_clients) {
-            std::string msg = protocol::encode_error(protocol::code::busy,
-                                                     "too many clients connected; try again");
+        const bool privileged =
+            srv->privileged_ ? srv->privileged_(*peer) : peer->uid == 0 || peer->uid == geteuid();
+        // Per uid, and a separate pool for privileged peers: no user can lock root out.
+        if (auto refusal = srv->budget_.admit(peer->uid, privileged)) {
+            std::string msg = protocol::encode_error(protocol::code::busy, *refusal);
             (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
-        auto c = std::make_unique<Client>();
-        c->server = srv;
-        c->id = srv->next_id_++;
-        c->peer = std::move(*peer);
+        auto c = std::make_unique<Client>(srv, srv->next_id_++, std::move(*peer), privileged);
         c->fd = std::move(fd);
         sd_event_source* s = nullptr;
         if (sd_event_add_io(srv->loop_, &s, c->fd.get(), EPOLLIN, &ControlServer::on_client_io,
@@ -159,8 +178,10 @@ void ControlServer::read_from(Client& c) {
         close_client(id);
         return;
     }
-    touch(c);
+    // No touch() here: bytes that are not a complete request (a blank line every 25 s) do not
+    // keep a connection alive; process_lines touches it for each request.
     process_lines(c);
+    if (auto it = clients_.find(id); it != clients_.end()) account(*it->second);
 }
 
 void ControlServer::process_lines(Client& c) {
@@ -187,6 +208,7 @@ void ControlServer::process_lines(Client& c) {
         if (line->empty()) continue;
         auto req = protocol::decode_request(*line);
         if (!req) {
+            // Not activity either: garbage does not keep a connection open.
             send(cl, protocol::encode_error(protocol::code::bad_request, req.error()));
             continue;
         }
@@ -229,7 +251,17 @@ void ControlServer::flush(Client& c) {
         close_client(c.id);
         return;
     }
+    if (!account(c)) return;
     sd_event_source_set_io_events(c.io.get(), c.out.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT);
+}
+
+bool ControlServer::account(Client& c) {
+    // Only what the kernel did not take is held: a client that reads its replies holds little.
+    if (auto refusal = budget_.resize(c.held, c.out.size() + c.in.size(), c.privileged)) {
+        close_client(c.id);
+        return false;
+    }
+    return true;
 }
 
 void ControlServer::close_client(ClientId id) {

@@ -1,4 +1,5 @@
-// The control socket: non-blocking clients, peer credential checks, one request at a time.
+// The control socket: non-blocking clients, peer credential checks, one request at a time,
+// connections and client memory bounded through a ClientBudget.
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/unique_fd.hpp"
 #include "supervisor/protocol/protocol.hpp"
@@ -18,9 +20,11 @@
 
 namespace tend {
 
+// Per-client limits; how many clients and how much memory in all is the ClientBudget's.
 struct ServerLimits {
-    size_t max_clients = 256;
     size_t max_output = 16u << 20;  // unread reply bytes before a client is dropped
+    // Without a complete request (blank lines do not count) for this long, a client that is not
+    // waiting for an answer is disconnected.
     Usec idle_timeout = std::chrono::seconds(60);
 };
 
@@ -37,14 +41,21 @@ class ControlServer {
     // Sends the reply line for one request; safe to call after the client has gone.
     using Replier = std::function<void(const std::string& line)>;
     using Handler = std::function<void(ClientId, const protocol::Request&, Replier)>;
+    // Whether a peer draws on the reserved pool of connections and memory (root, the daemon's
+    // uid, admin_group: the daemon decides).
+    using Privileged = std::function<bool(const PeerCredentials&)>;
 
+    // `budget` must outlive the server; the job service shares it for buffered batches.
     ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
-                  std::optional<gid_t> allowed_group, ServerLimits limits = {});
+                  std::optional<gid_t> allowed_group, ClientBudget& budget, Privileged privileged,
+                  ServerLimits limits = {});
     ~ControlServer();
     void set_on_disconnect(std::function<void(ClientId)> cb) { on_disconnect_ = std::move(cb); }
     size_t client_count() const { return clients_.size(); }
     // The peer of a connected client (jobs run as the user who submitted them).
     std::optional<PeerCredentials> peer(ClientId id) const;
+    // Whether a connected client is privileged (false for one that has gone).
+    bool privileged(ClientId id) const;
 
   private:
     struct Client;
@@ -59,12 +70,17 @@ class ControlServer {
     void flush(Client& c);
     void close_client(ClientId id);
     void touch(Client& c);
+    // Brings the client's share of the ClientBudget to what its buffers hold now; a client
+    // that would take tendd past the global bound is dropped. False when it was dropped.
+    bool account(Client& c);
 
     sd_event* loop_;
     UniqueFd listener_;
     EventSource accept_source_;
     Handler handler_;
     std::optional<gid_t> allowed_group_;
+    ClientBudget& budget_;
+    Privileged privileged_;
     ServerLimits limits_;
     std::map<ClientId, std::unique_ptr<Client>> clients_;
     ClientId next_id_ = 1;

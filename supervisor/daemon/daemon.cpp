@@ -107,6 +107,9 @@ rlim_t raise_fd_limit() {
 
 struct Daemon {
     EventLoop loop;
+    // Client connections and memory (SPEC §8): shared by the control server and the job queue,
+    // so outlives both.
+    std::unique_ptr<ClientBudget> budget;
     std::unique_ptr<ChildReaper> reaper;
     RunnerContext ctx;
     std::unique_ptr<Supervisor> supervisor;
@@ -274,7 +277,9 @@ int run_daemon(const DaemonOptions& options) {
     d.supervisor = std::make_unique<Supervisor>(d.ctx);
     d.supervisor->load(lc.runtimes);
 
+    d.budget = std::make_unique<ClientBudget>(options.client_limits);
     jobs::JobServiceOptions jo;
+    jo.budget = d.budget.get();
     jo.loop = e;
     jo.reaper = d.reaper.get();
     jo.state_dir = paths.state_dir;
@@ -339,12 +344,19 @@ int run_daemon(const DaemonOptions& options) {
     d.control.jobs = d.jobs.get();
     d.control.cron = d.cron.get();
     d.control.peer = [&d](ControlServer::ClientId c) { return d.server->peer(c); };
+    d.control.privileged = [&d](ControlServer::ClientId c) { return d.server->privileged(c); };
+    ServerLimits server_limits;
+    server_limits.idle_timeout = options.client_idle_timeout;
+    const uid_t daemon_uid = geteuid();
     d.server = std::make_unique<ControlServer>(
         e, std::move(listener->fd),
         [&d](ControlServer::ClientId c, const protocol::Request& r, ControlServer::Replier reply) {
             handle_request(d.control, c, r, reply);
         },
-        lc.socket_gid);
+        lc.socket_gid, *d.budget,
+        // The reserved pool: root and the daemon's own uid.
+        [daemon_uid](const PeerCredentials& p) { return p.uid == 0 || p.uid == daemon_uid; },
+        server_limits);
     d.server->set_on_disconnect([&d](ControlServer::ClientId c) {
         d.supervisor->cancel_waits(c);
         d.jobs->client_gone(c);

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "supervisor/config/paths.hpp"
+#include "supervisor/core/client_budget.hpp"
+#include "supervisor/util/duration.hpp"
 
 namespace tend {
 
@@ -11,6 +13,10 @@ struct DaemonOptions {
     Paths paths;
     std::string version;
     std::string log_level_override;  // --log-level; empty: from the config
+    // Connections and memory for control clients (--client-memory-max), and how long an idle
+    // client stays connected (--client-idle-timeout).
+    ClientLimits client_limits;
+    Usec client_idle_timeout = std::chrono::seconds(60);
 };
 
 // Exit statuses of tendd (documented in tendd(8)).

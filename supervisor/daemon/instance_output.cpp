@@ -1,4 +1,5 @@
-// Non-blocking pipe reading into the line splitter and the instance's log writer.
+// Output pipes: blocking for the child, non-blocking on tendd's side, read in bounded chunks into
+// the line splitter and the instance's log writer.
 #include "supervisor/daemon/instance_output.hpp"
 
 #include <fcntl.h>
@@ -25,10 +26,11 @@ Result<std::unique_ptr<InstanceOutput>> InstanceOutput::create(sd_event* loop,
         p.write.reset(fds[1]);
         p.stream = i == 0 ? Stream::out : Stream::err;
         p.owner = o.get();
-        fcntl(p.read.get(), F_SETFL, O_NONBLOCK);
-        // Non-blocking write end: tendd never writes to it, but this keeps a stray write from us
-        // from ever blocking the loop.
-        fcntl(p.write.get(), F_SETFL, O_NONBLOCK);
+        // Only tendd's read end is non-blocking. The write end is the child's stdout/stderr (the
+        // same open file): it stays blocking, so a writer faster than tendd waits instead of
+        // failing with EAGAIN (SPEC §5.7). tendd never writes to it.
+        if (fcntl(p.read.get(), F_SETFL, O_NONBLOCK) != 0)
+            return make_error(std::string("cannot set up an output pipe: ") + std::strerror(errno));
         sd_event_source* s = nullptr;
         int r = sd_event_add_io(loop, &s, p.read.get(), EPOLLIN, &InstanceOutput::on_readable, &p);
         if (r < 0)

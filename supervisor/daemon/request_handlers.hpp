@@ -26,6 +26,8 @@ struct DaemonControl {
     jobs::JobService* jobs = nullptr;
     jobs::CronService* cron = nullptr;
     std::function<std::optional<PeerCredentials>(ControlServer::ClientId)> peer;
+    // Root, the daemon's uid (and admin_group): they draw on the reserved connections and memory.
+    std::function<bool(ControlServer::ClientId)> privileged;
 };
 
 void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,

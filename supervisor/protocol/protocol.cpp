@@ -67,21 +67,34 @@ Result<Reply> decode_reply(std::string_view line) {
     return r;
 }
 
+void LineBuffer::append(std::string_view bytes) {
+    // The consumed front is dropped once per append, not once per line.
+    if (start_ > 0) {
+        buf_.erase(0, start_);
+        start_ = 0;
+    }
+    buf_.append(bytes);
+}
+
 std::optional<std::string> LineBuffer::next_line() {
-    size_t nl = buf_.find('\n', scanned_);
+    size_t nl = buf_.find('\n', start_ + scanned_);
     if (nl == std::string::npos) {
-        scanned_ = buf_.size();
+        scanned_ = buf_.size() - start_;
         return std::nullopt;
     }
-    std::string line = buf_.substr(0, nl);
-    buf_.erase(0, nl + 1);
+    std::string line = buf_.substr(start_, nl - start_);
+    start_ = nl + 1;
     scanned_ = 0;
+    if (start_ == buf_.size()) {
+        buf_.clear();
+        start_ = 0;
+    }
     return line;
 }
 
 bool LineBuffer::overflowed() const {
-    size_t nl = buf_.find('\n');
-    return (nl == std::string::npos ? buf_.size() : nl) > limit_;
+    size_t nl = buf_.find('\n', start_);
+    return (nl == std::string::npos ? buf_.size() : nl) - start_ > limit_;
 }
 
 }  // namespace tend::protocol

@@ -54,18 +54,22 @@ Result<Reply> decode_reply(std::string_view line);
 class LineBuffer {
   public:
     explicit LineBuffer(size_t limit) : limit_(limit) {}
-    void append(std::string_view bytes) { buf_.append(bytes); }
+    void append(std::string_view bytes);
     // The next complete line without its '\n', or nullopt when none is complete yet.
     std::optional<std::string> next_line();
     // True when the pending, incomplete line already exceeds the limit.
     bool overflowed() const;
-    bool empty() const { return buf_.empty(); }
-    size_t size() const { return buf_.size(); }
+    bool empty() const { return size() == 0; }
+    // Bytes not yet taken out as lines.
+    size_t size() const { return buf_.size() - start_; }
 
   private:
     size_t limit_;
     std::string buf_;
-    size_t scanned_ = 0;  // bytes of buf_ known to hold no '\n'
+    // Lines are taken from the front by moving start_: erasing each one would make a client
+    // that sends thousands of short (e.g. blank) lines cost quadratic time.
+    size_t start_ = 0;
+    size_t scanned_ = 0;  // bytes of buf_ from start_ known to hold no '\n'
 };
 
 }  // namespace tend::protocol

@@ -208,3 +208,24 @@ TEST_CASE("LineBuffer reports overflow once the pending line passes its limit") 
     fits.append(std::string(20, 'z'));
     CHECK(fits.overflowed());
 }
+
+TEST_CASE("LineBuffer takes many short lines in linear time, and counts what is left") {
+    // 2,000,000 blank lines in one append: erasing each from the front would be quadratic.
+    LineBuffer b(100);
+    b.append(std::string(2000000, '\n') + "abc");
+    CHECK(b.size() == 2000003);
+    std::size_t n = 0, not_blank = 0;
+    while (auto l = b.next_line()) {
+        if (!l->empty()) ++not_blank;
+        ++n;
+    }
+    CHECK(n == 2000000);
+    CHECK(not_blank == 0);
+    CHECK(b.size() == 3);
+    CHECK_FALSE(b.overflowed());
+    b.append("def\nx");
+    auto l = b.next_line();
+    REQUIRE(l);
+    CHECK(*l == "abcdef");
+    CHECK(b.size() == 1);
+}
