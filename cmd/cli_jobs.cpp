@@ -1,4 +1,7 @@
 // tend jobs | show | wait | cancel | retry: looking at and acting on submitted jobs.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -30,14 +33,69 @@ CLI::Option* add_ids(CLI::App* sub, std::vector<std::uint64_t>& ids, const char*
     return sub->add_option("JOB", ids, help)->required()->check(job_id_validator())->type_name("");
 }
 
+// Writes a JSON array one page at a time, byte for byte what print_json prints for the whole
+// array, so a listing of any length needs only one page in memory.
+class JsonArrayWriter {
+  public:
+    JsonArrayWriter() : pretty_(isatty(1)) {}
+    void add(const json& page) {
+        for (const json& j : page) {
+            std::string text = j.dump(pretty_ ? 2 : -1, ' ', false, json::error_handler_t::replace);
+            if (pretty_) {  // one level deeper inside the array
+                std::string nested = "  ";
+                for (char c : text) nested += c == '\n' ? std::string("\n  ") : std::string(1, c);
+                text = std::move(nested);
+            }
+            std::fputs(count_++ == 0 ? (pretty_ ? "[\n" : "[") : (pretty_ ? ",\n" : ","), stdout);
+            std::fwrite(text.data(), 1, text.size(), stdout);
+        }
+    }
+    void finish() { std::fputs(count_ == 0 ? "[]\n" : (pretty_ ? "\n]\n" : "]\n"), stdout); }
+
+  private:
+    bool pretty_;
+    std::size_t count_ = 0;
+};
+
+// tendd answers at most kMaxListPage jobs per request (SPEC §8), so a longer listing is asked
+// for page by page, each page starting below the last id of the one before; other clients
+// are served between pages. The pages are printed as they come.
 int run_jobs(const CliContext& ctx, const JobsOptions& o) {
-    json args = {{"limit", o.limit}};
-    if (!o.queue.empty()) args["queue"] = o.queue;
-    if (!o.state.empty()) args["state"] = o.state;
-    const json data = ctx.call("jobs", args);
-    print_jobs(ctx, data);
-    if (!ctx.json && o.limit > 0 && data.is_array() && data.size() >= size_t(o.limit))
-        std::fprintf(stderr, "(the newest %ld shown; --limit 0 shows all)\n", o.limit);
+    Connection conn(ctx);
+    JsonArrayWriter array;
+    std::vector<std::vector<Cell>> rows;
+    const std::int64_t now = wall_now_us();
+    const std::size_t wanted = o.limit > 0 ? static_cast<std::size_t>(o.limit) : 0;
+    std::size_t listed = 0;
+    std::uint64_t before = 0;
+    while (true) {
+        const std::size_t ask =
+            wanted == 0 ? jobs::kMaxListPage : std::min(wanted - listed, jobs::kMaxListPage);
+        json args = {{"limit", ask}};
+        if (!o.queue.empty()) args["queue"] = o.queue;
+        if (!o.state.empty()) args["state"] = o.state;
+        if (before != 0) args["before"] = before;
+        const json page = conn.request("jobs", args);
+        if (!page.is_array()) break;
+        if (ctx.json)
+            array.add(page);
+        else
+            append_job_rows(page, now, rows);
+        listed += page.size();
+        // A short page is the last one; so is one without a usable id to go on from.
+        if (page.size() < ask || (wanted != 0 && listed >= wanted)) break;
+        const json& last = page.back();
+        auto id = last.find("id");
+        if (id == last.end() || !id->is_number_unsigned() || id->get<std::uint64_t>() <= 1) break;
+        before = id->get<std::uint64_t>();
+    }
+    if (ctx.json) {
+        array.finish();
+    } else {
+        print_job_table(rows, ctx.colour());
+        if (wanted != 0 && listed >= wanted)
+            std::fprintf(stderr, "(the newest %ld shown; --limit 0 shows all)\n", o.limit);
+    }
     return kExitOk;
 }
 

@@ -58,6 +58,15 @@ struct SubmitRequest {
     std::vector<std::uint32_t> peer_groups;
 };
 
+// What `tend jobs` asks for, parsed (parse_job_list_query in job_requests.cpp): one page of
+// the listing, newest first.
+struct JobListQuery {
+    std::optional<JobState> state;
+    std::optional<std::string> queue;
+    std::size_t limit = 50;  // capped at kMaxListPage; 0 asks for a full page
+    JobId before = 0;        // 0: from the newest job; else only ids below it
+};
+
 class JobService {
   public:
     // Opens STATE/jobs.log and recovers every job: a torn tail is cut (a warning), jobs that
@@ -80,7 +89,7 @@ class JobService {
     void wait(std::vector<JobId> ids, std::uint64_t client, JobReplier reply);
     void client_gone(std::uint64_t client);
 
-    JobReply list(const nlohmann::json& args) const;
+    JobReply list(const JobListQuery& query) const;
     JobReply show(JobId id) const;
     JobReply queues() const;
     // The output file of a job, for `tend logs JOB`.

@@ -9,7 +9,6 @@ namespace tend::jobs {
 namespace {
 using json = nlohmann::json;
 using Kind = JobReply::Kind;
-constexpr std::size_t kMaxListed = 10000;
 
 json time_or_null(WallUs t) {
     if (t <= 0) return nullptr;
@@ -91,31 +90,19 @@ json JobService::queue_json(std::uint16_t qi) const {
             {"uptime_s", double(now() - started_at_) / 1e6}};
 }
 
-JobReply JobService::list(const json& args) const {
-    std::optional<JobState> state;
+JobReply JobService::list(const JobListQuery& query) const {
     std::optional<std::uint16_t> queue;
-    if (auto it = args.find("state"); it != args.end() && !it->is_null()) {
-        if (!it->is_string() || !(state = parse_job_state(it->get<std::string>())))
-            return JobReply::error(Kind::bad_request, "\"state\" is not a job state");
-    }
-    if (auto it = args.find("queue"); it != args.end() && !it->is_null()) {
-        if (!it->is_string())
-            return JobReply::error(Kind::bad_request, "\"queue\" must be a string");
-        queue = sched_.queue_index(it->get<std::string>());
+    if (query.queue) {
+        queue = sched_.queue_index(*query.queue);
         if (!queue)
-            return JobReply::error(Kind::not_found,
-                                   "no queue named \"" + it->get<std::string>() + "\"");
+            return JobReply::error(Kind::not_found, "no queue named \"" + *query.queue + "\"");
     }
-    std::size_t limit = 50;
-    if (auto it = args.find("limit"); it != args.end()) {
-        if (!it->is_number_unsigned())
-            return JobReply::error(Kind::bad_request, "\"limit\" must be >= 0");
-        limit = it->get<std::size_t>();
-    }
-    // The reply is bounded whatever the queue depth.
-    if (limit == 0 || limit > kMaxListed) limit = kMaxListed;
+    // One page, whatever the queue depth: the CLI pages for more (SPEC §8).
+    const std::size_t limit =
+        query.limit == 0 || query.limit > kMaxListPage ? kMaxListPage : query.limit;
     json arr = json::array();
-    for (const JobEntry* e : sched_.list(state, queue, limit)) arr.push_back(job_json(*e));
+    for (const JobEntry* e : sched_.list(query.state, queue, limit, query.before))
+        arr.push_back(job_json(*e));
     return JobReply::ok(std::move(arr));
 }
 
