@@ -114,6 +114,7 @@ Result<std::vector<JobId>> parse_ids(const json& a) {
 // The one place where a JobReply becomes a protocol reply (job and cron commands).
 JobReplier replier(const ControlServer::Replier& reply) {
     return [reply](const JobReply& r) {
+        if (r.kind == Kind::ok && !r.text.empty()) return reply(protocol::encode_ok_text(r.text));
         reply(r.kind == Kind::ok ? protocol::encode_ok(r.data)
                                  : protocol::encode_error(code_of(r.kind), r.message));
     };

@@ -42,8 +42,11 @@ struct JobReply {
     Kind kind = Kind::ok;
     nlohmann::json data;
     std::string message;
-    static JobReply ok(nlohmann::json d) { return {Kind::ok, std::move(d), {}}; }
-    static JobReply error(Kind k, std::string m) { return {k, nullptr, std::move(m)}; }
+    // Set instead of `data` by a reply built as JSON text (a listing page).
+    std::string text;
+    static JobReply ok(nlohmann::json d) { return {Kind::ok, std::move(d), {}, {}}; }
+    static JobReply ok_text(std::string t) { return {Kind::ok, nullptr, {}, std::move(t)}; }
+    static JobReply error(Kind k, std::string m) { return {k, nullptr, std::move(m), {}}; }
 };
 using JobReplier = std::function<void(const JobReply&)>;
 
@@ -166,6 +169,8 @@ class JobService {
 
     // ---- views (job_views.cpp)
     nlohmann::json job_json(const JobEntry& e) const;
+    // The same object as compact JSON text (job_text.cpp); job_json parses it.
+    void append_job_text(std::string& out, const JobEntry& e) const;
     nlohmann::json queue_json(std::uint16_t queue) const;
 
     // ---- pruning and compaction (job_upkeep.cpp)
