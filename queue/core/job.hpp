@@ -31,7 +31,7 @@ inline constexpr int kJobStateCount = 8;
 
 // The most jobs one `jobs` reply carries (SPEC §8: bounded work per request). A longer
 // listing is paged: the CLI asks again with `before` = the last id it got.
-inline constexpr std::size_t kMaxListPage = 1000;
+inline constexpr std::size_t kMaxListPage = 500;
 
 const char* to_string(JobState s);
 std::optional<JobState> parse_job_state(std::string_view s);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPEC §8: no request does unbounded work in one loop turn. With 20,000 pending jobs behind a
 # running one, `tend jobs -n 0` still prints every job, newest first, each with its exact
-# queue position; tendd answers it in pages of at most 1,000 jobs (a raw request for
+# queue position; tendd answers it in pages of at most 500 jobs (a raw request for
 # "limit": 0 gets one page, not the queue), and other clients are answered between pages:
 # a `tend status` answers while a listing is held open, half read. A client that pipelines
 # requests without reading the replies gets one reply's work done at a time.
@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 
 N=20000
-PAGE=1000
+PAGE=500
 write_config <<'EOF'
 [queue.default]
 concurrency = 1
@@ -87,22 +87,22 @@ print("paged exchange ok")
 EOF
 check "one page per request, status and queues answered between pages, bad cursors refused"
 
-say "40 listing requests in one write, replies not read: one page of work at a time"
-# Each reply is ~0.5 MB: all 40 at once would be 20 MB of work in one turn (and more unread
-# replies than a client may hold, so it would be dropped). tendd does the next only once the
-# last reply is taken, so the client gets all 40, however slowly it reads.
+say "60 listing requests in one write, replies not read: one page of work at a time"
+# Each reply is ~0.35 MB: all 60 at once would be 21 MB of work in one turn (and, with the
+# replies unread, more than a client may hold: it would be dropped). tendd does the next only once the
+# last reply is taken, so the client gets all 60, however slowly it reads.
 "$PYTHON" - "$SOCK" "$T/piped.ready" "$T/piped.go" >"$T/piped.out" 2>&1 <<'EOF' &
 import json, os, socket, sys, time
 sock, ready, go = sys.argv[1], sys.argv[2], sys.argv[3]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sock)
-s.sendall(b'{"v":1,"cmd":"jobs","args":{"limit":0}}\n' * 40)
+s.sendall(b'{"v":1,"cmd":"jobs","args":{"limit":0}}\n' * 60)
 open(ready, "w").close()
 while not os.path.exists(go):
     time.sleep(0.02)
 f = s.makefile("rb")
 sizes = []
-for _ in range(40):
+for _ in range(60):
     line = f.readline()
     if not line:
         break
@@ -114,7 +114,7 @@ wait_until 10 test -e "$T/piped.ready"
 assert_status 0 tend status
 touch "$T/piped.go"
 wait "$piped" || fail "the pipelining client failed: $(cat "$T/piped.out")"
-assert_eq "40 replies of [$PAGE] jobs" "$(cat "$T/piped.out")" "what the pipelining client got"
+assert_eq "60 replies of [$PAGE] jobs" "$(cat "$T/piped.out")" "what the pipelining client got"
 
 say "a listing held open half read does not hold other clients"
 mkfifo "$T/fifo"
