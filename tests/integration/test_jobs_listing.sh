@@ -28,17 +28,22 @@ wait_until 10 job_state_is "$runner" running
 
 say "the whole list, as JSON"
 tend jobs -n 0 --json >"$T/all.json"
-assert_eq $((N + 1)) "$(jq length "$T/all.json")" "jobs listed by tend jobs -n 0 --json"
-# Newest first: ids runner+N down to runner, no gap, no repeat.
-assert_eq true "$(jq --argjson r "$runner" --argjson n "$N" \
-    '[.[].id] == [range($r + $n; $r - 1; -1)]' "$T/all.json")" "ids in order, newest first"
-# Every pending job's position is its place in the FIFO: job runner+k is at position k.
-wrong=$(jq --argjson r "$runner" '[.[] | select(.state == "pending")
-    | select(.waiting != "waiting for a slot: 1 of 1 running in queue default (position \(.id - $r))")]
-    | length' "$T/all.json")
-assert_eq 0 "$wrong" "pending jobs whose position is not their place in the queue"
-assert_eq "$N" "$(jq '[.[] | select(.state == "pending")] | length' "$T/all.json")" "pending jobs listed"
-assert_eq "true item-$N" "$(jq -r '.[0].command | join(" ")' "$T/all.json")" "the newest job's command"
+# One pass of jq over the listing (it is large): count, order, positions, newest command.
+# Newest first means ids runner+N down to runner, no gap, no repeat; job runner+k waits at
+# position k of the queue.
+mapfile -t facts < <(jq -r --argjson r "$runner" --argjson n "$N" '
+    length,
+    ([.[].id] == [range($r + $n; $r - 1; -1)]),
+    ([.[] | select(.state == "pending")] | length),
+    ([.[] | select(.state == "pending")
+      | select(.waiting != "waiting for a slot: 1 of 1 running in queue default (position \(.id - $r))")]
+      | length),
+    (.[0].command | join(" "))' "$T/all.json")
+assert_eq $((N + 1)) "${facts[0]}" "jobs listed by tend jobs -n 0 --json"
+assert_eq true "${facts[1]}" "ids in order, newest first"
+assert_eq "$N" "${facts[2]}" "pending jobs listed"
+assert_eq 0 "${facts[3]}" "pending jobs whose position is not their place in the queue"
+assert_eq "true item-$N" "${facts[4]}" "the newest job's command"
 
 say "the table, and a limit above one page"
 tend jobs -n 0 >"$T/all.txt"
