@@ -133,24 +133,35 @@ nlohmann::json Connection::request_line(const std::string& cmd, std::string_view
 }
 
 nlohmann::json Connection::read_reply(const std::string& cmd, Deadline deadline) {
+    return reply_data(cmd, read_line(cmd, deadline));
+}
+
+nlohmann::json reply_data(const std::string& cmd, std::string_view line) {
+    auto reply = protocol::decode_reply(line);
+    if (!reply) throw CliError(kExitFailed, "bad reply from tendd", reply.error());
+    if (reply->ok) return std::move(reply->data);
+    namespace code = protocol::code;
+    const std::string& c = reply->error_code;
+    const int status = c == code::bad_request ? kExitUsage
+                       : c == code::full      ? kExitQueueFull
+                       // Too many connections, or client memory at its bound.
+                       : c == code::busy    ? kExitQueueFull
+                       : c == code::invalid ? kExitInvalid
+                                            : kExitFailed;
+    // "tend: CMD: WHY", as the CLI's own errors read.
+    throw CliError(status, cmd + ": " + reply->message);
+}
+
+std::string Connection::read_line(const std::string& cmd, Deadline deadline) {
     char chunk[65536];
+    std::size_t scanned = 0;  // a long reply arrives in many chunks: search each byte once
     while (true) {
-        if (size_t nl = buf_.find('\n'); nl != std::string::npos) {
-            auto reply = protocol::decode_reply(std::string_view(buf_).substr(0, nl));
+        if (size_t nl = buf_.find('\n', scanned); nl != std::string::npos) {
+            std::string line = buf_.substr(0, nl);
             buf_.erase(0, nl + 1);
-            if (!reply) throw CliError(kExitFailed, "bad reply from tendd", reply.error());
-            if (reply->ok) return std::move(reply->data);
-            namespace code = protocol::code;
-            const std::string& c = reply->error_code;
-            const int status = c == code::bad_request ? kExitUsage
-                               : c == code::full      ? kExitQueueFull
-                               // Too many connections, or client memory at its bound.
-                               : c == code::busy    ? kExitQueueFull
-                               : c == code::invalid ? kExitInvalid
-                                                    : kExitFailed;
-            // "tend: CMD: WHY", as the CLI's own errors read.
-            throw CliError(status, cmd + ": " + reply->message);
+            return line;
         }
+        scanned = buf_.size();
         int wait_ms = -1;
         if (deadline) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

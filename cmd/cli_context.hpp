@@ -94,6 +94,9 @@ class Connection {
     void send(std::string_view line);
     // Waits for the next reply and returns its data (errors as in `request`).
     nlohmann::json read_reply(const std::string& cmd, Deadline deadline = std::nullopt);
+    // The next reply line as it came (without its newline), for reply_data or a caller that
+    // passes large replies on without parsing them.
+    std::string read_line(const std::string& cmd, Deadline deadline = std::nullopt);
     // For poll(2): readable when a reply (or the end of the connection) is there.
     int fd() const { return fd_.get(); }
 
@@ -102,6 +105,9 @@ class Connection {
     std::string path_;
     std::string buf_;
 };
+
+// A reply line's data; an error reply becomes CliError as in Connection::request.
+nlohmann::json reply_data(const std::string& cmd, std::string_view line);
 
 // The start of a request line, `{"v":1,"cmd":"CMD","args":`, for requests built as text.
 std::string request_prefix(const std::string& cmd);

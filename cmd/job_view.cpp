@@ -199,17 +199,8 @@ std::vector<std::string> attempt_lines(const std::string& output_path) {
     return out;
 }
 
-void print_jobs(const CliContext& ctx, const json& jobs) {
-    if (ctx.json) {
-        ctx.print_json(jobs);
-        return;
-    }
-    if (!jobs.is_array() || jobs.empty()) {
-        std::printf("no jobs\n");
-        return;
-    }
-    const std::int64_t now = wall_now_us();
-    std::vector<std::vector<Cell>> rows;
+void append_job_rows(const json& jobs, std::int64_t now, std::vector<std::vector<Cell>>& rows) {
+    if (!jobs.is_array()) return;
     for (const auto& j : jobs) {
         const std::string state = str(j, "state");
         auto submitted = time_field(j, "submitted_at");
@@ -230,8 +221,15 @@ void print_jobs(const CliContext& ctx, const json& jobs) {
                         {truncated(printable(what), 60)},
                         {truncated(printable(why), 60)}});
     }
+}
+
+void print_job_table(const std::vector<std::vector<Cell>>& rows, bool colour) {
+    if (rows.empty()) {
+        std::printf("no jobs\n");
+        return;
+    }
     print_table({"ID", "STATE", "QUEUE", "PRI", "ATTEMPT", "EXIT", "AGE", "COMMAND", "REASON"},
-                rows, ctx.colour());
+                rows, colour);
 }
 
 void print_job(const CliContext& ctx, const json& job) {

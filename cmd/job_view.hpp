@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cmd/cli_context.hpp"
+#include "cmd/cli_table.hpp"
 
 namespace tend::cli {
 
@@ -35,8 +36,11 @@ std::string outcome_text(const nlohmann::json& job);
 // "TIME TEXT". An unreadable file yields none.
 std::vector<std::string> attempt_lines(const std::string& output_path);
 
-// `tend jobs`: a table, or the array as is with --json.
-void print_jobs(const CliContext& ctx, const nlohmann::json& jobs);
+// `tend jobs`, which arrives in pages: the table rows of one page of job objects (ages against
+// `now_us`), then the table of all of them ("no jobs" for none).
+void append_job_rows(const nlohmann::json& jobs, std::int64_t now_us,
+                     std::vector<std::vector<Cell>>& rows);
+void print_job_table(const std::vector<std::vector<Cell>>& rows, bool colour);
 // `tend show`: "key: value" lines and the attempts, or the object as is with --json.
 void print_job(const CliContext& ctx, const nlohmann::json& job);
 // `tend queues`: a table, or the array as is with --json.

@@ -1,6 +1,7 @@
 // The job model shared by the store, the scheduler, the daemon and the CLI (SPEC §6).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,10 @@ enum class JobState : std::uint8_t {
     cancelled = 7,
 };
 inline constexpr int kJobStateCount = 8;
+
+// The most jobs one `jobs` reply carries (SPEC §8: bounded work per request). A longer
+// listing is paged: the CLI asks again with `before` = the last id it got.
+inline constexpr std::size_t kMaxListPage = 500;
 
 const char* to_string(JobState s);
 std::optional<JobState> parse_job_state(std::string_view s);

@@ -168,22 +168,41 @@ class Scanner {
 
 }  // namespace
 
-std::string encode_file_header() {
+namespace {
+// CRC-32 of the header's magic and version: what a format-2 header keeps in its reserved word.
+std::uint32_t header_crc(std::string_view header) {
+    const auto* p = reinterpret_cast<const Bytef*>(header.data());
+    return static_cast<std::uint32_t>(crc32_z(crc32(0L, Z_NULL, 0), p, kLogMagic.size() + 4));
+}
+}  // namespace
+
+std::string encode_file_header(std::uint32_t version) {
     std::string out(kLogMagic);
-    put_u32(out, kFormatVersion);
-    put_u32(out, 0);
+    put_u32(out, version);
+    put_u32(out, header_crc(out));
     return out;
 }
 
 Result<std::uint32_t> check_file_header(std::string_view bytes) {
     if (bytes.size() < kFileHeaderSize || bytes.substr(0, kLogMagic.size()) != kLogMagic)
         return make_error("not a tend job log");
-    std::uint32_t version = load_u32(bytes.data() + kLogMagic.size());
-    if (version > kFormatVersion)
+    const std::uint32_t version = load_u32(bytes.data() + kLogMagic.size());
+    const std::uint32_t check = load_u32(bytes.data() + kLogMagic.size() + 4);
+    // Headers written before the checksum have 0 there; any other value must match, so a
+    // flipped bit anywhere in the header reads as damage.
+    if (check != 0 && check != header_crc(bytes))
+        return make_error("corrupt file header (checksum mismatch, format " +
+                          std::to_string(version) + "?)");
+    if (version == 0) return make_error("corrupt file header (format version 0)");
+    if (version > kFormatVersion) {
+        // Every tend that writes a format above 2 writes the checksum: without one, the
+        // version itself is the damage.
+        if (check == 0)
+            return make_error("corrupt file header (format " + std::to_string(version) +
+                              " without a header checksum)");
         return make_error("written by a newer tend (format " + std::to_string(version) +
                           ", this tend reads up to format " + std::to_string(kFormatVersion) + ")");
-    if (version == 0) return make_error("not a tend job log (format version 0)");
-    // The reserved word is not checked, so that a later version may use it compatibly.
+    }
     return version;
 }
 

@@ -13,7 +13,8 @@
 
 namespace tend::jobs {
 
-// File header: 8 bytes magic, u32 little-endian format version, u32 reserved (0).
+// File header: 8 bytes magic, u32 little-endian format version, u32 LE CRC-32 (zlib) of the
+// magic and version (0 in files written before the checksum was added: still read).
 inline constexpr std::string_view kLogMagic{"TENDJOBS", 8};
 // Format 2 added the cron records; a format-1 file is read as is and its header rewritten.
 inline constexpr std::uint32_t kFormatVersion = 2;
@@ -53,9 +54,11 @@ struct QueueStateRecord {
     bool operator==(const QueueStateRecord&) const = default;
 };
 
-std::string encode_file_header();
-// Fails on a wrong magic ("not a tend job log") or a version newer than kFormatVersion
-// ("written by a newer tend (format N, this tendd reads up to 1)"). Returns the version.
+std::string encode_file_header(std::uint32_t version = kFormatVersion);
+// Fails on a wrong magic ("not a tend job log"), a damaged header ("corrupt file header
+// (...)": a checksum that does not match, version 0, or a version above kFormatVersion
+// without a checksum), or a well-formed header of a newer version ("written by a newer tend
+// (format N, this tend reads up to format 2)"). Returns the version.
 Result<std::uint32_t> check_file_header(std::string_view bytes);
 
 // Appends one frame (header and payload) to `out`.

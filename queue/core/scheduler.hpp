@@ -146,9 +146,15 @@ class Scheduler {
 
     // ---- reading
     const JobEntry* find(JobId id) const;
-    // Newest first; `state`/`queue` filter when set; at most `limit` (0: no limit).
+    // Newest first; `state`/`queue` filter when set; at most `limit` (0: no limit); only ids
+    // below `before` when it is not 0 (the paging cursor: the last id of the previous page).
     std::vector<const JobEntry*> list(std::optional<JobState> state,
-                                      std::optional<std::uint16_t> queue, std::size_t limit) const;
+                                      std::optional<std::uint16_t> queue, std::size_t limit,
+                                      JobId before = 0) const;
+    // A pending job's 1-based place in its queue's dispatch order (priority, then FIFO); 0 when
+    // the job is not pending. Positions are computed for the whole queue in one pass and kept
+    // until one changes, so asking for every job of a listing costs one pass.
+    std::size_t position(JobId id) const;
     // Why a job is not running, for `tend show`: "queue default is paused", "waiting for a
     // slot: 2 of 2 running in queue default (position 3)", "waiting until 2026-...",
     // "waiting for jobs 4, 7 to succeed"; empty when running or finished.

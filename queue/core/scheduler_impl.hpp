@@ -44,6 +44,14 @@ struct QueueRuntime {
     std::uint64_t finished_bad = 0;
     // (finished_at, id) in the order jobs finished, for prune; stale after a retry.
     std::deque<std::pair<WallUs, JobId>> finished;
+    // Bumped whenever a job of this queue becomes pending or stops being pending, i.e.
+    // whenever a queue position may change.
+    std::uint64_t runnable_version = 0;
+    // Queue positions, (id, 1-based rank) sorted by id, as of positions_version: built in one
+    // pass over `runnable` when first asked for after a change, so a listing of N pending jobs
+    // costs one pass, not N (SPEC §8). Mutable: a cache filled by const readers.
+    mutable std::vector<std::pair<JobId, std::uint32_t>> positions;
+    mutable std::uint64_t positions_version = UINT64_MAX;
 };
 
 using DueEntry = std::pair<WallUs, JobId>;  // (run_at, id) of a scheduled job
@@ -125,8 +133,11 @@ struct Scheduler::Impl {
     void start(JobEntry& e, WallUs now);
 
     // ---- reading (scheduler_queries.cpp)
-    // 1-based rank of a pending job among its queue's runnable jobs, in dispatch order.
+    // 1-based rank of a pending job among its queue's runnable jobs, in dispatch order; 0 for
+    // a job that is not pending.
     std::size_t runnable_position(const JobEntry& job) const;
+    // Rebuilds queues[queue].positions if a position changed since it was built.
+    void refresh_positions(std::uint16_t queue) const;
 };
 
 // "dependency 7 failed" / "is dead" / "was cancelled"; empty for a state that is not a failure.

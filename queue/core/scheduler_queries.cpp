@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include "queue/core/scheduler_impl.hpp"
 
@@ -58,29 +59,54 @@ QueueStats Scheduler::stats(std::uint16_t queue) const {
 }
 
 std::vector<const JobEntry*> Scheduler::list(std::optional<JobState> state,
-                                             std::optional<std::uint16_t> queue,
-                                             std::size_t limit) const {
+                                             std::optional<std::uint16_t> queue, std::size_t limit,
+                                             JobId before) const {
     std::vector<const JobEntry*> out;
-    impl_->for_each_newest_first([&](const JobEntry& e) {
-        if (state && e.status.state != *state) return true;
-        if (queue && e.queue != *queue) return true;
-        out.push_back(&e);
-        return limit == 0 || out.size() < limit;
-    });
+    const auto& chunks = impl_->chunks;
+    // The page starts at the chunk holding before - 1, so paging through a big table costs
+    // each page only what it lists (plus the entries its filters skip).
+    auto c = before == 0
+                 ? chunks.rbegin()
+                 : std::make_reverse_iterator(chunks.upper_bound((before - 1) / kChunkJobs));
+    for (; c != chunks.rend(); ++c)
+        for (auto e = c->second->slots.rbegin(); e != c->second->slots.rend(); ++e) {
+            if (e->id == 0 || (before != 0 && e->id >= before)) continue;
+            if (state && e->status.state != *state) continue;
+            if (queue && e->queue != *queue) continue;
+            out.push_back(&*e);
+            if (limit != 0 && out.size() >= limit) return out;
+        }
     return out;
 }
 
-std::size_t Scheduler::Impl::runnable_position(const JobEntry& job) const {
-    std::size_t rank = 0;
-    for (const auto& [priority, fifo] : queues[job.queue].runnable) {
+void Scheduler::Impl::refresh_positions(std::uint16_t queue) const {
+    const QueueRuntime& q = queues[queue];
+    if (q.positions_version == q.runnable_version) return;
+    q.positions.clear();
+    q.positions.reserve(q.pending);
+    std::uint32_t rank = 0;
+    for (const auto& [priority, fifo] : q.runnable)
         for (JobId id : fifo) {
             const JobEntry* e = get(id);
-            if (!e || e->status.state != JobState::pending) continue;  // stale entry
-            ++rank;
-            if (id == job.id) return rank;
+            // Stale entries (the job left pending) hold no place, as in pop_runnable.
+            if (!e || e->status.state != JobState::pending || e->queue != queue) continue;
+            q.positions.emplace_back(id, ++rank);
         }
-    }
-    return rank;
+    std::sort(q.positions.begin(), q.positions.end());
+    q.positions_version = q.runnable_version;
+}
+
+std::size_t Scheduler::Impl::runnable_position(const JobEntry& job) const {
+    if (job.status.state != JobState::pending) return 0;
+    refresh_positions(job.queue);
+    const auto& p = queues[job.queue].positions;
+    auto it = std::lower_bound(p.begin(), p.end(), std::pair<JobId, std::uint32_t>(job.id, 0));
+    return it != p.end() && it->first == job.id ? it->second : 0;
+}
+
+std::size_t Scheduler::position(JobId id) const {
+    const JobEntry* e = impl_->get(id);
+    return e ? impl_->runnable_position(*e) : 0;
 }
 
 std::string Scheduler::why_waiting(JobId id, WallUs /*now*/) const {

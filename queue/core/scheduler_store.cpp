@@ -76,6 +76,7 @@ void Scheduler::Impl::attach(JobEntry& e) {
             break;
         case JobState::pending:
             ++q.pending;
+            ++q.runnable_version;
             enqueue_runnable(e);
             break;
         case JobState::running:
@@ -102,6 +103,7 @@ void Scheduler::Impl::detach(JobEntry& e, bool popped) {
             break;
         case JobState::pending:
             --q.pending;
+            ++q.runnable_version;
             if (!popped) {
                 parked.insert(e.id);
                 if (q.runnable_entries > 2 * q.pending + kCompactSlack) compact_runnable(q);

@@ -80,6 +80,31 @@ Result<SubmitRequest> parse_submit(const json& a) {
     return r;
 }
 
+// `tend jobs`: filters, page size and paging cursor. Counts must be JSON unsigned integers
+// (a negative or fractional one is refused, not converted).
+Result<JobListQuery> parse_job_list_query(const json& a) {
+    JobListQuery q;
+    auto count = [&a](const char* key, std::uint64_t fallback) -> std::optional<std::uint64_t> {
+        auto it = a.find(key);
+        if (it == a.end() || it->is_null()) return fallback;
+        if (!it->is_number_unsigned()) return std::nullopt;
+        return it->get<std::uint64_t>();
+    };
+    auto state = field<std::string>(a, "state", "");
+    auto queue = field<std::string>(a, "queue", "");
+    auto limit = count("limit", 50);
+    auto before = count("before", 0);
+    if (!state || (!state->empty() && !(q.state = parse_job_state(*state))))
+        return make_error("\"state\" is not a job state");
+    if (!queue) return make_error("\"queue\" must be a string");
+    if (!limit) return make_error("\"limit\" must be >= 0");
+    if (!before) return make_error("\"before\" must be a job id");
+    if (auto it = a.find("queue"); it != a.end() && !it->is_null()) q.queue = *queue;
+    q.limit = static_cast<std::size_t>(*limit);
+    q.before = *before;
+    return q;
+}
+
 Result<std::vector<JobId>> parse_ids(const json& a) {
     auto ids = field<std::vector<JobId>>(a, "ids", {});
     if (!ids) return make_error(ids.error());
@@ -91,6 +116,7 @@ Result<std::vector<JobId>> parse_ids(const json& a) {
 // The one place where a JobReply becomes a protocol reply (job and cron commands).
 JobReplier replier(const ControlServer::Replier& reply) {
     return [reply](const JobReply& r) {
+        if (r.kind == Kind::ok && !r.text.empty()) return reply(protocol::encode_ok_text(r.text));
         reply(r.kind == Kind::ok ? protocol::encode_ok(r.data)
                                  : protocol::encode_error(code_of(r.kind), r.message));
     };
@@ -122,7 +148,9 @@ bool handle_job_request(DaemonControl& d, ControlServer::ClientId client,
         const bool privileged = d.privileged && d.privileged(client);
         replier(reply)(jobs.buffer_lines(client, std::move(*lines), privileged));
     } else if (cmd == "jobs") {
-        replier(reply)(jobs.list(a));
+        auto q = parse_job_list_query(a);
+        if (!q) return bad(q.error()), true;
+        replier(reply)(jobs.list(*q));
     } else if (cmd == "show") {
         auto id = field<JobId>(a, "id", 0);
         if (!id || *id == 0) return bad("\"id\" must be a job id"), true;

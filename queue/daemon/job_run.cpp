@@ -230,15 +230,23 @@ void JobService::retry(const std::vector<JobId>& ids, JobReplier reply) {
     pump();
 }
 
+// The new state takes effect once its record is on disk, and only then: on a full disk the
+// record is dropped, the reply says why, and the queue stays as it was (SPEC §8).
 void JobService::set_paused(const std::string& queue, bool paused, JobReplier reply) {
-    auto st = sched_.set_paused(queue, paused);
-    if (!st) return reply(JobReply::error(Kind::not_found, st.error()));
+    auto q = sched_.queue_index(queue);
+    if (!q) return reply(JobReply::error(Kind::not_found, "no queue named \"" + queue + "\""));
     std::string frames;
     append_frame(frames, RecordType::queue_state, encode_queue_state({queue, paused}));
-    log_->enqueue(std::move(frames), false, [](Result<uint64_t>) {});
-    auto q = sched_.queue_index(queue);
-    after_durable([this, reply, q] { reply(JobReply::ok(queue_json(*q))); });
-    pump();
+    log_->enqueue(std::move(frames), true,
+                  [this, queue, paused, q, reply](Result<std::uint64_t> at) {
+                      if (!at)
+                          return reply(JobReply::error(
+                              Kind::failed, std::string("cannot ") + (paused ? "pause" : "resume") +
+                                                " queue " + queue + ": " + at.error()));
+                      // (The commit's caller then runs pump(): a resumed queue starts jobs.)
+                      (void)sched_.set_paused(queue, paused);
+                      reply(JobReply::ok(queue_json(*q)));
+                  });
     request_commit();
 }
 

@@ -56,8 +56,11 @@ struct JobReply {
     Kind kind = Kind::ok;
     nlohmann::json data;
     std::string message;
-    static JobReply ok(nlohmann::json d) { return {Kind::ok, std::move(d), {}}; }
-    static JobReply error(Kind k, std::string m) { return {k, nullptr, std::move(m)}; }
+    // Set instead of `data` by a reply built as JSON text (a listing page).
+    std::string text;
+    static JobReply ok(nlohmann::json d) { return {Kind::ok, std::move(d), {}, {}}; }
+    static JobReply ok_text(std::string t) { return {Kind::ok, nullptr, {}, std::move(t)}; }
+    static JobReply error(Kind k, std::string m) { return {k, nullptr, std::move(m), {}}; }
 };
 using JobReplier = std::function<void(const JobReply&)>;
 
@@ -70,6 +73,15 @@ struct SubmitRequest {
     std::vector<std::string> lines;
     std::uint32_t peer_uid = 0, peer_gid = 0;
     std::vector<std::uint32_t> peer_groups;
+};
+
+// What `tend jobs` asks for, parsed (parse_job_list_query in job_requests.cpp): one page of
+// the listing, newest first.
+struct JobListQuery {
+    std::optional<JobState> state;
+    std::optional<std::string> queue;
+    std::size_t limit = 50;  // capped at kMaxListPage; 0 asks for a full page
+    JobId before = 0;        // 0: from the newest job; else only ids below it
 };
 
 class JobService {
@@ -99,7 +111,7 @@ class JobService {
     void wait(std::vector<JobId> ids, std::uint64_t client, JobReplier reply);
     void client_gone(std::uint64_t client);
 
-    JobReply list(const nlohmann::json& args) const;
+    JobReply list(const JobListQuery& query) const;
     JobReply show(JobId id) const;
     JobReply queues() const;
     // The output file of a job, for `tend logs JOB`.
@@ -179,6 +191,8 @@ class JobService {
 
     // ---- views (job_views.cpp)
     nlohmann::json job_json(const JobEntry& e) const;
+    // The same object as compact JSON text (job_text.cpp); job_json parses it.
+    void append_job_text(std::string& out, const JobEntry& e) const;
     nlohmann::json queue_json(std::uint16_t queue) const;
 
     // ---- pruning and compaction (job_upkeep.cpp)

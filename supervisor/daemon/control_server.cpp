@@ -174,7 +174,7 @@ void ControlServer::read_from(Client& c) {
         if (c.in.overflowed()) break;
     }
     // Requests queued behind one still being answered (pipelining) are bounded too.
-    if (c.busy && c.in.size() > 2 * protocol::kMaxRequestBytes) {
+    if ((c.busy || !c.out.empty()) && c.in.size() > 2 * protocol::kMaxRequestBytes) {
         close_client(id);
         return;
     }
@@ -195,6 +195,10 @@ void ControlServer::process_lines(Client& c) {
         if (it == clients_.end()) return;  // closed meanwhile
         Client& cl = *it->second;
         if (cl.busy || cl.close_after_flush) break;
+        // A client that has not taken its last reply gets no more work done for it: pipelined
+        // requests wait until the reply is sent (flush resumes them), so one write of many
+        // requests costs one reply's work per turn, not a batch of them (SPEC §8).
+        if (!cl.out.empty()) break;
         if (cl.in.overflowed()) {
             cl.close_after_flush = true;
             send(cl,
@@ -253,6 +257,9 @@ void ControlServer::flush(Client& c) {
     }
     if (!account(c)) return;
     sd_event_source_set_io_events(c.io.get(), c.out.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT);
+    // The reply is out: requests that waited behind it go on (process_lines ignores a call
+    // from inside itself).
+    if (c.out.empty() && !c.busy && c.in.size() > 0) process_lines(c);
 }
 
 bool ControlServer::account(Client& c) {

@@ -34,8 +34,18 @@ Result<Request> decode_request(std::string_view line) {
 }
 
 std::string encode_ok(const json& data) {
-    json j = {{"v", kVersion}, {"ok", true}, {"data", data}};
-    return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    return encode_ok_text(data.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+std::string encode_ok_text(std::string_view data) {
+    // The bytes json{{"v", ..}, {"ok", true}, {"data", data}}.dump() gives (keys sorted), without
+    // copying `data` into that object: a listing page is large.
+    std::string out;
+    out.reserve(data.size() + 32);
+    out += "{\"data\":";
+    out += data;
+    out += ",\"ok\":true,\"v\":" + std::to_string(kVersion) + "}\n";
+    return out;
 }
 
 std::string encode_error(std::string_view error_code, std::string_view message) {

@@ -47,6 +47,8 @@ std::string encode_request(const Request& r);
 Result<Request> decode_request(std::string_view line);
 
 std::string encode_ok(const json& data);
+// The same for data already encoded as compact JSON text (a large reply built as text).
+std::string encode_ok_text(std::string_view data);
 std::string encode_error(std::string_view error_code, std::string_view message);
 Result<Reply> decode_reply(std::string_view line);
 

@@ -5,7 +5,7 @@
 # printed at the end. BENCH_SET selects benchmarks by name (default: all):
 #   supervisor: respawn idle memory scale             (15-20 minutes on 2 cores)
 #   queue:      submit_latency bulk concurrent dispatch job_latency queue_scale
-#               (about 10 minutes on a quiet machine)
+#               listing_stall (about 12 minutes on a quiet machine)
 #   cron:       cron_idle cron_next                 (2 minutes)
 #   rollout:    rollout                             (1-2 minutes)
 # e.g. BENCH_SET="bulk dispatch" tests/bench/run_all.sh. Longer if a benchmark has to
@@ -14,7 +14,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-/tmp/tend-bench-results.$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
-SET=${BENCH_SET:-respawn idle memory scale submit_latency bulk concurrent dispatch job_latency queue_scale cron_idle cron_next rollout}
+SET=${BENCH_SET:-respawn idle memory scale submit_latency bulk concurrent dispatch job_latency queue_scale listing_stall cron_idle cron_next rollout}
 
 rc=0
 for b in $SET; do

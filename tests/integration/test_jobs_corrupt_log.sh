@@ -223,10 +223,32 @@ expect_jobs_intact 1 5
 say "the held job (its record was cut): $(tend jobs --limit 0 --json | jq -c --argjson id "$held" '[.[] | select(.id == $id) | {id, state}]')"
 expect_usable
 
-# --- (c) a header claiming a newer format -----------------------------------------------------
-say "(c) format version 99"
+# --- (c) a damaged version, a newer format, an old format ------------------------------------
+# write_header VERSION [CHECK]: a header with that version and a correct checksum (or CHECK:
+# "none" for a header written before the checksum existed).
+write_header() {
+    python3 -c 'import struct, sys, zlib
+h = b"TENDJOBS" + struct.pack("<I", int(sys.argv[1]))
+c = 0 if sys.argv[2] == "none" else zlib.crc32(h)
+sys.stdout.buffer.write(h + struct.pack("<I", c))' "$1" "${2:-crc}" |
+        dd of="$LOG" bs=1 count=16 conv=notrunc status=none
+}
+say "(c) a flipped version byte (format 99)"
 populate 3
 printf '\x63' | dd of="$LOG" bs=1 seek=8 count=1 conv=notrunc status=none
+before=$(sum_of "$LOG")
+mark_stderr
+if try_start_tendd; then
+    fail "tendd started on a log with a damaged header; stderr: $(new_stderr)"
+fi
+expect_refusal "a damaged header"
+err=$(new_stderr)
+assert_contains "$err" "$LOG: corrupt file header (checksum mismatch, format 99?)" "the refusal"
+assert_not_contains "$err" "newer" "the refusal of a damaged header"
+assert_eq "$before" "$(sum_of "$LOG")" "checksum of jobs.log after the refusal"
+assert_eq "" "$(damaged_copies)" "damaged copies after the refusal"
+say "(c) a well-formed header of format 99"
+write_header 99
 before=$(sum_of "$LOG")
 mark_stderr
 if try_start_tendd; then
@@ -234,13 +256,11 @@ if try_start_tendd; then
 fi
 expect_refusal "format 99"
 err=$(new_stderr)
-assert_contains "$err" "$LOG" "the refusal"
-assert_contains "$err" "newer" "the refusal"
+assert_contains "$err" "written by a newer tend (format 99" "the refusal"
 assert_eq "$before" "$(sum_of "$LOG")" "checksum of jobs.log after the refusal"
-assert_eq "" "$(damaged_copies)" "damaged copies after the refusal"
-# Put an older version in: format 1 (before the cron records) is read and migrated, and
-# everything is there.
-printf '\x01' | dd of="$LOG" bs=1 seek=8 count=1 conv=notrunc status=none
+# Put an older version in, as tend wrote it then (no header checksum): format 1 (before the
+# cron records) is read and migrated, and everything is there.
+write_header 1 none
 mark_stderr
 start_tendd
 expect_jobs_intact 1 3

@@ -5,6 +5,8 @@
 # with a clear message and status 1, nothing of it is stored, tendd keeps answering, and
 # what was stored before is intact. Small submits that still fit are acknowledged and kept.
 # A job that ends while the disk is full gets its final state once there is space again.
+# `tend pause`/`resume` on the full disk fail with the reason (status 1) and leave the queue
+# as it was.
 # After the space is freed, submits work again, and a restart finds every acknowledged job
 # and no damage in the log (a failed write was cut back).
 if [[ $EUID -ne 0 ]]; then
@@ -103,6 +105,29 @@ say "${#held_acked[@]} small submits were acknowledged before one was refused"
 held_pending_ids() { tend jobs --queue held --state pending --limit 0 --json | jq -c '[.[].id] | sort'; }
 acked_json=$(printf '%s\n' "${held_acked[@]}" | jq -s -c 'sort')
 assert_eq "$acked_json" "$(held_pending_ids)" "pending held jobs (exactly the acknowledged ones)"
+
+say "pause and resume on a full disk fail with the reason, and change nothing"
+# queue_paused QUEUE: true or false, from tend queues.
+queue_paused() { tend queues --json | jq -r --arg q "$1" '.[] | select(.name == $q) | .paused'; }
+# A queue record is smaller than a submit: fill what is left of the last page with pauses of
+# the paused queue (each one a record) until one is refused.
+for i in $(seq 1 2000); do
+    run tend pause held
+    [[ $RC == 0 ]] || break
+done
+[[ $RC == 1 ]] || fail "pause on a full disk exited $RC (137: no reply within the bound), expected 1; stderr: $ERR"
+check "pause of a paused queue on a full disk exits 1 after $((i - 1)) that fit"
+run tend resume held
+[[ $RC == 1 ]] || fail "resume on a full disk exited $RC (137: no reply within the bound), expected 1; stderr: $ERR"
+[[ $ERR =~ "cannot resume queue held:" && $ERR =~ [Ss]pace ]] || fail "the error does not say why: $ERR"
+check "resume on a full disk exits 1: $ERR"
+assert_eq true "$(queue_paused held)" "held paused after the failed resume"
+run tend pause default
+[[ $RC == 1 && $ERR =~ "cannot pause queue default:" ]] || fail "pause default on a full disk: status $RC, stderr: $ERR"
+check "pause on a full disk exits 1: $ERR"
+assert_eq false "$(queue_paused default)" "default not paused after the failed pause"
+gone "$TENDD_PID" && fail "tendd exited after a failed pause"
+assert_eq "$acked_json" "$(held_pending_ids)" "pending held jobs (none started by the failed resume)"
 
 say "the running job ends while the disk is full"
 touch "$release"

@@ -307,14 +307,22 @@ TEST_CASE("JobLog::open handles short, foreign and newer files", "[store]") {
     REQUIRE_FALSE(foreign.ok());
     CHECK(foreign.error() == dir.log() + ": not a tend job log");
 
-    std::string newer = encode_file_header();
-    newer[8] = 7;
+    const std::string newer = encode_file_header(7);
     write_file(dir.log(), newer);
     auto refused = open_log(dir, seen);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error() ==
           dir.log() + ": written by a newer tend (format 7, this tend reads up to format 2)");
     CHECK(read_file(dir.log()) == newer);  // left alone
+
+    // A flipped byte in the version of a real log is damage, not a newer tend.
+    std::string damaged = encode_file_header();
+    damaged[9] = 1;
+    write_file(dir.log(), damaged);
+    auto corrupt = open_log(dir, seen);
+    REQUIRE_FALSE(corrupt.ok());
+    CHECK(corrupt.error() == dir.log() + ": corrupt file header (checksum mismatch, format 258?)");
+    CHECK(read_file(dir.log()) == damaged);  // left alone
 
     // A compaction cut short by a crash is dropped: the live log is complete without it.
     write_file(dir.log(), encode_file_header());

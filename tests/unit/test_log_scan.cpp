@@ -274,11 +274,41 @@ TEST_CASE("a bad magic or a newer format is refused", "[store]") {
     CHECK_FALSE(scan("TENDJOB", seen).ok());
     CHECK_FALSE(scan("", seen).ok());
 
-    std::string newer = encode_file_header();
-    newer[8] = 3;
-    r = scan(newer, seen);
+    r = scan(encode_file_header(3), seen);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error() == "written by a newer tend (format 3, this tend reads up to format 2)");
     CHECK(check_file_header(encode_file_header()).ok());
     CHECK(*check_file_header(encode_file_header()) == kFormatVersion);
+}
+
+TEST_CASE("a damaged header reads as corrupt, never as a newer format", "[store]") {
+    const std::string good = encode_file_header();
+    // Every single flipped bit of the version or the checksum.
+    for (std::size_t byte = 8; byte < kFileHeaderSize; ++byte)
+        for (int bit = 0; bit < 8; ++bit) {
+            std::string bad = good;
+            bad[byte] = static_cast<char>(bad[byte] ^ (1 << bit));
+            auto r = check_file_header(bad);
+            INFO("byte " << byte << " bit " << bit);
+            REQUIRE_FALSE(r.ok());
+            CHECK_THAT(r.error(), Catch::StartsWith("corrupt file header"));
+        }
+    // A whole byte of the version overwritten.
+    std::string flipped = good;
+    flipped[11] = '\x7f';
+    CHECK(check_file_header(flipped).error() ==
+          "corrupt file header (checksum mismatch, format 2130706434?)");
+
+    // Headers written before the checksum (0 there) are still read; a version above 2 in one
+    // can only be damage.
+    std::string old = good;
+    old.replace(12, 4, std::string(4, '\0'));
+    CHECK(*check_file_header(old) == 2);
+    old[8] = 1;
+    CHECK(*check_file_header(old) == 1);
+    old[8] = 3;
+    CHECK(check_file_header(old).error() ==
+          "corrupt file header (format 3 without a header checksum)");
+    old[8] = 0;
+    CHECK(check_file_header(old).error() == "corrupt file header (format version 0)");
 }

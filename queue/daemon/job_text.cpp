@@ -1,0 +1,204 @@
+// A job as compact JSON text, written directly: a listing page is 1,000 of them, and building
+// nlohmann objects first cost three times as much (SPEC §8: bounded work per request).
+#include <cstdio>
+
+#include "queue/daemon/job_service.hpp"
+#include "supervisor/daemon/log_writer.hpp"
+#include "supervisor/util/signals.hpp"
+#include "supervisor/util/timestamp.hpp"
+
+namespace tend::jobs {
+
+namespace {
+
+bool is_valid_utf8_text(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = (c & 0xE0) == 0xC0   ? 2
+                          : (c & 0xF0) == 0xE0 ? 3
+                          : (c & 0xF8) == 0xF0 ? 4
+                                               : 0;
+        std::uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+        if (len == 0 || i + len > s.size()) return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (d & 0x3F);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+// The bytes nlohmann::json(text).dump(-1, ' ', false, replace) gives, without its allocations
+// for the common case of valid UTF-8.
+void put_json_string(std::string& out, std::string_view text) {
+    if (!is_valid_utf8_text(text)) {
+        out += nlohmann::json(std::string(text))
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return;
+    }
+    out += '"';
+    for (char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += ch;
+                }
+        }
+    }
+    out += '"';
+}
+
+void put_key(std::string& out, const char* name) {
+    out += out.back() == '{' ? "\"" : ",\"";
+    out += name;
+    out += "\":";
+}
+
+void put_time_or_null(std::string& out, WallUs t) {
+    if (t <= 0) {
+        out += "null";
+        return;
+    }
+    // Milliseconds are enough for people and keep the field short.
+    std::string s = utc_timestamp(static_cast<std::uint64_t>(t));
+    put_json_string(out, s.substr(0, 23) + "Z");
+}
+
+void put_string_or_null(std::string& out, const std::string& s) {
+    if (s.empty())
+        out += "null";
+    else
+        put_json_string(out, s);
+}
+
+}  // namespace
+
+// Keys in the order nlohmann::json sorts them, so the text is what job_json gave before.
+void JobService::append_job_text(std::string& out, const JobEntry& e) const {
+    const JobStatus& st = e.status;
+    const QueueSettings& q = sched_.queues()[e.queue];
+    // The command and the rest of the spec live on disk only (finished jobs cost no memory).
+    auto bytes = e.spec_length ? log_->read_at(e.spec_offset, e.spec_length)
+                               : Result<std::string>(make_error("not yet on disk"));
+    auto spec = bytes ? decode_spec(*bytes) : Result<JobSpec>(make_error(bytes.error()));
+    out += '{';
+    put_key(out, "after");
+    out += '[';
+    if (spec)
+        for (std::size_t i = 0; i < spec->after.size(); ++i)
+            (out += i ? "," : "") += std::to_string(spec->after[i]);
+    out += ']';
+    put_key(out, "attempt");
+    out += std::to_string(st.attempt);
+    put_key(out, "command");
+    if (spec) {
+        out += '[';
+        for (std::size_t i = 0; i < spec->argv.size(); ++i) {
+            if (i) out += ',';
+            put_json_string(out, spec->argv[i]);
+        }
+        out += ']';
+    } else {
+        out += "null";
+    }
+    put_key(out, "cwd");
+    if (spec)
+        put_json_string(out, spec->cwd);
+    else
+        out += "null";
+    put_key(out, "exit_status");
+    if (!st.last_exit) {
+        out += "null";
+    } else if (st.last_exit->signal) {
+        out += "{\"signal\":";
+        put_json_string(out, signal_name(st.last_exit->signal));
+        out += '}';
+    } else {
+        out += "{\"code\":" + std::to_string(st.last_exit->code) + "}";
+    }
+    put_key(out, "finished_at");
+    put_time_or_null(out, st.finished_at);
+    put_key(out, "id");
+    out += std::to_string(e.id);
+    put_key(out, "interrupted");
+    out += st.interrupted ? "true" : "false";
+    put_key(out, "key");
+    if (spec)
+        put_string_or_null(out, spec->key);
+    else
+        out += "null";
+    put_key(out, "max_attempts");
+    out += std::to_string(st.max_attempts);
+    put_key(out, "name");
+    put_json_string(out, spec ? spec->name : std::string());
+    put_key(out, "output");
+    put_json_string(out, job_output_path(opt_.state_dir, e.id));
+    put_key(out, "pid");
+    out += st.pid > 0 ? std::to_string(st.pid) : "null";
+    put_key(out, "priority");
+    out += std::to_string(e.priority);
+    put_key(out, "queue");
+    put_json_string(out, q.name);
+    put_key(out, "reason");
+    put_string_or_null(out, st.reason);
+    put_key(out, "run_at");
+    if (st.state == JobState::scheduled)
+        put_time_or_null(out, st.run_at);
+    else
+        out += "null";
+    put_key(out, "runs");
+    out += std::to_string(st.runs);
+    put_key(out, "shell");
+    out += spec && spec->shell ? "true" : "false";
+    put_key(out, "started_at");
+    put_time_or_null(out, st.started_at);
+    put_key(out, "state");
+    put_json_string(out, to_string(st.state));
+    put_key(out, "submitted_at");
+    put_time_or_null(out, e.submitted_at);
+    put_key(out, "timeout_s");
+    const Usec timeout = e.timeout_us < 0 ? q.timeout : Usec(e.timeout_us);
+    out += timeout.count() > 0 ? nlohmann::json(double(timeout.count()) / 1e6).dump() : "null";
+    put_key(out, "waiting");
+    put_string_or_null(out, sched_.why_waiting(e.id, now()));
+    out += '}';
+}
+
+}  // namespace tend::jobs
