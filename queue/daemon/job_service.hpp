@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "queue/core/job_request_args.hpp"
 #include "queue/core/scheduler.hpp"
 #include "queue/cron/cron_book.hpp"
 #include "queue/daemon/env_table.hpp"
@@ -47,17 +48,6 @@ struct JobReply {
 };
 using JobReplier = std::function<void(const JobReply&)>;
 
-// What `tend submit` sends, parsed: the options shared by all jobs of the request, and either
-// one argv or a batch of shell lines.
-struct SubmitRequest {
-    JobSpec shape;  // id, argv and submitted_at are filled in by the service
-    std::vector<std::string> env;
-    bool batch = false;
-    std::vector<std::string> lines;
-    std::uint32_t peer_uid = 0, peer_gid = 0;
-    std::vector<std::uint32_t> peer_groups;
-};
-
 class JobService {
   public:
     // Opens STATE/jobs.log and recovers every job: a torn tail is cut (a warning), jobs that
@@ -86,6 +76,11 @@ class JobService {
     // The output file of a job, for `tend logs JOB`.
     JobReply logs(JobId id) const;
     bool knows(JobId id) const { return sched_.find(id) != nullptr; }
+    // The uid that submitted the job (its owner), or nullopt for an unknown job.
+    std::optional<std::uint32_t> owner_of(JobId id) const {
+        const JobEntry* e = sched_.find(id);
+        return e ? std::optional<std::uint32_t>(e->uid) : std::nullopt;
+    }
 
     // Shutdown (SPEC §6.5): no new starts; running jobs get TERM and their queue's
     // stop_timeout; those that do not finish are re-queued without using an attempt. `done`

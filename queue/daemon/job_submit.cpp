@@ -41,7 +41,7 @@ void JobService::submit(SubmitRequest r, JobReplier reply) {
     if (auto bad = check_shape(r)) return reply(*bad);
     JobSpec& s = r.shape;
     if (!s.key.empty()) {
-        if (auto id = sched_.find_key(s.key)) {
+        if (auto id = sched_.find_key(r.peer_uid, s.key)) {
             JobId existing = *id;
             after_durable([reply, existing] {
                 reply(JobReply::ok({{"id", existing}, {"deduplicated", true}}));
@@ -246,7 +246,7 @@ void JobService::import_spool(const std::string& token) {
     std::vector<JobSpec> specs;
     std::vector<std::string> refused;
     for (auto& spec : entry->specs) {
-        if (!spec.key.empty() && sched_.find_key(spec.key)) continue;  // deduplicated
+        if (!spec.key.empty() && sched_.find_key(spec.uid, spec.key)) continue;  // deduplicated
         spec.id = sched_.allocate_id();
         spec.spool_token = token;
         sched_.ensure_queue(spec.queue);

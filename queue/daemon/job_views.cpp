@@ -30,6 +30,7 @@ json JobService::job_json(const JobEntry& e) const {
     const QueueSettings& q = sched_.queues()[e.queue];
     json j = {{"id", e.id},
               {"queue", q.name},
+              {"uid", e.uid},
               {"state", to_string(st.state)},
               {"priority", e.priority},
               {"attempt", st.attempt},

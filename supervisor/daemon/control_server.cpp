@@ -5,7 +5,10 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
+#include <exception>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 namespace tend {
 
@@ -13,6 +16,7 @@ struct ControlServer::Client {
     ControlServer* server;
     ClientId id;
     PeerCredentials peer;
+    authz::Role role = authz::Role::user;
     UniqueFd fd;
     EventSource io;
     EventSource idle;
@@ -24,11 +28,11 @@ struct ControlServer::Client {
 };
 
 ControlServer::ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
-                             std::optional<gid_t> allowed_group, ServerLimits limits)
+                             authz::AccessPolicy policy, ServerLimits limits)
     : loop_(loop),
       listener_(std::move(listener)),
       handler_(std::move(handler)),
-      allowed_group_(allowed_group),
+      policy_(policy),
       limits_(limits) {
     sd_event_source* s = nullptr;
     sd_event_add_io(loop_, &s, listener_.get(), EPOLLIN, &ControlServer::on_accept, this);
@@ -59,17 +63,19 @@ std::optional<PeerCredentials> ControlServer::read_peer(int fd) {
     return p;
 }
 
-bool ControlServer::peer_allowed(const PeerCredentials& p) const {
-    if (p.uid == 0 || p.uid == geteuid()) return true;
-    if (!allowed_group_) return false;
-    if (p.gid == *allowed_group_) return true;
-    return std::find(p.groups.begin(), p.groups.end(), *allowed_group_) != p.groups.end();
-}
-
 std::optional<PeerCredentials> ControlServer::peer(ClientId id) const {
     auto it = clients_.find(id);
     if (it == clients_.end()) return std::nullopt;
     return it->second->peer;
+}
+
+std::optional<authz::Caller> ControlServer::caller(ClientId id) const {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return std::nullopt;
+    const Client& c = *it->second;
+    return authz::Caller{c.peer.uid, c.peer.gid,
+                         std::vector<std::uint32_t>(c.peer.groups.begin(), c.peer.groups.end()),
+                         c.role};
 }
 
 int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
@@ -79,7 +85,12 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
         UniqueFd fd(accept4(srv->listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) return 0;
         auto peer = read_peer(fd.get());
-        if (!peer || !srv->peer_allowed(*peer)) {
+        std::optional<authz::Role> role;
+        if (peer)
+            role = authz::role_of(
+                srv->policy_, peer->uid, peer->gid,
+                std::vector<std::uint32_t>(peer->groups.begin(), peer->groups.end()));
+        if (!role) {
             std::string msg =
                 protocol::encode_error(protocol::code::forbidden,
                                        "permission denied: this user may not use the tend socket");
@@ -96,6 +107,7 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
         c->server = srv;
         c->id = srv->next_id_++;
         c->peer = std::move(*peer);
+        c->role = *role;
         c->fd = std::move(fd);
         sd_event_source* s = nullptr;
         if (sd_event_add_io(srv->loop_, &s, c->fd.get(), EPOLLIN, &ControlServer::on_client_io,
@@ -192,18 +204,37 @@ void ControlServer::process_lines(Client& c) {
         }
         cl.busy = true;
         touch(cl);
-        handler_(id, *req, [this, id](const std::string& reply) {
-            auto found = clients_.find(id);
-            if (found == clients_.end()) return;
-            Client& target = *found->second;
-            target.busy = false;
-            send(target, reply);
-            if (!clients_.count(id)) return;
-            touch(target);
-            process_lines(target);
-        });
+        dispatch(id, *req);
     }
     if (auto it = clients_.find(id); it != clients_.end()) it->second->processing = false;
+}
+
+// The last resort: a handler that throws (a bug) answers `failed` instead of ending tendd.
+void ControlServer::dispatch(ClientId id, const protocol::Request& req) {
+    auto replier = [this, id](const std::string& reply) {
+        auto found = clients_.find(id);
+        if (found == clients_.end()) return;
+        Client& target = *found->second;
+        target.busy = false;
+        send(target, reply);
+        if (!clients_.count(id)) return;
+        touch(target);
+        process_lines(target);
+    };
+    std::string what;
+    try {
+        handler_(id, req, replier);
+        return;
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+        what = "an unknown exception";
+    }
+    spdlog::error("request \"{}\" failed with an exception: {}; tendd goes on", req.cmd, what);
+    auto it = clients_.find(id);
+    if (it == clients_.end() || !it->second->busy) return;  // answered before the throw
+    replier(protocol::encode_error(protocol::code::failed,
+                                   "internal error while handling \"" + req.cmd + "\": " + what));
 }
 
 void ControlServer::send(Client& c, const std::string& line) {

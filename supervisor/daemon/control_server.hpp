@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/core/authz.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/unique_fd.hpp"
 #include "supervisor/protocol/protocol.hpp"
@@ -38,20 +39,23 @@ class ControlServer {
     using Replier = std::function<void(const std::string& line)>;
     using Handler = std::function<void(ClientId, const protocol::Request&, Replier)>;
 
-    ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
-                  std::optional<gid_t> allowed_group, ServerLimits limits = {});
+    // `policy` says who may connect and with which role (SPEC §8).
+    ControlServer(sd_event* loop, UniqueFd listener, Handler handler, authz::AccessPolicy policy,
+                  ServerLimits limits = {});
     ~ControlServer();
     void set_on_disconnect(std::function<void(ClientId)> cb) { on_disconnect_ = std::move(cb); }
     size_t client_count() const { return clients_.size(); }
     // The peer of a connected client (jobs run as the user who submitted them).
     std::optional<PeerCredentials> peer(ClientId id) const;
+    // The peer and its role, for authorization; nullopt once the client is gone.
+    std::optional<authz::Caller> caller(ClientId id) const;
 
   private:
     struct Client;
     static int on_accept(sd_event_source*, int, uint32_t, void* self);
     static int on_client_io(sd_event_source*, int, uint32_t events, void* client);
     static int on_idle(sd_event_source*, uint64_t, void* client);
-    bool peer_allowed(const PeerCredentials& p) const;
+    void dispatch(ClientId id, const protocol::Request& req);
     static std::optional<PeerCredentials> read_peer(int fd);
     void read_from(Client& c);
     void process_lines(Client& c);
@@ -64,7 +68,7 @@ class ControlServer {
     UniqueFd listener_;
     EventSource accept_source_;
     Handler handler_;
-    std::optional<gid_t> allowed_group_;
+    authz::AccessPolicy policy_;
     ServerLimits limits_;
     std::map<ClientId, std::unique_ptr<Client>> clients_;
     ClientId next_id_ = 1;

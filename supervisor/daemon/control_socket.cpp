@@ -35,7 +35,8 @@ Result<UniqueFd> connect_control_socket(const std::string& path) {
     return fd;
 }
 
-Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gid_t> gid) {
+Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gid_t> gid,
+                                       mode_t group_mode) {
     auto addr = address_of(path);
     if (!addr) return make_error(addr.error());
     // A bare name ("tend.sock") lives in the current directory: nothing to create.
@@ -55,7 +56,7 @@ Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gi
     if (r != 0) return make_error("cannot bind " + path + ": " + std::strerror(errno));
     if (gid) {
         if (chown(path.c_str(), static_cast<uid_t>(-1), *gid) != 0 ||
-            chmod(path.c_str(), 0660) != 0)
+            chmod(path.c_str(), group_mode) != 0)
             return make_error("cannot give group access to " + path + ": " + std::strerror(errno));
     }
     if (listen(fd.get(), 128) != 0)

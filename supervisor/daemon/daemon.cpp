@@ -218,6 +218,8 @@ int run_daemon(const DaemonOptions& options) {
     if (!lc.file_found) spdlog::info("no config at {}: running with no programs", paths.config);
     if (lc.config.daemon.socket_group && geteuid() != 0)
         spdlog::warn("socket_group is ignored by a user instance: the socket stays private (0600)");
+    if (lc.config.daemon.admin_group && geteuid() != 0)
+        spdlog::warn("admin_group is ignored by a user instance: the socket stays private (0600)");
     auto lock = acquire_state_lock(paths.state_dir);
     if (!lock) {
         spdlog::error("{}", lock.error());
@@ -255,7 +257,12 @@ int run_daemon(const DaemonOptions& options) {
         holder->reset(s);
     }
 
-    auto listener = open_control_listener(activated, paths.socket, lc.socket_gid);
+    // The socket file admits the one group it can name; when admin_group is another group, it
+    // is open to all and tendd admits each peer by its credentials (SPEC §8).
+    const std::optional<gid_t> socket_file_gid = lc.socket_gid ? lc.socket_gid : lc.admin_gid;
+    const bool two_groups = lc.socket_gid && lc.admin_gid && *lc.socket_gid != *lc.admin_gid;
+    auto listener =
+        open_control_listener(activated, paths.socket, socket_file_gid, two_groups ? 0666 : 0660);
     if (!listener) {
         spdlog::error("{}", listener.error());
         return kDaemonFailure;
@@ -326,12 +333,16 @@ int run_daemon(const DaemonOptions& options) {
     d.control.jobs = d.jobs.get();
     d.control.cron = d.cron.get();
     d.control.peer = [&d](ControlServer::ClientId c) { return d.server->peer(c); };
+    d.control.caller = [&d](ControlServer::ClientId c) { return d.server->caller(c); };
     d.server = std::make_unique<ControlServer>(
         e, std::move(listener->fd),
         [&d](ControlServer::ClientId c, const protocol::Request& r, ControlServer::Replier reply) {
             handle_request(d.control, c, r, reply);
         },
-        lc.socket_gid);
+        authz::AccessPolicy{
+            static_cast<std::uint32_t>(geteuid()),
+            lc.socket_gid ? std::optional<std::uint32_t>(*lc.socket_gid) : std::nullopt,
+            lc.admin_gid ? std::optional<std::uint32_t>(*lc.admin_gid) : std::nullopt});
     d.server->set_on_disconnect([&d](ControlServer::ClientId c) {
         d.supervisor->cancel_waits(c);
         d.jobs->client_gone(c);

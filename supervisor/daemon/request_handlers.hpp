@@ -26,8 +26,12 @@ struct DaemonControl {
     jobs::JobService* jobs = nullptr;
     jobs::CronService* cron = nullptr;
     std::function<std::optional<PeerCredentials>(ControlServer::ClientId)> peer;
+    // The peer and its role; nullopt when the client is gone.
+    std::function<std::optional<authz::Caller>(ControlServer::ClientId)> caller;
 };
 
+// Decodes the request's arguments (a wrong one is answered bad_request), authorizes it for the
+// caller (forbidden), and runs it. The reply may come later (`--wait`).
 void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
                     const ControlServer::Replier& reply);
 
