@@ -38,8 +38,8 @@ null	bad_request	JSON null
 {"v":1,"cmd":42}	bad_request	a numeric cmd
 {"v":1,"cmd":"status","args":[1]}	bad_request	args not an object
 {"v":1,"cmd":"no-such-command","args":{}}	unknown_command	an unknown command
-{"v":1,"cmd":"start","args":{"targets":"idle"}}	not_found	targets not an array
-{"v":1,"cmd":"start","args":{"targets":[1,2]}}	not_found	targets with numbers
+{"v":1,"cmd":"start","args":{"targets":"idle"}}	bad_request	targets not an array
+{"v":1,"cmd":"start","args":{"targets":[1,2]}}	bad_request	targets with numbers
 {"v":1,"cmd":"signal","args":{"signal":"NOPE","targets":["idle"]}}	bad_request	an unknown signal
 {"v":1,"cmd":"signal","args":{"signal":9999,"targets":["idle"]}}	bad_request	signal number 9999
 {"v":1,"cmd":"signal","args":{"signal":99999999999999999999,"targets":["idle"]}}	bad_request	a huge signal number
