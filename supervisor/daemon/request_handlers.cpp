@@ -158,10 +158,11 @@ Outcome logs_cmd(DaemonControl& d, const authz::Caller& caller, const protocol::
             programs.push_back(n);
     }
     if (programs.empty() && !arr.empty()) return Outcome::ok(arr);
-    if (auto ok = authz::authorize(caller, "logs", {authz::Subject::program, 0}); !ok)
-        return Outcome::fail(code::forbidden, ok.error());
+    // An unknown name is not_found for everyone (`tend status` lists the programs anyway).
     auto targets = d.supervisor->resolve(programs);
     if (!targets) return Outcome::fail(code::not_found, targets.error());
+    if (auto ok = authz::authorize(caller, "logs", {authz::Subject::program, 0}); !ok)
+        return Outcome::fail(code::forbidden, ok.error());
     for (auto* r : *targets) {
         const OutputMode m = r->effective_output();
         arr.push_back({{"program", r->program_name()},
