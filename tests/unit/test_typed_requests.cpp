@@ -252,15 +252,25 @@ TEST_CASE("envelopes and unknown commands are errors, not throws", "[typed]") {
         REQUIRE_NOTHROW(r = decode_request_typed(line));
         CHECK_FALSE(r.ok());
     }
-    // Nesting as deep as the size limit allows parses (nlohmann's parser and destructor do
-    // not recurse) and is a type error; deeper is refused by size.
-    for (std::size_t depth : {30000u, 40000u}) {
+    // Deep nesting is refused before parsing (copying a nlohmann::json recurses), by depth
+    // or, deeper still, by size.
+    for (std::size_t depth : {33u, 30000u, 40000u}) {
         std::string deep = R"({"v":1,"cmd":"status","args":{"all":)" + std::string(depth, '[') +
                            std::string(depth, ']') + "}}";
         Result<TypedRequest> r = make_error("");
         REQUIRE_NOTHROW(r = decode_request_typed(deep));
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().find(depth == 30000u ? "\"all\"" : "exceeds the limit") !=
+        CHECK(r.error().find(depth == 40000u ? "exceeds the limit" : "deeper than 32") !=
               std::string::npos);
     }
+    // Brackets inside strings are text, not nesting.
+    auto r =
+        decode_request_typed(R"({"v":1,"cmd":"status","args":{"targets":[")" +
+                             std::string(100, '[') + "\\\"" + std::string(100, '{') + R"("]}})");
+    CHECK(r.ok());
+    CHECK(
+        decode_request_typed(
+            R"({"v":1,"cmd":"status","args":{"all":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}})")
+            .error()
+            .find("\"all\"") == 0);
 }
