@@ -84,8 +84,8 @@ std::optional<Scheduler::Refusal> Scheduler::check_submit(const JobSpec& spec,
     return std::nullopt;
 }
 
-std::optional<JobId> Scheduler::find_key(const std::string& key) const {
-    auto it = impl_->keys.find(key);
+std::optional<JobId> Scheduler::find_key(std::uint32_t uid, const std::string& key) const {
+    auto it = impl_->keys.find(scoped_key(uid, key));
     if (it == impl_->keys.end()) return std::nullopt;
     return it->second;
 }
@@ -93,6 +93,7 @@ std::optional<JobId> Scheduler::find_key(const std::string& key) const {
 JobEntry& Scheduler::Impl::create_from(const JobSpec& spec, std::uint16_t queue) {
     JobEntry& e = create(spec.id);
     e.env_id = spec.env_id;
+    e.uid = spec.uid;
     e.queue = queue;
     e.priority = spec.priority;
     e.timeout_us = spec.timeout_us;
@@ -104,7 +105,7 @@ JobEntry& Scheduler::Impl::create_from(const JobSpec& spec, std::uint16_t queue)
     // with the same status as the live table.
     e.status.run_at = spec.run_at;
     if (!spec.after.empty()) after_of[spec.id] = spec.after;
-    if (!spec.key.empty()) key_of[spec.id] = spec.key;
+    if (!spec.key.empty()) key_of[spec.id] = scoped_key(spec.uid, spec.key);
     return e;
 }
 

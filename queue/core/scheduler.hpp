@@ -44,6 +44,7 @@ struct JobEntry {
     std::int64_t timeout_us = -1;  // the spec's: -1 queue's, 0 none
     WallUs submitted_at = 0;
     std::uint32_t unmet_deps = 0;  // blocked: --after jobs not yet succeeded
+    std::uint32_t uid = 0;         // the submitter, who owns the job (SPEC §8 Authorization)
     JobStatus status;
 };
 
@@ -86,7 +87,8 @@ class Scheduler {
     };
     std::optional<Refusal> check_submit(const JobSpec& spec, std::size_t count) const;
     // While a job with `key` is scheduled, blocked, pending or running: its id.
-    std::optional<JobId> find_key(const std::string& key) const;
+    // Uniqueness keys are per user: `uid`'s key `key` (SPEC §8).
+    std::optional<JobId> find_key(std::uint32_t uid, const std::string& key) const;
     // Adds a job (its id already assigned) in the state its spec implies at `now`: scheduled
     // when run_at > now, blocked while an --after job has not succeeded (cancelled at once if
     // one already failed, died or was cancelled), else pending. It does not check

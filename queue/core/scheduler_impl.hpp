@@ -143,6 +143,16 @@ struct Scheduler::Impl {
 // "dependency 7 failed" / "is dead" / "was cancelled"; empty for a state that is not a failure.
 std::string dependency_failure(JobId dep, JobState s);
 
+// The key of the keys table: uniqueness keys are per user, so one user's key never
+// deduplicates another's submit (SPEC §8). "UID:KEY"; unscoped_key gives KEY back.
+inline std::string scoped_key(std::uint32_t uid, const std::string& key) {
+    return std::to_string(uid) + ":" + key;
+}
+inline std::string unscoped_key(const std::string& scoped) {
+    const auto colon = scoped.find(':');
+    return colon == std::string::npos ? scoped : scoped.substr(colon + 1);
+}
+
 // a + b, saturated instead of overflowing (times far in the future, huge `keep` settings).
 inline WallUs saturating_add(WallUs a, std::int64_t b) {
     WallUs r = 0;

@@ -149,7 +149,7 @@ Status Scheduler::retry(JobId id, WallUs /*now*/) {
     if (auto key = m.key_of.find(id); key != m.key_of.end()) {
         auto held = m.keys.find(key->second);
         if (held != m.keys.end() && held->second != id)
-            return make_error("key " + key->second + " is held by job " +
+            return make_error("key " + unscoped_key(key->second) + " is held by job " +
                               std::to_string(held->second));
     }
     auto after = m.after_of.find(id);

@@ -32,6 +32,7 @@ json CronService::entry_json(const Entry& e) const {
         {"schedule", e.def.schedule},
         {"timezone", cron::zone_name(e.zone)},
         {"source", e.def.from_config ? "config" : "cli"},
+        {"uid", e.def.uid},
         {"queue", e.def.queue},
         {"command", command},
         {"shell", e.def.shell},
@@ -98,7 +99,13 @@ void CronService::add(CronAddRequest r, JobReplier reply) {
     });
 }
 
-void CronService::remove(const std::string& name, std::uint32_t peer_uid, JobReplier reply) {
+std::optional<CronService::Owner> CronService::owner_of(const std::string& name) const {
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return std::nullopt;
+    return Owner{it->second.def.uid, it->second.def.from_config};
+}
+
+void CronService::remove(const std::string& name, JobReplier reply) {
     auto it = entries_.find(name);
     if (it == entries_.end())
         return reply(JobReply::error(Kind::not_found, "no cron entry named " + name));
@@ -108,10 +115,6 @@ void CronService::remove(const std::string& name, std::uint32_t peer_uid, JobRep
                               (opt_.config_file.empty() ? "the config" : opt_.config_file) +
                               "; remove it there (tend cron remove only removes entries added "
                               "with tend cron add)"));
-    if (peer_uid != 0 && peer_uid != it->second.def.uid)
-        return reply(JobReply::error(Kind::failed, "cron entry " + name +
-                                                       " belongs to another user (uid " +
-                                                       std::to_string(it->second.def.uid) + ")"));
     cron::CronDefRecord rec;
     rec.def.name = name;
     rec.removed = true;

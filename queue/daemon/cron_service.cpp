@@ -181,7 +181,8 @@ void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks
         const std::string iso = cron::format_iso(cron::sys_at(ticks[i]), e.zone);
         JobSpec spec = job_spec(e);
         spec.key = cron::tick_key(name, iso);
-        if (opt_.jobs->scheduler().find_key(spec.key)) continue;  // enqueued before a restart
+        if (opt_.jobs->scheduler().find_key(spec.uid, spec.key))
+            continue;  // enqueued before a restart
         if (e.def.jitter_us > 0) {
             const auto j = static_cast<std::int64_t>(std::uniform_int_distribution<std::uint64_t>(
                 0, static_cast<std::uint64_t>(e.def.jitter_us - 1))(rng_));

@@ -32,12 +32,6 @@ struct CronServiceOptions {
     std::function<void(const std::string&)> info, warn;
 };
 
-// What `tend cron add` sends, parsed.
-struct CronAddRequest {
-    cron::CronDef def;
-    std::uint32_t peer_uid = 0;
-};
-
 class CronService {
   public:
     // Loads the entries (a config entry whose zone the tz library cannot load is an error),
@@ -46,7 +40,13 @@ class CronService {
 
     JobReply list() const;
     void add(CronAddRequest request, JobReplier reply);
-    void remove(const std::string& name, std::uint32_t peer_uid, JobReplier reply);
+    void remove(const std::string& name, JobReplier reply);
+    // Who owns an entry, for authorization: nullopt for an unknown name.
+    struct Owner {
+        std::uint32_t uid = 0;
+        bool from_config = false;
+    };
+    std::optional<Owner> owner_of(const std::string& name) const;
     // Enqueues a run now, outside the schedule (no tick is consumed).
     void run(const std::string& name, JobReplier reply);
     JobReply next(const std::string& name, std::int64_t from_s, std::size_t n) const;

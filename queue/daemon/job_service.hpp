@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "queue/core/job_request_args.hpp"
 #include "queue/core/scheduler.hpp"
 #include "queue/cron/cron_book.hpp"
 #include "queue/daemon/env_table.hpp"
@@ -64,26 +65,6 @@ struct JobReply {
 };
 using JobReplier = std::function<void(const JobReply&)>;
 
-// What `tend submit` sends, parsed: the options shared by all jobs of the request, and either
-// one argv or a batch of shell lines.
-struct SubmitRequest {
-    JobSpec shape;  // id, argv and submitted_at are filled in by the service
-    std::vector<std::string> env;
-    bool batch = false;
-    std::vector<std::string> lines;
-    std::uint32_t peer_uid = 0, peer_gid = 0;
-    std::vector<std::uint32_t> peer_groups;
-};
-
-// What `tend jobs` asks for, parsed (parse_job_list_query in job_requests.cpp): one page of
-// the listing, newest first.
-struct JobListQuery {
-    std::optional<JobState> state;
-    std::optional<std::string> queue;
-    std::size_t limit = 50;  // capped at kMaxListPage; 0 asks for a full page
-    JobId before = 0;        // 0: from the newest job; else only ids below it
-};
-
 class JobService {
   public:
     // Opens and checks the spool directory (creating it), then opens STATE/jobs.log and
@@ -117,6 +98,11 @@ class JobService {
     // The output file of a job, for `tend logs JOB`.
     JobReply logs(JobId id) const;
     bool knows(JobId id) const { return sched_.find(id) != nullptr; }
+    // The uid that submitted the job (its owner), or nullopt for an unknown job.
+    std::optional<std::uint32_t> owner_of(JobId id) const {
+        const JobEntry* e = sched_.find(id);
+        return e ? std::optional<std::uint32_t>(e->uid) : std::nullopt;
+    }
 
     // Shutdown (SPEC §6.5): no new starts; running jobs get TERM and their queue's
     // stop_timeout; those that do not finish are re-queued without using an attempt. `done`
@@ -192,7 +178,7 @@ class JobService {
     // ---- views (job_views.cpp)
     nlohmann::json job_json(const JobEntry& e) const;
     // The same object as compact JSON text (job_text.cpp); job_json parses it.
-    void append_job_text(std::string& out, const JobEntry& e) const;
+    void append_job_text(std::string& out, const JobEntry& e, bool details = true) const;
     nlohmann::json queue_json(std::uint16_t queue) const;
 
     // ---- pruning and compaction (job_upkeep.cpp)

@@ -147,7 +147,8 @@ void JobService::import_spool(const std::string& token) {
             return refuse_spool_file(token, path + ": " + *bad);
     std::vector<JobSpec> specs;
     for (auto& spec : entry.specs) {
-        if (!spec.key.empty() && sched_.find_key(spec.key)) continue;  // deduplicated
+        // Keys are per user (SPEC §8): the owner's, whatever the file claims.
+        if (!spec.key.empty() && sched_.find_key(owner->uid, spec.key)) continue;  // deduplicated
         spec.id = sched_.allocate_id();
         spec.spool_token = token;
         spec.uid = owner->uid;

@@ -37,7 +37,7 @@ void JobService::submit(SubmitRequest r, JobReplier reply) {
     if (auto bad = check_shape(r)) return reply(*bad);
     JobSpec& s = r.shape;
     if (!s.key.empty()) {
-        if (auto id = sched_.find_key(s.key)) {
+        if (auto id = sched_.find_key(r.peer_uid, s.key)) {
             JobId existing = *id;
             after_durable([reply, existing] {
                 reply(JobReply::ok({{"id", existing}, {"deduplicated", true}}));

@@ -111,7 +111,9 @@ void put_string_or_null(std::string& out, const std::string& s) {
 }  // namespace
 
 // Keys in the order nlohmann::json sorts them, so the text is what job_json gave before.
-void JobService::append_job_text(std::string& out, const JobEntry& e) const {
+// Without `details` (another user's job, SPEC §8), the fields that tell what the job does are
+// null and "hidden" is true.
+void JobService::append_job_text(std::string& out, const JobEntry& e, bool details) const {
     const JobStatus& st = e.status;
     const QueueSettings& q = sched_.queues()[e.queue];
     // The command and the rest of the spec live on disk only (finished jobs cost no memory).
@@ -128,7 +130,7 @@ void JobService::append_job_text(std::string& out, const JobEntry& e) const {
     put_key(out, "attempt");
     out += std::to_string(st.attempt);
     put_key(out, "command");
-    if (spec) {
+    if (spec && details) {
         out += '[';
         for (std::size_t i = 0; i < spec->argv.size(); ++i) {
             if (i) out += ',';
@@ -139,7 +141,7 @@ void JobService::append_job_text(std::string& out, const JobEntry& e) const {
         out += "null";
     }
     put_key(out, "cwd");
-    if (spec)
+    if (spec && details)
         put_json_string(out, spec->cwd);
     else
         out += "null";
@@ -155,21 +157,31 @@ void JobService::append_job_text(std::string& out, const JobEntry& e) const {
     }
     put_key(out, "finished_at");
     put_time_or_null(out, st.finished_at);
+    if (!details) {
+        put_key(out, "hidden");
+        out += "true";
+    }
     put_key(out, "id");
     out += std::to_string(e.id);
     put_key(out, "interrupted");
     out += st.interrupted ? "true" : "false";
     put_key(out, "key");
-    if (spec)
+    if (spec && details)
         put_string_or_null(out, spec->key);
     else
         out += "null";
     put_key(out, "max_attempts");
     out += std::to_string(st.max_attempts);
     put_key(out, "name");
-    put_json_string(out, spec ? spec->name : std::string());
+    if (details)
+        put_json_string(out, spec ? spec->name : std::string());
+    else
+        out += "null";
     put_key(out, "output");
-    put_json_string(out, job_output_path(opt_.state_dir, e.id));
+    if (details)
+        put_json_string(out, job_output_path(opt_.state_dir, e.id));
+    else
+        out += "null";
     put_key(out, "pid");
     out += st.pid > 0 ? std::to_string(st.pid) : "null";
     put_key(out, "priority");
@@ -186,7 +198,7 @@ void JobService::append_job_text(std::string& out, const JobEntry& e) const {
     put_key(out, "runs");
     out += std::to_string(st.runs);
     put_key(out, "shell");
-    out += spec && spec->shell ? "true" : "false";
+    out += !details ? "null" : spec && spec->shell ? "true" : "false";
     put_key(out, "started_at");
     put_time_or_null(out, st.started_at);
     put_key(out, "state");
@@ -196,6 +208,8 @@ void JobService::append_job_text(std::string& out, const JobEntry& e) const {
     put_key(out, "timeout_s");
     const Usec timeout = e.timeout_us < 0 ? q.timeout : Usec(e.timeout_us);
     out += timeout.count() > 0 ? nlohmann::json(double(timeout.count()) / 1e6).dump() : "null";
+    put_key(out, "uid");
+    out += std::to_string(e.uid);
     put_key(out, "waiting");
     put_string_or_null(out, sched_.why_waiting(e.id, now()));
     out += '}';

@@ -52,7 +52,7 @@ JobReply JobService::list(const JobListQuery& query) const {
     std::string text = "[";
     for (const JobEntry* e : sched_.list(query.state, queue, limit, query.before)) {
         if (text.size() > 1) text += ',';
-        append_job_text(text, *e);
+        append_job_text(text, *e, !query.viewer_uid || *query.viewer_uid == e->uid);
     }
     text += ']';
     return JobReply::ok_text(std::move(text));

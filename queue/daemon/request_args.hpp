@@ -1,11 +1,12 @@
-// Shared by the job and cron commands of the control protocol: typed request fields, and the one
-// conversion of a JobReply into a protocol reply.
+// Shared by the job and cron commands of the control protocol: the one conversion of a JobReply
+// into a protocol reply, and the views of other users' jobs and entries.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "queue/daemon/job_service.hpp"
+#include "supervisor/core/authz.hpp"
 #include "supervisor/daemon/control_server.hpp"
 #include "supervisor/protocol/protocol.hpp"
 
@@ -13,16 +14,9 @@ namespace tend::jobs {
 
 JobReplier replier(const ControlServer::Replier& reply);
 
-// A typed field of the request, or a message naming it.
-template <typename T>
-Result<T> field(const nlohmann::json& args, const char* key, T fallback) {
-    auto it = args.find(key);
-    if (it == args.end() || it->is_null()) return fallback;
-    try {
-        return it->get<T>();
-    } catch (const nlohmann::json::exception&) {
-        return make_error(std::string("\"") + key + "\" has the wrong type");
-    }
-}
+// A listing shows a user other users' jobs and cron entries without what they run: command,
+// cwd, name, key, output (SPEC §8). `items` is a JSON array of objects with a "uid".
+void hide_others(nlohmann::json& items, const authz::Caller& caller,
+                 std::initializer_list<const char*> fields);
 
 }  // namespace tend::jobs

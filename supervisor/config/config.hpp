@@ -32,6 +32,9 @@ struct DaemonConfig {
     LogTarget log_target = LogTarget::automatic;
     std::optional<std::string> socket_group;
     SourcePos socket_group_pos;
+    // System instance: members may do everything root may (SPEC §8 Authorization).
+    std::optional<std::string> admin_group;
+    SourcePos admin_group_pos;
     Usec shutdown_timeout = std::chrono::seconds(90);
     // Running jobs over all queues; 0: only each queue's concurrency bounds them. When it
     // binds, free slots go to queues in proportion to their weights.

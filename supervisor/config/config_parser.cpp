@@ -15,7 +15,8 @@ namespace config_detail {
 
 void Walker::daemon(const toml::table& t, DaemonConfig& d) {
     check_keys(t, "daemon",
-               {"log_level", "log_target", "socket_group", "shutdown_timeout", "max_running_jobs"});
+               {"log_level", "log_target", "socket_group", "admin_group", "shutdown_timeout",
+                "max_running_jobs"});
     if (auto n = t.get("log_level"))
         if (auto v = parsed<LogLevel>(*n, "log_level", parse_log_level)) d.log_level = *v;
     if (auto n = t.get("log_target"))
@@ -25,6 +26,13 @@ void Walker::daemon(const toml::table& t, DaemonConfig& d) {
             if (s->empty()) error_at(n->source(), "\"socket_group\" must not be empty");
             d.socket_group = *s;
             d.socket_group_pos = pos_of(*n);
+        }
+    }
+    if (auto n = t.get("admin_group")) {
+        if (auto s = as_string(*n, "admin_group")) {
+            if (s->empty()) error_at(n->source(), "\"admin_group\" must not be empty");
+            d.admin_group = *s;
+            d.admin_group_pos = pos_of(*n);
         }
     }
     if (auto n = t.get("shutdown_timeout"))

@@ -91,8 +91,8 @@ bool same_cron(const CronConfig& a, const CronConfig& b) {
 
 bool same_daemon(const DaemonConfig& a, const DaemonConfig& b) {
     return a.log_level == b.log_level && a.log_target == b.log_target &&
-           a.socket_group == b.socket_group && a.shutdown_timeout == b.shutdown_timeout &&
-           a.max_running_jobs == b.max_running_jobs;
+           a.socket_group == b.socket_group && a.admin_group == b.admin_group &&
+           a.shutdown_timeout == b.shutdown_timeout && a.max_running_jobs == b.max_running_jobs;
 }
 
 // added/removed/changed of named sections, in the new config's order, then removed ones.

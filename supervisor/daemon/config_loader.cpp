@@ -79,16 +79,19 @@ LoadResult load_config_file(const std::string& path, bool must_exist) {
         }
         lc.runtimes.push_back(std::move(rt));
     }
-    // A user instance's socket is private to its user; the group is for the system instance.
-    if (const auto& g = lc.config.daemon.socket_group; g && geteuid() == 0) {
+    // A user instance's socket is private to its user; the groups are for the system instance.
+    auto group_id = [&](const std::optional<std::string>& g, const SourcePos& pos,
+                        std::optional<gid_t>& out_gid) {
+        if (!g || geteuid() != 0) return;
         std::vector<char> buf(16384);
         group gr{}, *found = nullptr;
         if (getgrnam_r(g->c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found)
-            out.errors.push_back(at(lc.config.daemon.socket_group_pos) + "unknown group \"" + *g +
-                                 "\"");
+            out.errors.push_back(at(pos) + "unknown group \"" + *g + "\"");
         else
-            lc.socket_gid = gr.gr_gid;
-    }
+            out_gid = gr.gr_gid;
+    };
+    group_id(lc.config.daemon.socket_group, lc.config.daemon.socket_group_pos, lc.socket_gid);
+    group_id(lc.config.daemon.admin_group, lc.config.daemon.admin_group_pos, lc.admin_gid);
     if (out.errors.empty()) out.loaded = std::move(lc);
     return out;
 }

@@ -16,6 +16,7 @@ struct LoadedConfig {
     Config config;
     std::vector<std::shared_ptr<const ProgramRuntime>> runtimes;
     std::optional<gid_t> socket_gid;
+    std::optional<gid_t> admin_gid;
     bool file_found = false;
 };
 

@@ -5,14 +5,17 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
+#include <exception>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 namespace tend {
 
 struct ControlServer::Client {
     // Admitted by the budget (a connection of its uid) before it is made; given back here.
-    Client(ControlServer* s, ClientId i, PeerCredentials p, bool priv)
-        : server(s), id(i), peer(std::move(p)), privileged(priv) {}
+    Client(ControlServer* s, ClientId i, PeerCredentials p, authz::Role r, bool priv)
+        : server(s), id(i), peer(std::move(p)), role(r), privileged(priv) {}
     ~Client() {
         server->budget_.release(held);
         server->budget_.leave(peer.uid, privileged);
@@ -23,7 +26,8 @@ struct ControlServer::Client {
     ControlServer* server;
     ClientId id;
     PeerCredentials peer;
-    bool privileged;
+    authz::Role role;
+    bool privileged;         // draws on the reserved pool: admins (root, daemon uid, admin_group)
     std::uint64_t held = 0;  // this client's share of the budget's bytes
     UniqueFd fd;
     EventSource io;
@@ -36,14 +40,12 @@ struct ControlServer::Client {
 };
 
 ControlServer::ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
-                             std::optional<gid_t> allowed_group, ClientBudget& budget,
-                             Privileged privileged, ServerLimits limits)
+                             authz::AccessPolicy policy, ClientBudget& budget, ServerLimits limits)
     : loop_(loop),
       listener_(std::move(listener)),
       handler_(std::move(handler)),
-      allowed_group_(allowed_group),
+      policy_(policy),
       budget_(budget),
-      privileged_(std::move(privileged)),
       limits_(limits) {
     sd_event_source* s = nullptr;
     sd_event_add_io(loop_, &s, listener_.get(), EPOLLIN, &ControlServer::on_accept, this);
@@ -74,13 +76,6 @@ std::optional<PeerCredentials> ControlServer::read_peer(int fd) {
     return p;
 }
 
-bool ControlServer::peer_allowed(const PeerCredentials& p) const {
-    if (p.uid == 0 || p.uid == geteuid()) return true;
-    if (!allowed_group_) return false;
-    if (p.gid == *allowed_group_) return true;
-    return std::find(p.groups.begin(), p.groups.end(), *allowed_group_) != p.groups.end();
-}
-
 std::optional<PeerCredentials> ControlServer::peer(ClientId id) const {
     auto it = clients_.find(id);
     if (it == clients_.end()) return std::nullopt;
@@ -92,6 +87,15 @@ bool ControlServer::privileged(ClientId id) const {
     return it != clients_.end() && it->second->privileged;
 }
 
+std::optional<authz::Caller> ControlServer::caller(ClientId id) const {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return std::nullopt;
+    const Client& c = *it->second;
+    return authz::Caller{c.peer.uid, c.peer.gid,
+                         std::vector<std::uint32_t>(c.peer.groups.begin(), c.peer.groups.end()),
+                         c.role};
+}
+
 int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
     auto* srv = static_cast<ControlServer*>(self);
     // Bounded per event: a flood of connects is taken in over several loop turns.
@@ -99,22 +103,28 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
         UniqueFd fd(accept4(srv->listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) return 0;
         auto peer = read_peer(fd.get());
-        if (!peer || !srv->peer_allowed(*peer)) {
+        std::optional<authz::Role> role;
+        if (peer)
+            role = authz::role_of(
+                srv->policy_, peer->uid, peer->gid,
+                std::vector<std::uint32_t>(peer->groups.begin(), peer->groups.end()));
+        if (!role) {
             std::string msg =
                 protocol::encode_error(protocol::code::forbidden,
                                        "permission denied: this user may not use the tend socket");
             (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
-        const bool privileged =
-            srv->privileged_ ? srv->privileged_(*peer) : peer->uid == 0 || peer->uid == geteuid();
+        // Admins (root, the daemon's uid, admin_group) draw on the reserved pool.
+        const bool privileged = *role == authz::Role::admin;
         // Per uid, and a separate pool for privileged peers: no user can lock root out.
         if (auto refusal = srv->budget_.admit(peer->uid, privileged)) {
             std::string msg = protocol::encode_error(protocol::code::busy, *refusal);
             (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
-        auto c = std::make_unique<Client>(srv, srv->next_id_++, std::move(*peer), privileged);
+        auto c =
+            std::make_unique<Client>(srv, srv->next_id_++, std::move(*peer), *role, privileged);
         c->fd = std::move(fd);
         sd_event_source* s = nullptr;
         if (sd_event_add_io(srv->loop_, &s, c->fd.get(), EPOLLIN, &ControlServer::on_client_io,
@@ -218,18 +228,37 @@ void ControlServer::process_lines(Client& c) {
         }
         cl.busy = true;
         touch(cl);
-        handler_(id, *req, [this, id](const std::string& reply) {
-            auto found = clients_.find(id);
-            if (found == clients_.end()) return;
-            Client& target = *found->second;
-            target.busy = false;
-            send(target, reply);
-            if (!clients_.count(id)) return;
-            touch(target);
-            process_lines(target);
-        });
+        dispatch(id, *req);
     }
     if (auto it = clients_.find(id); it != clients_.end()) it->second->processing = false;
+}
+
+// The last resort: a handler that throws (a bug) answers `failed` instead of ending tendd.
+void ControlServer::dispatch(ClientId id, const protocol::Request& req) {
+    auto replier = [this, id](const std::string& reply) {
+        auto found = clients_.find(id);
+        if (found == clients_.end()) return;
+        Client& target = *found->second;
+        target.busy = false;
+        send(target, reply);
+        if (!clients_.count(id)) return;
+        touch(target);
+        process_lines(target);
+    };
+    std::string what;
+    try {
+        handler_(id, req, replier);
+        return;
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+        what = "an unknown exception";
+    }
+    spdlog::error("request \"{}\" failed with an exception: {}; tendd goes on", req.cmd, what);
+    auto it = clients_.find(id);
+    if (it == clients_.end() || !it->second->busy) return;  // answered before the throw
+    replier(protocol::encode_error(protocol::code::failed,
+                                   "internal error while handling \"" + req.cmd + "\": " + what));
 }
 
 void ControlServer::send(Client& c, const std::string& line) {

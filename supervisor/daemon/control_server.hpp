@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/core/authz.hpp"
 #include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/unique_fd.hpp"
@@ -41,14 +42,11 @@ class ControlServer {
     // Sends the reply line for one request; safe to call after the client has gone.
     using Replier = std::function<void(const std::string& line)>;
     using Handler = std::function<void(ClientId, const protocol::Request&, Replier)>;
-    // Whether a peer draws on the reserved pool of connections and memory (root, the daemon's
-    // uid, admin_group: the daemon decides).
-    using Privileged = std::function<bool(const PeerCredentials&)>;
 
-    // `budget` must outlive the server; the job service shares it for buffered batches.
-    ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
-                  std::optional<gid_t> allowed_group, ClientBudget& budget, Privileged privileged,
-                  ServerLimits limits = {});
+    // `policy` says who may connect and with which role (SPEC §8); `budget` must outlive the
+    // server (the job service shares it for buffered batches).
+    ControlServer(sd_event* loop, UniqueFd listener, Handler handler, authz::AccessPolicy policy,
+                  ClientBudget& budget, ServerLimits limits = {});
     ~ControlServer();
     void set_on_disconnect(std::function<void(ClientId)> cb) { on_disconnect_ = std::move(cb); }
     size_t client_count() const { return clients_.size(); }
@@ -56,13 +54,15 @@ class ControlServer {
     std::optional<PeerCredentials> peer(ClientId id) const;
     // Whether a connected client is privileged (false for one that has gone).
     bool privileged(ClientId id) const;
+    // The peer and its role, for authorization; nullopt once the client is gone.
+    std::optional<authz::Caller> caller(ClientId id) const;
 
   private:
     struct Client;
     static int on_accept(sd_event_source*, int, uint32_t, void* self);
     static int on_client_io(sd_event_source*, int, uint32_t events, void* client);
     static int on_idle(sd_event_source*, uint64_t, void* client);
-    bool peer_allowed(const PeerCredentials& p) const;
+    void dispatch(ClientId id, const protocol::Request& req);
     static std::optional<PeerCredentials> read_peer(int fd);
     void read_from(Client& c);
     void process_lines(Client& c);
@@ -78,9 +78,8 @@ class ControlServer {
     UniqueFd listener_;
     EventSource accept_source_;
     Handler handler_;
-    std::optional<gid_t> allowed_group_;
+    authz::AccessPolicy policy_;
     ClientBudget& budget_;
-    Privileged privileged_;
     ServerLimits limits_;
     std::map<ClientId, std::unique_ptr<Client>> clients_;
     ClientId next_id_ = 1;

@@ -34,7 +34,8 @@ Result<UniqueFd> connect_control_socket(const std::string& path) {
     return fd;
 }
 
-Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gid_t> gid) {
+Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gid_t> gid,
+                                       mode_t group_mode) {
     auto addr = address_of(path);
     if (!addr) return make_error(addr.error());
     auto split = split_dir_name(path);
@@ -50,7 +51,7 @@ Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gi
     if (!fd) return make_error(std::string("cannot create a socket: ") + std::strerror(errno));
     // Private (0600) from the moment it exists; the group gets access only afterwards.
     SocketOwner owner;
-    if (gid) owner.gid = *gid, owner.mode = 0660;
+    if (gid) owner.gid = *gid, owner.mode = group_mode;
     if (auto st = bind_unix_socket(fd.get(), *dir, split->second, path, owner); !st)
         return make_error(st.error());
     if (listen(fd.get(), 128) != 0)

@@ -53,6 +53,14 @@ void setup_logging(const DaemonConfig& d, const std::string& level_override) {
     spdlog::set_default_logger(logger);
 }
 
+// Who may use the socket, and as what (SPEC §8): the control server and the spool intake.
+authz::AccessPolicy access_policy(const LoadedConfig& lc) {
+    auto gid = [](std::optional<gid_t> g) {
+        return g ? std::optional<std::uint32_t>(*g) : std::nullopt;
+    };
+    return {static_cast<std::uint32_t>(geteuid()), gid(lc.socket_gid), gid(lc.admin_gid)};
+}
+
 // Children must not see the variables systemd addressed to tendd itself.
 std::vector<std::string> program_base_env() {
     static const char* drop[] = {
@@ -221,6 +229,8 @@ int run_daemon(const DaemonOptions& options) {
     if (!lc.file_found) spdlog::info("no config at {}: running with no programs", paths.config);
     if (lc.config.daemon.socket_group && geteuid() != 0)
         spdlog::warn("socket_group is ignored by a user instance: the socket stays private (0600)");
+    if (lc.config.daemon.admin_group && geteuid() != 0)
+        spdlog::warn("admin_group is ignored by a user instance: the socket stays private (0600)");
     auto lock = acquire_state_lock(paths.state_dir);
     if (!lock) {
         spdlog::error("{}", lock.error());
@@ -258,7 +268,12 @@ int run_daemon(const DaemonOptions& options) {
         holder->reset(s);
     }
 
-    auto listener = open_control_listener(activated, paths.socket, lc.socket_gid);
+    // The socket file admits the one group it can name; when admin_group is another group, it
+    // is open to all and tendd admits each peer by its credentials (SPEC §8).
+    const std::optional<gid_t> socket_file_gid = lc.socket_gid ? lc.socket_gid : lc.admin_gid;
+    const bool two_groups = lc.socket_gid && lc.admin_gid && *lc.socket_gid != *lc.admin_gid;
+    auto listener =
+        open_control_listener(activated, paths.socket, socket_file_gid, two_groups ? 0666 : 0660);
     if (!listener) {
         spdlog::error("{}", listener.error());
         return kDaemonFailure;
@@ -289,12 +304,12 @@ int run_daemon(const DaemonOptions& options) {
     // instance's spool is private.
     if (geteuid() == 0) jo.spool_policy.group = lc.socket_gid;
     jo.socket = paths.socket;
-    jo.may_submit = [socket_gid = lc.socket_gid](uid_t, gid_t gid,
+    // Whoever may use the socket may submit (SPEC §8): socket_group and admin_group members.
+    jo.may_submit = [policy = access_policy(lc)](uid_t uid, gid_t gid,
                                                  const std::vector<gid_t>& groups) {
-        // Hook: members of admin_group may submit too, once it is configured (SPEC §8).
-        if (geteuid() != 0 || !socket_gid) return false;
-        return gid == *socket_gid ||
-               std::find(groups.begin(), groups.end(), *socket_gid) != groups.end();
+        return authz::role_of(policy, uid, gid,
+                              std::vector<std::uint32_t>(groups.begin(), groups.end()))
+            .has_value();
     };
     jo.queues = queue_settings(lc.config);
     jo.max_running = lc.config.daemon.max_running_jobs;
@@ -345,18 +360,15 @@ int run_daemon(const DaemonOptions& options) {
     d.control.cron = d.cron.get();
     d.control.peer = [&d](ControlServer::ClientId c) { return d.server->peer(c); };
     d.control.privileged = [&d](ControlServer::ClientId c) { return d.server->privileged(c); };
+    d.control.caller = [&d](ControlServer::ClientId c) { return d.server->caller(c); };
     ServerLimits server_limits;
     server_limits.idle_timeout = options.client_idle_timeout;
-    const uid_t daemon_uid = geteuid();
     d.server = std::make_unique<ControlServer>(
         e, std::move(listener->fd),
         [&d](ControlServer::ClientId c, const protocol::Request& r, ControlServer::Replier reply) {
             handle_request(d.control, c, r, reply);
         },
-        lc.socket_gid, *d.budget,
-        // The reserved pool: root and the daemon's own uid.
-        [daemon_uid](const PeerCredentials& p) { return p.uid == 0 || p.uid == daemon_uid; },
-        server_limits);
+        access_policy(lc), *d.budget, server_limits);
     d.server->set_on_disconnect([&d](ControlServer::ClientId c) {
         d.supervisor->cancel_waits(c);
         d.jobs->client_gone(c);

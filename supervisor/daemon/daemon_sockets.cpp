@@ -51,7 +51,8 @@ Status attach_program_sockets(std::vector<std::shared_ptr<const ProgramRuntime>>
 }
 
 Result<ControlListener> open_control_listener(std::map<std::string, UniqueFd>& activated,
-                                              const std::string& path, std::optional<gid_t> gid) {
+                                              const std::string& path, std::optional<gid_t> gid,
+                                              mode_t group_mode) {
     ControlListener out;
     for (const char* name : {"control", "tendd.socket"}) {
         auto it = activated.find(name);
@@ -71,7 +72,7 @@ Result<ControlListener> open_control_listener(std::map<std::string, UniqueFd>& a
                      name);
     activated.clear();
     if (out.activated) return out;
-    auto fd = listen_control_socket(path, gid);
+    auto fd = listen_control_socket(path, gid, group_mode);
     if (!fd) return make_error(fd.error());
     out.fd = std::move(fd.value());
     return out;

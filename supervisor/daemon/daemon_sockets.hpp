@@ -37,6 +37,7 @@ struct ControlListener {
 // The control socket passed as "control" (or "tendd.socket"), else one bound at `path`. Every
 // passed socket left over is closed with a warning.
 Result<ControlListener> open_control_listener(std::map<std::string, UniqueFd>& activated,
-                                              const std::string& path, std::optional<gid_t> gid);
+                                              const std::string& path, std::optional<gid_t> gid,
+                                              mode_t group_mode = 0660);
 
 }  // namespace tend

@@ -28,8 +28,12 @@ struct DaemonControl {
     std::function<std::optional<PeerCredentials>(ControlServer::ClientId)> peer;
     // Root, the daemon's uid (and admin_group): they draw on the reserved connections and memory.
     std::function<bool(ControlServer::ClientId)> privileged;
+    // The peer and its role; nullopt when the client is gone.
+    std::function<std::optional<authz::Caller>(ControlServer::ClientId)> caller;
 };
 
+// Decodes the request's arguments (a wrong one is answered bad_request), authorizes it for the
+// caller (forbidden), and runs it. The reply may come later (`--wait`).
 void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
                     const ControlServer::Replier& reply);
 

@@ -1,7 +1,36 @@
 // Encoding and validation of protocol lines; malformed input yields an error, never a throw.
 #include "supervisor/protocol/protocol.hpp"
 
+#include <algorithm>
+
 namespace tend::protocol {
+namespace {
+
+// The deepest nesting of arrays and objects in JSON text (brackets inside strings do not
+// count); one pass, no recursion, whatever the text.
+size_t nesting_depth(std::string_view text) {
+    size_t depth = 0, deepest = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+}  // namespace
 
 std::string encode_request(const Request& r) {
     json j = {{"v", kVersion}, {"cmd", r.cmd}, {"args", r.args}};
@@ -12,6 +41,9 @@ Result<Request> decode_request(std::string_view line) {
     if (line.size() > kMaxRequestBytes)
         return make_error("request of " + std::to_string(line.size()) +
                           " bytes exceeds the limit of " + std::to_string(kMaxRequestBytes));
+    if (nesting_depth(line) > kMaxRequestNesting)
+        return make_error("request nests arrays and objects deeper than " +
+                          std::to_string(kMaxRequestNesting) + " levels");
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded()) return make_error("request is not valid JSON");
     if (!j.is_object()) return make_error("request must be a JSON object");
@@ -28,7 +60,7 @@ Result<Request> decode_request(std::string_view line) {
     r.cmd = cmd->get<std::string>();
     if (auto a = j.find("args"); a != j.end()) {
         if (!a->is_object()) return make_error("\"args\" must be a JSON object");
-        r.args = *a;
+        r.args = std::move(*a);
     }
     return r;
 }

@@ -15,6 +15,9 @@ using json = nlohmann::json;
 inline constexpr int kVersion = 1;
 // A request line longer than this is refused; no command needs more.
 inline constexpr size_t kMaxRequestBytes = 64 * 1024;
+// Arrays and objects nested deeper than this are refused before parsing: copying or comparing a
+// nlohmann::json recurses, and no command needs more than a few levels.
+inline constexpr size_t kMaxRequestNesting = 32;
 
 // Machine-readable error codes carried in replies; the CLI maps them to exit statuses.
 namespace code {

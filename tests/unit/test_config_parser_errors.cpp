@@ -205,3 +205,14 @@ TEST_CASE("every error of a file is reported, not just the first") {
     }
     CHECK_FALSE(r.ok());
 }
+
+TEST_CASE("admin_group is a non-empty group name, like socket_group") {
+    auto r = parse("[daemon]\nsocket_group = \"users\"\nadmin_group = \"wheel\"\n", true);
+    REQUIRE(r.ok());
+    CHECK(r.config.daemon.admin_group == "wheel");
+    CHECK(r.config.daemon.admin_group_pos.line == 3);
+    check_cases({
+        {"[daemon]\nadmin_group = \"\"\n", "t.toml:2:15: \"admin_group\" must not be empty"},
+        {"[daemon]\nadmin_group = 5\n", "t.toml:2:15: \"admin_group\" must be a string"},
+    });
+}

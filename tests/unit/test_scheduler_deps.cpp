@@ -216,20 +216,40 @@ TEST_CASE("a key is held while its job is unfinished", "[scheduler]") {
     JobSpec keyed = spec_in();
     keyed.key = "nightly";
     const JobId a = submit(s, keyed);
-    CHECK(s.find_key("nightly") == a);
+    CHECK(s.find_key(0, "nightly") == a);
     start_one(s, a);
-    CHECK(s.find_key("nightly") == a);
+    CHECK(s.find_key(0, "nightly") == a);
     fail(s, a);
-    CHECK_FALSE(s.find_key("nightly"));
+    CHECK_FALSE(s.find_key(0, "nightly"));
     const JobId b = submit(s, keyed);
-    CHECK(s.find_key("nightly") == b);
+    CHECK(s.find_key(0, "nightly") == b);
     Status held = s.retry(a, T0);
     REQUIRE_FALSE(held.ok());
     CHECK(held.error() == "key nightly is held by job 2");
     REQUIRE(s.cancel(b, T0).ok());
-    CHECK_FALSE(s.find_key("nightly"));
+    CHECK_FALSE(s.find_key(0, "nightly"));
     REQUIRE(s.retry(a, T0).ok());
-    CHECK(s.find_key("nightly") == a);
+    CHECK(s.find_key(0, "nightly") == a);
+}
+
+TEST_CASE("keys are per user: one user's key never holds another's", "[scheduler]") {
+    Scheduler s({}, 0);
+    JobSpec mine = spec_in();
+    mine.key = "deploy";
+    mine.uid = 1001;
+    const JobId a = submit(s, mine);
+    CHECK(s.find_key(1001, "deploy") == a);
+    CHECK_FALSE(s.find_key(0, "deploy"));
+    CHECK_FALSE(s.find_key(1002, "deploy"));
+    JobSpec roots = spec_in();
+    roots.key = "deploy";
+    roots.uid = 0;
+    const JobId b = submit(s, roots);
+    CHECK(b != a);
+    CHECK(s.find_key(0, "deploy") == b);
+    CHECK(s.find_key(1001, "deploy") == a);
+    CHECK(s.find(a)->uid == 1001);
+    CHECK(s.find(b)->uid == 0);
 }
 
 TEST_CASE("check_submit refuses unknown queues and jobs and full queues", "[scheduler]") {

@@ -122,7 +122,7 @@ TEST_CASE("a replayed log rebuilds the same table", "[scheduler]") {
     Scheduler replayed = live.replay(now);
     CHECK(replayed.take_changes().empty() == false);  // it re-decides promotions
     check_same_statuses(s, replayed);
-    CHECK(replayed.find_key("k") == s.find_key("k"));
+    CHECK(replayed.find_key(0, "k") == s.find_key(0, "k"));
     CHECK(state_of(replayed, waits) == state_of(s, waits));
     CHECK(state_of(replayed, after_done) == JobState::pending);
     CHECK(state_of(replayed, delayed) == JobState::scheduled);
@@ -251,7 +251,7 @@ TEST_CASE("an uncommitted submit is forgotten", "[scheduler]") {
     const JobId b = submit(s, keyed);
     s.remove_uncommitted(b);
     CHECK_FALSE(s.find(b));
-    CHECK_FALSE(s.find_key("k"));
+    CHECK_FALSE(s.find_key(0, "k"));
     CHECK(s.job_count() == 1);
     CHECK(s.stats(0).pending == 1);
     s.set_spec_location(a, 4096, 80);
