@@ -137,7 +137,12 @@ allowed "$bob" queues
 say "mallory cannot connect"
 as_user_tend "$mallory" status
 [[ $RC != 0 ]] || fail "mallory's tend status succeeded: $OUT"
-assert_contains "$ERR" "permission denied" "mallory's tend status"
+check "mallory's tend status fails ($ERR)"
+# What tendd answers (the CLI may see the close first, as "Broken pipe").
+cp "$LIB_DIR/rawclient.py" "$PUB_BIN/" && chmod a+r "$PUB_BIN/rawclient.py"
+run as_user "$mallory" "$PYTHON" "$PUB_BIN/rawclient.py" exchange "$SOCK" </dev/null
+assert_eq "forbidden" "$(head -n 1 <<<"$OUT" | jq -r .error.code)" "tendd's answer to mallory"
+assert_contains "$OUT" "permission denied" "tendd's answer to mallory"
 as_user_tend "$mallory" submit -- true
 [[ $RC != 0 ]] || fail "mallory's submit succeeded: $OUT"
 
