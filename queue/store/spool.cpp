@@ -80,6 +80,8 @@ std::string spool_image(const std::vector<JobSpec>& specs, const std::vector<std
     return image;
 }
 
+}  // namespace
+
 // Checks the frames of a spool file image and decodes its one ENV and one SUBMIT record.
 Result<SpoolEntry> parse_spool(std::string_view image) {
     int envs = 0, submits = 0, others = 0;
@@ -111,8 +113,6 @@ Result<SpoolEntry> parse_spool(std::string_view image) {
     entry.env = std::move(env->vars);
     return entry;
 }
-
-}  // namespace
 
 std::string spool_dir(const std::string& state_dir) {
     return state_dir + "/spool";

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "queue/core/job.hpp"
@@ -25,6 +26,10 @@ struct SpoolEntry {
 Result<std::string> write_spool_file(const std::string& state_dir,
                                      const std::vector<JobSpec>& specs,
                                      const std::vector<std::string>& env);
+
+// Checks the frames of a spool file's bytes and decodes its one ENV and one SUBMIT record (pure:
+// read_spool_file's parser, also run by tests/fuzz). The token is left empty.
+Result<SpoolEntry> parse_spool(std::string_view image);
 
 // Reads one spool file by token. A damaged file is an error naming it.
 Result<SpoolEntry> read_spool_file(const std::string& state_dir, const std::string& token);

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs one fuzz target for a bounded time (ctest's fuzz.* tests): run_fuzzer.sh BIN SEEDS WORK SECONDS
+# New inputs go to WORK/corpus, never into the seed corpus of the repository; a crash fails the
+# test and names the reproducer (WORK/crash-*) and the command that replays it.
+set -uo pipefail
+bin=$1 seeds=$2 work=$3 seconds=$4
+mkdir -p "$work/corpus"
+rm -f "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* "$work"/slow-unit-*
+dict=()
+[ -f "$seeds.dict" ] && dict=(-dict="$seeds.dict")
+# -timeout: an input that takes over 10 s is a hang (tendd's loop must not stall on it either).
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  -artifact_prefix="$work/" "${dict[@]}" "$work/corpus" "$seeds" 2>"$work/log"
+status=$?
+tail -n 25 "$work/log"
+if [ "$status" != 0 ]; then
+  for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+    [ -e "$f" ] || continue
+    echo "FUZZ FAILURE: reproducer $f"
+    echo "  replay: $bin $f"
+  done
+  exit 1
+fi
