@@ -24,8 +24,8 @@ void decode_line(std::string_view line) {
         FUZZ_CHECK(r2 && r2->cmd == r->cmd && r2->args == r->args);
     }
     if (auto rep = decode_reply(line)) {
-        std::string again = rep->ok ? encode_ok(rep->data)
-                                    : encode_error(rep->error_code, rep->message);
+        std::string again =
+            rep->ok ? encode_ok(rep->data) : encode_error(rep->error_code, rep->message);
         again.pop_back();
         auto rep2 = decode_reply(again);
         FUZZ_CHECK(rep2 && rep2->ok == rep->ok && rep2->error_code == rep->error_code &&

@@ -31,15 +31,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     if (size < 1) return 0;
     const std::string_view p(reinterpret_cast<const char*>(bytes) + 1, size - 1);
     switch (bytes[0] % 8) {
-        case 0: round_trip(p, decode_meta, encode_meta);
+        case 0:
+            round_trip(p, decode_meta, encode_meta);
             break;
-        case 1: round_trip(p, decode_env, encode_env);
+        case 1:
+            round_trip(p, decode_env, encode_env);
             break;
-        case 2: round_trip(p, decode_status, encode_status);
+        case 2:
+            round_trip(p, decode_status, encode_status);
             break;
-        case 3: round_trip(p, decode_queue_state, encode_queue_state);
+        case 3:
+            round_trip(p, decode_queue_state, encode_queue_state);
             break;
-        case 4: round_trip(p, decode_spec, encode_spec);
+        case 4:
+            round_trip(p, decode_spec, encode_spec);
             break;
         case 5: {
             auto spans = decode_submit_spans(p);
@@ -58,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
             }
             break;
         }
-        case 6: round_trip(p, tend::cron::decode_cron_def, tend::cron::encode_cron_def);
+        case 6:
+            round_trip(p, tend::cron::decode_cron_def, tend::cron::encode_cron_def);
             break;
         default:
             round_trip(p, tend::cron::decode_cron_state, tend::cron::encode_cron_state);

@@ -9,7 +9,7 @@ rm -f "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* "$work"/slo
 dict=()
 [ -f "$seeds.dict" ] && dict=(-dict="$seeds.dict")
 # -timeout: an input that takes over 10 s is a hang (tendd's loop must not stall on it either).
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$work/" "${dict[@]}" "$work/corpus" "$seeds" 2>"$work/log"
 status=$?
