@@ -13,8 +13,12 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-prin
 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$work/" "${dict[@]}" "$work/corpus" "$seeds" 2>"$work/log"
 status=$?
-tail -n 25 "$work/log"
-if [ "$status" != 0 ]; then
+if [ "$status" = 0 ]; then
+  grep -E '^(#[0-9]+\s+DONE|Done |stat::number_of_executed_units)' "$work/log"
+else
+  # The sanitizer's or the invariant's report, and libFuzzer's lines about the input.
+  line=$(grep -n -m1 -E 'ERROR: |runtime error|invariant failed|deadly signal' "$work/log" | cut -d: -f1)
+  if [ -n "$line" ]; then sed -n "${line},+60p" "$work/log"; else tail -n 60 "$work/log"; fi
   for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
     [ -e "$f" ] || continue
     echo "FUZZ FAILURE: reproducer $f"
