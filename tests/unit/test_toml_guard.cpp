@@ -40,6 +40,12 @@ TEST_CASE("a non-ASCII bare key is a clean config error, not undefined behaviour
           "t.toml:2:30: " + glued);
     CHECK(first_error("a.\"\xc3\xa9\" = 1") == "t.toml:1:4: " + glued);  // valid TOML, but:
     CHECK(first_error("a. \"\xc3\xa9\" = 1").empty());                   // the way around it
+    // toml++ classifies the character after a '\' and what a line-ending '\' skips.
+    const std::string escape = "non-ASCII character after a backslash (escape it as \\uXXXX)";
+    CHECK(first_error("a = \"\"\"\\\xc3\xa9\"\"\"") == "t.toml:1:9: " + escape);
+    CHECK(first_error("a = \"\"\"x\\\n  \xc3\xa9\"\"\"") == "t.toml:2:3: " + escape);
+    CHECK(first_error("a = \"\\\xc3\xa9\"") == "t.toml:1:7: " + escape);
+    CHECK(first_error("a = \"\"\"x\\\n  y\xc3\xa9\"\"\"").empty());
     // A byte order mark and nothing else did too; it is an empty config now.
     CHECK(first_error("\xef\xbb\xbf").empty());
 }
@@ -60,11 +66,12 @@ TEST_CASE("non-ASCII text in strings and comments is accepted") {
         "a = 'caf\xc3\xa9'\n",
         "a = \"\"\"caf\xc3\xa9\n\xc3\xa9\"\"\"\n",
         "a = '''caf\xc3\xa9\n'''\n",
-        "a = \"\"\"x\"\"\"\"\n# \xc3\xa9\n",  // content ends with a quote
-        "a = \"\\\"\xc3\xa9\"\n",             // an escaped quote does not end the string
-        "a = \"\\\xc3\xa9\"\n",               // (an invalid escape, which toml++ reports)
-        "\"\xc3\xa9\" = 1\n",                 // a quoted key
-        "a = \"\" # \xc3\xa9\n",              // "" is an empty string, then a comment
+        "a = \"\"\"x\"\"\"\"\n# \xc3\xa9\n",       // content ends with a quote
+        "a = \"\"\"x\\\n   \"\"\"\n# \xc3\xa9\n",  // closed right after a line-ending '\'
+        "a = \"\"\"\\\"\"\"\xc3\xa9\"\"\"\n",      // an escaped quote and two more: content
+        "a = \"\\\"\xc3\xa9\"\n",                  // an escaped quote does not end the string
+        "\"\xc3\xa9\" = 1\n",                      // a quoted key
+        "a = \"\" # \xc3\xa9\n",                   // "" is an empty string, then a comment
         "\xef\xbb\xbf"
         "a = 1 # \xf0\x9f\x98\x80\n",
     };
