@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set-up for a fresh Debian 12 machine (as root): install what is missing, build, then either
 #   run   - run tendd in the foreground on units/examples/tend.toml, state in ./run-state
-#   test  - build a normal and an ASan+UBSan tree and run every test in both
+#   test  - build a normal and an ASan+UBSan tree and run every test in both, then run each
+#           libFuzzer target of tests/fuzz for a short time (a clang tree, build-fuzz)
 #   build - only install and build
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,8 @@ case "$mode" in run|test|build) ;; *) echo "usage: bash .ci/setup.sh run|test|bu
 build_deps=(g++ cmake make pkg-config libcli11-dev libtomlplusplus-dev libsystemd-dev
             libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev jq
             libhowardhinnant-date-dev tzdata)
-test_deps=(man-db procps python3 util-linux systemd wrk)
+# clang-14 and libclang-rt-14-dev (libFuzzer, ASan and UBSan runtimes) build the fuzz targets.
+test_deps=(man-db procps python3 util-linux systemd wrk clang-14 libclang-rt-14-dev)
 
 missing=()
 wanted=("${build_deps[@]}")
@@ -53,6 +55,10 @@ case "$mode" in
   test)
     build build
     build build-asan -DTEND_SANITIZE=ON
+    # The fuzz tree builds only the fuzz targets and the libraries they need (not `all`).
+    cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DTEND_FUZZ=ON \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_UNITY_BUILD=ON >/dev/null
+    cmake --build build-fuzz -j"$jobs" --target fuzzers
     # Both trees run even when the first fails, so one run shows every failure.
     status=0
     echo "== tests (release build)"
@@ -60,7 +66,10 @@ case "$mode" in
     echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --test-dir build-asan --output-on-failure -j"$test_jobs" || status=1
-    [ "$status" = 0 ] && echo "== all tests passed in both trees" || echo "== some tests failed (see above)"
+    # Each target for 20 s from its seed corpus, one per core; a crash names its reproducer.
+    echo "== fuzzing (tests/fuzz: libFuzzer, AddressSanitizer + UndefinedBehaviorSanitizer)"
+    ctest --test-dir build-fuzz --output-on-failure -j"$jobs" || status=1
+    [ "$status" = 0 ] && echo "== all tests passed in both trees, no fuzz target failed" || echo "== some tests failed (see above)"
     exit "$status"
     ;;
 esac

@@ -2,6 +2,7 @@
 // (missing fields, out-of-range values) to give exact errors.
 #include "cmd/submit_time.hpp"
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -207,6 +208,9 @@ Result<std::int64_t> parse_at(std::string_view text, std::int64_t now_us, long u
 Result<std::int64_t> parse_in(std::string_view text, std::int64_t now_us) {
     auto d = parse_duration(text);
     if (!d) return make_error(d.error());
+    // parse_duration allows up to INT64_MAX µs; the sum must not overflow (found by tests/fuzz).
+    if (now_us > std::numeric_limits<std::int64_t>::max() - d->count())
+        return make_error("invalid duration \"" + std::string(text) + "\": too far in the future");
     return now_us + static_cast<std::int64_t>(d->count());
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "supervisor/config/config_walker.hpp"
+#include "supervisor/config/toml_guard.hpp"
 #include "supervisor/config/value_parsers.hpp"
 #include "supervisor/util/signals.hpp"
 
@@ -232,6 +233,13 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
                                const ParseOptions& options) {
     ConfigParseResult result;
     result.config.file = file;
+    // toml++ must not see what takes it to undefined behaviour (toml_guard.hpp says what).
+    if (auto bad = check_toml_text(text)) {
+        result.errors.push_back(file + ":" + std::to_string(bad->line) + ":" +
+                                std::to_string(bad->column) + ": " + bad->message);
+        return result;
+    }
+    if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);  // a BOM alone is one of those
     toml::table root;
     try {
         root = toml::parse(text, file);

@@ -100,6 +100,14 @@ TEST_CASE("--in adds a duration to now", "[cli]") {
     CHECK(bad.error().find("invalid duration") != std::string::npos);
 }
 
+TEST_CASE("--in past the end of time is an error, not an overflow", "[cli]") {
+    // Found by tests/fuzz: now + 106751991d overflowed int64 (undefined behaviour).
+    auto far = parse_in("106751991d", kNow);
+    REQUIRE_FALSE(far.ok());
+    CHECK(far.error() == "invalid duration \"106751991d\": too far in the future");
+    CHECK(parse_in("106751991d", 0).ok());  // exactly representable from the epoch
+}
+
 TEST_CASE("malformed --at times name the accepted forms", "[cli]") {
     for (const char* bad : {"",
                             "tomorrow",
