@@ -11,6 +11,7 @@
 #include "supervisor/daemon/unique_fd.hpp"
 #include "supervisor/protocol/protocol.hpp"
 #include "supervisor/util/duration.hpp"
+#include "supervisor/util/json_text.hpp"
 
 namespace tend::cli {
 
@@ -111,10 +112,6 @@ nlohmann::json reply_data(const std::string& cmd, std::string_view line);
 
 // The start of a request line, `{"v":1,"cmd":"CMD","args":`, for requests built as text.
 std::string request_prefix(const std::string& cmd);
-// Appends `text` to `out` as a JSON string literal (with quotes). Returns false, leaving `out`
-// unchanged, when `text` is not valid UTF-8, which JSON cannot carry.
-bool append_json_string(std::string& out, std::string_view text);
-// Whether `text` is valid UTF-8.
-bool is_utf8(std::string_view text);
+// Requests built as text use append_json_string and is_utf8 (supervisor/util/json_text.hpp).
 
 }  // namespace tend::cli

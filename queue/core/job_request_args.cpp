@@ -7,8 +7,10 @@
 
 // GCC 12 sees the variants moved into optional<Result<...>> as "maybe uninitialized" (a known
 // false positive of std::variant at -O2); scoped to this file, unity builds included.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace tend::jobs {
 namespace {
@@ -135,4 +137,6 @@ std::optional<Result<CronArgs>> decode_cron_args(std::string_view cmd, const nlo
 
 }  // namespace tend::jobs
 
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif

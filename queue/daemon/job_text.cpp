@@ -1,9 +1,10 @@
-// A job as compact JSON text, written directly: a listing page is 1,000 of them, and building
+// A job as compact JSON text, written directly: a listing page is 500 of them, and building
 // nlohmann objects first cost three times as much (SPEC §8: bounded work per request).
 #include <cstdio>
 
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/daemon/log_writer.hpp"
+#include "supervisor/util/json_text.hpp"
 #include "supervisor/util/signals.hpp"
 #include "supervisor/util/timestamp.hpp"
 
@@ -11,78 +12,12 @@ namespace tend::jobs {
 
 namespace {
 
-bool is_valid_utf8_text(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = (c & 0xE0) == 0xC0   ? 2
-                          : (c & 0xF0) == 0xE0 ? 3
-                          : (c & 0xF8) == 0xF0 ? 4
-                                               : 0;
-        std::uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-        if (len == 0 || i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto d = static_cast<unsigned char>(s[i + k]);
-            if ((d & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (d & 0x3F);
-        }
-        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 // The bytes nlohmann::json(text).dump(-1, ' ', false, replace) gives, without its allocations
 // for the common case of valid UTF-8.
 void put_json_string(std::string& out, std::string_view text) {
-    if (!is_valid_utf8_text(text)) {
+    if (!append_json_string(out, text))
         out += nlohmann::json(std::string(text))
                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        return;
-    }
-    out += '"';
-    for (char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += ch;
-                }
-        }
-    }
-    out += '"';
 }
 
 void put_key(std::string& out, const char* name) {

@@ -3,25 +3,10 @@
 
 #include <algorithm>
 
+#include "supervisor/util/json_text.hpp"
+
 namespace tend {
 namespace {
-
-// The length of the UTF-8 sequence at s[i], or 0 when it is not valid UTF-8 (overlong forms,
-// surrogates and code points past U+10FFFF included).
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    const unsigned char c = b(0);
-    if (c < 0x80) return 1;
-    std::size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-    if (n == 0 || c > 0xf4 || c == 0xc0 || c == 0xc1 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((b(k) & 0xc0) != 0x80) return 0;
-    if (c == 0xe0 && b(1) < 0xa0) return 0;   // overlong
-    if (c == 0xed && b(1) >= 0xa0) return 0;  // UTF-16 surrogate
-    if (c == 0xf0 && b(1) < 0x90) return 0;   // overlong
-    if (c == 0xf4 && b(1) >= 0x90) return 0;  // past U+10FFFF
-    return n;
-}
 
 // Whether a string opened after `c` starts a new token for toml++: a string glued to a bare
 // value is read ahead by its value scanner, non-ASCII characters included (undefined behaviour

@@ -94,7 +94,6 @@ class InstanceMachine {
     bool restart_pending_ = false;  // a manual restart waits for the old process to exit
     bool exec_ok_ = false;          // the current process exec'd (readiness may be awaited)
     std::string not_ready_;         // set while stopping an instance that missed ready_timeout
-    bool spawn_is_restart_ = false;
     int restarts_ = 0;
     int manual_restarts_ = 0;
     int consecutive_ = 0;

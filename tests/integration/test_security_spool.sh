@@ -79,7 +79,7 @@ assert_contains "$ERR" "is owned by uid $(id -u "$O")" "why the planted pairing 
 # --- forged and planted spool files ---------------------------------------------------------
 say "forged and planted spool files"
 # A spool file that says uid 0 (written by root's tend elsewhere), placed by the member.
-"$TEND_BIN_DIR/tend" --socket "$T/none.sock" --spool "$T/forge" submit -- sh -c "id -u > $OUTD/forged" 2>/dev/null
+"$TEND_BIN_DIR/tend" --socket "$T/none.sock" --spool "$T/forge" submit --cwd / -- sh -c "id -u > $OUTD/forged" 2>/dev/null
 forged=$(find "$T/forge" -mindepth 1 -maxdepth 1 ! -name '.*')
 chmod 755 "$T/forge"; chmod 644 "$forged"
 as_user "$M" sh -c "cat '$forged' > '$SPOOL/.tmp-forged' && mv '$SPOOL/.tmp-forged' '$SPOOL/0000000000000001-1-forged'"
