@@ -10,22 +10,9 @@
 #include "supervisor/daemon/unix_bind.hpp"
 
 namespace tend {
-namespace {
-
-Result<sockaddr_un> address_of(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path)
-        return make_error("socket path " + path + " is too long (at most " +
-                          std::to_string(sizeof addr.sun_path - 1) + " bytes)");
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    return addr;
-}
-
-}  // namespace
 
 Result<UniqueFd> connect_control_socket(const std::string& path) {
-    auto addr = address_of(path);
+    auto addr = unix_address(path);
     if (!addr) return make_error(addr.error());
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) return make_error(std::string("cannot create a socket: ") + std::strerror(errno));
@@ -36,7 +23,7 @@ Result<UniqueFd> connect_control_socket(const std::string& path) {
 
 Result<UniqueFd> listen_control_socket(const std::string& path, std::optional<gid_t> gid,
                                        mode_t group_mode) {
-    auto addr = address_of(path);
+    auto addr = unix_address(path);
     if (!addr) return make_error(addr.error());
     auto split = split_dir_name(path);
     if (!split) return make_error("control socket: " + split.error());

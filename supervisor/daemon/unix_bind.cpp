@@ -19,6 +19,16 @@
 
 namespace tend {
 
+Result<sockaddr_un> unix_address(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path)
+        return make_error("socket path " + path + " is too long (at most " +
+                          std::to_string(sizeof addr.sun_path - 1) + " bytes)");
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    return addr;
+}
+
 Status remove_stale_socket(const OpenedDir& dir, const std::string& name, const std::string& path) {
     struct stat st {};
     if (fstatat(dir.fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -40,14 +50,10 @@ Status bind_unix_socket(int sock, const OpenedDir& dir, const std::string& name,
     // /proc name leads to this directory whatever they do (the address then shows that name).
     const std::string target =
         dir.unstable.empty() ? path : "/proc/self/fd/" + std::to_string(dir.fd.get()) + "/" + name;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (target.size() >= sizeof addr.sun_path)
-        return make_error("socket path " + target + " is too long (at most " +
-                          std::to_string(sizeof addr.sun_path - 1) + " bytes)");
-    std::memcpy(addr.sun_path, target.c_str(), target.size() + 1);
+    auto addr = unix_address(target);
+    if (!addr) return make_error(addr.error());
     const mode_t old = umask(0177);
-    const int r = bind(sock, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    const int r = bind(sock, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
     const int err = errno;
     umask(old);
     if (r != 0) return make_error("cannot bind " + path + ": " + std::strerror(err));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <optional>
 #include <string>
@@ -18,6 +19,9 @@ struct SocketOwner {
     std::optional<gid_t> gid;  // nullopt: stays tendd's group
     mode_t mode = 0600;
 };
+
+// The address of the Unix socket at `path`, or why it cannot be one (too long).
+Result<sockaddr_un> unix_address(const std::string& path);
 
 // Removes a stale socket file at NAME in `dir` so that bind() can create a fresh one; nothing
 // there is fine; any other kind of file (or a symlink) is refused, naming `path`.
