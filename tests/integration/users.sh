@@ -10,15 +10,17 @@ need_root() {
         skip "needs useradd and setpriv (passwd, util-linux)"
 }
 
-_TEST_USERS=()
-_TEST_GROUPS=()
+# What was made is recorded in files, not in variables: tests call make_user and make_group
+# in command substitutions (subshells), whose variables the EXIT trap would never see.
+_MADE_USERS=$T/.made-users
+_MADE_GROUPS=$T/.made-groups
 
 # make_group: creates a throwaway group; prints its name.
 make_group() {
     local g
     g=tendg$RANDOM$RANDOM
+    echo "$g" >>"$_MADE_GROUPS"  # first: a failed or interrupted groupadd is cleaned up too
     groupadd "$g" >/dev/null
-    _TEST_GROUPS+=("$g")
     echo "$g"
 }
 
@@ -28,9 +30,9 @@ make_user() {
     local u groups=()
     u=tendu$RANDOM$RANDOM
     [[ $# -gt 0 ]] && groups=(-G "$(IFS=,; echo "$*")")
+    echo "$u" >>"$_MADE_USERS"
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
         --user-group "${groups[@]}" "$u" >/dev/null
-    _TEST_USERS+=("$u")
     echo "$u"
 }
 
@@ -70,11 +72,16 @@ as_user_tend() {
 
 _users_cleanup() {
     local x
-    for x in ${_TEST_USERS[@]+"${_TEST_USERS[@]}"}; do
-        pkill -KILL -u "$x" 2>/dev/null
-        userdel "$x" >/dev/null 2>&1
-    done
-    for x in ${_TEST_GROUPS[@]+"${_TEST_GROUPS[@]}"}; do groupdel "$x" >/dev/null 2>&1; done
+    if [[ -f $_MADE_USERS ]]; then
+        while read -r x; do
+            pkill -KILL -u "$x" 2>/dev/null
+            # userdel also removes the user's own group (--user-group).
+            userdel -f "$x" >/dev/null 2>&1
+        done <"$_MADE_USERS"
+    fi
+    if [[ -f $_MADE_GROUPS ]]; then
+        while read -r x; do groupdel "$x" >/dev/null 2>&1; done <"$_MADE_GROUPS"
+    fi
     return 0
 }
 CLEANUP_HOOKS+=(_users_cleanup)
