@@ -148,6 +148,13 @@ std::string exit_status_text(const json& e) {
 }
 
 std::string command_text(const json& job) {
+    // Another user's job: tendd does not say what it runs (tendd(8) SECURITY).
+    if (flag(job, "hidden")) {
+        auto uid = job.find("uid");
+        return uid != job.end() && uid->is_number_unsigned()
+                   ? "(a job of uid " + std::to_string(uid->get<std::uint64_t>()) + ")"
+                   : "(another user's job)";
+    }
     auto it = job.find("command");
     if (it == job.end() || !it->is_array()) return "";
     const bool shell = flag(job, "shell");

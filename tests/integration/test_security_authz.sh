@@ -93,6 +93,9 @@ assert_eq "null null" "$(jq -r --argjson id "$root_job" \
 assert_not_contains "$listing" "secret" "bob's listing"
 assert_contains "$(jq -c --argjson id "$bob_job" '.[] | select(.id == $id) | .command' \
     <<<"$listing")" "bob-own" "bob's own job in his listing"
+allowed "$bob" jobs -n 0
+assert_not_contains "$OUT" "secret" "bob's table of jobs"
+assert_contains "$OUT" "(a job of uid 0)" "root's job in bob's table of jobs"
 allowed "$carol" jobs --json -n 0
 assert_contains "$OUT" "alice-secret" "carol's (admin) listing"
 
