@@ -63,7 +63,7 @@ case "$mode" in
     status=0
     # The multi-user tests make throwaway users (tendu*) and groups (tendg*) and must remove
     # every one, even when they fail: count them before and after.
-    made_before=$(grep -cE '^tend[ug][0-9]' /etc/passwd /etc/group | awk -F: '{n += $2} END {print n}')
+    made_before=$({ grep -cE '^tend[ug][0-9]' /etc/passwd /etc/group || true; } | awk -F: '{n += $2} END {print n}')
     echo "== tests (release build)"
     ctest --test-dir build --output-on-failure -j"$test_jobs" || status=1
     echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"
@@ -72,7 +72,7 @@ case "$mode" in
     # Each target for 20 s from its seed corpus, one per core; a crash names its reproducer.
     echo "== fuzzing (tests/fuzz: libFuzzer, AddressSanitizer + UndefinedBehaviorSanitizer)"
     ctest --test-dir build-fuzz --output-on-failure -j"$jobs" || status=1
-    made_after=$(grep -cE '^tend[ug][0-9]' /etc/passwd /etc/group | awk -F: '{n += $2} END {print n}')
+    made_after=$({ grep -cE '^tend[ug][0-9]' /etc/passwd /etc/group || true; } | awk -F: '{n += $2} END {print n}')
     if [ "$made_after" != "$made_before" ]; then
       echo "== the tests left throwaway users or groups behind ($made_before before, $made_after after):"
       grep -E '^tend[ug][0-9]' /etc/passwd /etc/group
