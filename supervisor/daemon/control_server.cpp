@@ -14,11 +14,11 @@ namespace tend {
 
 struct ControlServer::Client {
     // Admitted by the budget (a connection of its uid) before it is made; given back here.
-    Client(ControlServer* s, ClientId i, PeerCredentials p, authz::Role r, bool priv)
-        : server(s), id(i), peer(std::move(p)), role(r), privileged(priv) {}
+    Client(ControlServer* s, ClientId i, PeerCredentials p, authz::Role r)
+        : server(s), id(i), peer(std::move(p)), role(r) {}
     ~Client() {
         server->budget_.release(held);
-        server->budget_.leave(peer.uid, privileged);
+        server->budget_.leave(peer.uid, privileged());
     }
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
@@ -27,7 +27,8 @@ struct ControlServer::Client {
     ClientId id;
     PeerCredentials peer;
     authz::Role role;
-    bool privileged;         // draws on the reserved pool: admins (root, daemon uid, admin_group)
+    // Admins (root, the daemon's uid, admin_group) draw on the budget's reserved pool.
+    bool privileged() const { return role == authz::Role::admin; }
     std::uint64_t held = 0;  // this client's share of the budget's bytes
     UniqueFd fd;
     EventSource io;
@@ -76,17 +77,6 @@ std::optional<PeerCredentials> ControlServer::read_peer(int fd) {
     return p;
 }
 
-std::optional<PeerCredentials> ControlServer::peer(ClientId id) const {
-    auto it = clients_.find(id);
-    if (it == clients_.end()) return std::nullopt;
-    return it->second->peer;
-}
-
-bool ControlServer::privileged(ClientId id) const {
-    auto it = clients_.find(id);
-    return it != clients_.end() && it->second->privileged;
-}
-
 std::optional<authz::Caller> ControlServer::caller(ClientId id) const {
     auto it = clients_.find(id);
     if (it == clients_.end()) return std::nullopt;
@@ -123,8 +113,7 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
             (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
-        auto c =
-            std::make_unique<Client>(srv, srv->next_id_++, std::move(*peer), *role, privileged);
+        auto c = std::make_unique<Client>(srv, srv->next_id_++, std::move(*peer), *role);
         c->fd = std::move(fd);
         sd_event_source* s = nullptr;
         if (sd_event_add_io(srv->loop_, &s, c->fd.get(), EPOLLIN, &ControlServer::on_client_io,
@@ -293,7 +282,7 @@ void ControlServer::flush(Client& c) {
 
 bool ControlServer::account(Client& c) {
     // Only what the kernel did not take is held: a client that reads its replies holds little.
-    if (auto refusal = budget_.resize(c.held, c.out.size() + c.in.size(), c.privileged)) {
+    if (auto refusal = budget_.resize(c.held, c.out.size() + c.in.size(), c.privileged())) {
         close_client(c.id);
         return false;
     }

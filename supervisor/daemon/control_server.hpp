@@ -50,10 +50,6 @@ class ControlServer {
     ~ControlServer();
     void set_on_disconnect(std::function<void(ClientId)> cb) { on_disconnect_ = std::move(cb); }
     size_t client_count() const { return clients_.size(); }
-    // The peer of a connected client (jobs run as the user who submitted them).
-    std::optional<PeerCredentials> peer(ClientId id) const;
-    // Whether a connected client is privileged (false for one that has gone).
-    bool privileged(ClientId id) const;
     // The peer and its role, for authorization; nullopt once the client is gone.
     std::optional<authz::Caller> caller(ClientId id) const;
 

@@ -358,8 +358,6 @@ int run_daemon(const DaemonOptions& options) {
     d.control.reload = [&d](bool dry_run) { return d.reload(dry_run); };
     d.control.jobs = d.jobs.get();
     d.control.cron = d.cron.get();
-    d.control.peer = [&d](ControlServer::ClientId c) { return d.server->peer(c); };
-    d.control.privileged = [&d](ControlServer::ClientId c) { return d.server->privileged(c); };
     d.control.caller = [&d](ControlServer::ClientId c) { return d.server->caller(c); };
     ServerLimits server_limits;
     server_limits.idle_timeout = options.client_idle_timeout;

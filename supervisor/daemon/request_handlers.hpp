@@ -25,9 +25,6 @@ struct DaemonControl {
     std::string version;
     jobs::JobService* jobs = nullptr;
     jobs::CronService* cron = nullptr;
-    std::function<std::optional<PeerCredentials>(ControlServer::ClientId)> peer;
-    // Root, the daemon's uid (and admin_group): they draw on the reserved connections and memory.
-    std::function<bool(ControlServer::ClientId)> privileged;
     // The peer and its role; nullopt when the client is gone.
     std::function<std::optional<authz::Caller>(ControlServer::ClientId)> caller;
 };
