@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/protocol/protocol.hpp"
 #include "supervisor/util/duration.hpp"
 #include "supervisor/util/json_text.hpp"

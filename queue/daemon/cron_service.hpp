@@ -17,7 +17,7 @@
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/config/config.hpp"
 #include "supervisor/daemon/event_source.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend::jobs {
 

@@ -8,6 +8,7 @@
 
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/core/environment.hpp"
+#include "supervisor/daemon/safe_dir.hpp"
 #include "supervisor/util/signals.hpp"
 
 namespace tend::jobs {

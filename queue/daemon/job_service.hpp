@@ -22,6 +22,7 @@
 #include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/event_source.hpp"
+#include "supervisor/protocol/outcome.hpp"
 
 namespace tend::jobs {
 
@@ -50,20 +51,10 @@ struct JobServiceOptions {
     ClientBudget* budget = nullptr;
 };
 
-// The answer to a job request: data, or an error kind and message. job_requests.cpp turns it
-// into a protocol reply (the one place where that happens).
-struct JobReply {
-    enum class Kind { ok, bad_request, invalid, full, not_found, failed, busy };
-    Kind kind = Kind::ok;
-    nlohmann::json data;
-    std::string message;
-    // Set instead of `data` by a reply built as JSON text (a listing page).
-    std::string text;
-    static JobReply ok(nlohmann::json d) { return {Kind::ok, std::move(d), {}, {}}; }
-    static JobReply ok_text(std::string t) { return {Kind::ok, nullptr, {}, std::move(t)}; }
-    static JobReply error(Kind k, std::string m) { return {k, nullptr, std::move(m), {}}; }
-};
-using JobReplier = std::function<void(const JobReply&)>;
+// The answer to a job request: data, or an error kind and message (protocol::Outcome, which
+// the daemon's method table encodes in one place).
+using JobReply = protocol::Outcome;
+using JobReplier = protocol::Respond;
 
 class JobService {
   public:

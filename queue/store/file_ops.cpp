@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend::jobs {
 

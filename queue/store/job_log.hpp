@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "queue/core/record_format.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
 
 namespace tend::jobs {

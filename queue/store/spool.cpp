@@ -17,7 +17,7 @@
 
 #include "queue/core/record_format.hpp"
 #include "queue/store/file_ops.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend::jobs {
 

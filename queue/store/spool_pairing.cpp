@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "supervisor/config/paths.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend::jobs {
 

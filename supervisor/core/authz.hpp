@@ -46,10 +46,16 @@ struct Object {
     std::uint32_t owner = 0;
 };
 
-// Whether `caller` may run protocol command `cmd` (on `object`); the error says why not, in
-// words meant for the person at the CLI. Commands a user may not run are refused whatever the
-// object; an unknown command is refused too (for users), so new commands are admin-only until
-// they are listed here.
-Status authorize(const Caller& caller, std::string_view cmd, Object object = {});
+// Who may call a protocol method: socket_group members too, or admins only. Each method's
+// entry in tendd's method table (cmd/tendd/methods.cpp) says which.
+enum class Access { user, admin };
+
+// Whether `caller` may call method `cmd` (named in the error) that `access` allows; the error
+// says why not, in words meant for the person at the CLI.
+Status authorize(const Caller& caller, std::string_view cmd, Access access);
+
+// Whether `caller` may act on `object` (a method it may call): a user acts on what it owns
+// only, and never on programs or the config's cron entries.
+Status authorize(const Caller& caller, Object object);
 
 }  // namespace tend::authz

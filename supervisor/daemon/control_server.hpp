@@ -15,7 +15,7 @@
 #include "supervisor/core/authz.hpp"
 #include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/event_source.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/protocol/protocol.hpp"
 #include "supervisor/util/duration.hpp"
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "supervisor/daemon/instance_runner.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
 
 namespace tend {

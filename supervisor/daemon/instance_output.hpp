@@ -7,7 +7,7 @@
 #include "supervisor/core/line_splitter.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/log_writer.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
 
 namespace tend {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "supervisor/daemon/spawner.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
 
 namespace tend {

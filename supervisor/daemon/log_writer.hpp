@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "supervisor/daemon/event_source.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
 
 namespace tend {

@@ -14,7 +14,7 @@
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/spawner.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 

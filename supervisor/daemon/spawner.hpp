@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
 
 namespace tend {

@@ -1,7 +1,8 @@
-// Authorization between socket users (SPEC §8): roles from credentials, and the table of who
-// may do what.
+// Authorization between socket users (SPEC §8): roles from credentials, and the method table's
+// who may call what, and the owner rule.
 #include <catch2/catch.hpp>
 
+#include "cmd/tendd/methods.hpp"
 #include "supervisor/core/authz.hpp"
 
 using namespace tend;
@@ -14,6 +15,13 @@ Caller user(std::uint32_t uid) {
     return {uid, 100, {kSocketGid}, Role::user};
 }
 const Caller kAdmin{1003, 100, {kAdminGid}, Role::admin};
+
+// What tendd decides for method `cmd` on `object`: the method table says who may call it
+// (unknown methods are admin-only), then the owner of the object it acts on.
+Status authorize_cmd(const Caller& caller, std::string_view cmd, Object object = {}) {
+    auto ok = authorize(caller, cmd, method_access(cmd).value_or(Access::admin));
+    return ok ? authorize(caller, object) : ok;
+}
 }  // namespace
 
 TEST_CASE("roles come from uid and groups", "[authz]") {
@@ -30,41 +38,41 @@ TEST_CASE("roles come from uid and groups", "[authz]") {
 
 TEST_CASE("admins may do everything", "[authz]") {
     for (const char* cmd : {"stop", "reload", "shutdown", "pause", "compact", "cancel", "cron_run"})
-        CHECK(authorize(kAdmin, cmd, {Subject::job, 1001}).ok());
-    CHECK(authorize(kAdmin, "cron_run", {Subject::cron_config, 0}).ok());
-    CHECK(authorize(kAdmin, "logs", {Subject::program, 0}).ok());
+        CHECK(authorize_cmd(kAdmin, cmd, {Subject::job, 1001}).ok());
+    CHECK(authorize_cmd(kAdmin, "cron_run", {Subject::cron_config, 0}).ok());
+    CHECK(authorize_cmd(kAdmin, "logs", {Subject::program, 0}).ok());
 }
 
 TEST_CASE("users may read, submit and add", "[authz]") {
     for (const char* cmd : {"status", "version", "queues", "jobs", "submit", "submit_lines",
                             "cron_list", "cron_add", "cron_next"})
-        CHECK(authorize(user(1001), cmd).ok());
+        CHECK(authorize_cmd(user(1001), cmd).ok());
 }
 
 TEST_CASE("users may not control programs or the daemon", "[authz]") {
     for (const char* cmd : {"start", "stop", "restart", "signal", "reload", "pause", "resume",
                             "shutdown", "compact", "queue_set", "no_such_command"}) {
-        auto r = authorize(user(1001), cmd);
+        auto r = authorize_cmd(user(1001), cmd);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().find("permission denied") == 0);
     }
-    CHECK(authorize(user(1001), "stop").error() ==
+    CHECK(authorize_cmd(user(1001), "stop").error() ==
           "permission denied: tend stop is for root, tendd's user and members of admin_group");
-    CHECK_FALSE(authorize(user(1001), "logs", {Subject::program, 0}).ok());
+    CHECK_FALSE(authorize_cmd(user(1001), "logs", {Subject::program, 0}).ok());
 }
 
 TEST_CASE("users act on their own jobs and entries only", "[authz]") {
     for (const char* cmd : {"show", "logs", "cancel", "retry", "wait"}) {
-        CHECK(authorize(user(1001), cmd, {Subject::job, 1001}).ok());
-        CHECK_FALSE(authorize(user(1001), cmd, {Subject::job, 1002}).ok());
-        CHECK_FALSE(authorize(user(1001), cmd, {Subject::job, 0}).ok());
+        CHECK(authorize_cmd(user(1001), cmd, {Subject::job, 1001}).ok());
+        CHECK_FALSE(authorize_cmd(user(1001), cmd, {Subject::job, 1002}).ok());
+        CHECK_FALSE(authorize_cmd(user(1001), cmd, {Subject::job, 0}).ok());
     }
     for (const char* cmd : {"cron_run", "cron_remove"}) {
-        CHECK(authorize(user(1001), cmd, {Subject::cron_entry, 1001}).ok());
-        CHECK_FALSE(authorize(user(1001), cmd, {Subject::cron_entry, 1002}).ok());
+        CHECK(authorize_cmd(user(1001), cmd, {Subject::cron_entry, 1001}).ok());
+        CHECK_FALSE(authorize_cmd(user(1001), cmd, {Subject::cron_entry, 1002}).ok());
         // Config entries are tendd's, even when tendd's uid happens to be the caller's.
-        CHECK_FALSE(authorize(user(1001), cmd, {Subject::cron_config, 1001}).ok());
+        CHECK_FALSE(authorize_cmd(user(1001), cmd, {Subject::cron_config, 1001}).ok());
     }
-    CHECK(authorize(user(1001), "cancel", {Subject::job, 0}).error() ==
+    CHECK(authorize_cmd(user(1001), "cancel", {Subject::job, 0}).error() ==
           "permission denied: it belongs to another user (uid 0)");
 }

@@ -12,7 +12,7 @@
 
 #include "queue/core/record_format.hpp"
 #include "queue/store/spool.hpp"
-#include "supervisor/daemon/unique_fd.hpp"
+#include "supervisor/util/unique_fd.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace tend;

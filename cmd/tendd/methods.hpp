@@ -1,11 +1,14 @@
-// Turns protocol requests into supervisor operations; the one place results become replies.
+// The protocol methods of tendd: one table (name, typed request, handler, who may call it) and
+// the dispatch of a request through it.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "supervisor/daemon/control_server.hpp"
 #include "supervisor/daemon/supervisor.hpp"
+#include "supervisor/protocol/outcome.hpp"
 
 namespace tend::jobs {
 class JobService;
@@ -14,23 +17,28 @@ class CronService;
 
 namespace tend {
 
+// The services a method may use, wired by the composition root (daemon.cpp).
 struct DaemonControl {
     Supervisor* supervisor = nullptr;
-    // Begins a graceful shutdown (`drain`: running jobs finish first); the replier is answered
+    jobs::JobService* jobs = nullptr;
+    jobs::CronService* cron = nullptr;
+    // Begins a graceful shutdown (`drain`: running jobs finish first); `respond` is answered
     // once everything has stopped.
-    std::function<void(ControlServer::Replier, bool drain)> shutdown;
+    std::function<void(protocol::Respond respond, bool drain)> shutdown;
     std::function<bool()> shutting_down;
     // `tend reload [--dry-run]`: the plan, or why the config was rejected.
     std::function<Result<nlohmann::json>(bool dry_run)> reload;
     std::string version;
-    jobs::JobService* jobs = nullptr;
-    jobs::CronService* cron = nullptr;
     // The peer and its role; nullopt when the client is gone.
     std::function<std::optional<authz::Caller>(ControlServer::ClientId)> caller;
 };
 
-// Decodes the request's arguments (a wrong one is answered bad_request), authorizes it for the
-// caller (forbidden), and runs it. The reply may come later (`--wait`).
+// Who may call method `cmd`: nullopt when tendd has no such method.
+std::optional<authz::Access> method_access(std::string_view cmd);
+
+// Decodes the request's arguments into the method's typed request (a wrong one is answered
+// bad_request), authorizes the caller (forbidden), and runs the method. The reply may come
+// later (`--wait`).
 void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
                     const ControlServer::Replier& reply);
 

@@ -1,5 +1,6 @@
-// tendd's main sequence: load, lock, listen, start programs, run the loop, stop cleanly.
-#include "supervisor/daemon/daemon.hpp"
+// tendd's composition root: load, lock, listen, wire the supervisor, the job queue, cron and
+// the method table, run the loop, stop cleanly.
+#include "cmd/tendd/daemon.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/systemd_sink.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <map>
 
+#include "cmd/tendd/methods.hpp"
 #include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
@@ -20,7 +22,6 @@
 #include "supervisor/daemon/control_socket.hpp"
 #include "supervisor/daemon/daemon_sockets.hpp"
 #include "supervisor/daemon/reload.hpp"
-#include "supervisor/daemon/request_handlers.hpp"
 #include "supervisor/daemon/socket_activation.hpp"
 #include "supervisor/daemon/state_lock.hpp"
 #include "supervisor/daemon/supervisor.hpp"
@@ -128,7 +129,7 @@ struct Daemon {
     EventSource sig_term, sig_int, sig_hup, shutdown_timer;
     bool shutting_down = false;
     bool draining = false;  // tend shutdown --drain: waiting for running jobs to finish
-    std::vector<ControlServer::Replier> shutdown_waiters;  // `tend shutdown` clients
+    std::vector<protocol::Respond> shutdown_waiters;  // `tend shutdown` clients
     Usec shutdown_timeout{};
     ReloadTarget reload_target;
     Config config;  // the config in force (its programs follow reloads)
@@ -184,7 +185,7 @@ struct Daemon {
                     // Answered before the loop ends: the reply is small enough to go out at
                     // once.
                     for (auto& reply : shutdown_waiters)
-                        reply(protocol::encode_ok({{"stopped", true}}));
+                        reply(protocol::Outcome::ok({{"stopped", true}}));
                     sd_event_exit(loop.get(), 0);
                 });
             },
@@ -347,7 +348,7 @@ int run_daemon(const DaemonOptions& options) {
 
     d.control.supervisor = d.supervisor.get();
     d.control.version = options.version;
-    d.control.shutdown = [&d](ControlServer::Replier reply, bool drain) {
+    d.control.shutdown = [&d](protocol::Respond reply, bool drain) {
         d.shutdown_waiters.push_back(std::move(reply));
         d.begin_shutdown(drain ? "request, --drain" : "request", drain);
     };

@@ -1,10 +1,10 @@
-// tendd: the daemon entry point; option parsing only, the work is in supervisor/daemon.
+// tendd: the daemon entry point; option parsing only, the work is in daemon.cpp.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cmd/tendd/daemon.hpp"
 #include "cmd/version.hpp"
 #include "supervisor/config/paths.hpp"
-#include "supervisor/daemon/daemon.hpp"
 
 int main(int argc, char** argv) {
     std::string config, state_dir, socket, spool, log_level, idle_timeout, memory_max;
