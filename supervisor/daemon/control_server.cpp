@@ -10,7 +10,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "supervisor/protocol/outcome.hpp"
+
 namespace tend {
+
+using protocol::Outcome;
+using Kind = protocol::Outcome::Kind;
 
 struct ControlServer::Client {
     // Admitted by the budget (a connection of its uid) before it is made; given back here.
@@ -99,9 +104,8 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
                 srv->policy_, peer->uid, peer->gid,
                 std::vector<std::uint32_t>(peer->groups.begin(), peer->groups.end()));
         if (!role) {
-            std::string msg =
-                protocol::encode_error(protocol::code::forbidden,
-                                       "permission denied: this user may not use the tend socket");
+            std::string msg = protocol::encode_outcome(Outcome::error(
+                Kind::forbidden, "permission denied: this user may not use the tend socket"));
             (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
@@ -109,7 +113,7 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
         const bool privileged = *role == authz::Role::admin;
         // Per uid, and a separate pool for privileged peers: no user can lock root out.
         if (auto refusal = srv->budget_.admit(peer->uid, privileged)) {
-            std::string msg = protocol::encode_error(protocol::code::busy, *refusal);
+            std::string msg = protocol::encode_outcome(Outcome::error(Kind::busy, *refusal));
             (void)!::send(fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
@@ -201,9 +205,9 @@ void ControlServer::process_lines(Client& c) {
         if (cl.in.overflowed()) {
             cl.close_after_flush = true;
             send(cl,
-                 protocol::encode_error(
-                     protocol::code::too_large,
-                     "request exceeds " + std::to_string(protocol::kMaxRequestBytes) + " bytes"));
+                 protocol::encode_outcome(Outcome::error(
+                     Kind::too_large,
+                     "request exceeds " + std::to_string(protocol::kMaxRequestBytes) + " bytes")));
             continue;
         }
         auto line = cl.in.next_line();
@@ -212,7 +216,7 @@ void ControlServer::process_lines(Client& c) {
         auto req = protocol::decode_request(*line);
         if (!req) {
             // Not activity either: garbage does not keep a connection open.
-            send(cl, protocol::encode_error(protocol::code::bad_request, req.error()));
+            send(cl, protocol::encode_outcome(Outcome::error(Kind::bad_request, req.error())));
             continue;
         }
         cl.busy = true;
@@ -246,8 +250,8 @@ void ControlServer::dispatch(ClientId id, const protocol::Request& req) {
     spdlog::error("request \"{}\" failed with an exception: {}; tendd goes on", req.cmd, what);
     auto it = clients_.find(id);
     if (it == clients_.end() || !it->second->busy) return;  // answered before the throw
-    replier(protocol::encode_error(protocol::code::failed,
-                                   "internal error while handling \"" + req.cmd + "\": " + what));
+    replier(protocol::encode_outcome(Outcome::error(
+        Kind::failed, "internal error while handling \"" + req.cmd + "\": " + what)));
 }
 
 void ControlServer::send(Client& c, const std::string& line) {

@@ -26,6 +26,8 @@ const char* code_of(Outcome::Kind k) {
             return code::forbidden;
         case Kind::unknown_command:
             return code::unknown_command;
+        case Kind::too_large:
+            return code::too_large;
     }
     return code::failed;
 }

@@ -19,7 +19,8 @@ struct Outcome {
         failed,
         busy,
         forbidden,
-        unknown_command
+        unknown_command,
+        too_large
     };
     Kind kind = Kind::ok;
     nlohmann::json data;
