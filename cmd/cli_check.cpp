@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "cmd/commands.hpp"
+#include "cmd/full_config_loader.hpp"
 #include "supervisor/config/paths.hpp"
-#include "supervisor/daemon/config_loader.hpp"
 
 namespace tend::cli {
 
@@ -19,7 +19,8 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
             const bool named = !file->empty() || paths.config_explicit;
             std::string path = !file->empty() ? *file : paths.config;
             // Like tendd: a missing default config is valid (no programs); a named one is not.
-            LoadResult r = load_config_file(path, named);
+            FullLoadResult full = load_full_config(path, named);
+            const LoadResult& r = full.load;
             if (r.loaded && !r.loaded->file_found) {
                 if (ctx.json)
                     ctx.print_json({{"file", path},
@@ -37,8 +38,8 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
                 nlohmann::json j = {{"file", path}, {"ok", r.errors.empty()}, {"errors", r.errors}};
                 if (r.loaded) {
                     j["programs"] = r.loaded->config.programs.size();
-                    j["queues"] = r.loaded->config.queues.size();
-                    j["cron_entries"] = r.loaded->config.crons.size();
+                    j["queues"] = full.queue.queues.size();
+                    j["cron_entries"] = full.queue.crons.size();
                 }
                 ctx.print_json(j);
             } else if (r.errors.empty()) {
@@ -48,8 +49,8 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
                 };
                 std::printf("%s: ok (%s, %s, %s)\n", path.c_str(),
                             count(c.programs.size(), "program", "programs").c_str(),
-                            count(c.queues.size(), "queue", "queues").c_str(),
-                            count(c.crons.size(), "cron entry", "cron entries").c_str());
+                            count(full.queue.queues.size(), "queue", "queues").c_str(),
+                            count(full.queue.crons.size(), "cron entry", "cron entries").c_str());
             } else {
                 for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.c_str());
                 std::fprintf(stderr, "tend: check: %s: %zu error(s)\n", path.c_str(),

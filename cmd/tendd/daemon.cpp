@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 
+#include "cmd/full_config_loader.hpp"
 #include "cmd/tendd/methods.hpp"
 #include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
@@ -77,31 +78,9 @@ std::vector<std::string> program_base_env() {
 }
 
 // [queue.*] as the scheduler takes it; concurrency 0 means one job per CPU (SPEC §2).
-std::vector<jobs::QueueSettings> queue_settings(const Config& c) {
-    std::vector<jobs::QueueSettings> out;
-    const long cpus = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
-    auto convert = [cpus](const QueueConfig& q) {
-        jobs::QueueSettings s;
-        s.name = q.name;
-        s.concurrency = q.concurrency > 0 ? q.concurrency : static_cast<int>(cpus);
-        s.max_pending = q.max_pending;
-        s.max_attempts = static_cast<std::uint32_t>(q.max_attempts);
-        s.retry_delay = q.retry_delay;
-        s.retry_delay_max = q.retry_delay_max;
-        s.timeout = q.timeout;
-        s.stop_timeout = q.stop_timeout;
-        s.weight = q.weight;
-        s.keep = q.keep;
-        s.output_max = q.output_max;
-        return s;
-    };
-    for (const auto& q : c.queues) out.push_back(convert(q));
-    if (std::none_of(out.begin(), out.end(), [](const auto& q) { return q.name == "default"; })) {
-        QueueConfig d;
-        d.name = "default";
-        out.insert(out.begin(), convert(d));
-    }
-    return out;
+std::vector<jobs::QueueSettings> queue_settings(const QueueSections& q) {
+    return queue_settings_for_cpus(q.queues,
+                                   static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN))));
 }
 
 // The daemon holds several fds per instance; raise the soft limit, remember the old one.
@@ -219,7 +198,8 @@ struct Daemon {
 int run_daemon(const DaemonOptions& options) {
     setup_logging(DaemonConfig{}, options.log_level_override);
     const Paths& paths = options.paths;
-    auto load = load_config_file(paths.config, paths.config_explicit);
+    FullLoadResult full = load_full_config(paths.config, paths.config_explicit);
+    LoadResult& load = full.load;
     if (!load.loaded) {
         for (const auto& e : load.errors) spdlog::error("{}", e);
         spdlog::error("invalid configuration; tendd did not start");
@@ -312,7 +292,7 @@ int run_daemon(const DaemonOptions& options) {
                               std::vector<std::uint32_t>(groups.begin(), groups.end()))
             .has_value();
     };
-    jo.queues = queue_settings(lc.config);
+    jo.queues = queue_settings(full.queue);
     jo.max_running = lc.config.daemon.max_running_jobs;
     jo.nofile_soft = nofile_soft;
     jo.info = [](const std::string& m) { spdlog::info("{}", m); };
@@ -327,7 +307,7 @@ int run_daemon(const DaemonOptions& options) {
     jobs::CronServiceOptions co;
     co.loop = e;
     co.jobs = d.jobs.get();
-    co.config = lc.config.crons;
+    co.config = full.queue.crons;
     co.config_file = lc.config.file;
     co.base_env = d.ctx.base_env;
     co.uid = getuid();
@@ -355,7 +335,13 @@ int run_daemon(const DaemonOptions& options) {
     d.control.shutting_down = [&d] { return d.shutting_down; };
     d.config = lc.config;
     d.reload_target =
-        ReloadTarget{paths.config, paths.config_explicit, &d.config, d.supervisor.get()};
+        ReloadTarget{paths.config, paths.config_explicit, &d.config, d.supervisor.get(),
+                     [path = paths.config, must_exist = paths.config_explicit,
+                      running = full.queue](std::vector<SectionDiff>& restart_only) {
+                         FullLoadResult r = load_full_config(path, must_exist);
+                         if (r.load.loaded) restart_only = diff_queue_sections(running, r.queue);
+                         return std::move(r.load);
+                     }};
     d.control.reload = [&d](bool dry_run) { return d.reload(dry_run); };
     d.control.jobs = d.jobs.get();
     d.control.cron = d.cron.get();

@@ -11,26 +11,11 @@
 #include <vector>
 
 #include "queue/core/job.hpp"
+#include "queue/core/queue_settings.hpp"
 #include "supervisor/util/duration.hpp"
 #include "supervisor/util/result.hpp"
 
 namespace tend::jobs {
-
-// One queue's settings ([queue.NAME], SPEC §3).
-struct QueueSettings {
-    std::string name;
-    int concurrency = 1;
-    std::uint64_t max_pending = 100000;  // scheduled + blocked + pending
-    std::uint32_t max_attempts = 1;
-    Usec retry_delay = std::chrono::seconds(1);
-    Usec retry_delay_max = std::chrono::hours(1);
-    Usec timeout{0};  // 0: none
-    Usec stop_timeout = std::chrono::seconds(30);
-    int weight = 1;
-    Usec keep = std::chrono::hours(24 * 7);
-    std::uint64_t output_max = 10ull << 20;
-    bool configured = true;  // false: known only because jobs in the log name it
-};
 
 // What the table keeps per job: only what dispatch, listing and pruning need. The command and
 // environment stay on disk (spec_offset/spec_length).

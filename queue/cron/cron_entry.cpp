@@ -47,15 +47,6 @@ std::optional<CatchUp> parse_catch_up(std::string_view s) {
     return std::nullopt;
 }
 
-bool valid_cron_name(std::string_view name) {
-    if (name.empty() || name.size() > 64) return false;
-    for (char c : name)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.'))
-            return false;
-    return true;
-}
-
 bool zone_known(std::string_view name) {
     if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos)
         return false;

@@ -44,10 +44,6 @@ struct CronDef {
     bool operator==(const CronDef&) const = default;
 };
 
-// Names appear in job keys ("cron:NAME:TICK"), arguments and the log: letters, digits, '-',
-// '_' and '.', at most 64 characters.
-bool valid_cron_name(std::string_view name);
-
 // Whether the system tz database (/usr/share/zoneinfo, which date-tz reads) has a zone of this
 // IANA name. A cheap check for `tend check`, which does not load the tz library.
 bool zone_known(std::string_view name);

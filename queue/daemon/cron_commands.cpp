@@ -3,6 +3,7 @@
 
 #include "queue/cron/cron_records.hpp"
 #include "queue/daemon/cron_service.hpp"
+#include "supervisor/util/names.hpp"
 
 namespace tend::jobs {
 
@@ -56,10 +57,8 @@ JobReply CronService::list() const {
 
 void CronService::add(CronAddRequest r, JobReplier reply) {
     cron::CronDef& d = r.def;
-    if (!cron::valid_cron_name(d.name))
-        return reply(JobReply::error(Kind::bad_request,
-                                     "invalid cron entry name \"" + d.name +
-                                         "\": use letters, digits, '-', '_' and '.', at most 64"));
+    if (auto e = name_error(d.name, NameKind::cron_entry))
+        return reply(JobReply::error(Kind::bad_request, *e));
     if (entries_.count(d.name))
         return reply(JobReply::error(
             Kind::failed, "cron entry " + d.name + " already exists (" +

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "queue/config/queue_config.hpp"
 #include "queue/cron/cron_book.hpp"
 #include "queue/cron/cron_plan.hpp"
 #include "queue/daemon/job_service.hpp"

@@ -1,4 +1,5 @@
-// The typed configuration that tend.toml parses into: [daemon], [program.*], [queue.*], [cron.*].
+// The typed configuration of supervision: [daemon] and [program.*] of tend.toml. The queue layer
+// adds [queue.*] and [cron.*] (queue/config/full_config.hpp).
 #pragma once
 
 #include <chrono>
@@ -8,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "queue/cron/cron_entry.hpp"
 #include "supervisor/util/duration.hpp"
 
 namespace tend {
@@ -39,22 +39,6 @@ struct DaemonConfig {
     // Running jobs over all queues; 0: only each queue's concurrency bounds them. When it
     // binds, free slots go to queues in proportion to their weights.
     int max_running_jobs = 0;
-};
-
-// [queue.NAME] (SPEC §3). concurrency 0 means "the number of CPUs", filled in by the daemon.
-struct QueueConfig {
-    std::string name;
-    SourcePos pos;
-    int concurrency = 0;
-    std::uint64_t max_pending = 100000;
-    int max_attempts = 1;
-    Usec retry_delay = std::chrono::seconds(1);
-    Usec retry_delay_max = std::chrono::hours(1);
-    Usec timeout{0};
-    Usec stop_timeout = std::chrono::seconds(30);
-    int weight = 1;
-    Usec keep = std::chrono::hours(24 * 7);
-    std::uint64_t output_max = 10ull << 20;  // per job; the rest of its output is dropped
 };
 
 struct ReadySpec {
@@ -109,19 +93,10 @@ struct ProgramConfig {
     RolloutConfig rollout;
 };
 
-// [cron.NAME] (SPEC §3, §7). def.env holds only the `environment` table here; tendd adds its
-// own environment under it when the entry fires.
-struct CronConfig {
-    cron::CronDef def;
-    SourcePos pos;
-};
-
 struct Config {
     std::string file;  // empty when no config file was read
     DaemonConfig daemon;
     std::vector<ProgramConfig> programs;  // in file order
-    std::vector<QueueConfig> queues;      // in file order; "default" is added when absent
-    std::vector<CronConfig> crons;        // in file order
 
     const ProgramConfig* find_program(const std::string& name) const;
 };

@@ -9,6 +9,7 @@
 #include "supervisor/config/config_walker.hpp"
 #include "supervisor/config/toml_guard.hpp"
 #include "supervisor/config/value_parsers.hpp"
+#include "supervisor/util/names.hpp"
 #include "supervisor/util/signals.hpp"
 
 namespace tend {
@@ -120,9 +121,7 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
     const std::string section = "program." + name;
     p.name = name;
     p.pos = pos_of(t);
-    if (!valid_program_name(name))
-        error_at(t.source(), "invalid program name \"" + name +
-                                 "\": use letters, digits, '-', '_' and '.', at most 64");
+    if (auto e = name_error(name, NameKind::program)) error_at(t.source(), *e);
     check_keys(t, section, {"command",       "instances",     "directory",
                             "environment",   "user",          "autostart",
                             "restart",       "restart_delay", "restart_delay_max",
@@ -231,6 +230,12 @@ using config_detail::Walker;
 
 ConfigParseResult parse_config(std::string_view text, const std::string& file,
                                const ParseOptions& options) {
+    return parse_config(text, file, options, {});
+}
+
+ConfigParseResult parse_config(std::string_view text, const std::string& file,
+                               const ParseOptions& options,
+                               const std::vector<ExtraSection>& extra) {
     ConfigParseResult result;
     result.config.file = file;
     // toml++ must not see what takes it to undefined behaviour (toml_guard.hpp says what).
@@ -250,7 +255,9 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
         return result;
     }
     Walker w(file);
-    w.check_keys(root, "top level", {"daemon", "program", "queue", "cron"});
+    std::set<std::string> top_level = {"daemon", "program"};
+    for (const auto& x : extra) top_level.insert(x.name);
+    w.check_keys(root, "top level", top_level);
     if (auto n = root.get("daemon")) {
         if (auto t = n->as_table())
             w.daemon(*t, result.config.daemon);
@@ -276,26 +283,7 @@ ConfigParseResult parse_config(std::string_view text, const std::string& file,
             w.error_at(n->source(), "\"program\" must be a table of [program.NAME] tables");
         }
     }
-    if (auto n = root.get("queue")) {
-        if (auto queues = n->as_table())
-            w.queues(*queues, result.config.queues);
-        else
-            w.error_at(n->source(), "\"queue\" must be a table of [queue.NAME] tables");
-    }
-    // A queue "default" always exists (SPEC §3): plain `tend submit` goes there.
-    auto& qs = result.config.queues;
-    if (std::none_of(qs.begin(), qs.end(),
-                     [](const QueueConfig& q) { return q.name == "default"; })) {
-        QueueConfig d;
-        d.name = "default";
-        qs.insert(qs.begin(), d);
-    }
-    if (auto n = root.get("cron")) {
-        if (auto crons = n->as_table())
-            w.crons(*crons, result.config);
-        else
-            w.error_at(n->source(), "\"cron\" must be a table of [cron.NAME] tables");
-    }
+    for (const auto& x : extra) x.parse(root.get(x.name), w);
     result.errors = w.sorted_errors();
     return result;
 }

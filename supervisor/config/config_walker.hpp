@@ -3,6 +3,7 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -109,9 +110,6 @@ class Walker {
     void program(const std::string& name, const toml::table& t, ProgramConfig& p,
                  const ParseOptions& options);
     void rollout(const toml::table& t, RolloutConfig& r, const std::string& section);
-    // [queue.*], in file order, with "default" added when the file has none (queue_section.cpp).
-    void queues(const toml::table& t, std::vector<QueueConfig>& out);
-    void queue(const std::string& name, const toml::table& t, QueueConfig& q);
     std::optional<std::vector<std::string>> string_array(const toml::node& node,
                                                          const std::string& key);
     // Shared by [program.*] and [cron.*]: a string (run by /bin/sh -c) or an argv array; an
@@ -119,9 +117,6 @@ class Walker {
     std::optional<std::vector<std::string>> command(const toml::node& node);
     std::optional<std::string> directory(const toml::node& node);
     void environment(const toml::node& node, std::map<std::string, std::string>& out);
-    // [cron.*], in file order, checked against the queues already parsed (cron_section.cpp).
-    void crons(const toml::table& t, Config& config);
-    void cron(const std::string& name, const toml::table& t, const Config& config, CronConfig& c);
 
   private:
     const std::string& file_;
@@ -129,3 +124,14 @@ class Walker {
 };
 
 }  // namespace tend::config_detail
+
+namespace tend {
+
+struct ExtraSection {
+    std::string name;  // the top-level key: "queue" for [queue.*]
+    // Called once per parse, in the order of the list; `node` is null when the file has no
+    // such table. Errors go to the walker, which sorts them with all others.
+    std::function<void(const toml::node* node, config_detail::Walker& walker)> parse;
+};
+
+}  // namespace tend

@@ -150,12 +150,4 @@ Result<Unit> validate_socket_spec(const std::string& s) {
                       "\"tcp://0.0.0.0:8000\")");
 }
 
-bool valid_program_name(const std::string& name) {
-    if (name.empty() || name.size() > 64 || name[0] == '.' || name[0] == '-') return false;
-    for (char c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
-            return false;
-    return true;
-}
-
 }  // namespace tend

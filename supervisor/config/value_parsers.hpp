@@ -17,8 +17,6 @@ Result<RolloutFailure> parse_rollout_failure(const std::string& s);
 Result<ReadySpec> parse_ready(const std::string& s);
 // tcp://HOST:PORT or unix:///absolute/path
 Result<Unit> validate_socket_spec(const std::string& s);
-// Program names appear in file names, journal fields and PROGRAM:INSTANCE arguments.
-bool valid_program_name(const std::string& name);
 
 const char* to_string(RestartMode m);
 const char* to_string(OutputMode m);

@@ -77,42 +77,10 @@ ProgramDiff diff_program(const ProgramConfig& a, const ProgramConfig& b) {
     return d;
 }
 
-bool same_queue(const QueueConfig& a, const QueueConfig& b) {
-    return a.concurrency == b.concurrency && a.max_pending == b.max_pending &&
-           a.max_attempts == b.max_attempts && a.retry_delay == b.retry_delay &&
-           a.retry_delay_max == b.retry_delay_max && a.timeout == b.timeout &&
-           a.stop_timeout == b.stop_timeout && a.weight == b.weight && a.keep == b.keep &&
-           a.output_max == b.output_max;
-}
-
-bool same_cron(const CronConfig& a, const CronConfig& b) {
-    return a.def == b.def;
-}
-
 bool same_daemon(const DaemonConfig& a, const DaemonConfig& b) {
     return a.log_level == b.log_level && a.log_target == b.log_target &&
            a.socket_group == b.socket_group && a.admin_group == b.admin_group &&
            a.shutdown_timeout == b.shutdown_timeout && a.max_running_jobs == b.max_running_jobs;
-}
-
-// added/removed/changed of named sections, in the new config's order, then removed ones.
-template <typename T, typename Name, typename Same>
-void diff_named(const std::vector<T>& before, const std::vector<T>& after, const char* prefix,
-                Name name, Same same, std::vector<SectionDiff>& out) {
-    auto find = [&](const std::vector<T>& v, const std::string& n) -> const T* {
-        for (const auto& x : v)
-            if (name(x) == n) return &x;
-        return nullptr;
-    };
-    for (const auto& x : after) {
-        const T* old = find(before, name(x));
-        if (!old)
-            out.push_back({prefix + name(x), "added"});
-        else if (!same(*old, x))
-            out.push_back({prefix + name(x), "changed"});
-    }
-    for (const auto& x : before)
-        if (!find(after, name(x))) out.push_back({prefix + name(x), "removed"});
 }
 
 }  // namespace
@@ -164,12 +132,6 @@ ConfigDiff diff_configs(const Config& before, const Config& after) {
         d.programs.push_back(std::move(pd));
     }
     if (!same_daemon(before.daemon, after.daemon)) d.restart_only.push_back({"daemon", "changed"});
-    diff_named(
-        before.queues, after.queues, "queue.", [](const QueueConfig& q) { return q.name; },
-        same_queue, d.restart_only);
-    diff_named(
-        before.crons, after.crons, "cron.", [](const CronConfig& c) { return c.def.name; },
-        same_cron, d.restart_only);
     return d;
 }
 

@@ -25,7 +25,8 @@ struct ProgramDiff {
     int old_instances = 0, new_instances = 0;
 };
 
-// Sections tendd applies only when it restarts ([daemon], [queue.*], [cron.*]).
+// Sections tendd applies only when it restarts ([daemon], [queue.*], [cron.*]); the queue
+// layer diffs its own sections (queue/config/queue_config.hpp).
 struct SectionDiff {
     std::string section;  // "daemon", "queue.NAME", "cron.NAME"
     std::string change;   // added | removed | changed
@@ -38,5 +39,25 @@ struct ConfigDiff {
 };
 
 ConfigDiff diff_configs(const Config& before, const Config& after);
+
+// added/removed/changed of named sections, in the new config's order, then removed ones.
+template <typename T, typename Name, typename Same>
+void diff_named(const std::vector<T>& before, const std::vector<T>& after, const char* prefix,
+                Name name, Same same, std::vector<SectionDiff>& out) {
+    auto find = [&](const std::vector<T>& v, const std::string& n) -> const T* {
+        for (const auto& x : v)
+            if (name(x) == n) return &x;
+        return nullptr;
+    };
+    for (const auto& x : after) {
+        const T* old = find(before, name(x));
+        if (!old)
+            out.push_back({prefix + name(x), "added"});
+        else if (!same(*old, x))
+            out.push_back({prefix + name(x), "changed"});
+    }
+    for (const auto& x : before)
+        if (!find(after, name(x))) out.push_back({prefix + name(x), "removed"});
+}
 
 }  // namespace tend

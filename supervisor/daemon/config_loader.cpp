@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "supervisor/config/config_parser.hpp"
+#include "supervisor/config/config_walker.hpp"
 
 namespace tend {
 namespace {
@@ -48,6 +48,11 @@ Result<std::string> read_text_file(const std::string& path) {
 }
 
 LoadResult load_config_file(const std::string& path, bool must_exist) {
+    return load_config_file(path, must_exist, {});
+}
+
+LoadResult load_config_file(const std::string& path, bool must_exist,
+                            const std::vector<ExtraSection>& extra) {
     LoadResult out;
     LoadedConfig lc;
     if (access(path.c_str(), F_OK) != 0 && errno == ENOENT && !must_exist) {
@@ -62,7 +67,7 @@ LoadResult load_config_file(const std::string& path, bool must_exist) {
     ParseOptions opts;
     opts.running_as_root = geteuid() == 0;
     opts.uid = geteuid();
-    auto parsed = parse_config(*text, path, opts);
+    auto parsed = parse_config(*text, path, opts, extra);
     // Names are resolved even when the file has other errors, so one run reports them all.
     out.errors = std::move(parsed.errors);
     lc.config = std::move(parsed.config);

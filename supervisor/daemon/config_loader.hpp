@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "supervisor/config/config.hpp"
+#include "supervisor/config/config_parser.hpp"
 #include "supervisor/daemon/instance_runner.hpp"
 
 namespace tend {
@@ -27,6 +28,9 @@ struct LoadResult {
     std::vector<std::string> errors;
 };
 LoadResult load_config_file(const std::string& path, bool must_exist);
+// The same with the other layers' sections (config_parser.hpp): they fill their own types.
+LoadResult load_config_file(const std::string& path, bool must_exist,
+                            const std::vector<ExtraSection>& extra);
 
 // The file's text; fails naming the file and errno. Shared with `tend check`.
 Result<std::string> read_text_file(const std::string& path);

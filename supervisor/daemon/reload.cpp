@@ -26,14 +26,16 @@ nlohmann::json plan_json(const ConfigDiff& diff) {
 }  // namespace
 
 Result<nlohmann::json> reload_config(ReloadTarget& t, bool dry_run) {
-    auto load = load_config_file(t.path, t.must_exist);
+    std::vector<SectionDiff> other_sections;
+    auto load = t.load ? t.load(other_sections) : load_config_file(t.path, t.must_exist);
     if (!load.loaded) {
         std::string all;
         for (const auto& e : load.errors) all += (all.empty() ? "" : "\n") + e;
         return make_error("the running config stays:\n" + all);
     }
     LoadedConfig& lc = *load.loaded;
-    const ConfigDiff diff = diff_configs(*t.current, lc.config);
+    ConfigDiff diff = diff_configs(*t.current, lc.config);
+    diff.restart_only.insert(diff.restart_only.end(), other_sections.begin(), other_sections.end());
     nlohmann::json plan = plan_json(diff);
     plan["file"] = t.path;
     plan["applied"] = !dry_run;

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "supervisor/config/config_parser.hpp"
+#include "queue/config/full_config.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
         tend::ParseOptions options;
         options.running_as_root = root;
         options.uid = root ? 0 : 1000;
-        auto r = tend::parse_config(text, "fuzz.toml", options);
+        auto r = tend::parse_full_config(text, "fuzz.toml", options);
         // Every error names the file and a position, as `tend check` prints it.
         for (const auto& e : r.errors) FUZZ_CHECK(e.rfind("fuzz.toml:", 0) == 0);
         if (r.ok()) {

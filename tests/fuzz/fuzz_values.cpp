@@ -5,6 +5,7 @@
 
 #include "supervisor/config/value_parsers.hpp"
 #include "supervisor/util/duration.hpp"
+#include "supervisor/util/names.hpp"
 #include "supervisor/util/signals.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -41,6 +42,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
             FUZZ_CHECK(!r->host.empty() && !r->port.empty());  // what the probe connects to
     }
     (void)tend::validate_socket_spec(s);
-    (void)tend::valid_program_name(s);
+    (void)tend::valid_name(s, tend::NameKind::program);
     return 0;
 }

@@ -6,15 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/config/config_parser.hpp"
+#include "queue/config/full_config.hpp"
 
 namespace tend::test {
 
-inline ConfigParseResult parse(const std::string& text, bool root = false) {
+inline FullParseResult parse(const std::string& text, bool root = false) {
     ParseOptions o;
     o.running_as_root = root;
     o.uid = 1000;
-    return parse_config(text, "t.toml", o);
+    return parse_full_config(text, "t.toml", o);
 }
 
 // A valid [program.w] on lines 1-2: a body appended to it starts on line 3.

@@ -1,6 +1,7 @@
 // diff_configs: a reload's per-program plan (SPEC §5.6) from two parsed configs.
 #include <catch2/catch.hpp>
 
+#include "queue/config/full_config.hpp"
 #include "supervisor/core/config_diff.hpp"
 #include "tests/unit/config_fixtures.hpp"
 
@@ -8,7 +9,7 @@ using namespace tend;
 
 namespace {
 
-Config cfg(const std::string& text) {
+FullConfig cfg(const std::string& text) {
     auto r = test::parse(text);
     INFO(text);
     REQUIRE(r.errors.empty());
@@ -35,7 +36,7 @@ command = "work"
 }  // namespace
 
 TEST_CASE("an identical config changes nothing", "[reload]") {
-    ConfigDiff d = diff_configs(cfg(base), cfg(base));
+    ConfigDiff d = diff_full_configs(cfg(base), cfg(base));
     CHECK_FALSE(d.changes_anything());
     CHECK(of(d, "web").change == ProgramChange::unchanged);
     CHECK(of(d, "worker").change == ProgramChange::unchanged);
@@ -45,7 +46,7 @@ TEST_CASE("policy keys apply live", "[reload]") {
     std::string t = base;
     t.replace(t.find("restart_delay = \"1s\""), 20,
               "restart_delay = \"2s\"\nstop_timeout = \"5s\"\nready = \"tcp:127.0.0.1:80\"");
-    ConfigDiff d = diff_configs(cfg(base), cfg(t));
+    ConfigDiff d = diff_full_configs(cfg(base), cfg(t));
     const ProgramDiff& w = of(d, "web");
     CHECK(w.change == ProgramChange::live);
     CHECK(w.keys == std::vector<std::string>{"ready", "restart", "stop_timeout"});
@@ -55,12 +56,12 @@ TEST_CASE("policy keys apply live", "[reload]") {
 TEST_CASE("instances alone scales; with a command change it rolls", "[reload]") {
     std::string t = base;
     t.replace(t.find("instances = 4"), 13, "instances = 2");
-    ConfigDiff d = diff_configs(cfg(base), cfg(t));
+    ConfigDiff d = diff_full_configs(cfg(base), cfg(t));
     CHECK(of(d, "web").change == ProgramChange::scale);
     CHECK(of(d, "web").old_instances == 4);
     CHECK(of(d, "web").new_instances == 2);
     t.replace(t.find("\"80\""), 4, "\"81\"");
-    d = diff_configs(cfg(base), cfg(t));
+    d = diff_full_configs(cfg(base), cfg(t));
     CHECK(of(d, "web").change == ProgramChange::rolling);
     CHECK(of(d, "web").keys == std::vector<std::string>{"command", "instances"});
 }
@@ -72,7 +73,7 @@ TEST_CASE("what runs changes roll", "[reload]") {
         INFO(extra);
         std::string t = base;
         t.replace(t.find("restart_delay"), 0, std::string(extra) + "\n");
-        ConfigDiff d = diff_configs(cfg(base), cfg(t));
+        ConfigDiff d = diff_full_configs(cfg(base), cfg(t));
         CHECK(of(d, "web").change == ProgramChange::rolling);
     }
 }
@@ -90,7 +91,7 @@ command = "api"
 [queue.mail]
 concurrency = 3
 )";
-    ConfigDiff d = diff_configs(cfg(base), cfg(after));
+    ConfigDiff d = diff_full_configs(cfg(base), cfg(after));
     CHECK(of(d, "api").change == ProgramChange::added);
     CHECK(of(d, "worker").change == ProgramChange::removed);
     CHECK(of(d, "web").change == ProgramChange::unchanged);

@@ -85,7 +85,7 @@ TEST_CASE("a config using every daemon and program key parses to the right value
     auto r = parse(kFull, true);
     INFO(r.errors.size() << " errors, first: " << (r.errors.empty() ? "" : r.errors[0]));
     REQUIRE(r.ok());
-    const Config& c = r.config;
+    const FullConfig& c = r.config;
     CHECK(c.file == "t.toml");
     CHECK(c.daemon.log_level == LogLevel::debug);
     CHECK(c.daemon.log_target == LogTarget::journal);

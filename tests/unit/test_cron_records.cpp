@@ -4,6 +4,7 @@
 
 #include "queue/core/record_format.hpp"
 #include "queue/cron/cron_book.hpp"
+#include "supervisor/util/names.hpp"
 
 using namespace tend;
 using namespace tend::cron;
@@ -114,11 +115,11 @@ TEST_CASE("the job key of a tick, and back", "[cron]") {
 }
 
 TEST_CASE("entry names", "[cron]") {
-    CHECK(valid_cron_name("nightly-report.v2_x"));
-    CHECK_FALSE(valid_cron_name(""));
-    CHECK_FALSE(valid_cron_name("a b"));
-    CHECK_FALSE(valid_cron_name("a:b"));  // ':' would break the job key
-    CHECK_FALSE(valid_cron_name(std::string(65, 'a')));
+    CHECK(valid_name("nightly-report.v2_x", NameKind::cron_entry));
+    CHECK_FALSE(valid_name("", NameKind::cron_entry));
+    CHECK_FALSE(valid_name("a b", NameKind::cron_entry));
+    CHECK_FALSE(valid_name("a:b", NameKind::cron_entry));  // ':' would break the job key
+    CHECK_FALSE(valid_name(std::string(65, 'a'), NameKind::cron_entry));
 }
 
 TEST_CASE("zone_known checks the tz database without loading it", "[cron]") {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "supervisor/config/config_parser.hpp"
+#include "queue/config/full_config.hpp"
 #include "supervisor/config/toml_guard.hpp"
 
 using namespace tend;
@@ -12,7 +12,7 @@ namespace {
 
 // The first error parse_config reports for `text`, or "" when it accepts it.
 std::string first_error(const std::string& text) {
-    auto r = parse_config(text, "t.toml", ParseOptions{});
+    auto r = parse_full_config(text, "t.toml", ParseOptions{});
     return r.errors.empty() ? "" : r.errors.front();
 }
 

@@ -1,0 +1,48 @@
+// The queue layer's sections of tend.toml: [queue.NAME] and [cron.NAME] (SPEC §3, §7).
+#pragma once
+
+#include <vector>
+
+#include "queue/core/queue_settings.hpp"
+#include "queue/cron/cron_entry.hpp"
+#include "supervisor/config/config.hpp"
+#include "supervisor/core/config_diff.hpp"
+
+namespace tend {
+
+struct ExtraSection;
+
+// [queue.NAME]: the scheduler's settings as written, and where. In the file, concurrency 0 (the
+// default) means "the number of CPUs", filled in by tendd (queue_settings_for_cpus).
+struct QueueConfig : jobs::QueueSettings {
+    QueueConfig() { concurrency = 0; }
+    SourcePos pos;
+};
+
+// [cron.NAME] (SPEC §3, §7). def.env holds only the `environment` table here; tendd adds its
+// own environment under it when the entry fires.
+struct CronConfig {
+    cron::CronDef def;
+    SourcePos pos;
+};
+
+struct QueueSections {
+    std::vector<QueueConfig> queues;  // in file order; "default" is added when absent
+    std::vector<CronConfig> crons;    // in file order
+};
+
+// The parse functions of [queue.*] and [cron.*], in that order (cron entries name queues),
+// filling `out`; for parse_config's `extra`.
+std::vector<ExtraSection> queue_sections(QueueSections& out);
+
+// What a reload would change in these sections: "queue.NAME" / "cron.NAME" added, removed or
+// changed, queues first (they apply when tendd restarts).
+std::vector<SectionDiff> diff_queue_sections(const QueueSections& before,
+                                             const QueueSections& after);
+
+// The settings the scheduler runs by: concurrency 0 becomes `cpus`, and a queue "default" is
+// there even when `queues` has none.
+std::vector<jobs::QueueSettings> queue_settings_for_cpus(const std::vector<QueueConfig>& queues,
+                                                         int cpus);
+
+}  // namespace tend
