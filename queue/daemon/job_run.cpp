@@ -8,6 +8,7 @@
 
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/core/environment.hpp"
+#include "supervisor/daemon/safe_dir.hpp"
 #include "supervisor/util/signals.hpp"
 
 namespace tend::jobs {
@@ -45,21 +46,11 @@ void JobService::spawn(JobId id) {
         sched_.finished(id, ExitStatus{127, 0}, t, random01(), "cannot start: " + why);
         pump();
     };
-    auto bytes = log_->read_at(e->spec_offset, e->spec_length);
-    if (!bytes) return fail("cannot read its record: " + bytes.error());
-    auto spec = decode_spec(*bytes);
-    if (!spec) return fail("its record is damaged: " + spec.error());
-    std::vector<std::string> vars;
-    const EnvTable::Entry* env = envs_.find(spec->env_id);
-    // Running with an empty environment instead would be a surprise of its own.
-    if (!env) return fail("its environment record is missing (a damaged job log)");
-    {
-        auto env_bytes = log_->read_at(env->offset, env->length);
-        auto rec =
-            env_bytes ? decode_env(*env_bytes) : Result<EnvRecord>(make_error(env_bytes.error()));
-        if (!rec) return fail("cannot read its environment: " + rec.error());
-        vars = std::move(rec->vars);
-    }
+    auto spec = store_->read_spec(SpecRef{e->spec_offset, e->spec_length});
+    if (!spec) return fail(spec.error());
+    auto env = store_->read_env(spec->env_id);
+    if (!env) return fail(env.error());
+    std::vector<std::string> vars = std::move(env.value());
     const QueueSettings& q = sched_.queues()[e->queue];
     JobLaunch launch;
     if (spec->shell)
@@ -235,19 +226,15 @@ void JobService::retry(const std::vector<JobId>& ids, JobReplier reply) {
 void JobService::set_paused(const std::string& queue, bool paused, JobReplier reply) {
     auto q = sched_.queue_index(queue);
     if (!q) return reply(JobReply::error(Kind::not_found, "no queue named \"" + queue + "\""));
-    std::string frames;
-    append_frame(frames, RecordType::queue_state, encode_queue_state({queue, paused}));
-    log_->enqueue(std::move(frames), true,
-                  [this, queue, paused, q, reply](Result<std::uint64_t> at) {
-                      if (!at)
-                          return reply(JobReply::error(
-                              Kind::failed, std::string("cannot ") + (paused ? "pause" : "resume") +
-                                                " queue " + queue + ": " + at.error()));
-                      // (The commit's caller then runs pump(): a resumed queue starts jobs.)
-                      (void)sched_.set_paused(queue, paused);
-                      reply(JobReply::ok(queue_json(*q)));
-                  });
-    request_commit();
+    store_->set_paused(queue, paused, [this, queue, paused, q, reply](Status st) {
+        if (!st)
+            return reply(JobReply::error(Kind::failed, std::string("cannot ") +
+                                                           (paused ? "pause" : "resume") +
+                                                           " queue " + queue + ": " + st.error()));
+        // (The commit's turn then runs pump(): a resumed queue starts jobs.)
+        (void)sched_.set_paused(queue, paused);
+        reply(JobReply::ok(queue_json(*q)));
+    });
 }
 
 }  // namespace tend::jobs

@@ -1,17 +1,10 @@
 // The job service's turn: decide in memory, write every change, commit once, then act on it.
 #include "queue/daemon/job_service.hpp"
 
+#include "queue/store/file_job_store.hpp"
 #include "supervisor/daemon/state_lock.hpp"
 
 namespace tend::jobs {
-
-namespace {
-// Requests from every client that are ready in one loop iteration are handled before the
-// commit, so they share one fdatasync (group commit); output pipes come after the commit.
-constexpr int64_t kCommitPriority = 5;
-constexpr Usec kCommitRetry = std::chrono::seconds(1);
-constexpr Usec kLazyFlush = std::chrono::milliseconds(200);
-}  // namespace
 
 JobService::JobService(JobServiceOptions options)
     : opt_(std::move(options)), sched_(opt_.queues, opt_.max_running) {}
@@ -29,13 +22,18 @@ Result<std::unique_ptr<JobService>> JobService::open(JobServiceOptions options) 
     }
     for (const char* sub : {"/jobs/output", "/jobs/checkpoints"})
         if (auto st = make_dirs(s->opt_.state_dir + sub, 0700); !st) return make_error(st.error());
+    FileJobStoreOptions so;
+    so.loop = s->opt_.loop;
+    so.state_dir = s->opt_.state_dir;
+    so.table = &s->sched_;
+    so.cron = &s->cron_book_;
+    so.info = s->opt_.info;
+    so.warn = s->opt_.warn;
+    auto store = FileJobStore::open(std::move(so));
+    if (!store) return make_error(store.error());
+    s->store_ = std::move(store.value());
     if (auto st = s->recover(); !st) return make_error(st.error());
-    sd_event_source* src = nullptr;
-    int r = sd_event_add_defer(s->opt_.loop, &src, &JobService::on_commit, s.get());
-    if (r < 0) return make_error(std::string("cannot create the commit event: ") + strerror(-r));
-    s->commit_source_.reset(src);
-    sd_event_source_set_priority(src, kCommitPriority);
-    sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    s->store_->set_turn_hook([p = s.get()] { p->on_turn(); });
     s->settle_survivors();
     s->pump();
     s->arm_prune_timer();
@@ -65,84 +63,31 @@ void JobService::after_durable(std::function<void()> action) {
 }
 
 void JobService::flush_changes(bool urgent) {
-    std::string frames;
+    std::vector<StatusRecord> changes;
     for (JobId id : sched_.take_changes()) {
         const JobEntry* e = sched_.find(id);
         if (!e) continue;
-        append_frame(frames, RecordType::status, encode_status(StatusRecord{id, e->status}));
+        changes.push_back(StatusRecord{id, e->status});
     }
-    if (frames.empty() && after_commit_.empty()) return;
-    auto actions = std::move(after_commit_);
+    if (changes.empty() && after_commit_.empty()) return;
+    std::function<void()> durable;
+    if (!after_commit_.empty())
+        durable = [actions = std::move(after_commit_)] {
+            for (auto& a : actions) a();
+        };
     after_commit_.clear();
-    if (frames.empty() && !log_->has_pending()) {
-        // Nothing to write and nothing in flight: what the actions report is already durable.
-        for (auto& a : actions) a();
-        return;
-    }
-    urgent = urgent || !actions.empty();
-    log_->enqueue(std::move(frames), false, [actions = std::move(actions)](Result<uint64_t>) {
-        for (auto& a : actions) a();
-    });
-    if (urgent) return request_commit();
-    if (!lazy_timer_) {
-        sd_event_source* t = nullptr;
-        sd_event_add_time_relative(opt_.loop, &t, CLOCK_MONOTONIC,
-                                   static_cast<uint64_t>(kLazyFlush.count()), 10000,
-                                   &JobService::on_lazy_flush, this);
-        lazy_timer_.reset(t);
-    } else if (sd_event_source_get_enabled(lazy_timer_.get(), nullptr) == 0) {
-        sd_event_source_set_time_relative(lazy_timer_.get(),
-                                          static_cast<uint64_t>(kLazyFlush.count()));
-        sd_event_source_set_enabled(lazy_timer_.get(), SD_EVENT_ONESHOT);
-    }
+    store_->record_status(std::move(changes), urgent, std::move(durable));
 }
 
-int JobService::on_lazy_flush(sd_event_source*, uint64_t, void* self) {
-    auto* s = static_cast<JobService*>(self);
-    if (s->log_->has_pending()) s->request_commit();
-    return 0;
-}
-
-void JobService::request_commit() {
-    sd_event_source_set_enabled(commit_source_.get(), SD_EVENT_ONESHOT);
-}
-
-int JobService::on_commit(sd_event_source*, void* self) {
-    auto* s = static_cast<JobService*>(self);
-    auto st = s->log_->commit();
-    if (!st) {
-        if (!s->commit_failing_) s->opt_.warn(st.error() + "; retrying every second");
-        s->commit_failing_ = true;
-        if (s->log_->has_pending() && !s->commit_retry_) {
-            sd_event_source* t = nullptr;
-            sd_event_add_time_relative(s->opt_.loop, &t, CLOCK_MONOTONIC,
-                                       static_cast<uint64_t>(kCommitRetry.count()), 100000,
-                                       &JobService::on_commit_retry, s);
-            s->commit_retry_.reset(t);
-        }
-    } else if (s->commit_failing_) {
-        s->commit_failing_ = false;
-        s->opt_.info("the job log is writable again: " + s->log_->path());
+void JobService::on_turn() {
+    pump();
+    if (!store_->idle()) return;
+    answer_waiters();
+    if (stopping_ && processes_.empty() && stopped_) {
+        auto done = std::move(stopped_);
+        stopped_ = nullptr;
+        done();
     }
-    s->pump();
-    if (!s->log_->has_pending()) {
-        s->answer_waiters();
-        if (s->stopping_ && s->processes_.empty() && s->stopped_) {
-            auto done = std::move(s->stopped_);
-            s->stopped_ = nullptr;
-            done();
-            return 0;
-        }
-    }
-    s->maybe_compact();
-    return 0;
-}
-
-int JobService::on_commit_retry(sd_event_source*, uint64_t, void* self) {
-    auto* s = static_cast<JobService*>(self);
-    s->commit_retry_.reset();
-    s->request_commit();
-    return 0;
 }
 
 void JobService::arm_due_timer() {
@@ -170,6 +115,7 @@ int JobService::on_due(sd_event_source*, uint64_t, void* self) {
 
 void JobService::stop_all(std::function<void()> done, bool drain) {
     stopping_ = true;
+    store_->stopping();
     if (done) stopped_ = std::move(done);
     due_timer_.reset();
     for (auto& [id, proc] : processes_) {
@@ -184,7 +130,7 @@ void JobService::stop_all(std::function<void()> done, bool drain) {
         if (!processes_.count(id))
             sched_.interrupt(id, "interrupted: tendd shut down before it started");
     flush_changes();
-    request_commit();
+    store_->request_turn();
 }
 
 void JobService::kill_all() {

@@ -15,18 +15,14 @@
 #include "queue/core/job_request_args.hpp"
 #include "queue/core/scheduler.hpp"
 #include "queue/cron/cron_book.hpp"
-#include "queue/daemon/env_table.hpp"
 #include "queue/daemon/job_process.hpp"
-#include "queue/store/job_log.hpp"
+#include "queue/store/job_store.hpp"
 #include "queue/store/spool_dir.hpp"
 #include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/event_source.hpp"
 
 namespace tend::jobs {
-
-// What a compacted log holds per job besides its spec: frame headers and a status record.
-inline constexpr std::uint64_t kLiveBytesPerJob = 80;
 
 struct JobServiceOptions {
     sd_event* loop = nullptr;
@@ -122,13 +118,13 @@ class JobService {
     // compaction.
     cron::CronBook& cron_book() { return cron_book_; }
     // Jobs made by tendd itself (cron ticks): refused as a submit would be (unknown queue,
-    // max_pending), else committed as one batch, with `extra_frames` (cron state) in the same
-    // write right after them.
+    // max_pending), else committed as one batch, with `cron` (cron state) in the same commit.
     void submit_internal(std::vector<JobSpec> specs, const std::vector<std::string>& env,
-                         std::string extra_frames,
-                         std::function<void(Result<std::vector<JobId>>)> done);
-    // Writes records of other kinds (cron entries and state). `droppable` as JobLog::enqueue.
-    void write_records(std::string frames, bool droppable, std::function<void(Status)> done);
+                         CronRecords cron, std::function<void(Result<std::vector<JobId>>)> done);
+    // Writes cron entry and state records. `droppable` as JobStore::write_cron.
+    void write_cron(CronRecords records, bool droppable, std::function<void(Status)> done) {
+        store_->write_cron(std::move(records), droppable, std::move(done));
+    }
     // Cancels one job with a reason: at once when it waits, by TERM (once the cancel is on
     // disk) when it runs. Returns whether it was running.
     Result<bool> cancel_job(JobId id, const std::string& reason);
@@ -145,11 +141,9 @@ class JobService {
     // the records ride on the next commit, at the latest after kLazyFlush (a running job's pid:
     // a crash before it is written is covered by the TEND_JOB_MARK scan at recovery).
     void flush_changes(bool urgent = true);
-    static int on_lazy_flush(sd_event_source*, uint64_t, void* self);
     void after_durable(std::function<void()> action);
-    void request_commit();
-    static int on_commit(sd_event_source*, void* self);
-    static int on_commit_retry(sd_event_source*, uint64_t, void* self);
+    // After each commit: the next turn, waiters, and the end of a shutdown.
+    void on_turn();
     static int on_due(sd_event_source*, uint64_t, void* self);
     void arm_due_timer();
     double random01() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
@@ -161,8 +155,7 @@ class JobService {
     // ---- submit (job_submit.cpp)
     std::optional<JobReply> check_shape(const SubmitRequest& r) const;
     void commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
-                       std::function<void(Result<std::vector<JobId>>)> done,
-                       std::string extra_frames = {});
+                       std::function<void(Result<std::vector<JobId>>)> done, CronRecords cron = {});
     // ---- the spool (job_spool.cpp)
     static int on_spool_event(sd_event_source*, int, uint32_t, void* self);
     void import_spool(const std::string& token);
@@ -185,21 +178,15 @@ class JobService {
     static int on_prune(sd_event_source*, uint64_t, void* self);
     void arm_prune_timer();
     void forget_job_files(JobId id);
-    void maybe_compact();
-    static int on_compact_step(sd_event_source*, void* self);
-    void compact_step();
-    void finish_compaction();
 
     JobServiceOptions opt_;
     Scheduler sched_;
-    std::unique_ptr<JobLog> log_;
-    EnvTable envs_;
     cron::CronBook cron_book_;
+    std::unique_ptr<JobStore> store_;
     std::mt19937_64 rng_{std::random_device{}()};
     std::unordered_map<JobId, std::unique_ptr<JobProcess>> processes_;
     std::vector<std::function<void()>> after_commit_;
-    EventSource commit_source_, commit_retry_, lazy_timer_, due_timer_, prune_timer_,
-        compact_source_;
+    EventSource due_timer_, prune_timer_;
     EventSource spool_source_;
     UniqueFd spool_inotify_;
     UniqueFd spool_fd_;  // the spool directory, opened without following links and checked
@@ -219,15 +206,6 @@ class JobService {
     bool stopping_ = false;
     std::function<void()> stopped_;
     std::vector<std::string> to_unlink_;
-    std::uint64_t live_bytes_ = 0;  // estimate of a compacted log's size
-    struct Compaction {
-        std::vector<JobId> ids;
-        std::size_t next = 0;
-        std::vector<std::pair<JobId, std::uint64_t>> moved;  // id -> spec offset in the new file
-        std::vector<std::pair<std::uint32_t, std::uint64_t>> moved_envs;
-    };
-    std::unique_ptr<Compaction> compaction_;
-    bool commit_failing_ = false;
     WallUs started_at_ = 0;
 };
 

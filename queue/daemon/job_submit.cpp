@@ -138,54 +138,30 @@ void JobService::client_gone(std::uint64_t client) {
 
 void JobService::commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
                                std::function<void(Result<std::vector<JobId>>)> done,
-                               std::string extra_frames) {
-    auto interned = envs_.intern(env);
-    std::string frames;
-    const std::size_t env_payload = interned.payload.size();
-    if (interned.is_new) append_frame(frames, RecordType::env, interned.payload);
-    for (auto& s : specs) s.env_id = interned.env_id;
-    std::vector<SpecSpan> spans;
-    const std::string payload = encode_submit(specs, &spans);
-    const std::size_t submit_at = frames.size();
-    append_frame(frames, RecordType::submit, payload);
-    frames += extra_frames;
+                               CronRecords cron) {
+    std::vector<JobId> ids;
+    ids.reserve(specs.size());
+    for (const auto& s : specs) ids.push_back(s.id);
+    auto refs = store_->submit(
+        specs, env, std::move(cron),
+        [this, ids, done = std::move(done)](Result<std::vector<SpecRef>> placed) {
+            if (!placed) {
+                for (JobId id : ids) sched_.remove_uncommitted(id);
+                return done(make_error(placed.error()));
+            }
+            for (std::size_t i = 0; i < ids.size(); ++i)
+                sched_.set_spec_location(ids[i], (*placed)[i].offset, (*placed)[i].length);
+            done(ids);
+        });
     // In the table at once, so dispatch in this same turn can choose them; nothing starts before
     // the commit that makes the submit durable.
     const WallUs t = now();
-    std::vector<JobId> ids;
-    ids.reserve(specs.size());
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-        sched_.add(specs[i], spans[i].length, t);
-        live_bytes_ += spans[i].length + kLiveBytesPerJob;
-        ids.push_back(specs[i].id);
-    }
-    const bool env_new = interned.is_new;
-    const std::uint32_t env_id = interned.env_id;
-    log_->enqueue(std::move(frames), true,
-                  [this, ids, spans = std::move(spans), submit_at, env_new, env_id, env_payload,
-                   done = std::move(done)](Result<uint64_t> at) {
-                      if (!at) {
-                          for (std::size_t i = 0; i < ids.size(); ++i) {
-                              sched_.remove_uncommitted(ids[i]);
-                              live_bytes_ -= spans[i].length + kLiveBytesPerJob;
-                          }
-                          if (env_new) envs_.forget(env_id);
-                          return done(make_error(at.error()));
-                      }
-                      if (env_new)
-                          envs_.set_location(env_id, *at + kFrameHeaderSize,
-                                             static_cast<std::uint32_t>(env_payload));
-                      const std::uint64_t base = *at + submit_at + kFrameHeaderSize;
-                      for (std::size_t i = 0; i < ids.size(); ++i)
-                          sched_.set_spec_location(ids[i], base + spans[i].offset, spans[i].length);
-                      done(ids);
-                  });
-    request_commit();
+    for (std::size_t i = 0; i < specs.size(); ++i) sched_.add(specs[i], refs[i].length, t);
     pump();
 }
 
 void JobService::submit_internal(std::vector<JobSpec> specs, const std::vector<std::string>& env,
-                                 std::string extra_frames,
+                                 CronRecords cron,
                                  std::function<void(Result<std::vector<JobId>>)> done) {
     if (stopping_) return done(make_error("tendd is shutting down"));
     if (specs.empty()) return done(std::vector<JobId>{});
@@ -196,16 +172,7 @@ void JobService::submit_internal(std::vector<JobSpec> specs, const std::vector<s
         s.id = sched_.allocate_id();
         s.submitted_at = t;
     }
-    commit_submit(std::move(specs), env, std::move(done), std::move(extra_frames));
-}
-
-void JobService::write_records(std::string frames, bool droppable,
-                               std::function<void(Status)> done) {
-    log_->enqueue(std::move(frames), droppable, [done = std::move(done)](Result<uint64_t> at) {
-        if (!at) return done(make_error(at.error()));
-        done(ok_status());
-    });
-    request_commit();
+    commit_submit(std::move(specs), env, std::move(done), std::move(cron));
 }
 
 }  // namespace tend::jobs

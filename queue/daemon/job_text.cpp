@@ -52,9 +52,8 @@ void JobService::append_job_text(std::string& out, const JobEntry& e, bool detai
     const JobStatus& st = e.status;
     const QueueSettings& q = sched_.queues()[e.queue];
     // The command and the rest of the spec live on disk only (finished jobs cost no memory).
-    auto bytes = e.spec_length ? log_->read_at(e.spec_offset, e.spec_length)
-                               : Result<std::string>(make_error("not yet on disk"));
-    auto spec = bytes ? decode_spec(*bytes) : Result<JobSpec>(make_error(bytes.error()));
+    auto spec = e.spec_length ? store_->read_spec(SpecRef{e.spec_offset, e.spec_length})
+                              : Result<JobSpec>(make_error("not yet on disk"));
     out += '{';
     put_key(out, "after");
     out += '[';
