@@ -9,6 +9,7 @@
 #include <map>
 
 #include "queue/cron/cron_records.hpp"
+#include "queue/daemon/job_runner.hpp"
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/daemon/pidfd.hpp"
 
@@ -47,41 +48,41 @@ struct JobServiceAccess {
         std::map<std::string, bool> paused;
         explicit Sink(JobService& service) : s(service) {}
         void next_id(JobId id) override {
-            if (id > s.sched_.next_id()) s.sched_.set_next_id(id);
+            if (id > s.c_.sched.next_id()) s.c_.sched.set_next_id(id);
         }
         void job(const JobSpec& spec, SpecRef where) override {
-            s.sched_.ensure_queue(spec.queue);
-            if (!spec.spool_token.empty()) s.spool_tokens_in_log_.insert(spec.spool_token);
+            s.c_.sched.ensure_queue(spec.queue);
+            if (!spec.spool_token.empty()) s.spool_.stored_before(spec.spool_token);
             // A committed tick job is the durable proof that its tick fired.
             if (auto tick = cron::parse_tick_key(spec.key))
-                s.cron_book_.apply_tick_job(tick->name, tick->tick_s, spec.id);
-            s.sched_.restore_submit(spec, where.offset, where.length);
+                s.c_.cron_book.apply_tick_job(tick->name, tick->tick_s, spec.id);
+            s.c_.sched.restore_submit(spec, where.offset, where.length);
         }
-        void status(const StatusRecord& r) override { s.sched_.restore_status(r.id, r.status); }
+        void status(const StatusRecord& r) override { s.c_.sched.restore_status(r.id, r.status); }
         void queue_paused(const std::string& queue, bool p) override { paused[queue] = p; }
-        void cron_def(const cron::CronDefRecord& r) override { s.cron_book_.apply(r); }
-        void cron_state(const cron::CronStateRecord& r) override { s.cron_book_.apply(r); }
+        void cron_def(const cron::CronDefRecord& r) override { s.c_.cron_book.apply(r); }
+        void cron_state(const cron::CronStateRecord& r) override { s.c_.cron_book.apply(r); }
     };
 };
 
 Status JobService::recover() {
     JobServiceAccess::Sink sink(*this);
-    if (auto st = store_->recover(sink); !st) return st;
-    started_at_ = now();
-    sched_.finish_restore(started_at_);
+    if (auto st = c_.store->recover(sink); !st) return st;
+    c_.started_at = c_.now();
+    c_.sched.finish_restore(c_.started_at);
     for (const auto& [name, p] : sink.paused) {
-        sched_.ensure_queue(name);
-        sched_.set_paused(name, p);
+        c_.sched.ensure_queue(name);
+        c_.sched.set_paused(name, p);
     }
-    if (sched_.job_count() > 0)
-        opt_.info(store_->describe() + ": " + std::to_string(sched_.job_count()) + " job(s), " +
-                  std::to_string(sched_.live_count()) + " not finished");
-    store_->recovered();
+    if (c_.sched.job_count() > 0)
+        c_.opt.info(c_.store->describe() + ": " + std::to_string(c_.sched.job_count()) +
+                    " job(s), " + std::to_string(c_.sched.live_count()) + " not finished");
+    c_.store->recovered();
     return ok_status();
 }
 
-void JobService::settle_survivors() {
-    const std::vector<JobId> running = sched_.running_jobs();
+void JobRunner::settle_survivors() {
+    const std::vector<JobId> running = c_.sched.running_jobs();
     if (running.empty()) return;
     std::map<std::string, JobId> marks;
     std::vector<UniqueFd> dying;
@@ -91,8 +92,8 @@ void JobService::settle_survivors() {
         kill(pid, SIGKILL);
     };
     for (JobId id : running) {
-        const JobStatus& st = sched_.find(id)->status;
-        marks[opt_.state_dir + ":" + std::to_string(id) + ":" + std::to_string(st.runs)] = id;
+        const JobStatus& st = c_.sched.find(id)->status;
+        marks[c_.opt.state_dir + ":" + std::to_string(id) + ":" + std::to_string(st.runs)] = id;
         // The recorded process, if it is still the same one (same start time), and its group.
         if (st.pid > 0 && st.pid_start != 0 && process_start_time(st.pid) == st.pid_start)
             kill_group(st.pid);
@@ -115,10 +116,10 @@ void JobService::settle_survivors() {
         poll(&p, 1, kSurvivorWaitMs);
     }
     if (!dying.empty())
-        opt_.warn("killed " + std::to_string(dying.size()) +
-                  " process(es) left over from jobs that were running when tendd stopped");
+        c_.opt.warn("killed " + std::to_string(dying.size()) +
+                    " process(es) left over from jobs that were running when tendd stopped");
     for (JobId id : running) {
-        sched_.interrupt(id, "interrupted: tendd stopped while it ran; re-queued");
+        c_.sched.interrupt(id, "interrupted: tendd stopped while it ran; re-queued");
         note(id, "interrupted: tendd stopped while it ran; re-queued without using an attempt");
     }
 }

@@ -4,18 +4,18 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "queue/daemon/job_service.hpp"
+#include "queue/daemon/job_output_log.hpp"
+#include "queue/daemon/job_upkeep.hpp"
 
 namespace tend::jobs {
 
 namespace {
 constexpr std::size_t kUnlinksPerEvent = 1000;
 constexpr int64_t kUpkeepPriority = 20;
-
 }  // namespace
 
-void JobService::arm_prune_timer() {
-    auto at = sched_.next_prune();
+void JobUpkeep::arm_prune_timer() {
+    auto at = c_.sched.next_prune();
     if (!at && to_unlink_.empty()) {
         prune_timer_.reset();
         return;
@@ -27,16 +27,16 @@ void JobService::arm_prune_timer() {
         return;
     }
     sd_event_source* t = nullptr;
-    sd_event_add_time(opt_.loop, &t, CLOCK_REALTIME, when, 1000000, &JobService::on_prune, this);
+    sd_event_add_time(c_.opt.loop, &t, CLOCK_REALTIME, when, 1000000, &JobUpkeep::on_prune, this);
     sd_event_source_set_priority(t, kUpkeepPriority);
     prune_timer_.reset(t);
 }
 
-int JobService::on_prune(sd_event_source*, uint64_t, void* self) {
-    auto* s = static_cast<JobService*>(self);
+int JobUpkeep::on_prune(sd_event_source*, uint64_t, void* self) {
+    auto* s = static_cast<JobUpkeep*>(self);
     std::uint64_t spec_bytes = 0;
-    const auto pruned = s->sched_.prune(s->now(), &spec_bytes);
-    s->store_->forget_jobs(pruned, spec_bytes);
+    const auto pruned = s->c_.sched.prune(s->c_.now(), &spec_bytes);
+    s->c_.store->forget_jobs(pruned, spec_bytes);
     for (JobId id : pruned) s->forget_job_files(id);
     // File removal is spread over loop turns: a week of jobs can expire at once.
     std::size_t n = std::min(kUnlinksPerEvent, s->to_unlink_.size());
@@ -44,17 +44,13 @@ int JobService::on_prune(sd_event_source*, uint64_t, void* self) {
     s->to_unlink_.resize(s->to_unlink_.size() - n);
     s->arm_prune_timer();
     // Pruning is what makes a log worth compacting; an idle daemon would not look otherwise.
-    s->store_->maybe_checkpoint();
+    s->c_.store->maybe_checkpoint();
     return 0;
 }
 
-void JobService::forget_job_files(JobId id) {
-    to_unlink_.push_back(job_output_path(opt_.state_dir, id));
-    to_unlink_.push_back(opt_.state_dir + "/jobs/checkpoints/" + std::to_string(id));
-}
-
-void JobService::compact_now() {
-    store_->checkpoint();
+void JobUpkeep::forget_job_files(JobId id) {
+    to_unlink_.push_back(job_output_path(c_.opt.state_dir, id));
+    to_unlink_.push_back(c_.opt.state_dir + "/jobs/checkpoints/" + std::to_string(id));
 }
 
 }  // namespace tend::jobs
