@@ -14,11 +14,8 @@
 namespace tend::jobs {
 
 namespace {
-std::string frames_of(const std::string& name, const cron::CronState& s) {
-    std::string out;
-    append_frame(out, RecordType::cron_state,
-                 cron::encode_cron_state({name, s.last_tick_s, s.last_job}));
-    return out;
+CronRecords records_of(const std::string& name, const cron::CronState& s) {
+    return CronRecords{{}, {cron::CronStateRecord{name, s.last_tick_s, s.last_job}}};
 }
 }  // namespace
 
@@ -190,7 +187,7 @@ void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks
         }
         const bool last_one = i + 1 == ticks.size();
         // The entry's state rides in the same write as the last tick's job.
-        std::string extra = last_one ? frames_of(name, e.state) : std::string{};
+        CronRecords extra = last_one ? records_of(name, e.state) : CronRecords{};
         ++e.in_flight;
         opt_.jobs->submit_internal(
             {std::move(spec)}, job_env(e, iso), std::move(extra),
@@ -214,7 +211,7 @@ void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks
 }
 
 void CronService::save_state(const Entry& e) {
-    opt_.jobs->write_records(frames_of(e.def.name, e.state), false, [](Status) {});
+    opt_.jobs->write_cron(records_of(e.def.name, e.state), false, [](Status) {});
 }
 
 JobSpec CronService::job_spec(const Entry& e) const {

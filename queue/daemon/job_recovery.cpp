@@ -9,6 +9,7 @@
 #include <map>
 
 #include "queue/cron/cron_records.hpp"
+#include "queue/daemon/job_runner.hpp"
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/daemon/pidfd.hpp"
 
@@ -40,95 +41,48 @@ std::string job_mark_of(pid_t pid) {
 }
 }  // namespace
 
-Status JobService::recover() {
-    std::map<std::string, bool> paused;
-    std::size_t undecodable = 0;  // intact frames whose payload this build cannot read
-    auto visit = [&](const ScannedRecord& r) {
-        switch (r.type) {
-            case RecordType::meta:
-                if (auto m = decode_meta(r.payload); m && m->next_id > sched_.next_id())
-                    sched_.set_next_id(m->next_id);
-                break;
-            case RecordType::env:
-                if (auto e = decode_env(r.payload))
-                    envs_.restore(e->env_id, r.payload, r.payload_offset);
-                break;
-            case RecordType::submit: {
-                auto spans = decode_submit_spans(r.payload);
-                if (!spans) {
-                    ++undecodable;
-                    break;
-                }
-                for (const SpecSpan& sp : *spans) {
-                    auto spec = decode_spec(r.payload.substr(sp.offset, sp.length));
-                    if (!spec) {
-                        ++undecodable;
-                        continue;
-                    }
-                    sched_.ensure_queue(spec->queue);
-                    if (!spec->spool_token.empty()) spool_tokens_in_log_.insert(spec->spool_token);
-                    // A committed tick job is the durable proof that its tick fired.
-                    if (auto tick = cron::parse_tick_key(spec->key))
-                        cron_book_.apply_tick_job(tick->name, tick->tick_s, spec->id);
-                    sched_.restore_submit(*spec, r.payload_offset + sp.offset, sp.length);
-                }
-                break;
-            }
-            case RecordType::status:
-                if (auto s = decode_status(r.payload))
-                    sched_.restore_status(s->id, s->status);
-                else
-                    ++undecodable;
-                break;
-            case RecordType::queue_state:
-                if (auto q = decode_queue_state(r.payload))
-                    paused[q->queue] = q->paused;
-                else
-                    ++undecodable;
-                break;
-            case RecordType::cron_def:
-                if (auto d = cron::decode_cron_def(r.payload))
-                    cron_book_.apply(*d);
-                else
-                    ++undecodable;
-                break;
-            case RecordType::cron_state:
-                if (auto c = cron::decode_cron_state(r.payload))
-                    cron_book_.apply(*c);
-                else
-                    ++undecodable;
-                break;
+// Rebuilds the table and the cron book from what the store replays.
+struct JobServiceAccess {
+    struct Sink final : RecoverySink {
+        JobService& s;
+        std::map<std::string, bool> paused;
+        explicit Sink(JobService& service) : s(service) {}
+        void next_id(JobId id) override {
+            if (id > s.c_.sched.next_id()) s.c_.sched.set_next_id(id);
         }
+        void job(const JobSpec& spec, SpecRef where) override {
+            s.c_.sched.ensure_queue(spec.queue);
+            if (!spec.spool_token.empty()) s.spool_.stored_before(spec.spool_token);
+            // A committed tick job is the durable proof that its tick fired.
+            if (auto tick = cron::parse_tick_key(spec.key))
+                s.c_.cron_book.apply_tick_job(tick->name, tick->tick_s, spec.id);
+            s.c_.sched.restore_submit(spec, where.offset, where.length);
+        }
+        void status(const StatusRecord& r) override { s.c_.sched.restore_status(r.id, r.status); }
+        void queue_paused(const std::string& queue, bool p) override { paused[queue] = p; }
+        void cron_def(const cron::CronDefRecord& r) override { s.c_.cron_book.apply(r); }
+        void cron_state(const cron::CronStateRecord& r) override { s.c_.cron_book.apply(r); }
     };
-    auto opened = JobLog::open(opt_.state_dir, visit);
-    if (!opened) return make_error(opened.error());
-    log_ = std::move(opened->log);
-    for (const auto& w : opened->warnings) opt_.warn("job log: " + w);
-    if (undecodable > 0)
-        opt_.warn("job log " + log_->path() + ": " + std::to_string(undecodable) +
-                  " record(s) with a valid checksum could not be decoded and were skipped");
-    started_at_ = now();
-    sched_.finish_restore(started_at_);
-    for (const auto& [name, p] : paused) {
-        sched_.ensure_queue(name);
-        sched_.set_paused(name, p);
+};
+
+Status JobService::recover() {
+    JobServiceAccess::Sink sink(*this);
+    if (auto st = c_.store->recover(sink); !st) return st;
+    c_.started_at = c_.now();
+    c_.sched.finish_restore(c_.started_at);
+    for (const auto& [name, p] : sink.paused) {
+        c_.sched.ensure_queue(name);
+        c_.sched.set_paused(name, p);
     }
-    std::vector<std::uint32_t> used;
-    for (const JobEntry* e : sched_.list(std::nullopt, std::nullopt, 0)) {
-        used.push_back(e->env_id);
-        live_bytes_ += e->spec_length + kLiveBytesPerJob;
-    }
-    std::sort(used.begin(), used.end());
-    envs_.retain_only(used);
-    if (sched_.job_count() > 0)
-        opt_.info("job log " + log_->path() + ": " + std::to_string(sched_.job_count()) +
-                  " job(s), " + std::to_string(sched_.live_count()) + " not finished");
-    if (opened->needs_rewrite) compact_now();
+    if (c_.sched.job_count() > 0)
+        c_.opt.info(c_.store->describe() + ": " + std::to_string(c_.sched.job_count()) +
+                    " job(s), " + std::to_string(c_.sched.live_count()) + " not finished");
+    c_.store->recovered();
     return ok_status();
 }
 
-void JobService::settle_survivors() {
-    const std::vector<JobId> running = sched_.running_jobs();
+void JobRunner::settle_survivors() {
+    const std::vector<JobId> running = c_.sched.running_jobs();
     if (running.empty()) return;
     std::map<std::string, JobId> marks;
     std::vector<UniqueFd> dying;
@@ -138,8 +92,8 @@ void JobService::settle_survivors() {
         kill(pid, SIGKILL);
     };
     for (JobId id : running) {
-        const JobStatus& st = sched_.find(id)->status;
-        marks[opt_.state_dir + ":" + std::to_string(id) + ":" + std::to_string(st.runs)] = id;
+        const JobStatus& st = c_.sched.find(id)->status;
+        marks[c_.opt.state_dir + ":" + std::to_string(id) + ":" + std::to_string(st.runs)] = id;
         // The recorded process, if it is still the same one (same start time), and its group.
         if (st.pid > 0 && st.pid_start != 0 && process_start_time(st.pid) == st.pid_start)
             kill_group(st.pid);
@@ -162,10 +116,10 @@ void JobService::settle_survivors() {
         poll(&p, 1, kSurvivorWaitMs);
     }
     if (!dying.empty())
-        opt_.warn("killed " + std::to_string(dying.size()) +
-                  " process(es) left over from jobs that were running when tendd stopped");
+        c_.opt.warn("killed " + std::to_string(dying.size()) +
+                    " process(es) left over from jobs that were running when tendd stopped");
     for (JobId id : running) {
-        sched_.interrupt(id, "interrupted: tendd stopped while it ran; re-queued");
+        c_.sched.interrupt(id, "interrupted: tendd stopped while it ran; re-queued");
         note(id, "interrupted: tendd stopped while it ran; re-queued without using an attempt");
     }
 }

@@ -1,20 +1,21 @@
-// The job service's turn: decide in memory, write every change, commit once, then act on it.
+// Wiring the job service: open the spool and the store, recover, and end each commit turn.
 #include "queue/daemon/job_service.hpp"
 
+#include "queue/daemon/file_job_store.hpp"
 #include "supervisor/daemon/state_lock.hpp"
 
 namespace tend::jobs {
 
-namespace {
-// Requests from every client that are ready in one loop iteration are handled before the
-// commit, so they share one fdatasync (group commit); output pipes come after the commit.
-constexpr int64_t kCommitPriority = 5;
-constexpr Usec kCommitRetry = std::chrono::seconds(1);
-constexpr Usec kLazyFlush = std::chrono::milliseconds(200);
-}  // namespace
-
 JobService::JobService(JobServiceOptions options)
-    : opt_(std::move(options)), sched_(opt_.queues, opt_.max_running) {}
+    : c_(std::move(options)),
+      dispatch_(
+          c_, [this](JobId id) { runner_.spawn(id); }, [this] { upkeep_.arm_prune_timer(); }),
+      runner_(c_, dispatch_),
+      submit_(c_, dispatch_),
+      spool_(c_, dispatch_, submit_),
+      views_(c_),
+      control_(c_, dispatch_, runner_, views_),
+      upkeep_(c_) {}
 
 JobService::~JobService() = default;
 
@@ -22,173 +23,47 @@ Result<std::unique_ptr<JobService>> JobService::open(JobServiceOptions options) 
     std::unique_ptr<JobService> s(new JobService(std::move(options)));
     // The spool is checked before anything else: a spool another user could read or fill
     // means tendd must not start (SPEC §2).
-    if (!s->opt_.spool_dir.empty()) {
-        auto fd = open_spool_dir(s->opt_.spool_dir, s->opt_.spool_policy);
-        if (!fd) return make_error(fd.error());
-        s->spool_fd_ = std::move(*fd);
-    }
+    if (auto st = s->spool_.open(); !st) return make_error(st.error());
     for (const char* sub : {"/jobs/output", "/jobs/checkpoints"})
-        if (auto st = make_dirs(s->opt_.state_dir + sub, 0700); !st) return make_error(st.error());
+        if (auto st = make_dirs(s->c_.opt.state_dir + sub, 0700); !st)
+            return make_error(st.error());
+    FileJobStoreOptions so;
+    so.loop = s->c_.opt.loop;
+    so.state_dir = s->c_.opt.state_dir;
+    so.table = &s->c_.sched;
+    so.cron = &s->c_.cron_book;
+    so.info = s->c_.opt.info;
+    so.warn = s->c_.opt.warn;
+    auto store = FileJobStore::open(std::move(so));
+    if (!store) return make_error(store.error());
+    s->c_.store = std::move(store.value());
     if (auto st = s->recover(); !st) return make_error(st.error());
-    sd_event_source* src = nullptr;
-    int r = sd_event_add_defer(s->opt_.loop, &src, &JobService::on_commit, s.get());
-    if (r < 0) return make_error(std::string("cannot create the commit event: ") + strerror(-r));
-    s->commit_source_.reset(src);
-    sd_event_source_set_priority(src, kCommitPriority);
-    sd_event_source_set_enabled(src, SD_EVENT_OFF);
-    s->settle_survivors();
-    s->pump();
-    s->arm_prune_timer();
+    s->c_.store->set_turn_hook([p = s.get()] { p->on_turn(); });
+    s->runner_.settle_survivors();
+    s->dispatch_.pump();
+    s->upkeep_.arm_prune_timer();
     return s;
 }
 
-WallUs JobService::now() const {
-    uint64_t usec = 0;
-    sd_event_now(opt_.loop, CLOCK_REALTIME, &usec);
-    return static_cast<WallUs>(usec);
-}
-
-void JobService::pump() {
-    if (!stopping_) {
-        const WallUs t = now();
-        sched_.promote_due(t);
-        for (JobId id : sched_.take_runnable(t)) after_durable([this, id] { spawn(id); });
+void JobService::on_turn() {
+    dispatch_.pump();
+    if (!c_.store->idle()) return;
+    control_.answer_waiters();
+    if (c_.stopping && runner_.running_count() == 0 && stopped_) {
+        auto done = std::move(stopped_);
+        stopped_ = nullptr;
+        done();
     }
-    flush_changes();
-    arm_due_timer();
-    // A job that just finished may be the next to expire.
-    arm_prune_timer();
-}
-
-void JobService::after_durable(std::function<void()> action) {
-    after_commit_.push_back(std::move(action));
-}
-
-void JobService::flush_changes(bool urgent) {
-    std::string frames;
-    for (JobId id : sched_.take_changes()) {
-        const JobEntry* e = sched_.find(id);
-        if (!e) continue;
-        append_frame(frames, RecordType::status, encode_status(StatusRecord{id, e->status}));
-    }
-    if (frames.empty() && after_commit_.empty()) return;
-    auto actions = std::move(after_commit_);
-    after_commit_.clear();
-    if (frames.empty() && !log_->has_pending()) {
-        // Nothing to write and nothing in flight: what the actions report is already durable.
-        for (auto& a : actions) a();
-        return;
-    }
-    urgent = urgent || !actions.empty();
-    log_->enqueue(std::move(frames), false, [actions = std::move(actions)](Result<uint64_t>) {
-        for (auto& a : actions) a();
-    });
-    if (urgent) return request_commit();
-    if (!lazy_timer_) {
-        sd_event_source* t = nullptr;
-        sd_event_add_time_relative(opt_.loop, &t, CLOCK_MONOTONIC,
-                                   static_cast<uint64_t>(kLazyFlush.count()), 10000,
-                                   &JobService::on_lazy_flush, this);
-        lazy_timer_.reset(t);
-    } else if (sd_event_source_get_enabled(lazy_timer_.get(), nullptr) == 0) {
-        sd_event_source_set_time_relative(lazy_timer_.get(),
-                                          static_cast<uint64_t>(kLazyFlush.count()));
-        sd_event_source_set_enabled(lazy_timer_.get(), SD_EVENT_ONESHOT);
-    }
-}
-
-int JobService::on_lazy_flush(sd_event_source*, uint64_t, void* self) {
-    auto* s = static_cast<JobService*>(self);
-    if (s->log_->has_pending()) s->request_commit();
-    return 0;
-}
-
-void JobService::request_commit() {
-    sd_event_source_set_enabled(commit_source_.get(), SD_EVENT_ONESHOT);
-}
-
-int JobService::on_commit(sd_event_source*, void* self) {
-    auto* s = static_cast<JobService*>(self);
-    auto st = s->log_->commit();
-    if (!st) {
-        if (!s->commit_failing_) s->opt_.warn(st.error() + "; retrying every second");
-        s->commit_failing_ = true;
-        if (s->log_->has_pending() && !s->commit_retry_) {
-            sd_event_source* t = nullptr;
-            sd_event_add_time_relative(s->opt_.loop, &t, CLOCK_MONOTONIC,
-                                       static_cast<uint64_t>(kCommitRetry.count()), 100000,
-                                       &JobService::on_commit_retry, s);
-            s->commit_retry_.reset(t);
-        }
-    } else if (s->commit_failing_) {
-        s->commit_failing_ = false;
-        s->opt_.info("the job log is writable again: " + s->log_->path());
-    }
-    s->pump();
-    if (!s->log_->has_pending()) {
-        s->answer_waiters();
-        if (s->stopping_ && s->processes_.empty() && s->stopped_) {
-            auto done = std::move(s->stopped_);
-            s->stopped_ = nullptr;
-            done();
-            return 0;
-        }
-    }
-    s->maybe_compact();
-    return 0;
-}
-
-int JobService::on_commit_retry(sd_event_source*, uint64_t, void* self) {
-    auto* s = static_cast<JobService*>(self);
-    s->commit_retry_.reset();
-    s->request_commit();
-    return 0;
-}
-
-void JobService::arm_due_timer() {
-    auto due = sched_.next_due();
-    if (!due || stopping_) {
-        due_timer_.reset();
-        return;
-    }
-    const uint64_t at = static_cast<uint64_t>(std::max<WallUs>(*due, 1));
-    if (due_timer_) {
-        sd_event_source_set_time(due_timer_.get(), at);
-        sd_event_source_set_enabled(due_timer_.get(), SD_EVENT_ONESHOT);
-        return;
-    }
-    sd_event_source* t = nullptr;
-    // CLOCK_REALTIME: --at names a wall-clock time, and a clock step must move the wake-up.
-    sd_event_add_time(opt_.loop, &t, CLOCK_REALTIME, at, 1000, &JobService::on_due, this);
-    due_timer_.reset(t);
-}
-
-int JobService::on_due(sd_event_source*, uint64_t, void* self) {
-    static_cast<JobService*>(self)->pump();
-    return 0;
 }
 
 void JobService::stop_all(std::function<void()> done, bool drain) {
-    stopping_ = true;
+    c_.stopping = true;
+    c_.store->stopping();
     if (done) stopped_ = std::move(done);
-    due_timer_.reset();
-    for (auto& [id, proc] : processes_) {
-        if (drain) break;
-        const JobEntry* e = sched_.find(id);
-        const Usec grace = e ? sched_.queues()[e->queue].stop_timeout : std::chrono::seconds(30);
-        proc->note("tendd is shutting down: sending TERM");
-        proc->terminate(grace);
-    }
-    // Jobs marked running whose process was not spawned yet go back to pending at once.
-    for (JobId id : sched_.running_jobs())
-        if (!processes_.count(id))
-            sched_.interrupt(id, "interrupted: tendd shut down before it started");
-    flush_changes();
-    request_commit();
-}
-
-void JobService::kill_all() {
-    for (auto& [id, proc] : processes_) proc->kill_now();
+    dispatch_.stop_timer();
+    runner_.stop_all(drain);
+    dispatch_.flush_changes();
+    c_.store->request_turn();
 }
 
 }  // namespace tend::jobs

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "queue/daemon/job_service.hpp"
+#include "queue/daemon/job_spool.hpp"
 #include "queue/store/spool.hpp"
 #include "queue/store/spool_pairing.hpp"
 
@@ -55,35 +55,43 @@ std::optional<std::string> spool_spec_problem(const JobSpec& s) {
 
 }  // namespace
 
-void JobService::start_spool_intake() {
-    const std::string& dir = opt_.spool_dir;
-    if (!spool_fd_) return;  // no spool (JobService::open opened and checked it)
+Status SpoolIntake::open() {
+    if (c_.opt.spool_dir.empty()) return ok_status();
+    auto fd = open_spool_dir(c_.opt.spool_dir, c_.opt.spool_policy);
+    if (!fd) return make_error(fd.error());
+    spool_fd_ = std::move(*fd);
+    return ok_status();
+}
+
+void SpoolIntake::start() {
+    const std::string& dir = c_.opt.spool_dir;
+    if (!spool_fd_) return;  // no spool (SpoolIntake::open opened and checked it)
     // tend submit finds this spool by the socket it was given while tendd is down (SPEC §8).
-    if (!opt_.socket.empty())
-        if (auto st = write_pairing_file(opt_.socket, dir); !st)
-            opt_.warn("tend submit cannot learn the spool from the socket: " + st.error() +
-                      "; while tendd is down it needs --spool " + dir);
+    if (!c_.opt.socket.empty())
+        if (auto st = write_pairing_file(c_.opt.socket, dir); !st)
+            c_.opt.warn("tend submit cannot learn the spool from the socket: " + st.error() +
+                        "; while tendd is down it needs --spool " + dir);
     spool_inotify_.reset(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     // Watched through the open directory: the path could be replaced after the checks.
     const std::string watched = "/proc/self/fd/" + std::to_string(spool_fd_.get());
     if (!spool_inotify_ || inotify_add_watch(spool_inotify_.get(), watched.c_str(),
                                              IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR) < 0) {
-        opt_.warn("the spool " + dir + " is not watched: " + std::strerror(errno) +
-                  "; spooled jobs are taken in when tendd starts");
+        c_.opt.warn("the spool " + dir + " is not watched: " + std::strerror(errno) +
+                    "; spooled jobs are taken in when tendd starts");
     } else {
         sd_event_source* s = nullptr;
-        sd_event_add_io(opt_.loop, &s, spool_inotify_.get(), EPOLLIN, &JobService::on_spool_event,
-                        this);
+        sd_event_add_io(c_.opt.loop, &s, spool_inotify_.get(), EPOLLIN,
+                        &SpoolIntake::on_spool_event, this);
         spool_source_.reset(s);
     }
     // Watch first, then scan: a file spooled in between is seen by one or the other, and a
     // file seen by both is taken in once (spool_in_flight_).
     for (const auto& token : list_spool(spool_fd_.get())) import_spool(token);
-    spool_tokens_in_log_.clear();
+    tokens_in_store_.clear();
 }
 
-int JobService::on_spool_event(sd_event_source*, int fd, uint32_t, void* self) {
-    auto* s = static_cast<JobService*>(self);
+int SpoolIntake::on_spool_event(sd_event_source*, int fd, uint32_t, void* self) {
+    auto* s = static_cast<SpoolIntake*>(self);
     alignas(inotify_event) char buf[16384];
     // Bounded: one read per event; more events make the fd readable again.
     ssize_t n = read(fd, buf, sizeof buf);
@@ -99,19 +107,20 @@ int JobService::on_spool_event(sd_event_source*, int fd, uint32_t, void* self) {
     return 0;
 }
 
-void JobService::refuse_spool_file(const std::string& token, const std::string& why) {
-    opt_.warn("spool: ignored " + why + "; it is set aside as " + token +
-              std::string(kSpoolRefusedSuffix));
-    if (auto st = set_aside_spool_file(spool_fd_.get(), opt_.spool_dir, token, kSpoolRefusedSuffix);
+void SpoolIntake::refuse_spool_file(const std::string& token, const std::string& why) {
+    c_.opt.warn("spool: ignored " + why + "; it is set aside as " + token +
+                std::string(kSpoolRefusedSuffix));
+    if (auto st =
+            set_aside_spool_file(spool_fd_.get(), c_.opt.spool_dir, token, kSpoolRefusedSuffix);
         !st)
-        opt_.warn("spool: " + st.error());
+        c_.opt.warn("spool: " + st.error());
 }
 
-void JobService::import_spool(const std::string& token) {
-    if (stopping_ || !spool_fd_ || spool_in_flight_.count(token)) return;
+void SpoolIntake::import_spool(const std::string& token) {
+    if (c_.stopping || !spool_fd_ || spool_in_flight_.count(token)) return;
     const int dfd = spool_fd_.get();
-    const std::string& dir = opt_.spool_dir;
-    if (spool_tokens_in_log_.count(token)) {
+    const std::string& dir = c_.opt.spool_dir;
+    if (tokens_in_store_.count(token)) {
         // Committed before a crash that came before the file was removed.
         remove_spool_file(dfd, dir, token);
         return;
@@ -123,8 +132,8 @@ void JobService::import_spool(const std::string& token) {
         case SpoolRead::Outcome::refused:
             return refuse_spool_file(token, read.problem);
         case SpoolRead::Outcome::damaged:
-            opt_.warn("spool: " + read.problem + "; the file is set aside as " + token +
-                      std::string(kSpoolDamagedSuffix));
+            c_.opt.warn("spool: " + read.problem + "; the file is set aside as " + token +
+                        std::string(kSpoolDamagedSuffix));
             set_aside_spool_file(dfd, dir, token, kSpoolDamagedSuffix);
             return;
         case SpoolRead::Outcome::ok:
@@ -136,7 +145,7 @@ void JobService::import_spool(const std::string& token) {
     if (!owner) return refuse_spool_file(token, path + ": " + owner.error());
     const bool trusted =
         owner->uid == 0 || owner->uid == geteuid() ||
-        (opt_.may_submit && opt_.may_submit(owner->uid, owner->gid, owner->groups));
+        (c_.opt.may_submit && c_.opt.may_submit(owner->uid, owner->gid, owner->groups));
     if (!trusted)
         return refuse_spool_file(token, path + ": its owner, uid " + std::to_string(owner->uid) +
                                             ", may not submit jobs to this tendd");
@@ -148,13 +157,13 @@ void JobService::import_spool(const std::string& token) {
     std::vector<JobSpec> specs;
     for (auto& spec : entry.specs) {
         // Keys are per user (SPEC §8): the owner's, whatever the file claims.
-        if (!spec.key.empty() && sched_.find_key(owner->uid, spec.key)) continue;  // deduplicated
-        spec.id = sched_.allocate_id();
+        if (!spec.key.empty() && c_.sched.find_key(owner->uid, spec.key)) continue;  // deduplicated
+        spec.id = c_.sched.allocate_id();
         spec.spool_token = token;
         spec.uid = owner->uid;
         spec.gid = owner->gid;
         spec.groups.assign(owner->groups.begin(), owner->groups.end());
-        sched_.ensure_queue(spec.queue);
+        c_.sched.ensure_queue(spec.queue);
         specs.push_back(std::move(spec));
     }
     if (specs.empty()) {
@@ -164,28 +173,28 @@ void JobService::import_spool(const std::string& token) {
     spool_in_flight_.insert(token);
     std::vector<JobId> unconfigured;
     for (const auto& s : specs) {
-        auto q = sched_.queue_index(s.queue);
-        if (q && !sched_.queues()[*q].configured) unconfigured.push_back(s.id);
+        auto q = c_.sched.queue_index(s.queue);
+        if (q && !c_.sched.queues()[*q].configured) unconfigured.push_back(s.id);
     }
     const std::size_t n = specs.size();
     const uid_t uid = owner->uid;
-    commit_submit(std::move(specs), entry.env,
-                  [this, token, n, uid](Result<std::vector<JobId>> ids) {
-                      spool_in_flight_.erase(token);
-                      if (!ids) {
-                          opt_.warn("spool: cannot take in " + token + ": " + ids.error() +
-                                    "; it stays in the spool until tendd restarts");
-                          return;
-                      }
-                      remove_spool_file(spool_fd_.get(), opt_.spool_dir, token);
-                      opt_.info("took " + std::to_string(n) + " spooled job(s) of uid " +
-                                std::to_string(uid) + " from " + token);
-                  });
+    submit_.commit_submit(
+        std::move(specs), entry.env, [this, token, n, uid](Result<std::vector<JobId>> ids) {
+            spool_in_flight_.erase(token);
+            if (!ids) {
+                c_.opt.warn("spool: cannot take in " + token + ": " + ids.error() +
+                            "; it stays in the spool until tendd restarts");
+                return;
+            }
+            remove_spool_file(spool_fd_.get(), c_.opt.spool_dir, token);
+            c_.opt.info("took " + std::to_string(n) + " spooled job(s) of uid " +
+                        std::to_string(uid) + " from " + token);
+        });
     // Acknowledged by `tend submit` already, so they are kept, but a queue that is not
     // configured would hold them forever: they are cancelled with the reason.
     for (JobId id : unconfigured)
-        sched_.cancel(id, now(), "its queue is not configured in tend.toml");
-    pump();
+        c_.sched.cancel(id, c_.now(), "its queue is not configured in tend.toml");
+    d_.pump();
 }
 
 }  // namespace tend::jobs

@@ -1,5 +1,5 @@
 // Submitting jobs: checks, and one durable batch per request.
-#include "queue/daemon/job_service.hpp"
+#include "queue/daemon/job_submit.hpp"
 
 namespace tend::jobs {
 
@@ -13,8 +13,8 @@ constexpr std::size_t kMaxBatchBytes = 256u << 20;
 constexpr std::size_t kLineOverhead = 64;
 }  // namespace
 
-std::optional<JobReply> JobService::check_shape(const SubmitRequest& r) const {
-    if (stopping_) return JobReply::error(Kind::failed, "tendd is shutting down");
+std::optional<JobReply> SubmitIntake::check_shape(const SubmitRequest& r) const {
+    if (c_.stopping) return JobReply::error(Kind::failed, "tendd is shutting down");
     const JobSpec& s = r.shape;
     if (r.batch) {
         if (!s.key.empty())
@@ -33,27 +33,27 @@ std::optional<JobReply> JobService::check_shape(const SubmitRequest& r) const {
     return std::nullopt;
 }
 
-void JobService::submit(SubmitRequest r, JobReplier reply) {
+void SubmitIntake::submit(SubmitRequest r, JobReplier reply) {
     if (auto bad = check_shape(r)) return reply(*bad);
     JobSpec& s = r.shape;
     if (!s.key.empty()) {
-        if (auto id = sched_.find_key(r.peer_uid, s.key)) {
+        if (auto id = c_.sched.find_key(r.peer_uid, s.key)) {
             JobId existing = *id;
-            after_durable([reply, existing] {
+            d_.after_durable([reply, existing] {
                 reply(JobReply::ok({{"id", existing}, {"deduplicated", true}}));
             });
-            flush_changes();
+            d_.flush_changes();
             return;
         }
     }
     const std::size_t count = r.batch ? r.lines.size() : 1;
     if (r.batch && count == 0) return reply(JobReply::ok({{"first_id", nullptr}, {"count", 0}}));
-    if (auto refusal = sched_.check_submit(s, count))
+    if (auto refusal = c_.sched.check_submit(s, count))
         return reply(JobReply::error(refusal->full      ? Kind::full
                                      : refusal->unknown ? Kind::invalid
                                                         : Kind::bad_request,
                                      refusal->message));
-    s.submitted_at = now();
+    s.submitted_at = c_.now();
     s.uid = r.peer_uid;
     s.gid = r.peer_gid;
     s.groups = r.peer_groups;
@@ -61,7 +61,7 @@ void JobService::submit(SubmitRequest r, JobReplier reply) {
     specs.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         JobSpec spec = s;
-        spec.id = sched_.allocate_id();
+        spec.id = c_.sched.allocate_id();
         if (r.batch) {
             spec.shell = true;
             spec.argv = {std::move(r.lines[i])};
@@ -78,16 +78,16 @@ void JobService::submit(SubmitRequest r, JobReplier reply) {
     });
 }
 
-void JobService::drop_batch(std::uint64_t client) {
+void SubmitIntake::drop_batch(std::uint64_t client) {
     batches_.erase(client);
     auto it = batch_bytes_.find(client);
     if (it == batch_bytes_.end()) return;
-    if (opt_.budget) opt_.budget->release(it->second);
+    if (c_.opt.budget) c_.opt.budget->release(it->second);
     batch_bytes_.erase(it);
 }
 
-JobReply JobService::buffer_lines(std::uint64_t client, std::vector<std::string> lines,
-                                  bool privileged) {
+JobReply SubmitIntake::buffer_lines(std::uint64_t client, std::vector<std::string> lines,
+                                    bool privileged) {
     if (auto it = refused_batches_.find(client); it != refused_batches_.end()) return it->second;
     // What the lines will cost held in memory: their text and a string each.
     std::uint64_t add = 0;
@@ -96,9 +96,9 @@ JobReply JobService::buffer_lines(std::uint64_t client, std::vector<std::string>
     std::optional<JobReply> refusal;
     if (bytes + add > kMaxBatchBytes) {
         refusal = JobReply::error(Kind::bad_request, "batch larger than 256 MiB; split it");
-    } else if (!opt_.budget) {
+    } else if (!c_.opt.budget) {
         bytes += add;
-    } else if (auto why = opt_.budget->resize(bytes, bytes + add, privileged)) {
+    } else if (auto why = c_.opt.budget->resize(bytes, bytes + add, privileged)) {
         refusal = JobReply::error(Kind::busy, *why + "; the batch was dropped, nothing submitted");
     }
     if (refusal) {
@@ -112,7 +112,7 @@ JobReply JobService::buffer_lines(std::uint64_t client, std::vector<std::string>
     return JobReply::ok({{"buffered", held.size()}});
 }
 
-void JobService::submit_buffered(std::uint64_t client, SubmitRequest r, JobReplier reply) {
+void SubmitIntake::submit_buffered(std::uint64_t client, SubmitRequest r, JobReplier reply) {
     // The batch's earlier lines were refused: storing the rest would run part of it.
     if (auto it = refused_batches_.find(client); it != refused_batches_.end()) {
         JobReply refusal = std::move(it->second);
@@ -130,82 +130,48 @@ void JobService::submit_buffered(std::uint64_t client, SubmitRequest r, JobRepli
     submit(std::move(r), std::move(reply));
 }
 
-void JobService::client_gone(std::uint64_t client) {
+void SubmitIntake::client_gone(std::uint64_t client) {
     drop_batch(client);
     refused_batches_.erase(client);
-    std::erase_if(waiters_, [client](const Waiter& w) { return w.client == client; });
 }
 
-void JobService::commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
-                               std::function<void(Result<std::vector<JobId>>)> done,
-                               std::string extra_frames) {
-    auto interned = envs_.intern(env);
-    std::string frames;
-    const std::size_t env_payload = interned.payload.size();
-    if (interned.is_new) append_frame(frames, RecordType::env, interned.payload);
-    for (auto& s : specs) s.env_id = interned.env_id;
-    std::vector<SpecSpan> spans;
-    const std::string payload = encode_submit(specs, &spans);
-    const std::size_t submit_at = frames.size();
-    append_frame(frames, RecordType::submit, payload);
-    frames += extra_frames;
-    // In the table at once, so dispatch in this same turn can choose them; nothing starts before
-    // the commit that makes the submit durable.
-    const WallUs t = now();
+void SubmitIntake::commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
+                                 std::function<void(Result<std::vector<JobId>>)> done,
+                                 CronRecords cron) {
     std::vector<JobId> ids;
     ids.reserve(specs.size());
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-        sched_.add(specs[i], spans[i].length, t);
-        live_bytes_ += spans[i].length + kLiveBytesPerJob;
-        ids.push_back(specs[i].id);
-    }
-    const bool env_new = interned.is_new;
-    const std::uint32_t env_id = interned.env_id;
-    log_->enqueue(std::move(frames), true,
-                  [this, ids, spans = std::move(spans), submit_at, env_new, env_id, env_payload,
-                   done = std::move(done)](Result<uint64_t> at) {
-                      if (!at) {
-                          for (std::size_t i = 0; i < ids.size(); ++i) {
-                              sched_.remove_uncommitted(ids[i]);
-                              live_bytes_ -= spans[i].length + kLiveBytesPerJob;
-                          }
-                          if (env_new) envs_.forget(env_id);
-                          return done(make_error(at.error()));
-                      }
-                      if (env_new)
-                          envs_.set_location(env_id, *at + kFrameHeaderSize,
-                                             static_cast<std::uint32_t>(env_payload));
-                      const std::uint64_t base = *at + submit_at + kFrameHeaderSize;
-                      for (std::size_t i = 0; i < ids.size(); ++i)
-                          sched_.set_spec_location(ids[i], base + spans[i].offset, spans[i].length);
-                      done(ids);
-                  });
-    request_commit();
-    pump();
+    for (const auto& s : specs) ids.push_back(s.id);
+    auto refs = c_.store->submit(
+        specs, env, std::move(cron),
+        [this, ids, done = std::move(done)](Result<std::vector<SpecRef>> placed) {
+            if (!placed) {
+                for (JobId id : ids) c_.sched.remove_uncommitted(id);
+                return done(make_error(placed.error()));
+            }
+            for (std::size_t i = 0; i < ids.size(); ++i)
+                c_.sched.set_spec_location(ids[i], (*placed)[i].offset, (*placed)[i].length);
+            done(ids);
+        });
+    // In the table at once, so dispatch in this same turn can choose them; nothing starts before
+    // the commit that makes the submit durable.
+    const WallUs t = c_.now();
+    for (std::size_t i = 0; i < specs.size(); ++i) c_.sched.add(specs[i], refs[i].length, t);
+    d_.pump();
 }
 
-void JobService::submit_internal(std::vector<JobSpec> specs, const std::vector<std::string>& env,
-                                 std::string extra_frames,
-                                 std::function<void(Result<std::vector<JobId>>)> done) {
-    if (stopping_) return done(make_error("tendd is shutting down"));
+void SubmitIntake::submit_internal(std::vector<JobSpec> specs, const std::vector<std::string>& env,
+                                   CronRecords cron,
+                                   std::function<void(Result<std::vector<JobId>>)> done) {
+    if (c_.stopping) return done(make_error("tendd is shutting down"));
     if (specs.empty()) return done(std::vector<JobId>{});
-    if (auto refusal = sched_.check_submit(specs.front(), specs.size()))
+    if (auto refusal = c_.sched.check_submit(specs.front(), specs.size()))
         return done(make_error(refusal->message));
-    const WallUs t = now();
+    const WallUs t = c_.now();
     for (auto& s : specs) {
-        s.id = sched_.allocate_id();
+        s.id = c_.sched.allocate_id();
         s.submitted_at = t;
     }
-    commit_submit(std::move(specs), env, std::move(done), std::move(extra_frames));
-}
-
-void JobService::write_records(std::string frames, bool droppable,
-                               std::function<void(Status)> done) {
-    log_->enqueue(std::move(frames), droppable, [done = std::move(done)](Result<uint64_t> at) {
-        if (!at) return done(make_error(at.error()));
-        done(ok_status());
-    });
-    request_commit();
+    commit_submit(std::move(specs), env, std::move(done), std::move(cron));
 }
 
 }  // namespace tend::jobs

@@ -2,7 +2,8 @@
 // nlohmann objects first cost three times as much (SPEC §8: bounded work per request).
 #include <cstdio>
 
-#include "queue/daemon/job_service.hpp"
+#include "queue/daemon/job_output_log.hpp"
+#include "queue/daemon/job_views.hpp"
 #include "supervisor/daemon/log_writer.hpp"
 #include "supervisor/util/json_text.hpp"
 #include "supervisor/util/signals.hpp"
@@ -48,13 +49,12 @@ void put_string_or_null(std::string& out, const std::string& s) {
 // Keys in the order nlohmann::json sorts them, so the text is what job_json gave before.
 // Without `details` (another user's job, SPEC §8), the fields that tell what the job does are
 // null and "hidden" is true.
-void JobService::append_job_text(std::string& out, const JobEntry& e, bool details) const {
+void JobViews::append_job_text(std::string& out, const JobEntry& e, bool details) const {
     const JobStatus& st = e.status;
-    const QueueSettings& q = sched_.queues()[e.queue];
+    const QueueSettings& q = c_.sched.queues()[e.queue];
     // The command and the rest of the spec live on disk only (finished jobs cost no memory).
-    auto bytes = e.spec_length ? log_->read_at(e.spec_offset, e.spec_length)
-                               : Result<std::string>(make_error("not yet on disk"));
-    auto spec = bytes ? decode_spec(*bytes) : Result<JobSpec>(make_error(bytes.error()));
+    auto spec = e.spec_length ? c_.store->read_spec(SpecRef{e.spec_offset, e.spec_length})
+                              : Result<JobSpec>(make_error("not yet on disk"));
     out += '{';
     put_key(out, "after");
     out += '[';
@@ -114,7 +114,7 @@ void JobService::append_job_text(std::string& out, const JobEntry& e, bool detai
         out += "null";
     put_key(out, "output");
     if (details)
-        put_json_string(out, job_output_path(opt_.state_dir, e.id));
+        put_json_string(out, job_output_path(c_.opt.state_dir, e.id));
     else
         out += "null";
     put_key(out, "pid");
@@ -146,7 +146,7 @@ void JobService::append_job_text(std::string& out, const JobEntry& e, bool detai
     put_key(out, "uid");
     out += std::to_string(e.uid);
     put_key(out, "waiting");
-    put_string_or_null(out, sched_.why_waiting(e.id, now()));
+    put_string_or_null(out, c_.sched.why_waiting(e.id, c_.now()));
     out += '}';
 }
 

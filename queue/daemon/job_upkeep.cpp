@@ -1,29 +1,21 @@
-// Keeping storage bounded: pruning finished jobs after `keep`, and compacting the job log.
+// Keeping storage bounded: pruning finished jobs after `keep` (the store compacts).
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "queue/daemon/job_service.hpp"
+#include "queue/daemon/job_output_log.hpp"
+#include "queue/daemon/job_upkeep.hpp"
 
 namespace tend::jobs {
 
 namespace {
 constexpr std::size_t kUnlinksPerEvent = 1000;
-constexpr std::size_t kJobsPerCompactStep = 4096;
-constexpr std::size_t kTailBytesPerStep = 4u << 20;
 constexpr int64_t kUpkeepPriority = 20;
-
-// Compaction starts once the log is both this large and twice what a compacted copy would be.
-std::uint64_t compact_min_bytes() {
-    // TEND_COMPACT_MIN_BYTES lets tests exercise compaction on small logs.
-    if (const char* v = std::getenv("TEND_COMPACT_MIN_BYTES")) return std::strtoull(v, nullptr, 10);
-    return 64ull << 20;
-}
 }  // namespace
 
-void JobService::arm_prune_timer() {
-    auto at = sched_.next_prune();
+void JobUpkeep::arm_prune_timer() {
+    auto at = c_.sched.next_prune();
     if (!at && to_unlink_.empty()) {
         prune_timer_.reset();
         return;
@@ -35,19 +27,16 @@ void JobService::arm_prune_timer() {
         return;
     }
     sd_event_source* t = nullptr;
-    sd_event_add_time(opt_.loop, &t, CLOCK_REALTIME, when, 1000000, &JobService::on_prune, this);
+    sd_event_add_time(c_.opt.loop, &t, CLOCK_REALTIME, when, 1000000, &JobUpkeep::on_prune, this);
     sd_event_source_set_priority(t, kUpkeepPriority);
     prune_timer_.reset(t);
 }
 
-int JobService::on_prune(sd_event_source*, uint64_t, void* self) {
-    auto* s = static_cast<JobService*>(self);
+int JobUpkeep::on_prune(sd_event_source*, uint64_t, void* self) {
+    auto* s = static_cast<JobUpkeep*>(self);
     std::uint64_t spec_bytes = 0;
-    const auto pruned = s->sched_.prune(s->now(), &spec_bytes);
-    // What a compacted log would hold shrinks by exactly what they took: with an average
-    // instead, pruning large jobs could leave the estimate too high for compaction ever to
-    // start on an idle daemon.
-    s->live_bytes_ -= std::min(s->live_bytes_, spec_bytes + kLiveBytesPerJob * pruned.size());
+    const auto pruned = s->c_.sched.prune(s->c_.now(), &spec_bytes);
+    s->c_.store->forget_jobs(pruned, spec_bytes);
     for (JobId id : pruned) s->forget_job_files(id);
     // File removal is spread over loop turns: a week of jobs can expire at once.
     std::size_t n = std::min(kUnlinksPerEvent, s->to_unlink_.size());
@@ -55,130 +44,13 @@ int JobService::on_prune(sd_event_source*, uint64_t, void* self) {
     s->to_unlink_.resize(s->to_unlink_.size() - n);
     s->arm_prune_timer();
     // Pruning is what makes a log worth compacting; an idle daemon would not look otherwise.
-    s->maybe_compact();
+    s->c_.store->maybe_checkpoint();
     return 0;
 }
 
-void JobService::forget_job_files(JobId id) {
-    to_unlink_.push_back(job_output_path(opt_.state_dir, id));
-    to_unlink_.push_back(opt_.state_dir + "/jobs/checkpoints/" + std::to_string(id));
-}
-
-void JobService::maybe_compact() {
-    if (compaction_ || stopping_) return;
-    const std::uint64_t size = log_->size();
-    if (size < compact_min_bytes() || size < 2 * live_bytes_ + 4096) return;
-    compact_now();
-}
-
-void JobService::compact_now() {
-    if (compaction_ || log_->compacting()) return;
-    // Head: the next id, queue states, every environment a retained job uses, and cron state.
-    std::string head;
-    append_frame(head, RecordType::meta, encode_meta({sched_.next_id()}));
-    for (std::uint16_t i = 0; i < sched_.queues().size(); ++i)
-        if (sched_.paused(i))
-            append_frame(head, RecordType::queue_state,
-                         encode_queue_state({sched_.queues()[i].name, true}));
-    auto c = std::make_unique<Compaction>();
-    auto all = sched_.list(std::nullopt, std::nullopt, 0);
-    std::vector<std::uint32_t> used;
-    used.reserve(all.size());
-    for (const JobEntry* e : all) used.push_back(e->env_id);
-    std::sort(used.begin(), used.end());
-    used.erase(std::unique(used.begin(), used.end()), used.end());
-    // Environments of pruned jobs are left behind; uncommitted ones reach the new file in the tail.
-    envs_.retain_only(used);
-    for (const auto& [id, entry] : envs_.entries()) {
-        if (entry.length == 0) continue;
-        auto bytes = log_->read_at(entry.offset, entry.length);
-        if (!bytes) {
-            opt_.warn("compaction skipped: " + bytes.error());
-            return;
-        }
-        append_frame(head, RecordType::env, *bytes);
-        c->moved_envs.emplace_back(id, kFileHeaderSize + head.size() - bytes->size());
-    }
-    // Cron entries added by `tend cron add` and every entry's last tick (after the
-    // environments, whose offsets were taken above).
-    head += cron_book_.snapshot_frames();
-    if (auto st = log_->begin_compaction(head); !st) {
-        opt_.warn("compaction skipped: " + st.error());
-        return;
-    }
-    c->ids.reserve(all.size());
-    for (const JobEntry* e : all) c->ids.push_back(e->id);
-    std::sort(c->ids.begin(), c->ids.end());
-    compaction_ = std::move(c);
-    sd_event_source* s = nullptr;
-    sd_event_add_defer(opt_.loop, &s, &JobService::on_compact_step, this);
-    sd_event_source_set_priority(s, kUpkeepPriority);
-    sd_event_source_set_enabled(s, SD_EVENT_ON);  // a step per turn until done
-    compact_source_.reset(s);
-    opt_.info("compacting the job log (" + std::to_string(log_->size()) + " bytes, " +
-              std::to_string(compaction_->ids.size()) + " jobs kept)");
-}
-
-int JobService::on_compact_step(sd_event_source*, void* self) {
-    static_cast<JobService*>(self)->compact_step();
-    return 0;
-}
-
-void JobService::compact_step() {
-    Compaction& c = *compaction_;
-    auto abort = [this](const std::string& why) {
-        log_->abort_compaction();
-        compaction_.reset();
-        compact_source_.reset();
-        opt_.warn("compaction abandoned: " + why);
-    };
-    std::string frames;
-    std::vector<std::pair<JobId, std::size_t>> at;  // spec offset within `frames`
-    const std::size_t end = std::min(c.ids.size(), c.next + kJobsPerCompactStep);
-    for (; c.next < end; ++c.next) {
-        const JobEntry* e = sched_.find(c.ids[c.next]);
-        if (!e || e->spec_length == 0 || e->spec_offset >= log_->compaction_start()) continue;
-        auto bytes = log_->read_at(e->spec_offset, e->spec_length);
-        if (!bytes) return abort(bytes.error());
-        auto spec = decode_spec(*bytes);
-        if (!spec) return abort("job " + std::to_string(e->id) + ": " + spec.error());
-        std::vector<SpecSpan> spans;
-        const std::string payload = encode_submit({*spec}, &spans);
-        at.emplace_back(e->id, frames.size() + kFrameHeaderSize + spans[0].offset);
-        append_frame(frames, RecordType::submit, payload);
-        append_frame(frames, RecordType::status, encode_status({e->id, e->status}));
-    }
-    if (!frames.empty()) {
-        auto base = log_->compact_append(frames);
-        if (!base) return abort(base.error());
-        for (auto [id, off] : at) c.moved.emplace_back(id, *base + off);
-    }
-    if (c.next < c.ids.size()) return;  // the defer source runs again next turn
-    auto done = log_->compact_finish_step(kTailBytesPerStep);
-    if (!done) return abort(done.error());
-    if (*done) finish_compaction();
-}
-
-void JobService::finish_compaction() {
-    Compaction& c = *compaction_;
-    const std::uint64_t start = log_->compaction_start();
-    const std::int64_t delta = log_->tail_delta();
-    // Records committed during the compaction moved by a fixed delta; copied ones are mapped.
-    for (const JobEntry* e : sched_.list(std::nullopt, std::nullopt, 0))
-        if (e->spec_length && e->spec_offset >= start)
-            sched_.set_spec_location(e->id, e->spec_offset + delta, e->spec_length);
-    for (auto [id, off] : c.moved)
-        if (const JobEntry* e = sched_.find(id)) sched_.set_spec_location(id, off, e->spec_length);
-    std::vector<std::pair<std::uint32_t, EnvTable::Entry>> envs(envs_.entries().begin(),
-                                                                envs_.entries().end());
-    for (auto& [id, entry] : envs)
-        if (entry.length && entry.offset >= start)
-            envs_.set_location(id, entry.offset + delta, entry.length);
-    for (auto [id, off] : c.moved_envs)
-        if (const EnvTable::Entry* e = envs_.find(id)) envs_.set_location(id, off, e->length);
-    opt_.info("job log compacted to " + std::to_string(log_->size()) + " bytes");
-    compaction_.reset();
-    compact_source_.reset();
+void JobUpkeep::forget_job_files(JobId id) {
+    to_unlink_.push_back(job_output_path(c_.opt.state_dir, id));
+    to_unlink_.push_back(c_.opt.state_dir + "/jobs/checkpoints/" + std::to_string(id));
 }
 
 }  // namespace tend::jobs

@@ -1,5 +1,6 @@
 // JSON views of jobs and queues for `tend jobs`, `show`, `queues` and `logs` (SPEC §4).
-#include "queue/daemon/job_service.hpp"
+#include "queue/daemon/job_views.hpp"
+#include "queue/daemon/job_output_log.hpp"
 #include "supervisor/daemon/log_writer.hpp"
 #include "supervisor/util/signals.hpp"
 #include "supervisor/util/timestamp.hpp"
@@ -12,18 +13,18 @@ using Kind = JobReply::Kind;
 
 }  // namespace
 
-json JobService::job_json(const JobEntry& e) const {
+json JobViews::job_json(const JobEntry& e) const {
     std::string text;
     append_job_text(text, e);
     return json::parse(text, nullptr, false);  // our own text: it parses
 }
 
-json JobService::queue_json(std::uint16_t qi) const {
-    const QueueSettings& q = sched_.queues()[qi];
-    const QueueStats s = sched_.stats(qi);
+json JobViews::queue_json(std::uint16_t qi) const {
+    const QueueSettings& q = c_.sched.queues()[qi];
+    const QueueStats s = c_.sched.stats(qi);
     json oldest;
     if (s.oldest_pending_submitted)
-        oldest = std::max<double>(0, double(now() - *s.oldest_pending_submitted) / 1e6);
+        oldest = std::max<double>(0, double(c_.now() - *s.oldest_pending_submitted) / 1e6);
     return {{"name", q.name},
             {"pending", s.pending},
             {"runnable", s.runnable},
@@ -36,13 +37,13 @@ json JobService::queue_json(std::uint16_t qi) const {
             {"configured", q.configured},
             {"succeeded", s.finished_ok},
             {"failed", s.finished_bad},
-            {"uptime_s", double(now() - started_at_) / 1e6}};
+            {"uptime_s", double(c_.now() - c_.started_at) / 1e6}};
 }
 
-JobReply JobService::list(const JobListQuery& query) const {
+JobReply JobViews::list(const JobListQuery& query) const {
     std::optional<std::uint16_t> queue;
     if (query.queue) {
-        queue = sched_.queue_index(*query.queue);
+        queue = c_.sched.queue_index(*query.queue);
         if (!queue)
             return JobReply::error(Kind::not_found, "no queue named \"" + *query.queue + "\"");
     }
@@ -50,7 +51,7 @@ JobReply JobService::list(const JobListQuery& query) const {
     const std::size_t limit =
         query.limit == 0 || query.limit > kMaxListPage ? kMaxListPage : query.limit;
     std::string text = "[";
-    for (const JobEntry* e : sched_.list(query.state, queue, limit, query.before)) {
+    for (const JobEntry* e : c_.sched.list(query.state, queue, limit, query.before)) {
         if (text.size() > 1) text += ',';
         append_job_text(text, *e, !query.viewer_uid || *query.viewer_uid == e->uid);
     }
@@ -58,25 +59,25 @@ JobReply JobService::list(const JobListQuery& query) const {
     return JobReply::ok_text(std::move(text));
 }
 
-JobReply JobService::show(JobId id) const {
-    const JobEntry* e = sched_.find(id);
+JobReply JobViews::show(JobId id) const {
+    const JobEntry* e = c_.sched.find(id);
     if (!e) return JobReply::error(Kind::not_found, "no job " + std::to_string(id));
     return JobReply::ok(job_json(*e));
 }
 
-JobReply JobService::queues() const {
+JobReply JobViews::queues() const {
     json arr = json::array();
-    for (std::uint16_t i = 0; i < sched_.queues().size(); ++i) arr.push_back(queue_json(i));
+    for (std::uint16_t i = 0; i < c_.sched.queues().size(); ++i) arr.push_back(queue_json(i));
     return JobReply::ok(std::move(arr));
 }
 
-JobReply JobService::logs(JobId id) const {
-    const JobEntry* e = sched_.find(id);
+JobReply JobViews::logs(JobId id) const {
+    const JobEntry* e = c_.sched.find(id);
     if (!e) return JobReply::error(Kind::not_found, "no job " + std::to_string(id));
     return JobReply::ok({{"job", id},
                          {"state", to_string(e->status.state)},
                          {"output", "file"},
-                         {"files", {job_output_path(opt_.state_dir, id)}}});
+                         {"files", {job_output_path(c_.opt.state_dir, id)}}});
 }
 
 }  // namespace tend::jobs

@@ -1,5 +1,5 @@
 // Interning of captured environments by a content hash; the variables themselves stay on disk.
-#include "queue/daemon/env_table.hpp"
+#include "queue/store/env_table.hpp"
 
 #include <algorithm>
 

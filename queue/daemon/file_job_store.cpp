@@ -1,0 +1,284 @@
+// The file store's writes, commit and recovery: one write and one fdatasync per loop turn for
+// every request ready in it (group commit), and nothing acted on before it is on disk.
+#include "queue/daemon/file_job_store.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "supervisor/util/duration.hpp"
+
+namespace tend::jobs {
+
+namespace {
+// Requests from every client that are ready in one loop iteration are handled before the
+// commit, so they share one fdatasync (group commit); output pipes come after the commit.
+constexpr int64_t kCommitPriority = 5;
+constexpr Usec kCommitRetry = std::chrono::seconds(1);
+constexpr Usec kLazyFlush = std::chrono::milliseconds(200);
+
+void append_cron(std::string& frames, const CronRecords& cron) {
+    for (const auto& d : cron.defs)
+        append_frame(frames, RecordType::cron_def, cron::encode_cron_def(d));
+    for (const auto& s : cron.states)
+        append_frame(frames, RecordType::cron_state, cron::encode_cron_state(s));
+}
+}  // namespace
+
+FileJobStore::~FileJobStore() = default;
+
+Result<std::unique_ptr<FileJobStore>> FileJobStore::open(FileJobStoreOptions options) {
+    std::unique_ptr<FileJobStore> s(new FileJobStore(std::move(options)));
+    s->path_ = s->opt_.state_dir + "/jobs.log";
+    sd_event_source* src = nullptr;
+    int r = sd_event_add_defer(s->opt_.loop, &src, &FileJobStore::on_commit, s.get());
+    if (r < 0) return make_error(std::string("cannot create the commit event: ") + strerror(-r));
+    s->commit_source_.reset(src);
+    sd_event_source_set_priority(src, kCommitPriority);
+    sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    return s;
+}
+
+Status FileJobStore::recover(RecoverySink& sink) {
+    std::size_t undecodable = 0;  // intact frames whose payload this build cannot read
+    auto visit = [&](const ScannedRecord& r) {
+        switch (r.type) {
+            case RecordType::meta:
+                if (auto m = decode_meta(r.payload)) sink.next_id(m->next_id);
+                break;
+            case RecordType::env:
+                if (auto e = decode_env(r.payload))
+                    envs_.restore(e->env_id, r.payload, r.payload_offset);
+                break;
+            case RecordType::submit: {
+                auto spans = decode_submit_spans(r.payload);
+                if (!spans) {
+                    ++undecodable;
+                    break;
+                }
+                for (const SpecSpan& sp : *spans) {
+                    auto spec = decode_spec(r.payload.substr(sp.offset, sp.length));
+                    if (!spec) {
+                        ++undecodable;
+                        continue;
+                    }
+                    sink.job(*spec, SpecRef{r.payload_offset + sp.offset, sp.length});
+                }
+                break;
+            }
+            case RecordType::status:
+                if (auto s = decode_status(r.payload))
+                    sink.status(*s);
+                else
+                    ++undecodable;
+                break;
+            case RecordType::queue_state:
+                if (auto q = decode_queue_state(r.payload))
+                    sink.queue_paused(q->queue, q->paused);
+                else
+                    ++undecodable;
+                break;
+            case RecordType::cron_def:
+                if (auto d = cron::decode_cron_def(r.payload))
+                    sink.cron_def(*d);
+                else
+                    ++undecodable;
+                break;
+            case RecordType::cron_state:
+                if (auto c = cron::decode_cron_state(r.payload))
+                    sink.cron_state(*c);
+                else
+                    ++undecodable;
+                break;
+        }
+    };
+    auto opened = JobLog::open(opt_.state_dir, visit);
+    if (!opened) return make_error(opened.error());
+    log_ = std::move(opened->log);
+    for (const auto& w : opened->warnings) opt_.warn("job log: " + w);
+    if (undecodable > 0)
+        opt_.warn("job log " + log_->path() + ": " + std::to_string(undecodable) +
+                  " record(s) with a valid checksum could not be decoded and were skipped");
+    needs_rewrite_ = opened->needs_rewrite;
+    return ok_status();
+}
+
+void FileJobStore::recovered() {
+    std::vector<std::uint32_t> used;
+    for (const JobEntry* e : opt_.table->list(std::nullopt, std::nullopt, 0)) {
+        used.push_back(e->env_id);
+        live_bytes_ += e->spec_length + kLiveBytesPerJob;
+    }
+    std::sort(used.begin(), used.end());
+    envs_.retain_only(used);
+    if (needs_rewrite_) checkpoint();
+    needs_rewrite_ = false;
+}
+
+void FileJobStore::enqueue(std::string frames, bool droppable, JobLog::Done done) {
+    log_->enqueue(std::move(frames), droppable, std::move(done));
+}
+
+std::vector<SpecRef> FileJobStore::submit(std::vector<JobSpec>& specs,
+                                          const std::vector<std::string>& env, CronRecords cron,
+                                          SubmitDone done) {
+    auto interned = envs_.intern(env);
+    std::string frames;
+    const std::size_t env_payload = interned.payload.size();
+    if (interned.is_new) append_frame(frames, RecordType::env, interned.payload);
+    for (auto& s : specs) s.env_id = interned.env_id;
+    std::vector<SpecSpan> spans;
+    const std::string payload = encode_submit(specs, &spans);
+    const std::size_t submit_at = frames.size();
+    append_frame(frames, RecordType::submit, payload);
+    append_cron(frames, cron);
+    std::vector<SpecRef> refs;
+    refs.reserve(spans.size());
+    for (const SpecSpan& sp : spans) {
+        refs.push_back(SpecRef{0, sp.length});
+        live_bytes_ += sp.length + kLiveBytesPerJob;
+    }
+    const bool env_new = interned.is_new;
+    const std::uint32_t env_id = interned.env_id;
+    enqueue(std::move(frames), true,
+            [this, spans = std::move(spans), submit_at, env_new, env_id, env_payload,
+             done = std::move(done)](Result<uint64_t> at) {
+                if (!at) {
+                    for (const SpecSpan& sp : spans) live_bytes_ -= sp.length + kLiveBytesPerJob;
+                    if (env_new) envs_.forget(env_id);
+                    return done(make_error(at.error()));
+                }
+                if (env_new)
+                    envs_.set_location(env_id, *at + kFrameHeaderSize,
+                                       static_cast<std::uint32_t>(env_payload));
+                const std::uint64_t base = *at + submit_at + kFrameHeaderSize;
+                std::vector<SpecRef> placed;
+                placed.reserve(spans.size());
+                for (const SpecSpan& sp : spans) placed.push_back({base + sp.offset, sp.length});
+                done(std::move(placed));
+            });
+    request_commit();
+    return refs;
+}
+
+void FileJobStore::record_status(std::vector<StatusRecord> changes, bool urgent,
+                                 std::function<void()> durable) {
+    std::string frames;
+    for (const StatusRecord& c : changes)
+        append_frame(frames, RecordType::status, encode_status(c));
+    if (frames.empty() && !durable) return;
+    if (frames.empty() && !log_->has_pending()) {
+        // Nothing to write and nothing in flight: what the caller reports is already durable.
+        durable();
+        return;
+    }
+    urgent = urgent || durable != nullptr;
+    enqueue(std::move(frames), false, [durable = std::move(durable)](Result<uint64_t>) {
+        if (durable) durable();
+    });
+    if (urgent) return request_commit();
+    arm_lazy_flush();
+}
+
+void FileJobStore::arm_lazy_flush() {
+    if (!lazy_timer_) {
+        sd_event_source* t = nullptr;
+        sd_event_add_time_relative(opt_.loop, &t, CLOCK_MONOTONIC,
+                                   static_cast<uint64_t>(kLazyFlush.count()), 10000,
+                                   &FileJobStore::on_lazy_flush, this);
+        lazy_timer_.reset(t);
+    } else if (sd_event_source_get_enabled(lazy_timer_.get(), nullptr) == 0) {
+        sd_event_source_set_time_relative(lazy_timer_.get(),
+                                          static_cast<uint64_t>(kLazyFlush.count()));
+        sd_event_source_set_enabled(lazy_timer_.get(), SD_EVENT_ONESHOT);
+    }
+}
+
+void FileJobStore::set_paused(const std::string& queue, bool paused,
+                              std::function<void(Status)> done) {
+    std::string frames;
+    append_frame(frames, RecordType::queue_state, encode_queue_state({queue, paused}));
+    enqueue(std::move(frames), true, [done = std::move(done)](Result<std::uint64_t> at) {
+        if (!at) return done(make_error(at.error()));
+        done(ok_status());
+    });
+    request_commit();
+}
+
+void FileJobStore::write_cron(CronRecords records, bool droppable,
+                              std::function<void(Status)> done) {
+    std::string frames;
+    append_cron(frames, records);
+    enqueue(std::move(frames), droppable, [done = std::move(done)](Result<uint64_t> at) {
+        if (!at) return done(make_error(at.error()));
+        done(ok_status());
+    });
+    request_commit();
+}
+
+int FileJobStore::on_lazy_flush(sd_event_source*, uint64_t, void* self) {
+    auto* s = static_cast<FileJobStore*>(self);
+    if (s->log_->has_pending()) s->request_commit();
+    return 0;
+}
+
+void FileJobStore::request_commit() {
+    sd_event_source_set_enabled(commit_source_.get(), SD_EVENT_ONESHOT);
+}
+
+int FileJobStore::on_commit(sd_event_source*, void* self) {
+    auto* s = static_cast<FileJobStore*>(self);
+    auto st = s->log_->commit();
+    if (!st) {
+        if (!s->commit_failing_) s->opt_.warn(st.error() + "; retrying every second");
+        s->commit_failing_ = true;
+        if (s->log_->has_pending() && !s->commit_retry_) {
+            sd_event_source* t = nullptr;
+            sd_event_add_time_relative(s->opt_.loop, &t, CLOCK_MONOTONIC,
+                                       static_cast<uint64_t>(kCommitRetry.count()), 100000,
+                                       &FileJobStore::on_commit_retry, s);
+            s->commit_retry_.reset(t);
+        }
+    } else if (s->commit_failing_) {
+        s->commit_failing_ = false;
+        s->opt_.info("the job log is writable again: " + s->log_->path());
+    }
+    if (s->turn_hook_) s->turn_hook_();
+    s->maybe_checkpoint();
+    return 0;
+}
+
+int FileJobStore::on_commit_retry(sd_event_source*, uint64_t, void* self) {
+    auto* s = static_cast<FileJobStore*>(self);
+    s->commit_retry_.reset();
+    s->request_commit();
+    return 0;
+}
+
+Result<JobSpec> FileJobStore::read_spec(SpecRef where) const {
+    auto bytes = log_->read_at(where.offset, where.length);
+    if (!bytes) return make_error("cannot read its record: " + bytes.error());
+    auto spec = decode_spec(*bytes);
+    if (!spec) return make_error("its record is damaged: " + spec.error());
+    return spec;
+}
+
+Result<std::vector<std::string>> FileJobStore::read_env(std::uint32_t env_id) const {
+    const EnvTable::Entry* env = envs_.find(env_id);
+    // Running with an empty environment instead would be a surprise of its own.
+    if (!env) return make_error("its environment record is missing (a damaged job log)");
+    auto env_bytes = log_->read_at(env->offset, env->length);
+    auto rec =
+        env_bytes ? decode_env(*env_bytes) : Result<EnvRecord>(make_error(env_bytes.error()));
+    if (!rec) return make_error("cannot read its environment: " + rec.error());
+    return std::move(rec->vars);
+}
+
+void FileJobStore::forget_jobs(const std::vector<JobId>& ids, std::uint64_t spec_bytes) {
+    // What a compacted log would hold shrinks by exactly what they took: with an average
+    // instead, pruning large jobs could leave the estimate too high for compaction ever to
+    // start on an idle daemon.
+    live_bytes_ -= std::min(live_bytes_, spec_bytes + kLiveBytesPerJob * ids.size());
+}
+
+}  // namespace tend::jobs
