@@ -78,23 +78,23 @@ void CronService::add(CronAddRequest r, JobReplier reply) {
     if (!entry) return reply(JobReply::error(Kind::invalid, entry.error()));
     d.from_config = false;
     d.created_at_us = opt_.jobs->now();
+    CronRecords records{{cron::CronDefRecord{d, false}}, {}};
     cron::CronDef def = d;
-    opt_.jobs->write_cron(
-        {{cron::CronDefRecord{d, false}}, {}}, true, [this, def, reply](Status st) {
-            if (!st) return reply(JobReply::error(Kind::failed, "entry not stored: " + st.error()));
-            if (entries_.count(def.name))
-                return reply(
-                    JobReply::error(Kind::failed, "cron entry " + def.name + " already exists"));
-            auto e = make_entry(def);
-            if (!e) return reply(JobReply::error(Kind::invalid, e.error()));
-            opt_.jobs->cron_book().apply(cron::CronDefRecord{def, false});
-            adopt(std::move(*e), true);
-            Entry& en = entries_.at(def.name);
-            auto next = cron::next_fire(en.expr, en.zone, cron::sys_at(en.state.last_tick_s));
-            en.next_s = next ? next->time_since_epoch().count() : 0;
-            arm();
-            reply(JobReply::ok(entry_json(en)));
-        });
+    opt_.jobs->write_cron(std::move(records), true, [this, def, reply](Status st) {
+        if (!st) return reply(JobReply::error(Kind::failed, "entry not stored: " + st.error()));
+        if (entries_.count(def.name))
+            return reply(
+                JobReply::error(Kind::failed, "cron entry " + def.name + " already exists"));
+        auto e = make_entry(def);
+        if (!e) return reply(JobReply::error(Kind::invalid, e.error()));
+        opt_.jobs->cron_book().apply(cron::CronDefRecord{def, false});
+        adopt(std::move(*e), true);
+        Entry& en = entries_.at(def.name);
+        auto next = cron::next_fire(en.expr, en.zone, cron::sys_at(en.state.last_tick_s));
+        en.next_s = next ? next->time_since_epoch().count() : 0;
+        arm();
+        reply(JobReply::ok(entry_json(en)));
+    });
 }
 
 std::optional<CronService::Owner> CronService::owner_of(const std::string& name) const {

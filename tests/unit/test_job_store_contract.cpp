@@ -151,7 +151,8 @@ struct FileStoreHarness : Harness {
     }
     bool tear_last_write() override {
         // Half a frame after the last complete one.
-        std::ofstream(dir.path + "/jobs.log", std::ios::app | std::ios::binary) << "\x07\x00\x00";
+        std::ofstream(dir.path + "/jobs.log", std::ios::app | std::ios::binary)
+            << std::string("\x07\x00\x00", 3);
         return true;
     }
     bool checkpoint_done() override {
