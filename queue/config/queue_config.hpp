@@ -6,6 +6,7 @@
 #include "queue/core/queue_settings.hpp"
 #include "queue/cron/cron_entry.hpp"
 #include "supervisor/config/config.hpp"
+#include "supervisor/config/section_keys.hpp"
 #include "supervisor/core/config_diff.hpp"
 
 namespace tend {
@@ -30,6 +31,10 @@ struct QueueSections {
     std::vector<QueueConfig> queues;  // in file order; "default" is added when absent
     std::vector<CronConfig> crons;    // in file order
 };
+
+// The key tables of [queue.NAME] (queue_section.cpp) and [cron.NAME] (cron_section.cpp).
+const std::vector<KeyRow<QueueConfig>>& queue_keys();
+const std::vector<KeyRow<CronConfig>>& cron_keys();
 
 // The parse functions of [queue.*] and [cron.*], in that order (cron entries name queues),
 // filling `out`; for parse_config's `extra`.

@@ -1,5 +1,6 @@
 // [queue.NAME] tables of tend.toml (SPEC §3): per-queue concurrency, limits, retries and pruning.
 #include <algorithm>
+#include <type_traits>
 
 #include "queue/config/queue_config.hpp"
 #include "queue/config/section_parsers.hpp"
@@ -18,34 +19,19 @@ void queue(Walker& w, const std::string& name, const toml::table& t, QueueConfig
     q.pos = w.pos_of(t);
     // Queue names appear in `tend` arguments, job listings and the job log.
     if (auto e = name_error(name, NameKind::queue)) w.error_at(t.source(), *e);
-    w.check_keys(t, section,
-                 {"concurrency", "max_pending", "max_attempts", "retry_delay", "retry_delay_max",
-                  "timeout", "stop_timeout", "weight", "keep", "output_max_size"});
-    if (auto n = t.get("concurrency"))
-        if (auto v = w.as_int(*n, "concurrency", 1, 100000)) q.concurrency = int(*v);
-    if (auto n = t.get("max_pending"))
-        if (auto v = w.as_int(*n, "max_pending", 1, 100000000)) q.max_pending = std::uint64_t(*v);
-    if (auto n = t.get("max_attempts"))
-        if (auto v = w.as_int(*n, "max_attempts", 1, 1000000))
-            q.max_attempts = static_cast<std::uint32_t>(*v);
-    if (auto n = t.get("weight"))
-        if (auto v = w.as_int(*n, "weight", 1, 1000)) q.weight = int(*v);
-    struct DurationKey {
-        const char* key;
-        Usec* field;
-    };
-    for (auto [key, field] : {DurationKey{"retry_delay", &q.retry_delay},
-                              {"retry_delay_max", &q.retry_delay_max},
-                              {"timeout", &q.timeout},
-                              {"stop_timeout", &q.stop_timeout},
-                              {"keep", &q.keep}}) {
-        if (auto n = t.get(key))
-            if (auto v = w.duration(*n, key)) *field = *v;
-    }
+    parse_keys(w, t, section, queue_keys(), q, ParseOptions{});
     if (q.retry_delay > q.retry_delay_max)
         w.error_at(t.source(), "[" + section + "]: retry_delay is larger than retry_delay_max");
-    if (auto n = t.get("output_max_size"))
-        if (auto v = w.parsed<std::uint64_t>(*n, "output_max_size", parse_size)) q.output_max = *v;
+}
+
+template <auto M>
+void parse_duration(const KeyInput& in, QueueConfig& q) {
+    if (auto v = in.w.duration(in.node, in.key)) q.*M = *v;
+}
+template <auto M, std::int64_t Min, std::int64_t Max>
+void parse_int(const KeyInput& in, QueueConfig& q) {
+    if (auto v = in.w.as_int(in.node, in.key, Min, Max))
+        q.*M = static_cast<std::remove_cvref_t<decltype(q.*M)>>(*v);
 }
 
 }  // namespace
@@ -77,3 +63,29 @@ void parse_queues(const toml::node* node, Walker& w, std::vector<QueueConfig>& o
 }
 
 }  // namespace tend::queue_config
+
+namespace tend {
+
+const std::vector<KeyRow<QueueConfig>>& queue_keys() {
+    using namespace queue_config;
+    using Q = jobs::QueueSettings;
+    static const std::vector<KeyRow<QueueConfig>> keys = {
+        {"concurrency", parse_int<&Q::concurrency, 1, 100000>},
+        {"max_pending", parse_int<&Q::max_pending, 1, 100000000>},
+        {"max_attempts", parse_int<&Q::max_attempts, 1, 1000000>},
+        {"retry_delay", parse_duration<&Q::retry_delay>},
+        {"retry_delay_max", parse_duration<&Q::retry_delay_max>},
+        {"timeout", parse_duration<&Q::timeout>},
+        {"stop_timeout", parse_duration<&Q::stop_timeout>},
+        {"weight", parse_int<&Q::weight, 1, 1000>},
+        {"keep", parse_duration<&Q::keep>},
+        {"output_max_size",
+         [](const KeyInput& in, QueueConfig& q) {
+             if (auto v = in.w.parsed<std::uint64_t>(in.node, "output_max_size", parse_size))
+                 q.output_max = *v;
+         }},
+    };
+    return keys;
+}
+
+}  // namespace tend

@@ -54,6 +54,7 @@ struct RolloutConfig {
     int max_unavailable = 1;
     int max_surge = 0;
     RolloutFailure on_failure = RolloutFailure::pause;
+    bool operator==(const RolloutConfig&) const = default;
 };
 
 // The parts of a program that a crash/stop decision needs; kept apart so the pure

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "supervisor/config/config_walker.hpp"
+#include "supervisor/config/program_keys.hpp"
 #include "supervisor/config/toml_guard.hpp"
 #include "supervisor/config/value_parsers.hpp"
 #include "supervisor/util/names.hpp"
@@ -16,31 +17,7 @@ namespace tend {
 namespace config_detail {
 
 void Walker::daemon(const toml::table& t, DaemonConfig& d) {
-    check_keys(t, "daemon",
-               {"log_level", "log_target", "socket_group", "admin_group", "shutdown_timeout",
-                "max_running_jobs"});
-    if (auto n = t.get("log_level"))
-        if (auto v = parsed<LogLevel>(*n, "log_level", parse_log_level)) d.log_level = *v;
-    if (auto n = t.get("log_target"))
-        if (auto v = parsed<LogTarget>(*n, "log_target", parse_log_target)) d.log_target = *v;
-    if (auto n = t.get("socket_group")) {
-        if (auto s = as_string(*n, "socket_group")) {
-            if (s->empty()) error_at(n->source(), "\"socket_group\" must not be empty");
-            d.socket_group = *s;
-            d.socket_group_pos = pos_of(*n);
-        }
-    }
-    if (auto n = t.get("admin_group")) {
-        if (auto s = as_string(*n, "admin_group")) {
-            if (s->empty()) error_at(n->source(), "\"admin_group\" must not be empty");
-            d.admin_group = *s;
-            d.admin_group_pos = pos_of(*n);
-        }
-    }
-    if (auto n = t.get("shutdown_timeout"))
-        if (auto v = duration(*n, "shutdown_timeout")) d.shutdown_timeout = *v;
-    if (auto n = t.get("max_running_jobs"))
-        if (auto v = as_int(*n, "max_running_jobs", 0, 100000)) d.max_running_jobs = int(*v);
+    parse_keys(*this, t, "daemon", daemon_keys(), d, ParseOptions{});
 }
 
 std::optional<std::vector<std::string>> Walker::string_array(const toml::node& node,
@@ -65,14 +42,7 @@ std::optional<std::vector<std::string>> Walker::string_array(const toml::node& n
 }
 
 void Walker::rollout(const toml::table& t, RolloutConfig& r, const std::string& section) {
-    check_keys(t, section, {"max_unavailable", "max_surge", "on_failure"});
-    if (auto n = t.get("max_unavailable"))
-        if (auto v = as_int(*n, "max_unavailable", 0, 100000)) r.max_unavailable = int(*v);
-    if (auto n = t.get("max_surge"))
-        if (auto v = as_int(*n, "max_surge", 0, 100000)) r.max_surge = int(*v);
-    if (auto n = t.get("on_failure"))
-        if (auto v = parsed<RolloutFailure>(*n, "on_failure", parse_rollout_failure))
-            r.on_failure = *v;
+    parse_keys(*this, t, section, rollout_keys(), r, ParseOptions{});
     if (r.max_unavailable == 0 && r.max_surge == 0)
         error_at(t.source(), "[" + section +
                                  "]: max_unavailable and max_surge cannot both be 0 (the "
@@ -122,109 +92,62 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
     p.name = name;
     p.pos = pos_of(t);
     if (auto e = name_error(name, NameKind::program)) error_at(t.source(), *e);
-    check_keys(t, section, {"command",       "instances",     "directory",
-                            "environment",   "user",          "autostart",
-                            "restart",       "restart_delay", "restart_delay_max",
-                            "healthy_after", "crash_limit",   "crash_window",
-                            "cooldown",      "ready",         "ready_timeout",
-                            "stop_signal",   "stop_timeout",  "reload_signal",
-                            "pidfile",       "sockets",       "output",
-                            "log_max_size",  "log_keep",      "rollout"});
-
-    if (auto n = t.get("command")) {
-        if (auto c = command(*n)) p.command = std::move(*c);
-    } else {
-        error_at(t.source(), "[" + section + "] has no \"command\"");
-    }
-    if (auto n = t.get("instances"))
-        if (auto v = as_int(*n, "instances", 0, 10000)) p.instances = int(*v);
-    if (auto n = t.get("directory"))
-        if (auto d = directory(*n)) p.directory = std::move(*d);
-    if (auto n = t.get("environment")) environment(*n, p.environment);
-    if (auto n = t.get("user")) {
-        if (auto s = as_string(*n, "user")) {
-            p.user = *s;
-            p.user_pos = pos_of(*n);
-            if (!options.running_as_root)
-                error_at(n->source(), "\"user\" needs tendd to run as root (it runs as uid " +
-                                          std::to_string(options.uid) + ")");
-        }
-    }
-    if (auto n = t.get("autostart"))
-        if (auto v = as_bool(*n, "autostart")) p.autostart = *v;
-    if (auto n = t.get("restart"))
-        if (auto v = parsed<RestartMode>(*n, "restart", parse_restart_mode)) p.restart.mode = *v;
-    struct DurationKey {
-        const char* key;
-        Usec* field;
-    };
-    for (auto [key, field] : {DurationKey{"restart_delay", &p.restart.restart_delay},
-                              {"restart_delay_max", &p.restart.restart_delay_max},
-                              {"healthy_after", &p.restart.healthy_after},
-                              {"crash_window", &p.restart.crash_window},
-                              {"cooldown", &p.restart.cooldown},
-                              {"ready_timeout", &p.ready_timeout},
-                              {"stop_timeout", &p.stop_timeout}}) {
-        if (auto n = t.get(key))
-            if (auto v = duration(*n, key)) *field = *v;
-    }
+    parse_keys(*this, t, section, program_keys(), p, options);
+    // What involves several keys, once all are read.
+    if (!t.get("command")) error_at(t.source(), "[" + section + "] has no \"command\"");
     if (p.restart.restart_delay > p.restart.restart_delay_max)
         error_at(t.source(), "[" + section + "]: restart_delay is larger than restart_delay_max");
-    if (auto n = t.get("crash_limit"))
-        if (auto v = as_int(*n, "crash_limit", 1, 1000000)) p.restart.crash_limit = int(*v);
-    if (auto n = t.get("ready"))
-        if (auto v = parsed<ReadySpec>(*n, "ready", parse_ready)) p.ready = *v;
-    for (auto [key, field] :
-         {std::pair{"stop_signal", &p.stop_signal}, std::pair{"reload_signal", &p.reload_signal}}) {
-        if (auto n = t.get(key)) {
-            if (auto s = as_string(*n, key)) {
-                if (auto sig = parse_signal(*s))
-                    *field = *sig;
-                else
-                    error_at(n->source(), std::string("\"") + key + "\": unknown signal \"" + *s +
-                                              "\" (examples: \"TERM\", \"INT\", \"HUP\")");
-            }
-        }
-    }
-    if (auto n = t.get("pidfile")) {
-        if (auto s = as_string(*n, "pidfile")) {
-            if (s->empty() || (*s)[0] != '/')
-                error_at(n->source(), "\"pidfile\" must be an absolute path");
-            else if (p.instances > 1 && s->find("{instance}") == std::string::npos)
-                error_at(n->source(), "\"pidfile\" must contain {instance} when instances > 1");
-            p.pidfile = *s;
-        }
-    }
-    if (auto n = t.get("sockets")) {
-        if (auto v = string_array(*n, "sockets")) {
-            for (const auto& s : *v) {
-                auto r = validate_socket_spec(s);
-                if (!r) error_at(n->source(), "\"sockets\": " + r.error());
-            }
-            p.sockets = *v;
-        }
-    }
-    if (auto n = t.get("output"))
-        if (auto v = parsed<OutputMode>(*n, "output", parse_output_mode)) p.output = *v;
-    if (auto n = t.get("log_max_size")) {
-        if (auto v = parsed<std::uint64_t>(*n, "log_max_size", parse_size)) {
-            if (*v < 4096)
-                error_at(n->source(), "\"log_max_size\" must be at least 4KB");
-            else
-                p.log_max_size = *v;
-        }
-    }
-    if (auto n = t.get("log_keep"))
-        if (auto v = as_int(*n, "log_keep", 0, 1000)) p.log_keep = int(*v);
-    if (auto n = t.get("rollout")) {
-        if (auto r = n->as_table())
-            rollout(*r, p.rollout, section + ".rollout");
-        else
-            error_at(n->source(), "\"rollout\" must be a table");
-    }
+    if (auto n = t.get("pidfile"); n && p.pidfile && p.pidfile->starts_with('/') &&
+                                   p.instances > 1 &&
+                                   p.pidfile->find("{instance}") == std::string::npos)
+        error_at(n->source(), "\"pidfile\" must contain {instance} when instances > 1");
 }
 
 }  // namespace config_detail
+
+namespace {
+
+// socket_group, admin_group: a group name, resolved by the loader (config_loader.cpp).
+void parse_group(const KeyInput& in, std::optional<std::string>& name, SourcePos& pos) {
+    if (auto s = in.w.as_string(in.node, in.key)) {
+        if (s->empty()) in.w.error_at(in.node.source(), "\"" + in.key + "\" must not be empty");
+        name = *s;
+        pos = in.w.pos_of(in.node);
+    }
+}
+
+}  // namespace
+
+const std::vector<KeyRow<DaemonConfig>>& daemon_keys() {
+    static const std::vector<KeyRow<DaemonConfig>> keys = {
+        {"log_level",
+         [](const KeyInput& in, DaemonConfig& d) {
+             if (auto v = in.w.parsed<LogLevel>(in.node, "log_level", parse_log_level))
+                 d.log_level = *v;
+         }},
+        {"log_target",
+         [](const KeyInput& in, DaemonConfig& d) {
+             if (auto v = in.w.parsed<LogTarget>(in.node, "log_target", parse_log_target))
+                 d.log_target = *v;
+         }},
+        {"socket_group",
+         [](const KeyInput& in, DaemonConfig& d) {
+             parse_group(in, d.socket_group, d.socket_group_pos);
+         }},
+        {"admin_group", [](const KeyInput& in,
+                           DaemonConfig& d) { parse_group(in, d.admin_group, d.admin_group_pos); }},
+        {"shutdown_timeout",
+         [](const KeyInput& in, DaemonConfig& d) {
+             if (auto v = in.w.duration(in.node, "shutdown_timeout")) d.shutdown_timeout = *v;
+         }},
+        {"max_running_jobs",
+         [](const KeyInput& in, DaemonConfig& d) {
+             if (auto v = in.w.as_int(in.node, "max_running_jobs", 0, 100000))
+                 d.max_running_jobs = int(*v);
+         }},
+    };
+    return keys;
+}
 
 using config_detail::Walker;
 

@@ -106,6 +106,7 @@ class Walker {
         return parsed<Usec>(node, key, [](const std::string& s) { return parse_duration(s); });
     }
 
+    // The sections of supervision; their keys are tables (section_keys.hpp, program_keys.hpp).
     void daemon(const toml::table& t, DaemonConfig& d);
     void program(const std::string& name, const toml::table& t, ProgramConfig& p,
                  const ParseOptions& options);
@@ -126,6 +127,26 @@ class Walker {
 }  // namespace tend::config_detail
 
 namespace tend {
+
+struct KeyInput {
+    config_detail::Walker& w;
+    const toml::node& node;  // the key's value
+    std::string key;
+    const std::string& section;  // "program.web"
+    const ParseOptions& options;
+};
+
+// Checks the keys of `t` against `rows` (any other is an unknown key) and parses each one the
+// file has, in the order of the rows.
+template <typename Rows, typename T>
+void parse_keys(config_detail::Walker& w, const toml::table& t, const std::string& section,
+                const Rows& rows, T& out, const ParseOptions& options) {
+    std::set<std::string> known;
+    for (const auto& r : rows) known.insert(r.name);
+    w.check_keys(t, section, known);
+    for (const auto& r : rows)
+        if (auto n = t.get(r.name)) r.parse(KeyInput{w, *n, r.name, section, options}, out);
+}
 
 struct ExtraSection {
     std::string name;  // the top-level key: "queue" for [queue.*]

@@ -5,27 +5,20 @@
 #include <algorithm>
 #include <map>
 
+#include "supervisor/config/program_keys.hpp"
 #include "supervisor/daemon/supervisor.hpp"
 
 namespace tend {
 namespace {
 
-// `base` (what runs, its generation and sockets) with the policy keys and `instances` of
-// `config`: what a live change or a scale gives the instances. The keys are those that
-// config_diff.cpp classifies as not rolling; a new key belongs in both places.
+// `base` (what runs, its generation and sockets) with the live keys and `instances` of
+// `config`: what a live change or a scale gives the instances. The key table
+// (supervisor/config/program_keys.cpp) says which keys those are.
 std::shared_ptr<const ProgramRuntime> with_policy(const ProgramRuntime& base,
                                                   const ProgramConfig& config) {
     auto rt = std::make_shared<ProgramRuntime>(base);
-    ProgramConfig& c = rt->config;
-    c.instances = config.instances;
-    c.autostart = config.autostart;
-    c.restart = config.restart;
-    c.ready = config.ready;
-    c.ready_timeout = config.ready_timeout;
-    c.stop_signal = config.stop_signal;
-    c.stop_timeout = config.stop_timeout;
-    c.reload_signal = config.reload_signal;
-    c.rollout = config.rollout;
+    for (const auto& k : program_keys())
+        if (k.reload != KeyReload::roll) k.take(rt->config, config);
     return rt;
 }
 
