@@ -111,7 +111,7 @@ Status JobService::recover() {
     sched_.finish_restore(started_at_);
     for (const auto& [name, p] : paused) {
         sched_.ensure_queue(name);
-        sched_.set_paused(name, p);
+        if (auto st = sched_.set_paused(name, p); !st) opt_.warn("job log: " + st.error());
     }
     std::vector<std::uint32_t> used;
     for (const JobEntry* e : sched_.list(std::nullopt, std::nullopt, 0)) {

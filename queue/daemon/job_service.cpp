@@ -1,6 +1,7 @@
 // The job service's turn: decide in memory, write every change, commit once, then act on it.
 #include "queue/daemon/job_service.hpp"
 
+#include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/daemon/state_lock.hpp"
 
 namespace tend::jobs {
@@ -30,12 +31,17 @@ Result<std::unique_ptr<JobService>> JobService::open(JobServiceOptions options) 
     for (const char* sub : {"/jobs/output", "/jobs/checkpoints"})
         if (auto st = make_dirs(s->opt_.state_dir + sub, 0700); !st) return make_error(st.error());
     if (auto st = s->recover(); !st) return make_error(st.error());
-    sd_event_source* src = nullptr;
-    int r = sd_event_add_defer(s->opt_.loop, &src, &JobService::on_commit, s.get());
-    if (r < 0) return make_error(std::string("cannot create the commit event: ") + strerror(-r));
-    s->commit_source_.reset(src);
-    sd_event_source_set_priority(src, kCommitPriority);
-    sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    auto src =
+        ev::add_defer(s->opt_.loop, &JobService::on_commit, s.get(), "create the commit event");
+    if (!src) return make_error(src.error());
+    s->commit_source_ = std::move(*src);
+    if (auto st =
+            ev::set_priority(s->commit_source_.get(), kCommitPriority, "order the commit event");
+        !st)
+        return make_error(st.error());
+    if (auto st = ev::set_enabled(s->commit_source_.get(), SD_EVENT_OFF, "pause the commit event");
+        !st)
+        return make_error(st.error());
     s->settle_survivors();
     s->pump();
     s->arm_prune_timer();
@@ -43,9 +49,7 @@ Result<std::unique_ptr<JobService>> JobService::open(JobServiceOptions options) 
 }
 
 WallUs JobService::now() const {
-    uint64_t usec = 0;
-    sd_event_now(opt_.loop, CLOCK_REALTIME, &usec);
-    return static_cast<WallUs>(usec);
+    return static_cast<WallUs>(ev::now(opt_.loop, CLOCK_REALTIME));
 }
 
 void JobService::pump() {
@@ -84,16 +88,23 @@ void JobService::flush_changes(bool urgent) {
         for (auto& a : actions) a();
     });
     if (urgent) return request_commit();
+    constexpr const char* what = "arm the lazy flush of the job log";
+    Status armed = ok_status();
     if (!lazy_timer_) {
-        sd_event_source* t = nullptr;
-        sd_event_add_time_relative(opt_.loop, &t, CLOCK_MONOTONIC,
-                                   static_cast<uint64_t>(kLazyFlush.count()), 10000,
-                                   &JobService::on_lazy_flush, this);
-        lazy_timer_.reset(t);
+        auto t = ev::add_time_relative(opt_.loop, CLOCK_MONOTONIC,
+                                       static_cast<uint64_t>(kLazyFlush.count()), 10000,
+                                       &JobService::on_lazy_flush, this, what);
+        if (t)
+            lazy_timer_ = std::move(*t);
+        else
+            armed = make_error(t.error());
     } else if (sd_event_source_get_enabled(lazy_timer_.get(), nullptr) == 0) {
-        sd_event_source_set_time_relative(lazy_timer_.get(),
-                                          static_cast<uint64_t>(kLazyFlush.count()));
-        sd_event_source_set_enabled(lazy_timer_.get(), SD_EVENT_ONESHOT);
+        armed = ev::rearm_after(lazy_timer_.get(), static_cast<uint64_t>(kLazyFlush.count()), what);
+    }
+    if (!armed) {
+        // Committed now instead: sooner than needed, never later.
+        opt_.warn(armed.error() + "; committing at once");
+        request_commit();
     }
 }
 
@@ -104,7 +115,12 @@ int JobService::on_lazy_flush(sd_event_source*, uint64_t, void* self) {
 }
 
 void JobService::request_commit() {
-    sd_event_source_set_enabled(commit_source_.get(), SD_EVENT_ONESHOT);
+    // Enabling an existing source allocates nothing; should it fail, the next request (every
+    // change and the commit retry make one) tries again.
+    if (auto st = ev::set_enabled(commit_source_.get(), SD_EVENT_ONESHOT,
+                                  "schedule a commit of the job log");
+        !st)
+        opt_.warn(st.error() + "; changes wait for the next commit");
 }
 
 int JobService::on_commit(sd_event_source*, void* self) {
@@ -114,11 +130,13 @@ int JobService::on_commit(sd_event_source*, void* self) {
         if (!s->commit_failing_) s->opt_.warn(st.error() + "; retrying every second");
         s->commit_failing_ = true;
         if (s->log_->has_pending() && !s->commit_retry_) {
-            sd_event_source* t = nullptr;
-            sd_event_add_time_relative(s->opt_.loop, &t, CLOCK_MONOTONIC,
-                                       static_cast<uint64_t>(kCommitRetry.count()), 100000,
-                                       &JobService::on_commit_retry, s);
-            s->commit_retry_.reset(t);
+            auto t = ev::add_time_relative(
+                s->opt_.loop, CLOCK_MONOTONIC, static_cast<uint64_t>(kCommitRetry.count()), 100000,
+                &JobService::on_commit_retry, s, "time the next commit retry");
+            if (t)
+                s->commit_retry_ = std::move(*t);
+            else  // the next change retries instead
+                s->opt_.warn(t.error() + "; the next change retries the commit");
         }
     } else if (s->commit_failing_) {
         s->commit_failing_ = false;
@@ -152,15 +170,20 @@ void JobService::arm_due_timer() {
         return;
     }
     const uint64_t at = static_cast<uint64_t>(std::max<WallUs>(*due, 1));
+    constexpr const char* what = "arm the timer of jobs due later (--at, retry backoff)";
+    Status armed = ok_status();
     if (due_timer_) {
-        sd_event_source_set_time(due_timer_.get(), at);
-        sd_event_source_set_enabled(due_timer_.get(), SD_EVENT_ONESHOT);
-        return;
+        armed = ev::rearm_at(due_timer_.get(), at, what);
+    } else {
+        // CLOCK_REALTIME: --at names a wall-clock time, and a clock step must move the wake-up.
+        auto t = ev::add_time(opt_.loop, CLOCK_REALTIME, at, 1000, &JobService::on_due, this, what);
+        if (t)
+            due_timer_ = std::move(*t);
+        else
+            armed = make_error(t.error());
     }
-    sd_event_source* t = nullptr;
-    // CLOCK_REALTIME: --at names a wall-clock time, and a clock step must move the wake-up.
-    sd_event_add_time(opt_.loop, &t, CLOCK_REALTIME, at, 1000, &JobService::on_due, this);
-    due_timer_.reset(t);
+    // Every pump (each submit, exit and commit) tries again and starts what is due by then.
+    if (!armed) opt_.warn(armed.error() + "; due jobs start at the next change");
 }
 
 int JobService::on_due(sd_event_source*, uint64_t, void* self) {

@@ -10,6 +10,7 @@
 #include "queue/daemon/job_service.hpp"
 #include "queue/store/spool.hpp"
 #include "queue/store/spool_pairing.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 
 namespace tend::jobs {
 
@@ -70,11 +71,13 @@ void JobService::start_spool_intake() {
                                              IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR) < 0) {
         opt_.warn("the spool " + dir + " is not watched: " + std::strerror(errno) +
                   "; spooled jobs are taken in when tendd starts");
+    } else if (auto s = ev::add_io(opt_.loop, spool_inotify_.get(), EPOLLIN,
+                                   &JobService::on_spool_event, this, "watch the spool " + dir);
+               !s) {
+        // As when inotify itself fails: degraded, not fatal (the scan below still runs).
+        opt_.warn(s.error() + "; spooled jobs are taken in when tendd starts");
     } else {
-        sd_event_source* s = nullptr;
-        sd_event_add_io(opt_.loop, &s, spool_inotify_.get(), EPOLLIN, &JobService::on_spool_event,
-                        this);
-        spool_source_.reset(s);
+        spool_source_ = std::move(*s);
     }
     // Watch first, then scan: a file spooled in between is seen by one or the other, and a
     // file seen by both is taken in once (spool_in_flight_).
@@ -107,14 +110,19 @@ void JobService::refuse_spool_file(const std::string& token, const std::string& 
         opt_.warn("spool: " + st.error());
 }
 
+void JobService::forget_spool_file(const std::string& token) {
+    // Its jobs are in the log: a file left behind is removed at the next start, not re-run.
+    if (auto st = remove_spool_file(spool_fd_.get(), opt_.spool_dir, token); !st)
+        opt_.warn("spool: " + st.error() + "; it is removed when tendd restarts");
+}
+
 void JobService::import_spool(const std::string& token) {
     if (stopping_ || !spool_fd_ || spool_in_flight_.count(token)) return;
     const int dfd = spool_fd_.get();
     const std::string& dir = opt_.spool_dir;
     if (spool_tokens_in_log_.count(token)) {
         // Committed before a crash that came before the file was removed.
-        remove_spool_file(dfd, dir, token);
-        return;
+        return forget_spool_file(token);
     }
     SpoolRead read = read_spool_file(dfd, dir, token);
     switch (read.outcome) {
@@ -125,7 +133,8 @@ void JobService::import_spool(const std::string& token) {
         case SpoolRead::Outcome::damaged:
             opt_.warn("spool: " + read.problem + "; the file is set aside as " + token +
                       std::string(kSpoolDamagedSuffix));
-            set_aside_spool_file(dfd, dir, token, kSpoolDamagedSuffix);
+            if (auto st = set_aside_spool_file(dfd, dir, token, kSpoolDamagedSuffix); !st)
+                opt_.warn("spool: " + st.error());
             return;
         case SpoolRead::Outcome::ok:
             break;
@@ -157,10 +166,7 @@ void JobService::import_spool(const std::string& token) {
         sched_.ensure_queue(spec.queue);
         specs.push_back(std::move(spec));
     }
-    if (specs.empty()) {
-        remove_spool_file(dfd, dir, token);
-        return;
-    }
+    if (specs.empty()) return forget_spool_file(token);
     spool_in_flight_.insert(token);
     std::vector<JobId> unconfigured;
     for (const auto& s : specs) {
@@ -177,14 +183,15 @@ void JobService::import_spool(const std::string& token) {
                                     "; it stays in the spool until tendd restarts");
                           return;
                       }
-                      remove_spool_file(spool_fd_.get(), opt_.spool_dir, token);
+                      forget_spool_file(token);
                       opt_.info("took " + std::to_string(n) + " spooled job(s) of uid " +
                                 std::to_string(uid) + " from " + token);
                   });
     // Acknowledged by `tend submit` already, so they are kept, but a queue that is not
     // configured would hold them forever: they are cancelled with the reason.
     for (JobId id : unconfigured)
-        sched_.cancel(id, now(), "its queue is not configured in tend.toml");
+        if (auto st = sched_.cancel(id, now(), "its queue is not configured in tend.toml"); !st)
+            opt_.warn("spool: job " + std::to_string(id) + ": " + st.error());
     pump();
 }
 

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "queue/daemon/job_service.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 
 namespace tend::jobs {
 
@@ -29,15 +30,20 @@ void JobService::arm_prune_timer() {
         return;
     }
     const uint64_t when = to_unlink_.empty() ? static_cast<uint64_t>(std::max<WallUs>(*at, 1)) : 1;
+    constexpr const char* what = "arm the pruning of expired jobs";
+    Status armed = ok_status();
     if (prune_timer_) {
-        sd_event_source_set_time(prune_timer_.get(), when);
-        sd_event_source_set_enabled(prune_timer_.get(), SD_EVENT_ONESHOT);
-        return;
+        armed = ev::rearm_at(prune_timer_.get(), when, what);
+    } else if (auto t = ev::add_time(opt_.loop, CLOCK_REALTIME, when, 1000000,
+                                     &JobService::on_prune, this, what);
+               !t) {
+        armed = make_error(t.error());
+    } else {
+        prune_timer_ = std::move(*t);
+        armed = ev::set_priority(prune_timer_.get(), kUpkeepPriority, what);
     }
-    sd_event_source* t = nullptr;
-    sd_event_add_time(opt_.loop, &t, CLOCK_REALTIME, when, 1000000, &JobService::on_prune, this);
-    sd_event_source_set_priority(t, kUpkeepPriority);
-    prune_timer_.reset(t);
+    // Every pump tries again; until then finished jobs are kept longer than keep_finished.
+    if (!armed) opt_.warn(armed.error() + "; pruning waits for the next change");
 }
 
 int JobService::on_prune(sd_event_source*, uint64_t, void* self) {
@@ -110,11 +116,18 @@ void JobService::compact_now() {
     for (const JobEntry* e : all) c->ids.push_back(e->id);
     std::sort(c->ids.begin(), c->ids.end());
     compaction_ = std::move(c);
-    sd_event_source* s = nullptr;
-    sd_event_add_defer(opt_.loop, &s, &JobService::on_compact_step, this);
-    sd_event_source_set_priority(s, kUpkeepPriority);
-    sd_event_source_set_enabled(s, SD_EVENT_ON);  // a step per turn until done
-    compact_source_.reset(s);
+    constexpr const char* what = "schedule the compaction steps";
+    auto s = ev::add_defer(opt_.loop, &JobService::on_compact_step, this, what);
+    Status st = s ? ev::set_priority(s->get(), kUpkeepPriority, what) : make_error(s.error());
+    if (st) st = ev::set_enabled(s->get(), SD_EVENT_ON, what);  // a step per turn until done
+    if (!st) {
+        // The old log stays in force; the next commit tries to compact again.
+        log_->abort_compaction();
+        compaction_.reset();
+        opt_.warn("compaction abandoned: " + st.error());
+        return;
+    }
+    compact_source_ = std::move(*s);
     opt_.info("compacting the job log (" + std::to_string(log_->size()) + " bytes, " +
               std::to_string(compaction_->ids.size()) + " jobs kept)");
 }
