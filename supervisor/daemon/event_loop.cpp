@@ -12,7 +12,9 @@ Error failure(std::string_view what, int r) {
 
 namespace {
 
-// The source sd-event made, owned; or the error of the call that made it.
+// The source sd-event made, owned; or the error of the call that made it. Called with the
+// call's result in a variable first: as arguments of one call, `s` could be read before the
+// call that sets it (the evaluation order of arguments is unspecified).
 Result<EventSource> owned(int r, sd_event_source* s, std::string_view what) {
     if (r < 0) return failure(what, r);
     return EventSource(s);
@@ -28,33 +30,37 @@ Status checked(int r, std::string_view what) {
 Result<EventSource> add_io(sd_event* loop, int fd, uint32_t events, sd_event_io_handler_t cb,
                            void* userdata, std::string_view what) {
     sd_event_source* s = nullptr;
-    return owned(sd_event_add_io(loop, &s, fd, events, cb, userdata), s, what);
+    const int r = sd_event_add_io(loop, &s, fd, events, cb, userdata);
+    return owned(r, s, what);
 }
 
 Result<EventSource> add_time(sd_event* loop, clockid_t clock, uint64_t usec, uint64_t accuracy,
                              sd_event_time_handler_t cb, void* userdata, std::string_view what) {
     sd_event_source* s = nullptr;
-    return owned(sd_event_add_time(loop, &s, clock, usec, accuracy, cb, userdata), s, what);
+    const int r = sd_event_add_time(loop, &s, clock, usec, accuracy, cb, userdata);
+    return owned(r, s, what);
 }
 
 Result<EventSource> add_time_relative(sd_event* loop, clockid_t clock, uint64_t usec,
                                       uint64_t accuracy, sd_event_time_handler_t cb, void* userdata,
                                       std::string_view what) {
     sd_event_source* s = nullptr;
-    return owned(sd_event_add_time_relative(loop, &s, clock, usec, accuracy, cb, userdata), s,
-                 what);
+    const int r = sd_event_add_time_relative(loop, &s, clock, usec, accuracy, cb, userdata);
+    return owned(r, s, what);
 }
 
 Result<EventSource> add_signal(sd_event* loop, int sig, sd_event_signal_handler_t cb,
                                void* userdata, std::string_view what) {
     sd_event_source* s = nullptr;
-    return owned(sd_event_add_signal(loop, &s, sig, cb, userdata), s, what);
+    const int r = sd_event_add_signal(loop, &s, sig, cb, userdata);
+    return owned(r, s, what);
 }
 
 Result<EventSource> add_defer(sd_event* loop, sd_event_handler_t cb, void* userdata,
                               std::string_view what) {
     sd_event_source* s = nullptr;
-    return owned(sd_event_add_defer(loop, &s, cb, userdata), s, what);
+    const int r = sd_event_add_defer(loop, &s, cb, userdata);
+    return owned(r, s, what);
 }
 
 Status set_enabled(sd_event_source* s, int enabled, std::string_view what) {
