@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <tuple>
 
 #include "cmd/full_config_loader.hpp"
 #include "cmd/tendd/methods.hpp"
@@ -22,6 +23,7 @@
 #include "supervisor/daemon/control_server.hpp"
 #include "supervisor/daemon/control_socket.hpp"
 #include "supervisor/daemon/daemon_sockets.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/daemon/reload.hpp"
 #include "supervisor/daemon/socket_activation.hpp"
 #include "supervisor/daemon/state_lock.hpp"
@@ -122,11 +124,13 @@ struct Daemon {
     }
 
     void arm_shutdown_timer() {
-        sd_event_source* s = nullptr;
-        sd_event_add_time_relative(loop.get(), &s, CLOCK_MONOTONIC,
-                                   static_cast<uint64_t>(shutdown_timeout.count()), 1000,
-                                   &Daemon::on_shutdown_timeout, this);
-        shutdown_timer.reset(s);
+        auto t = ev::add_time_relative(loop.get(), CLOCK_MONOTONIC,
+                                       static_cast<uint64_t>(shutdown_timeout.count()), 1000,
+                                       &Daemon::on_shutdown_timeout, this, "arm shutdown_timeout");
+        if (t)
+            shutdown_timer = std::move(*t);
+        else  // the shutdown goes on; only its bound is lost (a second SIGTERM tries again)
+            spdlog::error("{}: what has not stopped by then is not killed", t.error());
     }
 
     // `drain` (tend shutdown --drain): running jobs finish first, however long they take;
@@ -165,7 +169,9 @@ struct Daemon {
                     // once.
                     for (auto& reply : shutdown_waiters)
                         reply(protocol::Outcome::ok({{"stopped", true}}));
-                    sd_event_exit(loop.get(), 0);
+                    if (int r = sd_event_exit(loop.get(), 0); r < 0)
+                        spdlog::error("{}: tendd keeps running",
+                                      ev::failure("end the event loop", r).message);
                 });
             },
             drain);
@@ -240,13 +246,21 @@ int run_daemon(const DaemonOptions& options) {
         return kDaemonFailure;
     }
     d.loop.reset(e);
-    sd_event_set_watchdog(e, 1);  // WATCHDOG=1 from the loop itself when WATCHDOG_USEC is set
+    // WATCHDOG=1 from the loop itself when WATCHDOG_USEC is set.
+    if (int r = sd_event_set_watchdog(e, 1); r < 0) {
+        spdlog::error("{}", ev::failure("send the systemd watchdog keep-alive", r).message);
+        return kDaemonFailure;
+    }
     d.shutdown_timeout = lc.config.daemon.shutdown_timeout;
-    for (auto [sig, holder] : {std::pair{SIGTERM, &d.sig_term}, std::pair{SIGINT, &d.sig_int},
-                               std::pair{SIGHUP, &d.sig_hup}}) {
-        sd_event_source* s = nullptr;
-        sd_event_add_signal(e, &s, sig, &Daemon::on_signal, &d);
-        holder->reset(s);
+    for (auto [sig, holder, what] : {std::tuple{SIGTERM, &d.sig_term, "watch SIGTERM"},
+                                     std::tuple{SIGINT, &d.sig_int, "watch SIGINT"},
+                                     std::tuple{SIGHUP, &d.sig_hup, "watch SIGHUP"}}) {
+        auto s = ev::add_signal(e, sig, &Daemon::on_signal, &d, what);
+        if (!s) {
+            spdlog::error("{}", s.error());
+            return kDaemonFailure;
+        }
+        *holder = std::move(*s);
     }
 
     // The socket file admits the one group it can name; when admin_group is another group, it
@@ -260,7 +274,12 @@ int run_daemon(const DaemonOptions& options) {
         return kDaemonFailure;
     }
 
-    d.reaper = std::make_unique<ChildReaper>(e);
+    auto reaper = ChildReaper::start(e);
+    if (!reaper) {
+        spdlog::error("{}", reaper.error());
+        return kDaemonFailure;
+    }
+    d.reaper = std::move(*reaper);
     d.ctx.loop = e;
     d.ctx.reaper = d.reaper.get();
     d.ctx.state_dir = paths.state_dir;
@@ -348,12 +367,17 @@ int run_daemon(const DaemonOptions& options) {
     d.control.caller = [&d](ControlServer::ClientId c) { return d.server->caller(c); };
     ServerLimits server_limits;
     server_limits.idle_timeout = options.client_idle_timeout;
-    d.server = std::make_unique<ControlServer>(
+    auto server = ControlServer::start(
         e, std::move(listener->fd),
         [&d](ControlServer::ClientId c, const protocol::Request& r, ControlServer::Replier reply) {
             handle_request(d.control, c, r, reply);
         },
         access_policy(lc), *d.budget, server_limits);
+    if (!server) {
+        spdlog::error("{}", server.error());
+        return kDaemonFailure;
+    }
+    d.server = std::move(*server);
     d.server->set_on_disconnect([&d](ControlServer::ClientId c) {
         d.supervisor->cancel_waits(c);
         d.jobs->client_gone(c);

@@ -4,6 +4,7 @@
 #include "queue/cron/cron_records.hpp"
 #include "queue/daemon/cron_service.hpp"
 #include "supervisor/util/names.hpp"
+#include "supervisor/util/signals.hpp"
 
 namespace tend::jobs {
 
@@ -20,7 +21,7 @@ json CronService::entry_json(const Entry& e) const {
             last_job["state"] = to_string(j->status.state);
             const auto& x = j->status.last_exit;
             last_job["exit_status"] = !x          ? json(nullptr)
-                                      : x->signal ? json{{"signal", x->signal}}
+                                      : x->signal ? json{{"signal", signal_name(x->signal)}}
                                                   : json{{"code", x->code}};
         } else {
             last_job["state"] = "pruned";

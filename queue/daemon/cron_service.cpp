@@ -10,6 +10,7 @@
 
 #include "queue/cron/cron_records.hpp"
 #include "supervisor/core/environment.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 
 namespace tend::jobs {
 
@@ -81,12 +82,10 @@ Result<std::unique_ptr<CronService>> CronService::start(CronServiceOptions optio
 
     c->timer_fd_.reset(timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!c->timer_fd_) return make_error(std::string("timerfd_create: ") + std::strerror(errno));
-    sd_event_source* s = nullptr;
-    if (int r = sd_event_add_io(c->opt_.loop, &s, c->timer_fd_.get(), EPOLLIN,
-                                &CronService::on_timer, c.get());
-        r < 0)
-        return make_error(std::string("cannot watch the cron timer: ") + std::strerror(-r));
-    c->timer_source_.reset(s);
+    auto s = ev::add_io(c->opt_.loop, c->timer_fd_.get(), EPOLLIN, &CronService::on_timer, c.get(),
+                        "watch the cron timer");
+    if (!s) return make_error(s.error());
+    c->timer_source_ = std::move(*s);
     c->evaluate(true);
     return c;
 }

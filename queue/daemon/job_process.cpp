@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/util/duration.hpp"
 
 namespace tend::jobs {
@@ -58,11 +59,15 @@ Result<std::unique_ptr<JobProcess>> JobProcess::start(sd_event* loop, ChildReape
         self->on_exit(info);
     });
     if (launch.timeout.count() > 0) {
-        sd_event_source* s = nullptr;
-        sd_event_add_time_relative(loop, &s, CLOCK_MONOTONIC,
-                                   static_cast<uint64_t>(launch.timeout.count()), 1000,
-                                   &JobProcess::on_timeout, self);
-        jp->timeout_timer_.reset(s);
+        auto t = ev::add_time_relative(loop, CLOCK_MONOTONIC,
+                                       static_cast<uint64_t>(launch.timeout.count()), 1000,
+                                       &JobProcess::on_timeout, self, "arm the job's timeout");
+        if (!t) {
+            // Not left to run unbounded: the attempt fails, and the queue's retries apply.
+            jp->kill_now();
+            return make_error(t.error());
+        }
+        jp->timeout_timer_ = std::move(*t);
     }
     return jp;
 }
@@ -75,11 +80,16 @@ void JobProcess::terminate(Usec stop_timeout) {
     if (pid_ <= 0) return;
     kill(-pid_, SIGTERM);
     if (kill_timer_) return;  // the first deadline stands
-    sd_event_source* s = nullptr;
-    sd_event_add_time_relative(loop_, &s, CLOCK_MONOTONIC,
-                               static_cast<uint64_t>(stop_timeout.count()), 1000,
-                               &JobProcess::on_kill, this);
-    kill_timer_.reset(s);
+    auto t =
+        ev::add_time_relative(loop_, CLOCK_MONOTONIC, static_cast<uint64_t>(stop_timeout.count()),
+                              1000, &JobProcess::on_kill, this, "arm the KILL after stop_timeout");
+    if (t) {
+        kill_timer_ = std::move(*t);
+        return;
+    }
+    // The stop stays bounded: KILL now rather than a job that may never stop.
+    note(t.error() + ": sending KILL");
+    kill_now();
 }
 
 void JobProcess::kill_now() {

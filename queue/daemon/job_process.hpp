@@ -40,7 +40,8 @@ class JobProcess {
     // The process's start time (/proc/PID/stat field 22), recorded so that a later tendd can
     // tell this process from an unrelated one that reused the pid.
     std::uint64_t start_time() const { return start_time_; }
-    // TERM to the process group now, KILL after `stop_timeout` (cancel, timeout, shutdown).
+    // TERM to the process group now, KILL after `stop_timeout` (cancel, timeout, shutdown);
+    // KILL at once, noted in its output, if that deadline cannot be armed.
     void terminate(Usec stop_timeout);
     void kill_now();
     void note(std::string_view text) { log_->note(text); }

@@ -4,12 +4,17 @@
 #include <sys/wait.h>
 #include <csignal>
 
+#include "supervisor/daemon/event_loop.hpp"
+
 namespace tend {
 
-ChildReaper::ChildReaper(sd_event* loop) {
-    sd_event_source* s = nullptr;
-    sd_event_add_signal(loop, &s, SIGCHLD, &ChildReaper::on_sigchld, this);
-    source_.reset(s);
+Result<std::unique_ptr<ChildReaper>> ChildReaper::start(sd_event* loop) {
+    std::unique_ptr<ChildReaper> r(new ChildReaper());
+    auto source = ev::add_signal(loop, SIGCHLD, &ChildReaper::on_sigchld, r.get(),
+                                 "watch SIGCHLD (no child would be reaped)");
+    if (!source) return make_error(source.error());
+    r->source_ = std::move(*source);
+    return r;
 }
 
 int ChildReaper::on_sigchld(sd_event_source*, const struct signalfd_siginfo*, void* self) {

@@ -4,10 +4,12 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 #include <functional>
+#include <memory>
 #include <unordered_map>
 
 #include "supervisor/core/instance_machine.hpp"
 #include "supervisor/daemon/event_source.hpp"
+#include "supervisor/util/result.hpp"
 
 namespace tend {
 
@@ -18,13 +20,14 @@ class ChildReaper {
     using ExitCallback = std::function<void(const ExitInfo&)>;
 
     // SIGCHLD must already be blocked (the daemon blocks it before creating the loop).
-    explicit ChildReaper(sd_event* loop);
+    static Result<std::unique_ptr<ChildReaper>> start(sd_event* loop);
     void track(pid_t pid, ExitCallback cb) { tracked_[pid] = std::move(cb); }
     void untrack(pid_t pid) { tracked_.erase(pid); }
     // Reaps everything that has exited; also called directly after a spawn burst.
     void reap_all();
 
   private:
+    ChildReaper() = default;
     static int on_sigchld(sd_event_source*, const struct signalfd_siginfo*, void* self);
 
     EventSource source_;

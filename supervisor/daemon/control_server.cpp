@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/protocol/outcome.hpp"
 
 namespace tend {
@@ -52,10 +53,20 @@ ControlServer::ControlServer(sd_event* loop, UniqueFd listener, Handler handler,
       handler_(std::move(handler)),
       policy_(policy),
       budget_(budget),
-      limits_(limits) {
-    sd_event_source* s = nullptr;
-    sd_event_add_io(loop_, &s, listener_.get(), EPOLLIN, &ControlServer::on_accept, this);
-    accept_source_.reset(s);
+      limits_(limits) {}
+
+Result<std::unique_ptr<ControlServer>> ControlServer::start(sd_event* loop, UniqueFd listener,
+                                                            Handler handler,
+                                                            authz::AccessPolicy policy,
+                                                            ClientBudget& budget,
+                                                            ServerLimits limits) {
+    std::unique_ptr<ControlServer> srv(
+        new ControlServer(loop, std::move(listener), std::move(handler), policy, budget, limits));
+    auto accept = ev::add_io(loop, srv->listener_.get(), EPOLLIN, &ControlServer::on_accept,
+                             srv.get(), "watch the control socket (no client could connect)");
+    if (!accept) return make_error(accept.error());
+    srv->accept_source_ = std::move(*accept);
+    return srv;
 }
 
 ControlServer::~ControlServer() {
@@ -119,15 +130,22 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
         }
         auto c = std::make_unique<Client>(srv, srv->next_id_++, std::move(*peer), *role);
         c->fd = std::move(fd);
-        sd_event_source* s = nullptr;
-        if (sd_event_add_io(srv->loop_, &s, c->fd.get(), EPOLLIN, &ControlServer::on_client_io,
-                            c.get()) < 0)
+        auto io = ev::add_io(srv->loop_, c->fd.get(), EPOLLIN, &ControlServer::on_client_io,
+                             c.get(), "watch a client connection");
+        if (!io) {
+            // The connection closes unanswered; the client sees it and may retry.
+            spdlog::warn("uid {} dropped: {}", c->peer.uid, io.error());
             continue;
-        c->io.reset(s);
-        if (sd_event_add_time_relative(srv->loop_, &s, CLOCK_MONOTONIC,
-                                       static_cast<uint64_t>(srv->limits_.idle_timeout.count()),
-                                       1000000, &ControlServer::on_idle, c.get()) >= 0)
-            c->idle.reset(s);
+        }
+        c->io = std::move(*io);
+        auto idle = ev::add_time_relative(
+            srv->loop_, CLOCK_MONOTONIC, static_cast<uint64_t>(srv->limits_.idle_timeout.count()),
+            1000000, &ControlServer::on_idle, c.get(), "time an idle client out");
+        if (idle)
+            c->idle = std::move(*idle);
+        else  // served all the same: it only holds its connection until it closes it
+            spdlog::warn("uid {}: {}; its connection stays open until it closes it", c->peer.uid,
+                         idle.error());
         srv->clients_.emplace(c->id, std::move(c));
     }
     return 0;
@@ -135,12 +153,12 @@ int ControlServer::on_accept(sd_event_source*, int, uint32_t, void* self) {
 
 void ControlServer::touch(Client& c) {
     if (!c.idle) return;
-    uint64_t now = 0;
-    sd_event_now(loop_, CLOCK_MONOTONIC, &now);
-    sd_event_source_set_time(c.idle.get(),
-                             now + static_cast<uint64_t>(limits_.idle_timeout.count()));
     // A client waiting for an answer (e.g. `--wait`) is not idle.
-    sd_event_source_set_enabled(c.idle.get(), c.busy ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
+    const uint64_t at =
+        ev::now(loop_, CLOCK_MONOTONIC) + static_cast<uint64_t>(limits_.idle_timeout.count());
+    auto st = c.busy ? ev::set_enabled(c.idle.get(), SD_EVENT_OFF, "pause an idle timeout")
+                     : ev::rearm_at(c.idle.get(), at, "restart an idle timeout");
+    if (!st) spdlog::warn("uid {}: {}", c.peer.uid, st.error());
 }
 
 int ControlServer::on_idle(sd_event_source*, uint64_t, void* client) {
@@ -278,7 +296,14 @@ void ControlServer::flush(Client& c) {
         return;
     }
     if (!account(c)) return;
-    sd_event_source_set_io_events(c.io.get(), c.out.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT);
+    if (auto st = ev::set_io_events(c.io.get(), c.out.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT,
+                                    "wait for a client to take its reply");
+        !st) {
+        // Its replies could stall forever: closed, as a client that stopped reading would be.
+        spdlog::warn("uid {} dropped: {}", c.peer.uid, st.error());
+        close_client(c.id);
+        return;
+    }
     // The reply is out: requests that waited behind it go on (process_lines ignores a call
     // from inside itself).
     if (c.out.empty() && !c.busy && c.in.size() > 0) process_lines(c);

@@ -18,6 +18,7 @@
 #include "supervisor/util/unique_fd.hpp"
 #include "supervisor/protocol/protocol.hpp"
 #include "supervisor/util/duration.hpp"
+#include "supervisor/util/result.hpp"
 
 namespace tend {
 
@@ -44,9 +45,12 @@ class ControlServer {
     using Handler = std::function<void(ClientId, const protocol::Request&, Replier)>;
 
     // `policy` says who may connect and with which role (SPEC §8); `budget` must outlive the
-    // server (the job service shares it for buffered batches).
-    ControlServer(sd_event* loop, UniqueFd listener, Handler handler, authz::AccessPolicy policy,
-                  ClientBudget& budget, ServerLimits limits = {});
+    // server (the job service shares it for buffered batches). Fails when the listener cannot
+    // be watched: a server that accepts nothing is not started.
+    static Result<std::unique_ptr<ControlServer>> start(sd_event* loop, UniqueFd listener,
+                                                        Handler handler, authz::AccessPolicy policy,
+                                                        ClientBudget& budget,
+                                                        ServerLimits limits = {});
     ~ControlServer();
     void set_on_disconnect(std::function<void(ClientId)> cb) { on_disconnect_ = std::move(cb); }
     size_t client_count() const { return clients_.size(); }
@@ -54,6 +58,8 @@ class ControlServer {
     std::optional<authz::Caller> caller(ClientId id) const;
 
   private:
+    ControlServer(sd_event* loop, UniqueFd listener, Handler handler, authz::AccessPolicy policy,
+                  ClientBudget& budget, ServerLimits limits);
     struct Client;
     static int on_accept(sd_event_source*, int, uint32_t, void* self);
     static int on_client_io(sd_event_source*, int, uint32_t events, void* client);

@@ -17,11 +17,7 @@ struct EventUnref {
 };
 using EventLoop = std::unique_ptr<sd_event, EventUnref>;
 
-// Monotonic now of the loop, as the core's time type.
-inline std::chrono::microseconds loop_now(sd_event* e) {
-    uint64_t usec = 0;
-    sd_event_now(e, CLOCK_MONOTONIC, &usec);
-    return std::chrono::microseconds(usec);
-}
+// Monotonic now of the loop, as the core's time type (event_loop.cpp: ev::now).
+std::chrono::microseconds loop_now(sd_event* e);
 
 }  // namespace tend

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "supervisor/daemon/event_loop.hpp"
+
 namespace tend {
 namespace {
 constexpr size_t kReadChunk = 64 * 1024;
@@ -31,11 +33,10 @@ Result<std::unique_ptr<InstanceOutput>> InstanceOutput::create(sd_event* loop,
         // failing with EAGAIN (SPEC §5.7). tendd never writes to it.
         if (fcntl(p.read.get(), F_SETFL, O_NONBLOCK) != 0)
             return make_error(std::string("cannot set up an output pipe: ") + std::strerror(errno));
-        sd_event_source* s = nullptr;
-        int r = sd_event_add_io(loop, &s, p.read.get(), EPOLLIN, &InstanceOutput::on_readable, &p);
-        if (r < 0)
-            return make_error(std::string("cannot watch an output pipe: ") + std::strerror(-r));
-        p.source.reset(s);
+        auto s = ev::add_io(loop, p.read.get(), EPOLLIN, &InstanceOutput::on_readable, &p,
+                            "watch an output pipe");
+        if (!s) return make_error(s.error());
+        p.source = std::move(*s);
     }
     return o;
 }

@@ -6,6 +6,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+
+#include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/daemon/pidfd.hpp"
 
 #include "supervisor/core/environment.hpp"
@@ -144,7 +146,12 @@ void InstanceRunner::apply(const Effects& e) {
     // A probe lives only while its instance waits to be ready (this may run inside the probe's
     // own callback, which touches nothing after calling it).
     if (probe_ && !machine_.awaiting_ready()) probe_.reset();
-    if (e.cancel_timer && timer_) sd_event_source_set_enabled(timer_.get(), SD_EVENT_OFF);
+    if (e.cancel_timer && timer_) {
+        // A stale firing is harmless (the machine ignores a timer it did not ask for).
+        if (auto st = ev::set_enabled(timer_.get(), SD_EVENT_OFF, "cancel the instance's timer");
+            !st)
+            ctx_.warn(label() + ": " + st.error());
+    }
     if (e.signal_main && pidfd_) pidfd_signal(pidfd_.get(), *e.signal_main);
     if (e.kill_group && group_ > 0) kill(-group_, SIGKILL);
     if (e.spawn) spawn();
@@ -154,17 +161,21 @@ void InstanceRunner::apply(const Effects& e) {
 
 void InstanceRunner::arm_timer(Usec at) {
     const uint64_t usec = static_cast<uint64_t>(at.count());
+    constexpr const char* what = "arm the instance's timer (restart delay or stop timeout)";
+    Status st = ok_status();
     if (!timer_) {
-        sd_event_source* s = nullptr;
         // 1ms accuracy: restarts and stop timeouts should not be coalesced far apart.
-        if (sd_event_add_time(ctx_.loop, &s, CLOCK_MONOTONIC, usec, 1000, &InstanceRunner::on_timer,
-                              this) < 0)
-            return;
-        timer_.reset(s);
-        return;
+        auto t = ev::add_time(ctx_.loop, CLOCK_MONOTONIC, usec, 1000, &InstanceRunner::on_timer,
+                              this, what);
+        if (t)
+            timer_ = std::move(*t);
+        else
+            st = make_error(t.error());
+    } else {
+        st = ev::rearm_at(timer_.get(), usec, what);
     }
-    sd_event_source_set_time(timer_.get(), usec);
-    sd_event_source_set_enabled(timer_.get(), SD_EVENT_ONESHOT);
+    // Said plainly: the instance stays in its state until a command or its exit moves it on.
+    if (!st) ctx_.warn(label() + ": " + st.error() + "; that timeout will not fire");
 }
 
 int InstanceRunner::on_timer(sd_event_source*, uint64_t, void* self) {
@@ -266,10 +277,10 @@ void InstanceRunner::adopt_main_pid(const std::string& value) {
     if (!fd) return ctx_.warn(label() + ": MAINPID=" + value + " ignored: " + std::strerror(errno));
     // The pidfd turns readable when the process exits, whether or not it is our child (its
     // parent may still be alive and reap it); a child of ours is reaped by the reaper first.
-    sd_event_source* s = nullptr;
-    if (sd_event_add_io(ctx_.loop, &s, fd.get(), EPOLLIN, &InstanceRunner::on_main_gone, this) < 0)
-        return ctx_.warn(label() + ": MAINPID=" + value + " ignored: cannot watch it");
-    main_watch_.reset(s);
+    auto watch =
+        ev::add_io(ctx_.loop, fd.get(), EPOLLIN, &InstanceRunner::on_main_gone, this, "watch it");
+    if (!watch) return ctx_.warn(label() + ": MAINPID=" + value + " ignored: " + watch.error());
+    main_watch_ = std::move(*watch);
     const pid_t old = machine_.pid();
     ctx_.reaper->untrack(old);
     ctx_.reaper->track(pid, [this](const ExitInfo& info) { on_exit(info); });

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "supervisor/daemon/event_loop.hpp"
+
 namespace tend {
 
 NotifySocket::Fields parse_notify_message(std::string_view text) {
@@ -44,15 +46,16 @@ Result<std::unique_ptr<NotifySocket>> NotifySocket::create(sd_event* loop, const
         return make_error(std::string("notify socket: SO_PASSCRED: ") + std::strerror(errno));
     if (bind(s->fd_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0)
         return make_error("cannot bind notify socket @" + name + ": " + std::strerror(errno));
-    sd_event_source* src = nullptr;
-    if (int r =
-            sd_event_add_io(loop, &src, s->fd_.get(), EPOLLIN, &NotifySocket::on_readable, s.get());
-        r < 0)
-        return make_error(std::string("cannot watch the notify socket: ") + std::strerror(-r));
-    s->source_.reset(src);
+    auto src = ev::add_io(loop, s->fd_.get(), EPOLLIN, &NotifySocket::on_readable, s.get(),
+                          "watch the notify socket");
+    if (!src) return make_error(src.error());
+    s->source_ = std::move(*src);
     // Before SIGCHLD (as systemd does): a process that sends READY=1 or MAINPID= and exits
     // at once is heard before its exit is handled.
-    sd_event_source_set_priority(src, SD_EVENT_PRIORITY_IMPORTANT);
+    if (auto st = ev::set_priority(s->source_.get(), SD_EVENT_PRIORITY_IMPORTANT,
+                                   "hear the notify socket before exits");
+        !st)
+        return make_error(st.error());
     return s;
 }
 

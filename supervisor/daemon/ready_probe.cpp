@@ -13,6 +13,8 @@
 #include <csignal>
 #include <cstring>
 
+#include "supervisor/daemon/event_loop.hpp"
+
 namespace tend {
 
 std::optional<bool> http_status_ok(std::string_view head) {
@@ -59,14 +61,19 @@ int ReadyProbe::on_timer(sd_event_source*, uint64_t, void* self) {
 void ReadyProbe::attempt() {
     // The next attempt is due one interval from now, whatever this one does.
     const uint64_t at = static_cast<uint64_t>((loop_now(loop_) + kProbeInterval).count());
+    Status armed = ok_status();
     if (!timer_) {
-        sd_event_source* s = nullptr;
-        sd_event_add_time(loop_, &s, CLOCK_MONOTONIC, at, 1000, &ReadyProbe::on_timer, this);
-        timer_.reset(s);
+        auto t = ev::add_time(loop_, CLOCK_MONOTONIC, at, 1000, &ReadyProbe::on_timer, this,
+                              "time the next readiness probe");
+        if (t)
+            timer_ = std::move(*t);
+        else
+            armed = make_error(t.error());
     } else {
-        sd_event_source_set_time(timer_.get(), at);
-        sd_event_source_set_enabled(timer_.get(), SD_EVENT_ONESHOT);
+        armed = ev::rearm_at(timer_.get(), at, "time the next readiness probe");
     }
+    // This attempt still runs; with no timer none follows it, and the start timeout decides.
+    if (!armed) note_(armed.error() + "; no further attempt");
     if (target_.kind == ReadyKind::command) {
         auto r = spawn_process(target_.command);
         if (!r) return fail(r.error());
@@ -96,9 +103,10 @@ void ReadyProbe::connect_next() {
     connected_ = false;
     sent_ = 0;
     response_.clear();
-    sd_event_source* s = nullptr;
-    sd_event_add_io(loop_, &s, sock_.get(), EPOLLOUT, &ReadyProbe::on_io, this);
-    io_.reset(s);
+    auto io = ev::add_io(loop_, sock_.get(), EPOLLOUT, &ReadyProbe::on_io, this,
+                         "watch the readiness probe's connection");
+    if (!io) return fail(io.error());
+    io_ = std::move(*io);
 }
 
 void ReadyProbe::fail(const std::string& why) {
@@ -133,7 +141,8 @@ void ReadyProbe::on_connected() {
     ssize_t n = send(sock_.get(), request_.data(), request_.size(), MSG_NOSIGNAL);
     if (n != static_cast<ssize_t>(request_.size()))
         return fail(std::string("send: ") + (n < 0 ? std::strerror(errno) : "short write"));
-    sd_event_source_set_io_events(io_.get(), EPOLLIN);
+    if (auto st = ev::set_io_events(io_.get(), EPOLLIN, "wait for the probe's answer"); !st)
+        return fail(st.error());
 }
 
 void ReadyProbe::on_readable() {

@@ -133,7 +133,8 @@ std::optional<std::pair<bool, std::string>> Supervisor::evaluate(const Waiter& w
 }
 
 void Supervisor::on_change(InstanceRunner& r) {
-    if (r.retired() || programs_.at(r.program_name()).rollout) schedule_pass();
+    if (r.retired() || programs_.at(r.program_name()).rollout)
+        ignore_result(schedule_pass(), kPassLogged);
     evaluate_waiters();
 }
 

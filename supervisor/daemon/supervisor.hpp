@@ -115,8 +115,10 @@ class Supervisor {
     void check_shutdown();
     void evaluate_waiters();
     // Rollouts advance and retired runners are destroyed in a deferred pass, never inside a
-    // runner's own callback.
-    void schedule_pass();
+    // runner's own callback. A failure is logged here; the caller may also report it.
+    Status schedule_pass();
+    static constexpr const char* kPassLogged =
+        "logged by schedule_pass, retried at the next change";
     static int on_pass(sd_event_source*, void* self);
     void advance(Program& p);
     void finish_rollout(Program& p, bool ok, const std::string& state, const std::string& message);

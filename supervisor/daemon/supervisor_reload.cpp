@@ -142,7 +142,7 @@ void Supervisor::apply_reload(const ConfigDiff& diff,
             }
         }
     }
-    schedule_pass();
+    ignore_result(schedule_pass(), kPassLogged);
 }
 
 }  // namespace tend

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/daemon/supervisor.hpp"
 
 namespace tend {
@@ -58,17 +59,23 @@ Status Supervisor::rolling_restart(const std::string& name, std::shared_ptr<Prog
     p.report = RolloutReport{"rolling", runtime->generation, ""};
     spdlog::info("{}: rolling restart to generation {} (max_unavailable {}, max_surge {})", name,
                  runtime->generation, policy.max_unavailable, policy.max_surge);
-    schedule_pass();
-    return ok_status();
+    return schedule_pass();
 }
 
-void Supervisor::schedule_pass() {
+Status Supervisor::schedule_pass() {
+    Status st = ok_status();
     if (!pass_) {
-        sd_event_source* s = nullptr;
-        if (sd_event_add_defer(ctx_.loop, &s, &Supervisor::on_pass, this) < 0) return;
-        pass_.reset(s);
+        auto s = ev::add_defer(ctx_.loop, &Supervisor::on_pass, this,
+                               "schedule a pass over rollouts and retired instances");
+        if (s)
+            pass_ = std::move(*s);
+        else
+            st = make_error(s.error());
     }
-    sd_event_source_set_enabled(pass_.get(), SD_EVENT_ONESHOT);
+    if (st) st = ev::set_enabled(pass_.get(), SD_EVENT_ONESHOT, "schedule a pass over rollouts");
+    // Nothing is lost for good: the next instance change or request schedules it again.
+    if (!st) spdlog::error("{}: rolling restarts wait for the next change", st.error());
+    return st;
 }
 
 int Supervisor::on_pass(sd_event_source*, void* self) {
@@ -187,7 +194,7 @@ void Supervisor::on_rollout_failed(Program& p, InstanceRunner& failed) {
         ro.was_ready.clear();
         p.runtime = ro.previous;
         p.report = RolloutReport{"rolling back", ro.previous->generation, why};
-        schedule_pass();
+        ignore_result(schedule_pass(), kPassLogged);
         return;
     }
     // Pause: slots already on the new generation keep it; every other slot returns to the
@@ -259,7 +266,7 @@ void Supervisor::cancel_rollouts(const std::vector<InstanceRunner*>& targets,
 void Supervisor::retire(InstanceRunner* r) {
     if (r->retired()) return;
     r->retire();
-    schedule_pass();
+    ignore_result(schedule_pass(), kPassLogged);
 }
 
 void Supervisor::destroy_retired() {

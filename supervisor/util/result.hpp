@@ -16,7 +16,7 @@ inline Error make_error(std::string message) {
 }
 
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
   public:
     Result(T value) : v_(std::move(value)) {}
     Result(Error error) : v_(std::move(error)) {}
@@ -41,5 +41,10 @@ using Status = Result<Unit>;
 inline Status ok_status() {
     return Unit{};
 }
+
+// Drops a result on purpose. The one way to do it (no scattered (void) casts): `why` says, at
+// the call site, why nothing is lost (e.g. "logged by schedule_pass").
+template <typename T>
+inline void ignore_result(const Result<T>& /*result*/, const char* /*why*/) {}
 
 }  // namespace tend

@@ -89,6 +89,14 @@ run_job=$(jq -r '.[] | select(.name == "hourly") | .last_job.id' <<<"$OUT")
 assert_eq "succeeded" "$(jq -r '.[] | select(.name == "hourly") | .last_job.state' <<<"$OUT")" "the run's result in the list"
 assert_status 0 tend logs "$run_job"
 assert_contains "$OUT" "hello" "the run's output"
+
+say "a run killed by a signal: its name in the list, as in tend show"
+assert_status 0 tend cron add killed '0 0 * * *' -- sh -c 'kill -TERM $$'
+assert_status 143 tend cron run killed --wait
+assert_status 0 tend cron list --json
+assert_eq TERM "$(jq -r '.[] | select(.name == "killed") | .last_job.exit_status.signal' <<<"$OUT")" \
+    "the signal of the last job in tend cron list --json"
+assert_status 0 tend cron remove killed
 assert_status 0 tend show --json "$run_job"
 assert_eq "hourly" "$(jq -r .name <<<"$OUT")" "the run's job name"
 
