@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/cli_context.hpp"
+#include "cmd/tz_library.hpp"
 #include "queue/cron/cron_schedule.hpp"
 
 namespace tend::cli {
@@ -73,6 +74,7 @@ tend::Result<date::sys_seconds> parse_from(const std::string& s, const date::tim
 
 int print_cron_next(const std::string& expr, const std::string& tz, const std::string& from,
                     int count, bool json) {
+    load_tz_library();
     auto e = tend::cron::parse_cron(expr);
     if (!e) throw CliError(kExitInvalid, "cron next: \"" + expr + "\": " + e.error());
     auto zone = tend::cron::find_zone(tz);
