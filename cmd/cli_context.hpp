@@ -33,7 +33,7 @@ struct CliError : std::runtime_error {
 };
 
 // Prints "tend: WHAT" and "hint: HINT" on stderr and returns the exit status: the one place
-// errors become messages and exit statuses (both tend and tend-cli end through it).
+// errors become messages and exit statuses.
 int report_error(const CliError& e);
 
 // No daemon listens on the socket (connect failed with ENOENT or ECONNREFUSED), as opposed to
@@ -51,8 +51,6 @@ struct DaemonNotRunning : CliError {
 using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
 struct CliContext {
-    int argc = 0;  // the command line as given (for commands that hand it on)
-    char** argv = nullptr;
     std::string socket_flag;
     std::string config_flag;
     std::string state_dir_flag;

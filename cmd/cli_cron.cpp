@@ -2,13 +2,12 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 
 #include "cmd/cli_table.hpp"
 #include "cmd/commands.hpp"
-#include "cmd/helper_exec.hpp"
+#include "cmd/cron_next.hpp"
 #include "cmd/submit_run.hpp"
 #include "queue/cron/cron_entry.hpp"
 
@@ -54,22 +53,6 @@ void print_entries(const CliContext& ctx, const json& entries) {
     print_table(
         {"NAME", "SCHEDULE", "TIMEZONE", "SOURCE", "LAST FIRE", "NEXT FIRE", "LAST JOB", "COMMAND"},
         rows, ctx.colour());
-}
-
-// `tend cron next EXPR` runs without tendd, so it needs the tz database; that lives in a helper
-// program (tend-cron-next) so that `tend` itself loads no C++ library at every start.
-[[noreturn]] void exec_next_helper(int argc, char** argv) {
-    std::vector<char*> args;
-    std::string name = "tend-cron-next";
-    args.push_back(name.data());
-    // Everything after "next" goes to the helper as is.
-    bool after_next = false;
-    for (int i = 1; i < argc; ++i) {
-        if (after_next) args.push_back(argv[i]);
-        if (!after_next && std::strcmp(argv[i], "next") == 0) after_next = true;
-    }
-    args.push_back(nullptr);
-    exec_helper(name, args.data());
 }
 
 // An expression has spaces or starts with '@'; a name never does.
@@ -124,7 +107,7 @@ void register_cron_commands(CLI::App& app, CliContext& ctx, Action& action) {
         };
     });
 
-    // `next` is parsed here only for --help and errors; an expression goes to the helper.
+    // `next` of an expression needs no tendd (cron_next.cpp); of an entry, tendd answers.
     CLI::App* next = cron->add_subcommand(
         "next", "the next fire times of an expression (no tendd needed) or of an entry");
     auto target = std::make_shared<std::string>();
@@ -142,7 +125,8 @@ void register_cron_commands(CLI::App& app, CliContext& ctx, Action& action) {
     add_json_flag(next, ctx);
     next->callback([&ctx, &action, target, tz, from, count] {
         action = [&ctx, target, tz, from, count] {
-            if (looks_like_expression(*target)) exec_next_helper(ctx.argc, ctx.argv);
+            if (looks_like_expression(*target))
+                return print_cron_next(*target, *tz, *from, *count, ctx.json);
             if (!tz->empty() || !from->empty())
                 throw CliError(kExitUsage,
                                "cron next: --tz and --from apply to an expression; " + *target +

@@ -202,17 +202,6 @@ int run_each(const CliContext& ctx, const std::string& cmd, const std::vector<st
 
 }  // namespace
 
-CLI::Validator job_id_validator() {
-    return CLI::Validator(
-        [](std::string& id) {
-            const bool digits = !id.empty() && id.find_first_not_of("0123456789") == id.npos;
-            return digits && id.find_first_not_of('0') != id.npos && id.size() < 20
-                       ? std::string()
-                       : "expected a job id (a positive number), not \"" + id + "\"";
-        },
-        "");
-}
-
 void register_job_commands(CLI::App& app, CliContext& ctx, Action& action) {
     auto o = std::make_shared<JobsOptions>();
     CLI::App* list = app.add_subcommand("jobs", "list jobs, newest first");

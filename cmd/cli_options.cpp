@@ -17,15 +17,6 @@ void add_json_flag(CLI::App* sub, CliContext& ctx) {
     sub->add_flag("--json", ctx.json, "print JSON instead of a table");
 }
 
-CLI::Validator duration_validator() {
-    return CLI::Validator(
-        [](std::string& text) {
-            auto d = tend::parse_duration(text);
-            return d ? std::string() : d.error();
-        },
-        "");  // the option's type name says DURATION
-}
-
 void add_timeout_option(CLI::App* sub, CliContext& ctx, const std::string& help) {
     sub->add_option("--timeout", ctx.timeout_text, help)
         ->check(duration_validator())

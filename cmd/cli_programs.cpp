@@ -11,7 +11,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const char* state_colour(const std::string& s) {
+const char* instance_state_colour(const std::string& s) {
     if (s == "running") return "32";
     if (s == "starting" || s == "stopping") return "36";
     if (s == "backoff" || s == "cooldown") return "33";
@@ -44,7 +44,7 @@ void print_status(const CliContext& ctx, const json& instances) {
         if (int m = i.value("manual_restarts", 0); m > 0)
             restarts += " (+" + std::to_string(m) + " manual)";
         rows.push_back({{i.value("program", "") + ":" + std::to_string(i.value("instance", 0))},
-                        {state, state_colour(state)},
+                        {state, instance_state_colour(state)},
                         {pid.is_number() ? std::to_string(pid.get<int>()) : "-"},
                         {uptime},
                         {restarts},

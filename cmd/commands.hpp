@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "cmd/cli_checks.hpp"
 #include "cmd/cli_context.hpp"
 #include "cmd/job_wait.hpp"
-#include "cmd/submit_options.hpp"
 
 namespace tend::cli {
 
@@ -27,16 +27,9 @@ void register_cron_commands(CLI::App& app, CliContext& ctx, Action& action);
 
 // Adds tend's global options (--socket, --config, --state-dir) to the top-level app.
 void add_global_options(CLI::App& app, CliContext& ctx);
-// Adds `submit`'s options, bound to `o` and ctx.json (the unit tests check that the lean
-// front end's own parser, cmd/submit_args.hpp, reads command lines as these do).
-CLI::App* add_submit_command(CLI::App& app, CliContext& ctx, SubmitOptions& o);
 // Adds --json to a subcommand, bound to ctx.json.
 void add_json_flag(CLI::App* sub, CliContext& ctx);
 // Adds --timeout D, validated as a duration while the command line is parsed.
 void add_timeout_option(CLI::App* sub, CliContext& ctx, const std::string& help);
-// Checks that an option's value is a duration ("30s", "1h30m").
-CLI::Validator duration_validator();
-// Checks that an option's value is a job id (a positive integer).
-CLI::Validator job_id_validator();
 
 }  // namespace tend::cli

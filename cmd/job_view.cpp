@@ -81,7 +81,7 @@ std::string shell_word(const std::string& w) {
     return out + "'";
 }
 
-const char* state_colour(const std::string& s) {
+const char* job_state_colour(const std::string& s) {
     if (s == "running") return "36";
     if (s == "succeeded") return "32";
     if (s == "failed" || s == "dead") return "31";
@@ -219,7 +219,7 @@ void append_job_rows(const json& jobs, std::int64_t now, std::vector<std::vector
         if (exit.rfind("code ", 0) == 0) exit.erase(0, 5);
         if (exit.rfind("signal ", 0) == 0) exit = "SIG" + exit.substr(7);
         rows.push_back({{int_text(j, "id")},
-                        {state, state_colour(state)},
+                        {state, job_state_colour(state)},
                         {printable(str(j, "queue"))},
                         {int_text(j, "priority")},
                         {int_text(j, "attempt") + "/" + int_text(j, "max_attempts")},
@@ -264,7 +264,7 @@ void print_job(const CliContext& ctx, const json& job) {
     opt("name:", str(job, "name"));
     line("queue:", printable(str(job, "queue")));
     line("state:", state + (flag(job, "interrupted") ? " (interrupted)" : ""),
-         colour ? state_colour(state) : nullptr);
+         colour ? job_state_colour(state) : nullptr);
     opt("waiting:", str(job, "waiting"));
     opt("reason:", str(job, "reason"));
     line("command:",

@@ -1,5 +1,4 @@
 // Waiting for jobs to finish, and the exit status that `tend wait` and `submit --wait` give.
-// Kept apart from the CLI11 command files: the lean `tend` front end links it for submit --wait.
 #include "cmd/job_wait.hpp"
 
 #include <algorithm>

@@ -12,6 +12,7 @@
 #include "cmd/job_view.hpp"
 #include "cmd/job_wait.hpp"
 #include "cmd/submit_time.hpp"
+#include "queue/core/job_request_args.hpp"
 #include "queue/store/spool.hpp"
 
 extern char** environ;
@@ -20,15 +21,6 @@ namespace tend::cli {
 namespace {
 
 using json = nlohmann::json;
-
-// The options resolved against the caller: times, cwd and environment.
-struct Prepared {
-    std::int64_t now_us = 0;
-    std::int64_t run_at_us = 0;
-    std::int64_t timeout_us = -1;
-    std::string cwd;
-    std::vector<std::string> env;
-};
 
 // A request line must stay under this; tendd refuses lines over 64 KiB.
 constexpr size_t kMaxLineBytes = 48 * 1024;
@@ -40,69 +32,43 @@ long utc_offset_at(std::int64_t utc_s) {
     return local.tm_gmtoff;
 }
 
-Prepared prepare(const SubmitOptions& o) {
-    Prepared p;
-    p.now_us = wall_now_us();
-    if (!o.at.empty()) {
-        auto t = parse_at(o.at, p.now_us, utc_offset_at);
-        if (!t) throw CliError(kExitUsage, "submit: --at: " + t.error());
-        p.run_at_us = *t;
-    } else if (!o.in.empty()) {
-        auto t = parse_in(o.in, p.now_us);
-        if (!t) throw CliError(kExitUsage, "submit: --in: " + t.error());
-        p.run_at_us = *t;
-    }
-    if (!o.timeout.empty()) {
-        auto d = parse_duration(o.timeout);
-        if (!d) throw CliError(kExitUsage, "submit: --timeout: " + d.error());
-        p.timeout_us = d->count();
-    }
+// This process as the caller of a submit: its clock, zone, directory and environment.
+Caller this_caller() {
+    Caller c;
+    c.now_us = wall_now_us();
+    c.utc_offset_at = utc_offset_at;
     std::error_code ec;
-    std::filesystem::path cwd =
-        o.cwd.empty() ? std::filesystem::current_path(ec) : std::filesystem::absolute(o.cwd, ec);
-    if (ec) throw CliError(kExitInvalid, "submit: cannot tell the working directory", ec.message());
-    p.cwd = cwd.lexically_normal().string();
-    if (p.cwd.size() > 1 && p.cwd.back() == '/') p.cwd.pop_back();
-    p.env = capture_env(o.env, "submit");
-    return p;
+    std::filesystem::path cwd = std::filesystem::current_path(ec);
+    if (ec)
+        c.cwd_error = ec.message();
+    else
+        c.cwd = cwd.string();
+    c.environ = environ;
+    return c;
 }
 
-// Everything a submit carries except the command (shared by single and batch submits).
-json common_args(const SubmitOptions& o, const Prepared& p) {
-    return {{"queue", o.queue},       {"name", o.name},
-            {"priority", o.priority}, {"run_at_us", p.run_at_us},
-            {"attempts", o.attempts}, {"timeout_us", p.timeout_us},
-            {"after", o.after},       {"key", o.key},
-            {"env", p.env},           {"cwd", p.cwd}};
-}
-
-jobs::JobSpec base_spec(const SubmitOptions& o, const Prepared& p) {
-    jobs::JobSpec s;
-    s.queue = o.queue;
-    s.name = o.name;
-    s.priority = o.priority;
-    s.max_attempts = o.attempts;
-    s.timeout_us = p.timeout_us;
-    s.key = o.key;
-    s.after.assign(o.after.begin(), o.after.end());
-    s.cwd = p.cwd;
+// The job of a submit as the spool stores it: the request's arguments read by the same typed
+// request tendd reads them with (so a new option needs no edit here), and the submitter.
+jobs::JobSpec spool_spec(const json& args, std::int64_t now_us) {
+    auto decoded = jobs::decode_job_args("submit", args);
+    if (!*decoded) throw CliError(kExitInvalid, "submit: " + decoded->error());
+    jobs::JobSpec s = std::get<jobs::SubmitRequest>(**decoded).shape;
     s.uid = getuid();
     s.gid = getgid();
     int n = getgroups(0, nullptr);
     std::vector<gid_t> groups(size_t(std::max(n, 0)));
     if (n > 0 && (n = getgroups(n, groups.data())) > 0)
         s.groups.assign(groups.begin(), groups.begin() + n);
-    s.submitted_at = p.now_us;
-    s.run_at = p.run_at_us;
+    s.submitted_at = now_us;
     return s;
 }
 
 // tendd is not running: store the submit in the spool for tendd to take in when it starts.
-int spool(const CliContext& ctx, const SubmitOptions& o, const Prepared& p,
+int spool(const CliContext& ctx, const SubmitForm& o, const std::vector<std::string>& env,
           const std::vector<jobs::JobSpec>& specs, const DaemonNotRunning& down) {
     // The spool of the daemon behind the socket, never one it would not read (SPEC §8).
     const std::string dir = ctx.submit_spool();
-    auto token = jobs::write_spool_file(dir, specs, p.env);
+    auto token = jobs::write_spool_file(dir, specs, env);
     if (!token)
         throw CliError(kExitUnreachable,
                        "submit: " + std::string(down.what()) +
@@ -133,12 +99,13 @@ int wait_and_report(Connection& conn, const std::vector<std::uint64_t>& ids) {
     return jobs_exit_status(wait_for_jobs(conn, ids, std::nullopt), ids, true);
 }
 
-int submit_one(const CliContext& ctx, const SubmitOptions& o) {
+int submit_one(const CliContext& ctx, const SubmitForm& o) {
     for (const auto& w : o.command)
         if (!is_utf8(w))
             throw CliError(kExitInvalid, "submit: the command is not valid UTF-8",
                            "tendd's protocol carries text only");
-    const Prepared p = prepare(o);
+    const Caller caller = this_caller();
+    json args = o.request_args(caller);
     std::vector<std::string> argv = o.command;
     if (o.shell) {
         std::string line;
@@ -149,12 +116,11 @@ int submit_one(const CliContext& ctx, const SubmitOptions& o) {
     try {
         conn.emplace(ctx);
     } catch (const DaemonNotRunning& down) {
-        jobs::JobSpec s = base_spec(o, p);
-        s.shell = o.shell;
-        s.argv = argv;
-        return spool(ctx, o, p, {s}, down);
+        args["argv"] = argv;
+        args["shell"] = o.shell;
+        return spool(ctx, o, args["env"].get<std::vector<std::string>>(),
+                     {spool_spec(args, caller.now_us)}, down);
     }
-    json args = common_args(o, p);
     args["argv"] = argv;
     args["shell"] = o.shell;
     const json data = conn->request("submit", args);
@@ -200,7 +166,7 @@ void read_stdin(InputLines& in) {
     }
 }
 
-int submit_batch(const CliContext& ctx, const SubmitOptions& o) {
+int submit_batch(const CliContext& ctx, const SubmitForm& o) {
     InputLines in;
     read_stdin(in);
     if (in.lines.empty()) {
@@ -208,19 +174,19 @@ int submit_batch(const CliContext& ctx, const SubmitOptions& o) {
         if (ctx.json) ctx.print_json({{"ids", json::array()}, {"spooled", false}});
         return kExitOk;
     }
-    const Prepared p = prepare(o);
+    const Caller caller = this_caller();
+    json args = o.request_args(caller);
     std::optional<Connection> conn;
     try {
         conn.emplace(ctx);
     } catch (const DaemonNotRunning& down) {
-        std::vector<jobs::JobSpec> specs(in.lines.size(), base_spec(o, p));
+        std::vector<jobs::JobSpec> specs(in.lines.size(), spool_spec(args, caller.now_us));
         for (size_t i = 0; i < in.lines.size(); ++i) {
             specs[i].shell = true;
             specs[i].argv = {std::string(in.lines[i])};
         }
-        return spool(ctx, o, p, specs, down);
+        return spool(ctx, o, args["env"].get<std::vector<std::string>>(), specs, down);
     }
-    json args = common_args(o, p);
     args["batch"] = true;
     std::string tail = args.dump(-1, ' ', false, json::error_handler_t::replace);
     tail.pop_back();  // the closing brace: "lines" is appended as text
@@ -277,7 +243,7 @@ int submit_batch(const CliContext& ctx, const SubmitOptions& o) {
 
 }  // namespace
 
-int run_submit(const CliContext& ctx, const SubmitOptions& o) {
+int run_submit(const CliContext& ctx, const SubmitForm& o) {
     if (o.from_stdin && !o.command.empty())
         throw CliError(kExitUsage, "submit: --stdin reads the commands from standard input",
                        "give no CMD with --stdin");
@@ -293,26 +259,7 @@ int run_submit(const CliContext& ctx, const SubmitOptions& o) {
 
 std::vector<std::string> capture_env(const std::vector<std::string>& overrides,
                                      const std::string& command) {
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e) {
-        std::string_view kv(*e);
-        // JSON carries text only; a job must not get a silently mangled variable.
-        if (!is_utf8(kv)) {
-            std::fprintf(stderr, "tend: %s: warning: %.*s is not valid UTF-8; not passed\n",
-                         command.c_str(), int(kv.substr(0, kv.find('=')).size()), kv.data());
-            continue;
-        }
-        env.emplace_back(kv);
-    }
-    for (const auto& o : overrides) {
-        if (!is_utf8(o))
-            throw CliError(kExitInvalid, command + ": --env " + o.substr(0, o.find('=')) +
-                                             ": the value is not valid UTF-8");
-        const std::string prefix = o.substr(0, o.find('=') + 1);
-        std::erase_if(env, [&](const std::string& kv) { return kv.rfind(prefix, 0) == 0; });
-        env.push_back(o);
-    }
-    return env;
+    return env_with_overrides(environ, overrides, command);
 }
 
 }  // namespace tend::cli

@@ -1,5 +1,4 @@
-// Running `tend submit` once its options are parsed: shared by the full CLI (CLI11) and the
-// lean `tend` front end, which parses the common forms itself and so starts faster.
+// Running `tend submit` once its command line is parsed (cmd/submit_options.hpp).
 #pragma once
 
 #include <string>
@@ -12,9 +11,9 @@ namespace tend::cli {
 
 // Submits the job (or the batch of --stdin), spooling it when tendd is not running; with
 // --wait, waits and returns the job's exit status. Failures are CliError.
-int run_submit(const CliContext& ctx, const SubmitOptions& o);
+int run_submit(const CliContext& ctx, const SubmitForm& form);
 
-// The caller's environment as "KEY=VALUE" (variables that are not UTF-8 are left out with a
+// This process's environment as "KEY=VALUE" (variables that are not UTF-8 are left out with a
 // warning naming `command`), with `overrides` ("KEY=VALUE", from --env) applied.
 std::vector<std::string> capture_env(const std::vector<std::string>& overrides,
                                      const std::string& command);

@@ -1,42 +1,87 @@
-// tend: the command-line front end. Runs the common forms of `tend submit` itself and hands
-// every other command line to tend-cli, the full CLI (to tend-cli-dynamic for `logs`, `check`
-// and the help that lists every command; CMakeLists.txt says why).
-//
-// Why two programs: scripts run `tend submit` once per job, and on a VM every page a process
-// touches at start costs a page fault of ~20 µs. The dynamic loader, CLI11's option tree and
-// libstdc++'s iostream set-up touch dozens of pages before any work; this program has none of
-// them (static, no CLI11, no <iostream>), so a durable submit costs about 1.2x what a C program
-// that appends and fdatasyncs a record costs (tests/bench/bench_submit_latency.sh).
-// The submit itself runs through the same code as tend-cli's (cmd/submit_run.cpp); only the
-// parsing differs, and anything it does not read exactly as CLI11 would goes to tend-cli.
-#include "cmd/full_cli.hpp"
-#include "cmd/helper_exec.hpp"
-#include "cmd/submit_args.hpp"
-#include "cmd/submit_run.hpp"
+// tend: the command-line client. Every command is parsed by CLI11 and runs in this process;
+// errors become messages and exit statuses in one place (report_error, cmd/cli_context.cpp).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cmd/command_word.hpp"
+#include "cmd/commands.hpp"
+#include "cmd/version.hpp"
+
+namespace tend::cli {
+namespace {
+
+using Register = void (*)(CLI::App&, CliContext&, Action&);
+
+struct Family {
+    Register add;
+    std::vector<const char*> commands;
+};
+
+// Every command family, in the order `tend --help` lists them.
+const std::vector<Family>& families() {
+    static const std::vector<Family> all = {
+        {register_program_commands, {"status", "start", "stop", "restart", "signal"}},
+        {register_logs_command, {"logs"}},
+        {register_check_command, {"check"}},
+        {register_daemon_commands, {"shutdown", "version", "reload"}},
+        {register_submit_command, {"submit"}},
+        {register_job_commands, {"jobs", "show", "wait", "cancel", "retry"}},
+        {register_queue_commands, {"queues", "pause", "resume"}},
+        {register_cron_commands, {"cron"}},
+    };
+    return all;
+}
+
+// The family of the command named on the command line, or null when none is named and all
+// must be registered (for `tend --help`). `unknown` gets a first word that is no command.
+// Why: building CLI11's tree of every command costs about half a millisecond, a tenth of a
+// whole `tend submit`, which scripts run once per job.
+const Family* family_named(int argc, char** argv, std::string& unknown) {
+    const std::string_view word = command_word(argc, argv);
+    if (word.empty()) return nullptr;
+    for (const Family& f : families())
+        for (const char* c : f.commands)
+            if (word == c) return &f;
+    unknown = word;
+    return nullptr;
+}
+
+}  // namespace
+}  // namespace tend::cli
 
 int main(int argc, char** argv) {
     using namespace tend::cli;
+    CliContext ctx;
+    Action action;
+    CLI::App app{"tend: control the tend process supervisor and job runner"};
+    app.set_version_flag("-V,--cli-version", tend::kTendVersion);
+    app.require_subcommand(1);
+    add_global_options(app, ctx);
+    std::string unknown;
+    const Family* family = family_named(argc, argv, unknown);
+    if (!unknown.empty()) {
+        std::fprintf(stderr, "tend: unknown command \"%s\"\n", unknown.c_str());
+        std::fprintf(stderr, "hint: see `tend --help` for the commands\n");
+        return kExitUsage;
+    }
+    if (family)
+        family->add(app, ctx, action);
+    else
+        for (const Family& f : families()) f.add(app, ctx, action);
+    for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
     try {
-        if (auto fast = parse_submit_fast(argc, argv)) {
-            CliContext ctx;
-            ctx.argc = argc;
-            ctx.argv = argv;
-            ctx.socket_flag = std::move(fast->socket);
-            ctx.config_flag = std::move(fast->config);
-            ctx.state_dir_flag = std::move(fast->state_dir);
-            ctx.spool_flag = std::move(fast->spool);
-            ctx.json = fast->json;
-            return run_submit(ctx, fast->options);
-        }
-#ifdef TEND_FRONT_IN_PROCESS
-        // Sanitizer builds: one process, so every `tend` pays the sanitizer's start-up once
-        // (CMakeLists.txt).
-        return run_full_cli(argc, argv);
-#else
-        const std::string_view word = command_word(argc, argv);
-        const bool dynamic = word.empty() || word == "logs" || word == "check";
-        exec_helper(dynamic ? "tend-cli-dynamic" : "tend-cli", argv);
-#endif
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "tend: %s\n", e.what());
+        std::fprintf(stderr, "hint: see `tend --help` or `tend COMMAND --help`\n");
+        return kExitUsage;
+    }
+    try {
+        return action ? action() : kExitUsage;
     } catch (const CliError& e) {
         return report_error(e);
     }

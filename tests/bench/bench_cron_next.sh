@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cron benchmark 2: `tend cron next -n 1000` of a complex expression in a DST zone, the whole
-# command (tend, which execs tend-cron-next), must take <= 50 ms (median of BENCH_RUNS=30,
+# command (tend computes the times itself), must take <= 50 ms (median of BENCH_RUNS=30,
 # hyperfine). In the same run: Python's croniter (Debian python3-croniter) computing the same
 # 1000 times, and the floor: `tend cron next -n 1` of the same expression.
 # Environment: BENCH_RUNS=30, BENCH_EXPR, BENCH_TZ

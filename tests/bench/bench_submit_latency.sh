@@ -7,8 +7,6 @@
 #                  200 bytes and fdatasyncs (the physical floor of a durable submit)
 #   tend           tend submit -- true into the paused queue "default"
 #   tend-running   tend submit --queue live -- true; "live" runs its jobs (concurrency 2)
-#   tend-cli       tend-cli submit -- true: the same submit parsed by the full CLI (CLI11),
-#                  which `tend` runs for the forms its own parser leaves alone (info row)
 #                  while the submits go on
 #   tsp            task-spooler: tsp -n true (own TS_SOCKET/TMPDIR; not durable)
 #   nq             nq true (own NQDIR; not durable)
@@ -18,14 +16,14 @@
 # Environment:
 #   BENCH_N=200        submits per row      BENCH_ROUNDS=4     rounds
 #   BENCH_WARMUP=5     unrecorded runs of each row first
-#   BENCH_ONLY="floor tend tend-running tend-cli tsp nq"
+#   BENCH_ONLY="floor tend tend-running tsp nq"
 # Targets: tend median and mean <= 1.5x floor; tend <= 0.5x tsp and <= 0.5x nq.
 source "$(dirname "$0")/qlib.sh"
 
 N=${BENCH_N:-200}
 ROUNDS=${BENCH_ROUNDS:-4}
 WARM=${BENCH_WARMUP:-5}
-ONLY=${BENCH_ONLY:-floor tend tend-running tend-cli tsp nq}
+ONLY=${BENCH_ONLY:-floor tend tend-running tsp nq}
 PER=$(( N / ROUNDS ))
 [ $(( PER * ROUNDS )) -eq "$N" ] || die "BENCH_N must be a multiple of BENCH_ROUNDS"
 
@@ -67,7 +65,6 @@ cmd_of() {   # the command line of a row
     floor)        echo "$W/bin/floor_append $W/floor.dat" ;;
     tend)         echo "${TQ[*]} submit -- true" ;;
     tend-running) echo "${TQ[*]} submit --queue live -- true" ;;
-    tend-cli)     echo "$(dirname "$TEND")/tend-cli ${TQ[*]:1} submit -- true" ;;
     tsp)          echo "$TSP -n true" ;;
     nq)           echo "$NQ true" ;;
   esac
@@ -102,7 +99,7 @@ done
 no_spool
 pend=$(qfield pending default)
 into_default=0
-for r in tend tend-cli; do [[ " $ONLY " == *" $r "* ]] && into_default=$((into_default + 1)); done
+for r in tend; do [[ " $ONLY " == *" $r "* ]] && into_default=$((into_default + 1)); done
 [ "$pend" = $(( (WARM + N) * into_default )) ] \
   || die "queue default holds $pend pending jobs, expected $(( (WARM + N) * into_default ))"
 
@@ -136,10 +133,6 @@ if [ -n "${S[tend]:-}" ]; then
   if [ -n "${S[tend-running]:-}" ]; then
     rmed=$(st_field "${S[tend-running]}" 2); rmean=$(st_field "${S[tend-running]}" 5)
     [ -n "$fl" ] && printf '  (info) tend-running vs floor: median %.2fx, mean %.2fx\n' "$(ratio2 "$rmed" "$fmed")" "$(ratio2 "$rmean" "$fmean")"
-  fi
-  if [ -n "${S[tend-cli]:-}" ]; then
-    cmed=$(st_field "${S[tend-cli]}" 2)
-    printf '  (info) tend (front end) vs tend-cli (CLI11) submit: median %.2fx\n' "$(ratio2 "$tmed" "$cmed")"
   fi
 fi
 echo "tsp and nq do not fsync anything: their rows are the cost of their IPC and process work only."

@@ -151,7 +151,7 @@ build_tend() {
     log "building tend (Release) in $BUILD_DIR"
     cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/tmp/tend-bench-build.log 2>&1 \
       || die "cmake configure failed (see /tmp/tend-bench-build.log)"
-    cmake --build "$BUILD_DIR" -j2 --target tend tendd tend-cron-next >>/tmp/tend-bench-build.log 2>&1 \
+    cmake --build "$BUILD_DIR" -j2 --target tend tendd >>/tmp/tend-bench-build.log 2>&1 \
       || die "build failed (see /tmp/tend-bench-build.log)"
     grep -q '^CMAKE_BUILD_TYPE:STRING=Release' "$BUILD_DIR/CMakeCache.txt" \
       || log "warning: $BUILD_DIR is not a Release build"

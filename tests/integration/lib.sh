@@ -23,7 +23,7 @@ fi
 for tool in jq "$PYTHON"; do
     command -v "$tool" >/dev/null || { echo "FAIL: $TEST_NAME needs '$tool' (apt-get install -y ${tool##*/})" >&2; exit 1; }
 done
-for bin in tend tend-cli tend-cli-dynamic tendd; do
+for bin in tend tendd; do
     [[ -x $TEND_BIN_DIR/$bin ]] || { echo "FAIL: no executable $TEND_BIN_DIR/$bin (set TEND_BIN_DIR)" >&2; exit 1; }
 done
 

@@ -203,9 +203,8 @@ assert_status 65 tend submit --after 99999 -- true
 assert_contains "$ERR" "99999" "stderr for an unknown --after job"
 assert_eq "$((before + 5))" "$(job_count)" "jobs after the usage errors and refused submits"
 
-say "tend (the lean front end) and tend-cli store the same job for the same command line"
-# `tend` parses common submit lines itself and hands the rest to tend-cli (cmd/tend_main.cpp);
-# both must store the same job. The queues are paused so that nothing runs.
+say "the same submit command line stores the same job, through the tend function or the binary"
+# The queues are paused so that nothing runs.
 assert_status 0 tend pause default
 assert_status 0 tend pause other
 # shellcheck disable=SC2016  # $X is for the job's shell
@@ -216,10 +215,10 @@ for line in "-- printf %s 'a b'" \
     eval "words=($line)"
     assert_status 0 tend submit "${words[@]}"
     front_id=$(tail -n1 <<<"$OUT" | jq -r 'if type == "object" then .id else . end')
-    OUT=$(timeout 10 env "$CLI_ASAN_OPTIONS" "$TEND_BIN_DIR/tend-cli" --socket "$SOCK" submit "${words[@]}") ||
-        fail "tend-cli submit $line failed"
+    OUT=$(timeout 10 env "$CLI_ASAN_OPTIONS" "$TEND_BIN_DIR/tend" --socket "$SOCK" submit "${words[@]}") ||
+        fail "tend submit $line failed"
     cli_id=$(tail -n1 <<<"$OUT" | jq -r 'if type == "object" then .id else . end')
     strip='del(.id, .submitted_at, .output)'
     assert_eq "$(tend show --json "$cli_id" | jq -c "$strip")" \
-        "$(tend show --json "$front_id" | jq -c "$strip")" "job of \`tend submit $line\` (front end and tend-cli)"
+        "$(tend show --json "$front_id" | jq -c "$strip")" "job of \`tend submit $line\` (submitted twice)"
 done

@@ -1,17 +1,18 @@
-// tend-cron-next: `tend cron next EXPR` without a daemon (tend execs it; it links the tz library
-// that tend itself avoids loading). Prints the next fire times as ISO 8601 with offset.
-#include <CLI/CLI.hpp>
+// `tend cron next EXPR`: the next fire times of an expression, computed here without tendd
+// (the only command of tend that reads the tz database).
+#include "cmd/cron_next.hpp"
+
 #include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "cmd/cli_context.hpp"
+#include "cmd/tz_library.hpp"
 #include "queue/cron/cron_schedule.hpp"
 
+namespace tend::cli {
 namespace {
-
-constexpr int kExitUsage = 2;
-constexpr int kExitInvalid = 65;
 
 // Reads exactly `width` digits at s[pos].
 bool digits(const std::string& s, std::size_t pos, std::size_t width, int& out) {
@@ -69,40 +70,21 @@ tend::Result<date::sys_seconds> parse_from(const std::string& s, const date::tim
     return date::sys_seconds(local.time_since_epoch() - offset);
 }
 
-int fail(int status, const std::string& message) {
-    std::fprintf(stderr, "tend: cron next: %s\n", message.c_str());
-    return status;
-}
-
 }  // namespace
 
-int main(int argc, char** argv) {
-    CLI::App app{"tend cron next: the next fire times of a cron expression", "tend cron next"};
-    std::string expr, tz, from;
-    int count = 10;
-    bool json = false;
-    app.add_option("EXPR", expr, "a cron expression")->required();
-    app.add_option("--tz", tz, "time zone (IANA name; default: the local zone)");
-    app.add_option("--from", from, "start after this time (default: now)");
-    app.add_option("-n", count, "how many (default 10)")->check(CLI::Range(1, 100000));
-    app.add_flag("--json", json, "print JSON");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        return fail(kExitUsage, e.what());
-    }
+int print_cron_next(const std::string& expr, const std::string& tz, const std::string& from,
+                    int count, bool json) {
+    load_tz_library();
     auto e = tend::cron::parse_cron(expr);
-    if (!e) return fail(kExitInvalid, "\"" + expr + "\": " + e.error());
+    if (!e) throw CliError(kExitInvalid, "cron next: \"" + expr + "\": " + e.error());
     auto zone = tend::cron::find_zone(tz);
-    if (!zone) return fail(kExitInvalid, zone.error());
+    if (!zone) throw CliError(kExitInvalid, "cron next: " + zone.error());
     date::sys_seconds start;
     if (from.empty()) {
         start = date::sys_seconds(std::chrono::seconds(std::time(nullptr)));
     } else {
         auto f = parse_from(from, *zone);
-        if (!f) return fail(kExitUsage, "--from " + f.error());
+        if (!f) throw CliError(kExitUsage, "cron next: --from " + f.error());
         start = *f;
     }
     auto times = tend::cron::next_fires(*e, *zone, start, static_cast<std::size_t>(count));
@@ -112,7 +94,7 @@ int main(int argc, char** argv) {
         nlohmann::json out = {
             {"expression", expr}, {"timezone", tend::cron::zone_name(*zone)}, {"times", t}};
         std::printf("%s\n", out.dump().c_str());
-        return 0;
+        return kExitOk;
     }
     std::string out;
     for (auto s : times) {
@@ -120,5 +102,7 @@ int main(int argc, char** argv) {
         out += '\n';
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
-    return 0;
+    return kExitOk;
 }
+
+}  // namespace tend::cli
