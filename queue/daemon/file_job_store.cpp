@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/util/duration.hpp"
 
 namespace tend::jobs {
@@ -30,12 +31,17 @@ FileJobStore::~FileJobStore() = default;
 Result<std::unique_ptr<FileJobStore>> FileJobStore::open(FileJobStoreOptions options) {
     std::unique_ptr<FileJobStore> s(new FileJobStore(std::move(options)));
     s->path_ = s->opt_.state_dir + "/jobs.log";
-    sd_event_source* src = nullptr;
-    int r = sd_event_add_defer(s->opt_.loop, &src, &FileJobStore::on_commit, s.get());
-    if (r < 0) return make_error(std::string("cannot create the commit event: ") + strerror(-r));
-    s->commit_source_.reset(src);
-    sd_event_source_set_priority(src, kCommitPriority);
-    sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    auto src =
+        ev::add_defer(s->opt_.loop, &FileJobStore::on_commit, s.get(), "create the commit event");
+    if (!src) return make_error(src.error());
+    s->commit_source_ = std::move(*src);
+    if (auto st =
+            ev::set_priority(s->commit_source_.get(), kCommitPriority, "order the commit event");
+        !st)
+        return make_error(st.error());
+    if (auto st = ev::set_enabled(s->commit_source_.get(), SD_EVENT_OFF, "pause the commit event");
+        !st)
+        return make_error(st.error());
     return s;
 }
 
@@ -181,16 +187,23 @@ void FileJobStore::record_status(std::vector<StatusRecord> changes, bool urgent,
 }
 
 void FileJobStore::arm_lazy_flush() {
+    constexpr const char* what = "arm the lazy flush of the job log";
+    Status armed = ok_status();
     if (!lazy_timer_) {
-        sd_event_source* t = nullptr;
-        sd_event_add_time_relative(opt_.loop, &t, CLOCK_MONOTONIC,
-                                   static_cast<uint64_t>(kLazyFlush.count()), 10000,
-                                   &FileJobStore::on_lazy_flush, this);
-        lazy_timer_.reset(t);
+        auto t = ev::add_time_relative(opt_.loop, CLOCK_MONOTONIC,
+                                       static_cast<uint64_t>(kLazyFlush.count()), 10000,
+                                       &FileJobStore::on_lazy_flush, this, what);
+        if (t)
+            lazy_timer_ = std::move(*t);
+        else
+            armed = make_error(t.error());
     } else if (sd_event_source_get_enabled(lazy_timer_.get(), nullptr) == 0) {
-        sd_event_source_set_time_relative(lazy_timer_.get(),
-                                          static_cast<uint64_t>(kLazyFlush.count()));
-        sd_event_source_set_enabled(lazy_timer_.get(), SD_EVENT_ONESHOT);
+        armed = ev::rearm_after(lazy_timer_.get(), static_cast<uint64_t>(kLazyFlush.count()), what);
+    }
+    if (!armed) {
+        // Committed now instead: sooner than needed, never later.
+        opt_.warn(armed.error() + "; committing at once");
+        request_commit();
     }
 }
 
@@ -223,7 +236,12 @@ int FileJobStore::on_lazy_flush(sd_event_source*, uint64_t, void* self) {
 }
 
 void FileJobStore::request_commit() {
-    sd_event_source_set_enabled(commit_source_.get(), SD_EVENT_ONESHOT);
+    // Enabling an existing source allocates nothing; should it fail, the next request (every
+    // change and the commit retry make one) tries again.
+    if (auto st = ev::set_enabled(commit_source_.get(), SD_EVENT_ONESHOT,
+                                  "schedule a commit of the job log");
+        !st)
+        opt_.warn(st.error() + "; changes wait for the next commit");
 }
 
 int FileJobStore::on_commit(sd_event_source*, void* self) {
@@ -233,11 +251,13 @@ int FileJobStore::on_commit(sd_event_source*, void* self) {
         if (!s->commit_failing_) s->opt_.warn(st.error() + "; retrying every second");
         s->commit_failing_ = true;
         if (s->log_->has_pending() && !s->commit_retry_) {
-            sd_event_source* t = nullptr;
-            sd_event_add_time_relative(s->opt_.loop, &t, CLOCK_MONOTONIC,
-                                       static_cast<uint64_t>(kCommitRetry.count()), 100000,
-                                       &FileJobStore::on_commit_retry, s);
-            s->commit_retry_.reset(t);
+            auto t = ev::add_time_relative(
+                s->opt_.loop, CLOCK_MONOTONIC, static_cast<uint64_t>(kCommitRetry.count()), 100000,
+                &FileJobStore::on_commit_retry, s, "time the next commit retry");
+            if (t)
+                s->commit_retry_ = std::move(*t);
+            else  // the next change retries instead
+                s->opt_.warn(t.error() + "; the next change retries the commit");
         }
     } else if (s->commit_failing_) {
         s->commit_failing_ = false;

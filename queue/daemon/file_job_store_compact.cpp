@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "queue/daemon/file_job_store.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 
 namespace tend::jobs {
 
@@ -67,11 +68,18 @@ void FileJobStore::checkpoint() {
     for (const JobEntry* e : all) c->ids.push_back(e->id);
     std::sort(c->ids.begin(), c->ids.end());
     compaction_ = std::move(c);
-    sd_event_source* s = nullptr;
-    sd_event_add_defer(opt_.loop, &s, &FileJobStore::on_compact_step, this);
-    sd_event_source_set_priority(s, kUpkeepPriority);
-    sd_event_source_set_enabled(s, SD_EVENT_ON);  // a step per turn until done
-    compact_source_.reset(s);
+    constexpr const char* what = "schedule the compaction steps";
+    auto s = ev::add_defer(opt_.loop, &FileJobStore::on_compact_step, this, what);
+    Status st = s ? ev::set_priority(s->get(), kUpkeepPriority, what) : make_error(s.error());
+    if (st) st = ev::set_enabled(s->get(), SD_EVENT_ON, what);  // a step per turn until done
+    if (!st) {
+        // The old log stays in force; the next commit tries to compact again.
+        log_->abort_compaction();
+        compaction_.reset();
+        opt_.warn("compaction abandoned: " + st.error());
+        return;
+    }
+    compact_source_ = std::move(*s);
     opt_.info("compacting the job log (" + std::to_string(log_->size()) + " bytes, " +
               std::to_string(compaction_->ids.size()) + " jobs kept)");
 }

@@ -18,6 +18,7 @@
 #include "queue/store/spool_dir.hpp"
 #include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/protocol/outcome.hpp"
 
 namespace tend::jobs {
@@ -62,11 +63,7 @@ struct JobContext {
     WallUs started_at = 0;
     std::mt19937_64 rng{std::random_device{}()};
 
-    WallUs now() const {
-        uint64_t usec = 0;
-        sd_event_now(opt.loop, CLOCK_REALTIME, &usec);
-        return static_cast<WallUs>(usec);
-    }
+    WallUs now() const { return static_cast<WallUs>(ev::now(opt.loop, CLOCK_REALTIME)); }
     double random01() { return std::uniform_real_distribution<double>(0, 1)(rng); }
 };
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "supervisor/daemon/event_loop.hpp"
+
 namespace tend::jobs {
 
 void Dispatcher::pump() {
@@ -45,15 +47,21 @@ void Dispatcher::arm_due_timer() {
         return;
     }
     const uint64_t at = static_cast<uint64_t>(std::max<WallUs>(*due, 1));
+    constexpr const char* what = "arm the timer of jobs due later (--at, retry backoff)";
+    Status armed = ok_status();
     if (due_timer_) {
-        sd_event_source_set_time(due_timer_.get(), at);
-        sd_event_source_set_enabled(due_timer_.get(), SD_EVENT_ONESHOT);
-        return;
+        armed = ev::rearm_at(due_timer_.get(), at, what);
+    } else {
+        // CLOCK_REALTIME: --at names a wall-clock time, and a clock step must move the wake-up.
+        auto t =
+            ev::add_time(c_.opt.loop, CLOCK_REALTIME, at, 1000, &Dispatcher::on_due, this, what);
+        if (t)
+            due_timer_ = std::move(*t);
+        else
+            armed = make_error(t.error());
     }
-    sd_event_source* t = nullptr;
-    // CLOCK_REALTIME: --at names a wall-clock time, and a clock step must move the wake-up.
-    sd_event_add_time(c_.opt.loop, &t, CLOCK_REALTIME, at, 1000, &Dispatcher::on_due, this);
-    due_timer_.reset(t);
+    // Every pump (each submit, exit and commit) tries again and starts what is due by then.
+    if (!armed) c_.opt.warn(armed.error() + "; due jobs start at the next change");
 }
 
 int Dispatcher::on_due(sd_event_source*, uint64_t, void* self) {

@@ -72,7 +72,8 @@ Status JobService::recover() {
     c_.sched.finish_restore(c_.started_at);
     for (const auto& [name, p] : sink.paused) {
         c_.sched.ensure_queue(name);
-        c_.sched.set_paused(name, p);
+        if (auto st = c_.sched.set_paused(name, p); !st)
+            c_.opt.warn(c_.store->describe() + ": " + st.error());
     }
     if (c_.sched.job_count() > 0)
         c_.opt.info(c_.store->describe() + ": " + std::to_string(c_.sched.job_count()) +

@@ -10,6 +10,7 @@
 #include "queue/daemon/job_spool.hpp"
 #include "queue/store/spool.hpp"
 #include "queue/store/spool_pairing.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 
 namespace tend::jobs {
 
@@ -78,11 +79,13 @@ void SpoolIntake::start() {
                                              IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR) < 0) {
         c_.opt.warn("the spool " + dir + " is not watched: " + std::strerror(errno) +
                     "; spooled jobs are taken in when tendd starts");
+    } else if (auto s = ev::add_io(c_.opt.loop, spool_inotify_.get(), EPOLLIN,
+                                   &SpoolIntake::on_spool_event, this, "watch the spool " + dir);
+               !s) {
+        // As when inotify itself fails: degraded, not fatal (the scan below still runs).
+        c_.opt.warn(s.error() + "; spooled jobs are taken in when tendd starts");
     } else {
-        sd_event_source* s = nullptr;
-        sd_event_add_io(c_.opt.loop, &s, spool_inotify_.get(), EPOLLIN,
-                        &SpoolIntake::on_spool_event, this);
-        spool_source_.reset(s);
+        spool_source_ = std::move(*s);
     }
     // Watch first, then scan: a file spooled in between is seen by one or the other, and a
     // file seen by both is taken in once (spool_in_flight_).
@@ -116,14 +119,19 @@ void SpoolIntake::refuse_spool_file(const std::string& token, const std::string&
         c_.opt.warn("spool: " + st.error());
 }
 
+void SpoolIntake::forget_spool_file(const std::string& token) {
+    // Its jobs are in the store: a file left behind is removed at the next start, not re-run.
+    if (auto st = remove_spool_file(spool_fd_.get(), c_.opt.spool_dir, token); !st)
+        c_.opt.warn("spool: " + st.error() + "; it is removed when tendd restarts");
+}
+
 void SpoolIntake::import_spool(const std::string& token) {
     if (c_.stopping || !spool_fd_ || spool_in_flight_.count(token)) return;
     const int dfd = spool_fd_.get();
     const std::string& dir = c_.opt.spool_dir;
     if (tokens_in_store_.count(token)) {
         // Committed before a crash that came before the file was removed.
-        remove_spool_file(dfd, dir, token);
-        return;
+        return forget_spool_file(token);
     }
     SpoolRead read = read_spool_file(dfd, dir, token);
     switch (read.outcome) {
@@ -134,7 +142,8 @@ void SpoolIntake::import_spool(const std::string& token) {
         case SpoolRead::Outcome::damaged:
             c_.opt.warn("spool: " + read.problem + "; the file is set aside as " + token +
                         std::string(kSpoolDamagedSuffix));
-            set_aside_spool_file(dfd, dir, token, kSpoolDamagedSuffix);
+            if (auto st = set_aside_spool_file(dfd, dir, token, kSpoolDamagedSuffix); !st)
+                c_.opt.warn("spool: " + st.error());
             return;
         case SpoolRead::Outcome::ok:
             break;
@@ -166,10 +175,7 @@ void SpoolIntake::import_spool(const std::string& token) {
         c_.sched.ensure_queue(spec.queue);
         specs.push_back(std::move(spec));
     }
-    if (specs.empty()) {
-        remove_spool_file(dfd, dir, token);
-        return;
-    }
+    if (specs.empty()) return forget_spool_file(token);
     spool_in_flight_.insert(token);
     std::vector<JobId> unconfigured;
     for (const auto& s : specs) {
@@ -186,14 +192,16 @@ void SpoolIntake::import_spool(const std::string& token) {
                             "; it stays in the spool until tendd restarts");
                 return;
             }
-            remove_spool_file(spool_fd_.get(), c_.opt.spool_dir, token);
+            forget_spool_file(token);
             c_.opt.info("took " + std::to_string(n) + " spooled job(s) of uid " +
                         std::to_string(uid) + " from " + token);
         });
     // Acknowledged by `tend submit` already, so they are kept, but a queue that is not
     // configured would hold them forever: they are cancelled with the reason.
     for (JobId id : unconfigured)
-        c_.sched.cancel(id, c_.now(), "its queue is not configured in tend.toml");
+        if (auto st = c_.sched.cancel(id, c_.now(), "its queue is not configured in tend.toml");
+            !st)
+            c_.opt.warn("spool: job " + std::to_string(id) + ": " + st.error());
     d_.pump();
 }
 

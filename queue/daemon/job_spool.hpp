@@ -34,6 +34,7 @@ class SpoolIntake {
     void import_spool(const std::string& token);
     // Sets TOKEN aside as refused and says why.
     void refuse_spool_file(const std::string& token, const std::string& why);
+    void forget_spool_file(const std::string& token);  // remove it; a failure is logged
 
     JobContext& c_;
     Dispatcher& d_;

@@ -6,6 +6,7 @@
 
 #include "queue/daemon/job_output_log.hpp"
 #include "queue/daemon/job_upkeep.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 
 namespace tend::jobs {
 
@@ -21,15 +22,20 @@ void JobUpkeep::arm_prune_timer() {
         return;
     }
     const uint64_t when = to_unlink_.empty() ? static_cast<uint64_t>(std::max<WallUs>(*at, 1)) : 1;
+    constexpr const char* what = "arm the pruning of expired jobs";
+    Status armed = ok_status();
     if (prune_timer_) {
-        sd_event_source_set_time(prune_timer_.get(), when);
-        sd_event_source_set_enabled(prune_timer_.get(), SD_EVENT_ONESHOT);
-        return;
+        armed = ev::rearm_at(prune_timer_.get(), when, what);
+    } else if (auto t = ev::add_time(c_.opt.loop, CLOCK_REALTIME, when, 1000000,
+                                     &JobUpkeep::on_prune, this, what);
+               !t) {
+        armed = make_error(t.error());
+    } else {
+        prune_timer_ = std::move(*t);
+        armed = ev::set_priority(prune_timer_.get(), kUpkeepPriority, what);
     }
-    sd_event_source* t = nullptr;
-    sd_event_add_time(c_.opt.loop, &t, CLOCK_REALTIME, when, 1000000, &JobUpkeep::on_prune, this);
-    sd_event_source_set_priority(t, kUpkeepPriority);
-    prune_timer_.reset(t);
+    // Every pump tries again; until then finished jobs are kept longer than keep_finished.
+    if (!armed) c_.opt.warn(armed.error() + "; pruning waits for the next change");
 }
 
 int JobUpkeep::on_prune(sd_event_source*, uint64_t, void* self) {
