@@ -102,7 +102,8 @@ void JobControl::set_paused(const std::string& queue, bool paused, JobReplier re
                                                            (paused ? "pause" : "resume") +
                                                            " queue " + queue + ": " + st.error()));
         // (The commit's turn then runs d_.pump(): a resumed queue starts jobs.)
-        (void)c_.sched.set_paused(queue, paused);
+        ignore_result(c_.sched.set_paused(queue, paused),
+                      "the queue was found above, and queues are never removed");
         reply(JobReply::ok(views_.queue_json(*q)));
     });
 }

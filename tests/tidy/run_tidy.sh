@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # clang-tidy (.clang-tidy at the top) over tend's sources; any finding fails. Run by ctest
 # (`ctest -R tidy`) and by hand:
-#   bash tests/tidy/run_tidy.sh SOURCE_DIR WORK_DIR [all|changed]
-# all (the default): every .cpp of cmd/, supervisor/, queue/ and tests/; changed: only those
+#   bash tests/tidy/run_tidy.sh SOURCE_DIR WORK_DIR [all|everything|changed]
+# all (the default, what the test command runs): every .cpp of cmd/, supervisor/ and queue/,
+# the code tend ships; everything: those and tests/unit; changed: the .cpp files of those
 # changed since the merge-base with main (TEND_TIDY_BASE overrides main), plus uncommitted ones.
 # A unity build's compile_commands.json names the unity files, so a non-unity tree is configured
 # in WORK_DIR just for this (configure only: nothing is built, no header is generated).
@@ -23,6 +24,8 @@ if [ "$scope" = changed ] &&
 fi
 case "$scope" in
   all)
+    mapfile -t files < <(cd "$src" && git ls-files 'cmd/*.cpp' 'supervisor/*.cpp' 'queue/*.cpp') ;;
+  everything)
     mapfile -t files < <(cd "$src" && git ls-files 'cmd/*.cpp' 'supervisor/*.cpp' 'queue/*.cpp' \
                                      'tests/unit/*.cpp') ;;
   changed)
@@ -31,7 +34,7 @@ case "$scope" in
                                           'tests/unit/*.cpp'
                                         git ls-files --others --exclude-standard -- '*.cpp'; } |
                                       sort -u) ;;
-  *) echo "usage: run_tidy.sh SOURCE_DIR WORK_DIR [all|changed]" >&2; exit 2 ;;
+  *) echo "usage: run_tidy.sh SOURCE_DIR WORK_DIR [all|everything|changed]" >&2; exit 2 ;;
 esac
 # Only files the build compiles (the fuzz targets are in a clang tree of their own).
 listed=()
