@@ -48,7 +48,8 @@ fi
 echo "clang-tidy: ${#listed[@]} file(s), $(nproc) at a time"
 start=$(date +%s)
 # g++'s compile commands: clang does not know every g++ warning flag.
-"$runner" -clang-tidy-binary "$tidy" -p "$work" -j "$(nproc)" -quiet \
+# nice 19: beside the integration tests (ctest runs them together), tidy takes only idle CPU.
+nice -n 19 "$runner" -clang-tidy-binary "$tidy" -p "$work" -j "$(nproc)" -quiet \
   -extra-arg=-Wno-unknown-warning-option "${listed[@]}" >"$work/tidy.log" 2>&1 || status=$?
 echo "clang-tidy: $(($(date +%s) - start)) s"
 if [ "${status:-0}" != 0 ] || grep -qE '(warning|error): .*\[(bugprone|performance|misc)-' "$work/tidy.log"; then
