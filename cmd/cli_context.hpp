@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/protocol/protocol.hpp"
 #include "supervisor/util/duration.hpp"
 #include "supervisor/util/json_text.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend::cli {
 

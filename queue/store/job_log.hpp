@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "queue/core/record_format.hpp"
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend::jobs {
 

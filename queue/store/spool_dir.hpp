@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend::jobs {
 

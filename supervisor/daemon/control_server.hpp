@@ -15,10 +15,10 @@
 #include "supervisor/core/authz.hpp"
 #include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/event_source.hpp"
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/protocol/protocol.hpp"
 #include "supervisor/util/duration.hpp"
 #include "supervisor/util/result.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 

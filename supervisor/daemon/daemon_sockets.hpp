@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "supervisor/daemon/instance_runner.hpp"
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 

@@ -7,8 +7,8 @@
 #include "supervisor/core/line_splitter.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/log_writer.hpp"
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 

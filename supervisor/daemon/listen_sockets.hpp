@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "supervisor/daemon/spawner.hpp"
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 

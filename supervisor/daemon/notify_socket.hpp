@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "supervisor/daemon/event_source.hpp"
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 

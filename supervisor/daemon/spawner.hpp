@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "supervisor/util/unique_fd.hpp"
 #include "supervisor/util/result.hpp"
+#include "supervisor/util/unique_fd.hpp"
 
 namespace tend {
 
