@@ -88,7 +88,8 @@ void follow_files(const std::vector<Source>& sources, const std::vector<ReadPosi
     std::vector<Followed> f(sources.size());
     // `from`: the position the tail ended at; used only while the file is still that one.
     auto reopen = [&](size_t i, const ReadPosition* from) {
-        f[i].fd.reset(open(sources[i].files[0].c_str(), O_RDONLY | O_CLOEXEC));
+        f[i].fd.reset(
+            open(sources[i].files[0].c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
         struct stat st {};
         if (f[i].fd && fstat(f[i].fd.get(), &st) == 0) {
             f[i].inode = st.st_ino;

@@ -29,7 +29,9 @@ namespace {
 // Prepends up to `want` lines from the end of one file to `out` (which holds newer lines).
 void tail_one(const std::string& path, long want, std::vector<std::string>& out,
               ReadPosition* end_pos) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // A log_file's directory may be its program user's: a link planted there is not read
+    // (tend logs often runs as root).
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) return;
     struct stat st;
     if (fstat(fd, &st) != 0) {

@@ -67,6 +67,8 @@ struct RestartPolicy {
     int crash_limit = 5;
     Usec crash_window = std::chrono::seconds(60);
     Usec cooldown = std::chrono::minutes(5);
+    // Exit codes that count as a clean exit (supervisord's `exitcodes`): sorted, unique, 0..255.
+    std::vector<int> success_exit_codes{0};
 };
 
 struct ProgramConfig {
@@ -87,6 +89,11 @@ struct ProgramConfig {
     Usec stop_timeout = std::chrono::seconds(30);
     int reload_signal = 1;
     std::optional<std::string> pidfile;
+    // {instance} runs from instance_offset to instance_offset + instances - 1 (supervisord's
+    // numprocs_start); slots inside tendd stay 0-based and are numbered at the edges.
+    int instance_offset = 0;
+    // Where output = "file" writes, {instance} expanded; unset: STATE/logs/NAME/N.log.
+    std::optional<std::string> log_file;
     std::vector<std::string> sockets;
     OutputMode output = OutputMode::automatic;
     std::uint64_t log_max_size = 10ull << 20;
@@ -101,6 +108,12 @@ struct Config {
 
     const ProgramConfig* find_program(const std::string& name) const;
 };
+
+// The number users see for slot `slot` (0-based inside tendd): what {instance} expands to,
+// TEND_INSTANCE, and the N of `PROGRAM:N`.
+inline int instance_number(const ProgramConfig& c, int slot) {
+    return slot + c.instance_offset;
+}
 
 // Replaces every "{instance}" in text with the instance number.
 std::string expand_instance(const std::string& text, int instance);

@@ -101,6 +101,14 @@ void Walker::program(const std::string& name, const toml::table& t, ProgramConfi
                                    p.instances > 1 &&
                                    p.pidfile->find("{instance}") == std::string::npos)
         error_at(n->source(), "\"pidfile\" must contain {instance} when instances > 1");
+    if (auto n = t.get("log_file"); n && p.log_file) {
+        // Two instances appending to one file would interleave and rotate each other's lines.
+        if (p.instances > 1 && p.log_file->find("{instance}") == std::string::npos)
+            error_at(n->source(), "\"log_file\" must contain {instance} when instances > 1");
+        if (p.output == OutputMode::journal || p.output == OutputMode::null)
+            error_at(n->source(), "\"log_file\" needs output = \"file\" or \"auto\" (output is \"" +
+                                      std::string(to_string(p.output)) + "\")");
+    }
 }
 
 }  // namespace config_detail

@@ -1,6 +1,8 @@
 // The [program.NAME] key table (program_keys.hpp) and the [program.NAME.rollout] one.
 #include "supervisor/config/program_keys.hpp"
 
+#include <algorithm>
+
 #include "supervisor/config/config_walker.hpp"
 #include "supervisor/config/value_parsers.hpp"
 #include "supervisor/util/signals.hpp"
@@ -81,6 +83,38 @@ void parse_pidfile(const KeyInput& in, ProgramConfig& p) {
         p.pidfile = *s;
     }
 }
+// Relative paths and {instance} with instances > 1 are checked in program_section, like pidfile.
+void parse_log_file(const KeyInput& in, ProgramConfig& p) {
+    if (auto s = in.w.as_string(in.node, "log_file")) {
+        if (s->empty() || (*s)[0] != '/' || s->back() == '/')
+            in.w.error_at(in.node.source(), "\"log_file\" must be an absolute path to a file");
+        else if (s->find('\0') != std::string::npos || s->size() > 4000)
+            in.w.error_at(in.node.source(), "\"log_file\" is not a usable path");
+        p.log_file = *s;
+    }
+}
+void parse_instance_offset(const KeyInput& in, ProgramConfig& p) {
+    if (auto v = in.w.as_int(in.node, "instance_offset", 0, 100000)) p.instance_offset = int(*v);
+}
+// An array of exit codes 0..255, at least one; kept sorted and unique.
+void parse_success_exit_codes(const KeyInput& in, ProgramConfig& p) {
+    const auto* arr = in.node.as_array();
+    if (!arr || arr->empty()) {
+        in.w.error_at(
+            in.node.source(),
+            "\"success_exit_codes\" must be a non-empty array of exit codes, e.g. [0, 3]");
+        return;
+    }
+    std::vector<int> codes;
+    for (const auto& n : *arr) {
+        auto c = in.w.as_int(n, "success_exit_codes", 0, 255);
+        if (!c) return;
+        codes.push_back(int(*c));
+    }
+    std::sort(codes.begin(), codes.end());
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+    p.restart.success_exit_codes = std::move(codes);
+}
 void parse_output(const KeyInput& in, ProgramConfig& p) {
     if (auto v = in.w.parsed<OutputMode>(in.node, "output", parse_output_mode)) p.output = *v;
 }
@@ -139,6 +173,10 @@ const std::vector<ProgramKey>& program_keys() {
         {"sockets", parse_sockets, R::roll, "sockets", same<&PC::sockets>, nullptr},
         {"pidfile", parse_pidfile, R::roll, "pidfile", same<&PC::pidfile>, nullptr},
         {"output", parse_output, R::roll, "output", same<&PC::output>, nullptr},
+        {"instance_offset", parse_instance_offset, R::roll, "instance_offset",
+         same<&PC::instance_offset>, nullptr},
+        // The output pipes stay; each instance writes its next line to the new file.
+        {"log_file", parse_log_file, R::live, "log_file", same<&PC::log_file>, take<&PC::log_file>},
         {"log_max_size", parse_log_max_size, R::roll, "log_max_size", same<&PC::log_max_size>,
          nullptr},
         {"log_keep", parse_log_keep, R::roll, "log_keep", same<&PC::log_keep>, nullptr},
@@ -159,6 +197,8 @@ const std::vector<ProgramKey>& program_keys() {
          same_restart<&RP::crash_window>, take_restart<&RP::crash_window>},
         {"cooldown", parse_restart_duration<&RP::cooldown>, R::live, "restart",
          same_restart<&RP::cooldown>, take_restart<&RP::cooldown>},
+        {"success_exit_codes", parse_success_exit_codes, R::live, "success_exit_codes",
+         same_restart<&RP::success_exit_codes>, take_restart<&RP::success_exit_codes>},
         {"ready_timeout", parse_duration<&PC::ready_timeout>, R::live, "ready_timeout",
          same<&PC::ready_timeout>, take<&PC::ready_timeout>},
         {"stop_signal", parse_signal_key<&PC::stop_signal>, R::live, "stop_signal",

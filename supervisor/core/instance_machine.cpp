@@ -191,11 +191,19 @@ Effects InstanceMachine::exited(const ExitInfo& info, Usec now, double jitter01)
         reason_ = "stopped (" + describe_exit(info) + ")";
         return e;
     }
-    const RestartMode mode = settings_.restart.mode;
-    if (mode == RestartMode::never || (mode == RestartMode::on_failure && !info.failure())) {
-        state_ = InstanceState::exited;
-        reason_ = describe_exit(info) + " (restart = " + to_string(mode) + ")";
-        return e;
+    const RestartPolicy& p = settings_.restart;
+    const bool clean = is_clean_exit(info.signaled, info.value, !info.exec_error.empty(), p);
+    // Exit 0 is clean by default; another listed code is named, so a reader sees why.
+    const std::string listed = clean && info.value != 0 ? "in success_exit_codes; " : "";
+    switch (exit_verdict(clean, p.mode)) {
+        case ExitVerdict::stay_exited:
+            state_ = InstanceState::exited;
+            reason_ = describe_exit(info) + " (" + listed + "restart = " + to_string(p.mode) + ")";
+            return e;
+        case ExitVerdict::restart_clean:
+            return clean_restart(info, now, jitter01, e);
+        case ExitVerdict::crash:
+            break;
     }
     reason_ = describe_exit(info);
     Effects c = crashed(now, jitter01);
@@ -216,6 +224,20 @@ Effects InstanceMachine::spawn_failed(const std::string& why, Usec now, double j
         return {};
     }
     return crashed(now, jitter01);
+}
+
+Effects InstanceMachine::clean_restart(const ExitInfo& info, Usec now, double jitter01, Effects e) {
+    // Not a crash: the crash window and cooldown ignore it, and the backoff streak ends (the
+    // program just showed it works), so the delay is restart_delay, never doubled.
+    consecutive_ = 0;
+    ++restarts_;
+    reason_ = describe_exit(info) + " (a success exit code; restart = always)";
+    const Usec delay = restart_delay_for(1, settings_.restart, jitter01);
+    if (delay.count() == 0) return begin_spawn(e);
+    state_ = InstanceState::backoff;
+    reason_ += "; restarting in " +
+               format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(delay));
+    return arm(e, now + delay);
 }
 
 Effects InstanceMachine::crashed(Usec now, double jitter01) {

@@ -83,6 +83,7 @@ class InstanceMachine {
 
   private:
     Effects crashed(Usec now, double jitter01);
+    Effects clean_restart(const ExitInfo& info, Usec now, double jitter01, Effects e);
     Effects begin_spawn(Effects e);
     void clear_crash_history();
     Effects arm(Effects e, Usec at);

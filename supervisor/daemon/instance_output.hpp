@@ -23,6 +23,12 @@ class InstanceOutput {
     int stdout_write_fd() const { return pipes_[0].write.get(); }
     int stderr_write_fd() const { return pipes_[1].write.get(); }
     void set_pid(int pid) { pid_ = pid; }
+    // A reload moved the output (log_file): what is buffered goes to the old writer, the next
+    // complete line to `writer`.
+    void set_writer(std::shared_ptr<LogWriter> writer) {
+        writer_->flush();
+        writer_ = std::move(writer);
+    }
     // Reads whatever is buffered now and ends a partial last line (the process exited).
     void drain_and_flush();
 

@@ -12,6 +12,7 @@
 
 #include "supervisor/core/environment.hpp"
 #include "supervisor/daemon/pidfile.hpp"
+#include "supervisor/daemon/safe_dir.hpp"
 #include "supervisor/daemon/state_lock.hpp"
 #include "supervisor/util/signals.hpp"
 
@@ -37,15 +38,17 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
       machine_(settings_of(program_->config)) {
     const ProgramConfig& c = program_->config;
     output_mode_ = c.output;
+    // A log_file names where the output is wanted: "auto" honours it even under systemd.
     if (output_mode_ == OutputMode::automatic)
-        output_mode_ = ctx_.under_systemd ? OutputMode::journal : OutputMode::file;
+        output_mode_ = ctx_.under_systemd && !c.log_file ? OutputMode::journal : OutputMode::file;
 
     spec_.argv.reserve(c.command.size());
-    for (const auto& a : c.command) spec_.argv.push_back(expand_instance(a, index_));
+    for (const auto& a : c.command) spec_.argv.push_back(expand_instance(a, number()));
     std::vector<std::pair<std::string, std::string>> overrides;
-    for (const auto& [k, v] : c.environment) overrides.emplace_back(k, expand_instance(v, index_));
+    for (const auto& [k, v] : c.environment)
+        overrides.emplace_back(k, expand_instance(v, number()));
     overrides.emplace_back("TEND_PROGRAM", c.name);
-    overrides.emplace_back("TEND_INSTANCE", std::to_string(index_));
+    overrides.emplace_back("TEND_INSTANCE", std::to_string(number()));
     if (c.ready.kind == ReadyKind::notify) {
         NotifySocket::Hooks hooks;
         hooks.accept = [this](pid_t pid) { return own_process(pid); };
@@ -73,24 +76,15 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
         overrides.emplace_back("LISTEN_PID", "0000000000");  // the child writes its pid here
     }
     spec_.env = merge_environment(ctx_.base_env, overrides);
-    if (c.directory) spec_.cwd = expand_instance(*c.directory, index_);
+    if (c.directory) spec_.cwd = expand_instance(*c.directory, number());
     spec_.credentials = program_->credentials;
     spec_.nofile_soft = ctx_.nofile_soft;
 
     std::shared_ptr<LogWriter> writer;
-    if (output_mode_ == OutputMode::file) {
-        std::string dir = ctx_.state_dir + "/logs/" + c.name;
-        if (auto s = make_dirs(dir, 0700); !s) ctx_.warn(label() + ": " + s.error());
-        log_path_ = dir + "/" + std::to_string(index_) + ".log";
-        std::weak_ptr<LogWriter>& shared = ctx_.file_logs[log_path_];
-        writer = shared.lock();
-        if (!writer) {
-            writer = std::make_shared<RotatingFileLog>(log_path_, c.log_max_size, c.log_keep);
-            shared = writer;
-        }
-    } else if (output_mode_ == OutputMode::journal) {
-        writer = std::make_shared<JournalLog>(c.name, index_);
-    }
+    if (output_mode_ == OutputMode::file)
+        writer = file_writer();
+    else if (output_mode_ == OutputMode::journal)
+        writer = std::make_shared<JournalLog>(c.name, number());
     if (writer) {
         auto out = InstanceOutput::create(ctx_.loop, std::move(writer));
         if (out)
@@ -104,13 +98,51 @@ InstanceRunner::InstanceRunner(RunnerContext& ctx, std::shared_ptr<const Program
     }
 }
 
+std::shared_ptr<LogWriter> InstanceRunner::file_writer() {
+    const ProgramConfig& c = program_->config;
+    const std::string path =
+        c.log_file ? expand_instance(*c.log_file, number())
+                   : ctx_.state_dir + "/logs/" + c.name + "/" + std::to_string(number()) + ".log";
+    if (path == log_path_ && writer_) return writer_;
+    log_path_ = path;
+    // An old and a new instance of one slot (a rolling restart) share the writer of a path.
+    std::weak_ptr<LogWriter>& shared = ctx_.file_logs[log_path_];
+    writer_ = shared.lock();
+    if (writer_) return writer_;
+    if (!c.log_file) {
+        std::string dir = ctx_.state_dir + "/logs/" + c.name;
+        if (auto s = make_dirs(dir, 0700); !s) ctx_.warn(label() + ": " + s.error());
+        writer_ = std::make_shared<RotatingFileLog>(log_path_, c.log_max_size, c.log_keep);
+    } else {
+        // log_file may sit in the program's user's directory: opened through a checked
+        // directory fd, never through a link that user planted (tendd often runs as root).
+        auto split = split_dir_name(log_path_);
+        std::optional<uid_t> owner;
+        if (program_->credentials) owner = program_->credentials->uid;
+        auto dir = split ? open_log_dir(split->first, owner)
+                         : Result<OpenedDir>(make_error(split.error()));
+        if (!dir) {
+            ctx_.warn(label() + ": " + dir.error() + "; its output is lost");
+            writer_.reset();
+            return writer_;
+        }
+        std::string who = label();
+        RunnerContext* ctx = &ctx_;
+        writer_ = std::make_shared<RotatingFileLog>(
+            std::move(dir->fd), split->second, log_path_, c.log_max_size, c.log_keep,
+            [ctx, who](const std::string& m) { ctx->warn(who + ": " + m); });
+    }
+    shared = writer_;
+    return writer_;
+}
+
 InstanceRunner::~InstanceRunner() {
     if (machine_.has_process()) ctx_.reaper->untrack(machine_.pid());
 }
 
 std::optional<std::string> InstanceRunner::pidfile_path() const {
     if (!program_->config.pidfile) return std::nullopt;
-    return expand_instance(*program_->config.pidfile, index_);
+    return expand_instance(*program_->config.pidfile, number());
 }
 
 void InstanceRunner::start() {
@@ -134,8 +166,21 @@ Status InstanceRunner::send_signal(int sig) {
 }
 
 void InstanceRunner::update_runtime(std::shared_ptr<const ProgramRuntime> runtime) {
+    const bool new_log_file = runtime->config.log_file != program_->config.log_file;
     program_ = std::move(runtime);
     machine_.update_settings(settings_of(program_->config));
+    // log_file is live: the pipes stay, and the next complete line goes to the new file.
+    if (new_log_file && output_mode_ == OutputMode::file && output_) {
+        std::string old_path = log_path_;
+        std::shared_ptr<LogWriter> old_writer = writer_;
+        if (auto w = file_writer()) {
+            output_->set_writer(std::move(w));
+        } else {
+            // The new place was refused (warned): the output stays where it was.
+            log_path_ = std::move(old_path);
+            writer_ = std::move(old_writer);
+        }
+    }
 }
 
 void InstanceRunner::kill_now() {
@@ -217,13 +262,13 @@ void InstanceRunner::start_readiness(Usec) {
         return;
     ReadyProbe::Target t;
     t.kind = r.kind;
-    t.host = expand_instance(r.host, index_);
-    t.port = expand_instance(r.port, index_);
-    t.path = expand_instance(r.path, index_);
+    t.host = expand_instance(r.host, number());
+    t.port = expand_instance(r.port, number());
+    t.path = expand_instance(r.path, number());
     if (r.kind == ReadyKind::command) {
         // As the instance runs: its user, directory and environment.
         t.command = spec_;
-        t.command.argv = {"/bin/sh", "-c", expand_instance(r.command, index_)};
+        t.command.argv = {"/bin/sh", "-c", expand_instance(r.command, number())};
         t.command.stdout_fd = t.command.stderr_fd = -1;
     }
     probe_ = std::make_unique<ReadyProbe>(
@@ -346,7 +391,7 @@ nlohmann::json InstanceRunner::status_json(Usec now) const {
     const auto& m = machine_;
     json j = {
         {"program", program_name()},
-        {"instance", index_},
+        {"instance", number()},
         {"state", to_string(m.state())},
         {"reason", m.reason()},
         {"pid", m.has_process() ? json(m.pid()) : json(nullptr)},

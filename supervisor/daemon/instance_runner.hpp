@@ -75,12 +75,15 @@ class InstanceRunner {
 
     const InstanceMachine& machine() const { return machine_; }
     const std::string& program_name() const { return program_->config.name; }
+    // The 0-based slot inside tendd (rollouts and scaling work on slots).
     int index() const { return index_; }
+    // The number users see and {instance} expands to: the slot plus instance_offset.
+    int number() const { return instance_number(program_->config, index_); }
     int generation() const { return program_->generation; }
     const std::shared_ptr<const ProgramRuntime>& runtime() const { return program_; }
     // Unique over the daemon's life; orders the runners of one slot by age.
     std::uint64_t serial() const { return serial_; }
-    std::string label() const { return program_name() + ":" + std::to_string(index_); }
+    std::string label() const { return program_name() + ":" + std::to_string(number()); }
     // Number of processes spawned so far; lets a waiter see that a restart happened.
     std::uint64_t spawn_count() const { return spawns_; }
     // Paths of the log files of this instance, newest first (empty unless output is a file).
@@ -101,6 +104,9 @@ class InstanceRunner {
     static int on_timer(sd_event_source*, uint64_t, void* self);
     double jitter() { return std::uniform_real_distribution<double>(0, 1)(ctx_.rng); }
     std::optional<std::string> pidfile_path() const;
+    // output = file: the writer of log_file (or the state dir's file), shared per path; null
+    // when its directory is refused (warned).
+    std::shared_ptr<LogWriter> file_writer();
 
     RunnerContext& ctx_;
     std::shared_ptr<const ProgramRuntime> program_;
@@ -111,6 +117,7 @@ class InstanceRunner {
     OutputMode output_mode_;
     std::unique_ptr<InstanceOutput> output_;
     std::string log_path_;
+    std::shared_ptr<LogWriter> writer_;  // output = file: what output_ writes through
     EventSource timer_;
     std::string exec_error_;
     UniqueFd pidfd_;

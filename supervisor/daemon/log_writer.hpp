@@ -1,7 +1,10 @@
 // Destinations of captured instance output: rotating files or journald.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,18 +27,30 @@ class LogWriter {
 // Layout: DIR/INSTANCE.log, then INSTANCE.log.1 .. INSTANCE.log.KEEP (oldest).
 class RotatingFileLog : public LogWriter {
   public:
+    using Warn = std::function<void(const std::string&)>;
+    // `path` in a directory tendd trusts (its state dir).
     RotatingFileLog(std::string path, std::uint64_t max_size, int keep);
+    // NAME in `dir` (an fd from the symlink-safe walk), a directory the program's user may
+    // own (log_file): every open and rename is relative to that fd and never follows a link,
+    // and a file with more than one link is not written. `shown` names it in warnings.
+    RotatingFileLog(UniqueFd dir, std::string name, std::string shown, std::uint64_t max_size,
+                    int keep, Warn warn);
     void line(Stream stream, std::string_view text, int pid) override;
     void flush() override;
-    const std::string& path() const { return path_; }
 
   private:
+    int dir_fd() const;
     void open_file();
     void rotate();
 
-    std::string path_;
+    UniqueFd dir_;      // empty: name_ is a path (state dir)
+    std::string name_;  // in dir_, or the whole path
+    std::string shown_;
+    mode_t mode_ = 0600;
     std::uint64_t max_size_;
     int keep_;
+    Warn warn_;
+    bool warned_ = false;  // one warning per streak of failed opens, not one per line
     UniqueFd fd_;
     std::uint64_t size_ = 0;
     std::string pending_;

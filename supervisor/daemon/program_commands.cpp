@@ -140,7 +140,7 @@ Outcome log_entries(Supervisor& sup, const authz::Caller& caller,
     for (auto* r : *targets) {
         const OutputMode m = r->effective_output();
         arr.push_back({{"program", r->program_name()},
-                       {"instance", r->index()},
+                       {"instance", r->number()},
                        {"output", to_string(m)},
                        {"files", r->log_files()}});
     }

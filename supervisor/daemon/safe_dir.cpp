@@ -149,6 +149,17 @@ Result<OpenedDir> open_private_dir(const std::string& path, mode_t create_mode,
     return dir;
 }
 
+Result<OpenedDir> open_log_dir(const std::string& path, std::optional<uid_t> program_uid) {
+    auto dir = open_dir_path(path, 0755);
+    if (!dir) return make_error("log_file: " + dir.error());
+    if (!dir->unstable.empty())
+        return make_error("log_file directory " + path +
+                          " is refused: another user could replace it, " + dir->unstable);
+    if (auto why = log_dir_distrust(dir->st, geteuid(), program_uid))
+        return make_error("log_file directory " + path + " is refused: " + *why);
+    return dir;
+}
+
 Result<UniqueFd> open_regular_at(int dir, const std::string& name, int flags, mode_t mode,
                                  const std::string& shown) {
     UniqueFd fd(openat(dir, name.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode));

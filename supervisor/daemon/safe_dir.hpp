@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 
 #include "supervisor/util/result.hpp"
@@ -32,6 +33,12 @@ Result<OpenedDir> open_dir_path(const std::string& path, mode_t create_mode = 0)
 // ("state dir", "socket dir").
 Result<OpenedDir> open_private_dir(const std::string& path, mode_t create_mode,
                                    const std::string& what);
+
+// The directory of a program's log_file (SPEC §3): missing directories are created (0755)
+// where only root and the daemon's user could have swapped them; the path must be stable that
+// way, and the directory itself pass log_dir_distrust (root's, the daemon's user's, or the
+// program's user's own, writable by nobody else).
+Result<OpenedDir> open_log_dir(const std::string& path, std::optional<uid_t> program_uid);
 
 // Opens NAME in `dir` as a regular file: O_NOFOLLOW (a symlink there is an error, never
 // followed), O_CLOEXEC, and no blocking on a FIFO or device planted there. `flags` may hold

@@ -49,12 +49,20 @@ Result<std::vector<InstanceRunner*>> Supervisor::resolve(const std::vector<std::
         if (index >= 0) {
             // During a rolling restart an instance number may name an old and a new instance.
             const size_t before = out.size();
+            // Users name instances by number (slot + instance_offset), as status shows them.
             for (auto& i : inst)
-                if (i->index() == index) out.push_back(i.get());
-            if (out.size() == before)
-                return make_error("program \"" + name + "\" has " +
-                                  std::to_string(it->second.runtime->config.instances) +
-                                  " instance(s); there is no instance " + std::to_string(index));
+                if (i->number() == index) out.push_back(i.get());
+            if (out.size() == before) {
+                const ProgramConfig& c = it->second.runtime->config;
+                std::string range = c.instances == 0 ? "none"
+                                    : c.instances == 1
+                                        ? std::to_string(c.instance_offset)
+                                        : std::to_string(c.instance_offset) + ".." +
+                                              std::to_string(c.instance_offset + c.instances - 1);
+                return make_error("program \"" + name + "\" has " + std::to_string(c.instances) +
+                                  " instance(s) (numbered " + range + "); there is no instance " +
+                                  std::to_string(index));
+            }
         } else {
             for (auto& i : inst) out.push_back(i.get());
         }

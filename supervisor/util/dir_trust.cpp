@@ -51,6 +51,24 @@ std::optional<std::string> private_dir_distrust(const struct stat& dir, uid_t se
     return writable_by_others(dir.st_mode);
 }
 
+std::optional<std::string> log_dir_distrust(const struct stat& dir, uid_t self,
+                                            std::optional<uid_t> program_uid) {
+    if (!S_ISDIR(dir.st_mode)) return std::string("it is not a directory");
+    const bool own = program_uid && dir.st_uid == *program_uid;
+    if (!trusted_owner(dir.st_uid, self) && !own)
+        return "it is owned by " + owner_text(dir.st_uid) +
+               (program_uid ? ", neither root, the daemon's user nor the program's user (" +
+                                  owner_text(*program_uid) + ")"
+                            : ", neither root nor the daemon's user");
+    return writable_by_others(dir.st_mode);
+}
+
+std::optional<std::string> log_file_distrust(const struct stat& st) {
+    if (!S_ISREG(st.st_mode)) return std::string("it is not a regular file");
+    if (st.st_nlink != 1) return "it has " + std::to_string(st.st_nlink) + " hard links";
+    return std::nullopt;
+}
+
 std::optional<std::string> fresh_socket_distrust(const struct stat& st, uid_t self) {
     if (S_ISLNK(st.st_mode)) return std::string("it is a symbolic link");
     if (!S_ISSOCK(st.st_mode)) return std::string("it is not a socket");

@@ -33,6 +33,18 @@ std::optional<std::string> symlink_distrust(const struct stat& dir, const struct
 // must be a directory owned by `self` that neither group nor others can write.
 std::optional<std::string> private_dir_distrust(const struct stat& dir, uid_t self);
 
+// Why tendd must not write a program's log_file in `dir`, or nullopt. The directory is fine
+// when only root or the daemon's user can change it (owned by one of them, nobody else may
+// write), or when it is the program's own user's directory (`program_uid`: /var/log/app owned
+// by app) that no other user can write: that user can rename and plant entries there, which
+// tendd survives by working only through the directory fd, never following a link.
+std::optional<std::string> log_dir_distrust(const struct stat& dir, uid_t self,
+                                            std::optional<uid_t> program_uid);
+
+// Why the file tendd opened as a log file must not be appended to, or nullopt: a regular file
+// with one link (a hard link planted to another file would be written through).
+std::optional<std::string> log_file_distrust(const struct stat& st);
+
 // Why the file at a socket's path is not the socket tendd just bound there (as `self`, under
 // umask 0177), or nullopt: a socket, owned by `self`, mode 0600, one link. Anything else was
 // put there by someone else between bind() and this check.
