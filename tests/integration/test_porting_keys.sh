@@ -118,3 +118,17 @@ wait_until 5 has_line "$T/applogs/moved-0.log" " out line 61 "
 assert_eq "$p" "$(pid_of chatty 0)" "chatty's pid after the reload"
 has_line "$f" " out line 61 " && fail "line 61 also went to the old file"
 assert_contains "$(tend logs -n 1 chatty)" "line 61 " "tend logs after the move"
+
+say "a reload that changes instance_offset rolls the program to the new numbers"
+sed -i 's|^instance_offset = 10$|instance_offset = 20|' "$CONF"
+run tend reload
+assert_eq 0 "$RC" "tend reload (stderr: $ERR)"
+assert_contains "$OUT" "instance_offset" "reload plan"
+numbers_are() {
+    [[ $(tend status --json web | jq -r '[.[] | select(.state == "running") | .instance] | join(" ")') == "$1" ]] &&
+        [[ $(tend status --json web | jq -r 'length') == 2 ]]
+}
+wait_until 30 numbers_are "20 21"
+assert_eq 2 "$(sfield web 20 .generation)" "web:20's generation"
+wait_until 5 has_line "$(log_file web 21)" "inst=21 arg=21 env=n21"
+assert_contains "$(tend logs web:20)" "inst=20 arg=20 env=n20" "tend logs web:20"
