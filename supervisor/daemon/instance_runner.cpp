@@ -11,6 +11,7 @@
 #include "supervisor/daemon/pidfd.hpp"
 
 #include "supervisor/core/environment.hpp"
+#include "supervisor/core/restart_policy.hpp"
 #include "supervisor/daemon/pidfile.hpp"
 #include "supervisor/daemon/safe_dir.hpp"
 #include "supervisor/daemon/state_lock.hpp"
@@ -407,6 +408,9 @@ nlohmann::json InstanceRunner::status_json(Usec now) const {
         json e =
             le->signaled ? json{{"signal", signal_name(le->value)}} : json{{"code", le->value}};
         if (!le->exec_error.empty()) e["error"] = le->exec_error;
+        // A clean exit is no crash: what `tend status` and scripts judge by.
+        e["clean"] = is_clean_exit(le->signaled, le->value, !le->exec_error.empty(),
+                                   program_->config.restart);
         j["last_exit"] = e;
     } else {
         j["last_exit"] = nullptr;

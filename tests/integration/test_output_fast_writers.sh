@@ -39,7 +39,7 @@ wait_until 120 state_is seqer 0 exited
 say "programs and jobs done"
 
 for p in catter seqer; do
-    assert_eq '{"code":0}' "$(sfield "$p" 0 '.last_exit | tojson')" "$p's last exit"
+    assert_eq '{"code":0}' "$(sfield "$p" 0 '.last_exit | {code} | tojson')" "$p's last exit"
     assert_eq 0 "$(sfield "$p" 0 .restarts)" "$p's restarts"
 done
 assert_eq succeeded "$(jfield "$cat_job" .state)" "cat job's state"

@@ -55,11 +55,13 @@ start_tendd
 say "success_exit_codes with restart = on-failure: exit 3 is clean and stays exited"
 wait_until 5 state_is done3 0 exited
 assert_eq 3 "$(sfield done3 0 .last_exit.code)" "done3 last_exit.code"
+assert_eq true "$(sfield done3 0 .last_exit.clean)" "done3 last_exit.clean"
 assert_contains "$(sfield done3 0 .reason)" "exited with code 3 (in success_exit_codes; restart = on-failure)" "done3 reason"
 # The control: exit 4 is not listed, so it restarts; once it has run 4 times, done3 (same
 # delay) would have restarted too if it were going to.
 fail4_runs() { [[ $(sfield fail4 0 .restarts) -ge 3 ]]; }
 wait_until 10 fail4_runs
+assert_eq false "$(sfield fail4 0 .last_exit.clean)" "fail4 last_exit.clean"
 assert_eq exited "$(sfield done3 0 .state)" "done3 state after fail4 restarted 3 times"
 assert_eq 0 "$(sfield done3 0 .restarts)" "done3 restarts"
 assert_eq 1 "$(grep -c ' out run$' "$(log_file done3 0)")" "done3 runs in its log"
