@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -12,6 +13,10 @@
 #include "supervisor/util/duration.hpp"
 #include "supervisor/util/json_text.hpp"
 #include "supervisor/util/unique_fd.hpp"
+
+namespace tend::jobs {
+class JobLogView;
+}
 
 namespace tend::cli {
 
@@ -57,6 +62,8 @@ struct CliContext {
     std::string spool_flag;
     bool json = false;
     std::string timeout_text;  // --timeout for waiting commands
+    // Set once a reply came from the state dir because tendd is not running (nothing follows).
+    mutable bool read_from_disk = false;
     std::optional<Usec> timeout() const;
     // The deadline --timeout sets from now, or none.
     Deadline deadline() const;
@@ -65,7 +72,8 @@ struct CliContext {
     // or TEND_SPOOL, else what tendd recorded beside its socket, else what the flags imply.
     // Throws CliError 69 when it cannot be known.
     std::string submit_spool() const;
-    // Sends one request and returns the reply's data; daemon errors become CliError.
+    // Sends one request and returns the reply's data; daemon errors become CliError. jobs, show
+    // and logs are answered from the state dir when tendd is not running (read_from_disk).
     nlohmann::json call(const std::string& cmd, nlohmann::json args = nlohmann::json::object(),
                         bool waits = false) const;
     // Whether human output may use colour (a TTY and no NO_COLOR).
@@ -80,7 +88,11 @@ struct CliContext {
 class Connection {
   public:
     // Connects to ctx's socket; throws DaemonNotRunning, or CliError (69) for other failures.
-    explicit Connection(const CliContext& ctx);
+    // `may_read_disk` (jobs, show, logs: readable_offline): when no tendd runs, requests are
+    // answered from its state dir instead, read-only (cmd/offline_jobs.hpp).
+    explicit Connection(const CliContext& ctx, bool may_read_disk = false);
+    // Whether the replies come from the state dir (tendd is not running).
+    bool from_disk() const { return disk_ != nullptr; }
     // Sends one request and waits for its reply's data; daemon errors become CliError, and
     // passing `deadline` is CliError 124.
     nlohmann::json request(const std::string& cmd, const nlohmann::json& args,
@@ -100,9 +112,12 @@ class Connection {
     int fd() const { return fd_.get(); }
 
   private:
+    void connect_socket();
+
     UniqueFd fd_;
     std::string path_;
     std::string buf_;
+    std::shared_ptr<const jobs::JobLogView> disk_;
 };
 
 // A reply line's data; an error reply becomes CliError as in Connection::request.

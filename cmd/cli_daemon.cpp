@@ -8,7 +8,8 @@
 namespace tend::cli {
 namespace {
 
-// One line per program that changes, then the sections that wait for a restart.
+// One line per program that changes, then per [queue.*]/[cron.*] section (applied live), then
+// the sections that wait for a restart.
 void print_plan(const nlohmann::json& plan) {
     const bool applied = plan.value("applied", false);
     int changes = 0;
@@ -23,6 +24,14 @@ void print_plan(const nlohmann::json& plan) {
         if (from != to && change != "start" && change != "stop")
             keys += " (" + std::to_string(from) + " -> " + std::to_string(to) + " instances)";
         std::printf("%-20s %-8s %s\n", p.value("name", "").c_str(), change.c_str(), keys.c_str());
+    }
+    for (const auto& s : plan.value("sections", nlohmann::json::array())) {
+        ++changes;
+        std::string keys;
+        for (const auto& k : s.value("keys", nlohmann::json::array()))
+            keys += (keys.empty() ? "" : ", ") + k.get<std::string>();
+        std::printf("[%s] %-8s %s\n", s.value("section", "").c_str(), s.value("change", "").c_str(),
+                    keys.c_str());
     }
     for (const auto& s : plan.value("restart_only", nlohmann::json::array())) {
         ++changes;

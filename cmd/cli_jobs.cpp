@@ -105,7 +105,7 @@ std::optional<RawPage> raw_page(std::string_view line) {
 // are served between pages. The next page is asked for before this one is printed, so tendd
 // and the CLI work at the same time, and compact --json output is passed on as tendd wrote it.
 int run_jobs(const CliContext& ctx, const JobsOptions& o) {
-    Connection conn(ctx);
+    Connection conn(ctx, true);  // tendd down: the state dir answers (offline_jobs.hpp)
     JsonArrayWriter array;
     std::vector<std::vector<Cell>> rows;
     const std::int64_t now = wall_now_us();

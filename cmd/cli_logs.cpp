@@ -276,6 +276,10 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
     for (const auto& l : all) printer.print(l);
     std::fflush(stdout);
     if (!o.follow || files.empty()) return kExitOk;
+    if (ctx.read_from_disk) {  // nothing is written while tendd is down
+        std::fprintf(stderr, "tend: logs: not following: tendd is not running\n");
+        return kExitOk;
+    }
     // Programs never end, so with any program -f runs until interrupted; jobs alone end it
     // once all of them are finished.
     std::vector<std::uint64_t> live;

@@ -310,7 +310,8 @@ void print_queues(const CliContext& ctx, const json& queues) {
         const bool paused = flag(q, "paused");
         auto oldest = number(q, "oldest_pending_age_s");
         rows.push_back(
-            {{printable(str(q, "name"))},
+            {{printable(str(q, "name")) +
+              (q.contains("configured") && !flag(q, "configured") ? " (removed)" : "")},
              {int_text(q, "pending")},
              {int_text(q, "running")},
              {int_text(q, "concurrency")},

@@ -26,7 +26,7 @@ const std::vector<Family>& families() {
         {register_daemon_commands, {"shutdown", "version", "reload"}},
         {register_submit_command, {"submit"}},
         {register_job_commands, {"jobs", "show", "wait", "cancel", "retry"}},
-        {register_queue_commands, {"queues", "pause", "resume"}},
+        {register_queue_commands, {"queues", "pause", "resume", "queue"}},
         {register_cron_commands, {"cron"}},
     };
     return all;

@@ -113,7 +113,15 @@ struct Daemon {
     std::vector<protocol::Respond> shutdown_waiters;  // `tend shutdown` clients
     Usec shutdown_timeout{};
     ReloadTarget reload_target;
-    Config config;  // the config in force (its programs follow reloads)
+    Config config;               // the config in force (its programs follow reloads)
+    QueueSections queue_config;  // [queue.*] and [cron.*] in force (they follow reloads too)
+
+    // A reload's queue layer: the scheduler's settings first (cron entries name queues).
+    void apply_queue_sections(const QueueSections& q) {
+        jobs->reconfigure(queue_settings(q));
+        cron->reconfigure(q.crons);
+        queue_config = q;
+    }
 
     Result<nlohmann::json> reload(bool dry_run) {
         if (!dry_run) notify_reloading();
@@ -353,14 +361,19 @@ int run_daemon(const DaemonOptions& options) {
     };
     d.control.shutting_down = [&d] { return d.shutting_down; };
     d.config = lc.config;
-    d.reload_target =
-        ReloadTarget{paths.config, paths.config_explicit, &d.config, d.supervisor.get(),
-                     [path = paths.config, must_exist = paths.config_explicit,
-                      running = full.queue](std::vector<SectionDiff>& restart_only) {
-                         FullLoadResult r = load_full_config(path, must_exist);
-                         if (r.load.loaded) restart_only = diff_queue_sections(running, r.queue);
-                         return std::move(r.load);
-                     }};
+    d.queue_config = full.queue;
+    // [queue.*] and [cron.*] apply live (SPEC §5.6): the queue layer's diff for the plan, and
+    // the new sections for the scheduler and cron once the programs' plan is applied.
+    d.reload_target = ReloadTarget{
+        paths.config, paths.config_explicit, &d.config, d.supervisor.get(),
+        [&d, path = paths.config, must_exist = paths.config_explicit](OtherSections& other) {
+            FullLoadResult r = load_full_config(path, must_exist);
+            if (!r.load.loaded) return std::move(r.load);
+            other.live = diff_queue_sections(d.queue_config, r.queue);
+            // Always applied: it also ends what `tend queue set` changed (until the reload).
+            other.apply = [&d, q = std::move(r.queue)] { d.apply_queue_sections(q); };
+            return std::move(r.load);
+        }};
     d.control.reload = [&d](bool dry_run) { return d.reload(dry_run); };
     d.control.jobs = d.jobs.get();
     d.control.cron = d.cron.get();

@@ -153,6 +153,9 @@ void queues(j::JobService& q, const MethodCall& c, std::string_view, j::QueuesAr
 void pause(j::JobService& q, const MethodCall& c, std::string_view cmd, j::QueueArgs& a) {
     j::set_paused(q, c, a, cmd == "pause");
 }
+void queue_set(j::JobService& q, const MethodCall& c, std::string_view, j::QueueSetArgs& a) {
+    j::queue_set(q, c, a);
+}
 void compact(j::JobService& q, const MethodCall& c, std::string_view, j::CompactArgs&) {
     j::compact(q, c);
 }
@@ -193,6 +196,7 @@ constexpr Method kMethods[] = {
     {"queues", Access::user, typed<j::QueuesArgs, on_jobs<j::QueuesArgs, queues>>},
     {"pause", Access::admin, typed<j::QueueArgs, on_jobs<j::QueueArgs, pause>>},
     {"resume", Access::admin, typed<j::QueueArgs, on_jobs<j::QueueArgs, pause>>},
+    {"queue_set", Access::admin, typed<j::QueueSetArgs, on_jobs<j::QueueSetArgs, queue_set>>},
     {"compact", Access::admin, typed<j::CompactArgs, on_jobs<j::CompactArgs, compact>>},
     {"cron_list", Access::user, typed<j::CronListArgs, on_cron<j::CronListArgs, cron_list>>},
     {"cron_add", Access::user, typed<j::CronAddRequest, on_cron<j::CronAddRequest, cron_add>>},

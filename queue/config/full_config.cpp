@@ -17,7 +17,7 @@ FullParseResult parse_full_config(std::string_view text, const std::string& file
 ConfigDiff diff_full_configs(const FullConfig& before, const FullConfig& after) {
     ConfigDiff d = diff_configs(before, after);
     auto more = diff_queue_sections(before, after);
-    d.restart_only.insert(d.restart_only.end(), more.begin(), more.end());
+    d.live.insert(d.live.end(), more.begin(), more.end());
     return d;
 }
 

@@ -21,16 +21,102 @@ std::vector<ExtraSection> queue_sections(QueueSections& out) {
     };
 }
 
+namespace {
+
+// Each key of [queue.NAME] and [cron.NAME], with how two configs' values compare; the names
+// are the key tables' (test_config_diff checks that every key has a row here).
+template <typename T>
+struct KeyCompare {
+    const char* name;
+    bool (*same)(const T&, const T&);
+};
+
+#define TEND_SAME(T, expr) [](const T& a, const T& b) { return expr; }
+const KeyCompare<jobs::QueueSettings> kQueueCompare[] = {
+    {"concurrency", TEND_SAME(jobs::QueueSettings, a.concurrency == b.concurrency)},
+    {"max_pending", TEND_SAME(jobs::QueueSettings, a.max_pending == b.max_pending)},
+    {"max_attempts", TEND_SAME(jobs::QueueSettings, a.max_attempts == b.max_attempts)},
+    {"retry_delay", TEND_SAME(jobs::QueueSettings, a.retry_delay == b.retry_delay)},
+    {"retry_delay_max", TEND_SAME(jobs::QueueSettings, a.retry_delay_max == b.retry_delay_max)},
+    {"timeout", TEND_SAME(jobs::QueueSettings, a.timeout == b.timeout)},
+    {"stop_timeout", TEND_SAME(jobs::QueueSettings, a.stop_timeout == b.stop_timeout)},
+    {"weight", TEND_SAME(jobs::QueueSettings, a.weight == b.weight)},
+    {"keep", TEND_SAME(jobs::QueueSettings, a.keep == b.keep)},
+    {"output_max_size", TEND_SAME(jobs::QueueSettings, a.output_max == b.output_max)},
+};
+const KeyCompare<cron::CronDef> kCronCompare[] = {
+    {"schedule", TEND_SAME(cron::CronDef, a.schedule == b.schedule)},
+    {"timezone", TEND_SAME(cron::CronDef, a.timezone == b.timezone)},
+    {"command", TEND_SAME(cron::CronDef, a.argv == b.argv && a.shell == b.shell)},
+    {"queue", TEND_SAME(cron::CronDef, a.queue == b.queue)},
+    {"overlap", TEND_SAME(cron::CronDef, a.overlap == b.overlap)},
+    {"catch_up", TEND_SAME(cron::CronDef, a.catch_up == b.catch_up)},
+    {"catch_up_window", TEND_SAME(cron::CronDef, a.catch_up_window_us == b.catch_up_window_us)},
+    {"jitter", TEND_SAME(cron::CronDef, a.jitter_us == b.jitter_us)},
+    {"directory", TEND_SAME(cron::CronDef, a.cwd == b.cwd)},
+    {"environment", TEND_SAME(cron::CronDef, a.env == b.env)},
+};
+#undef TEND_SAME
+
+template <typename T, std::size_t N>
+std::vector<std::string> changed_keys(const KeyCompare<T> (&rows)[N], const T& a, const T& b) {
+    std::vector<std::string> out;
+    for (const auto& r : rows)
+        if (!r.same(a, b)) out.emplace_back(r.name);
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> queue_compared_keys() {
+    std::vector<std::string> out;
+    for (const auto& r : kQueueCompare) out.emplace_back(r.name);
+    return out;
+}
+std::vector<std::string> cron_compared_keys() {
+    std::vector<std::string> out;
+    for (const auto& r : kCronCompare) out.emplace_back(r.name);
+    return out;
+}
+
 std::vector<SectionDiff> diff_queue_sections(const QueueSections& before,
                                              const QueueSections& after) {
+    auto queue_name = [](const QueueConfig& q) { return q.name; };
+    auto cron_name = [](const CronConfig& c) { return c.def.name; };
     std::vector<SectionDiff> out;
-    // The settings compare whole; names match already and `pos` is not a setting.
+    // Every key is compared (`pos` is not a setting); a changed section names its keys.
     diff_named(
-        before.queues, after.queues, "queue.", [](const QueueConfig& q) { return q.name; },
-        [](const jobs::QueueSettings& a, const jobs::QueueSettings& b) { return a == b; }, out);
+        before.queues, after.queues, "queue.", queue_name,
+        [](const QueueConfig& a, const QueueConfig& b) {
+            return changed_keys<jobs::QueueSettings>(kQueueCompare, a, b).empty();
+        },
+        out);
+    const std::size_t queues_end = out.size();
     diff_named(
-        before.crons, after.crons, "cron.", [](const CronConfig& c) { return c.def.name; },
-        [](const CronConfig& a, const CronConfig& b) { return a.def == b.def; }, out);
+        before.crons, after.crons, "cron.", cron_name,
+        [](const CronConfig& a, const CronConfig& b) {
+            return changed_keys(kCronCompare, a.def, b.def).empty();
+        },
+        out);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        SectionDiff& d = out[i];
+        if (d.change != "changed") continue;
+        if (i < queues_end) {
+            const std::string name = d.section.substr(6);
+            auto a = std::find_if(before.queues.begin(), before.queues.end(),
+                                  [&](const QueueConfig& q) { return q.name == name; });
+            auto b = std::find_if(after.queues.begin(), after.queues.end(),
+                                  [&](const QueueConfig& q) { return q.name == name; });
+            d.keys = changed_keys<jobs::QueueSettings>(kQueueCompare, *a, *b);
+        } else {
+            const std::string name = d.section.substr(5);
+            auto a = std::find_if(before.crons.begin(), before.crons.end(),
+                                  [&](const CronConfig& c) { return c.def.name == name; });
+            auto b = std::find_if(after.crons.begin(), after.crons.end(),
+                                  [&](const CronConfig& c) { return c.def.name == name; });
+            d.keys = changed_keys(kCronCompare, a->def, b->def);
+        }
+    }
     return out;
 }
 

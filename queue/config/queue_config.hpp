@@ -40,10 +40,15 @@ const std::vector<KeyRow<CronConfig>>& cron_keys();
 // filling `out`; for parse_config's `extra`.
 std::vector<ExtraSection> queue_sections(QueueSections& out);
 
-// What a reload would change in these sections: "queue.NAME" / "cron.NAME" added, removed or
-// changed, queues first (they apply when tendd restarts).
+// What a reload changes in these sections (SPEC §5.6): "queue.NAME" / "cron.NAME" added,
+// removed or changed (with the keys that differ), queues first. All of it applies live: tendd
+// gives the new sections to the scheduler and to cron (JobService::reconfigure,
+// CronService::reconfigure), and no program or running job is touched.
 std::vector<SectionDiff> diff_queue_sections(const QueueSections& before,
                                              const QueueSections& after);
+// The keys diff_queue_sections compares, for the test that every key of the tables is there.
+std::vector<std::string> queue_compared_keys();
+std::vector<std::string> cron_compared_keys();
 
 // The settings the scheduler runs by: concurrency 0 becomes `cpus`, and a queue "default" is
 // there even when `queues` has none.

@@ -28,10 +28,11 @@ template <auto M>
 void parse_duration(const KeyInput& in, QueueConfig& q) {
     if (auto v = in.w.duration(in.node, in.key)) q.*M = *v;
 }
-template <auto M, std::int64_t Min, std::int64_t Max>
+// An integer key, bounded by its row of kQueueIntKeys (the bounds `tend queue set` checks too).
 void parse_int(const KeyInput& in, QueueConfig& q) {
-    if (auto v = in.w.as_int(in.node, in.key, Min, Max))
-        q.*M = static_cast<std::remove_cvref_t<decltype(q.*M)>>(*v);
+    const jobs::QueueIntKey* k = jobs::find_queue_int_key(in.key);
+    if (!k) return;  // every row that names parse_int has its row there (test_queue_config)
+    if (auto v = in.w.as_int(in.node, in.key, k->min, k->max)) k->set(q, *v);
 }
 
 }  // namespace
@@ -70,14 +71,14 @@ const std::vector<KeyRow<QueueConfig>>& queue_keys() {
     using namespace queue_config;
     using Q = jobs::QueueSettings;
     static const std::vector<KeyRow<QueueConfig>> keys = {
-        {"concurrency", parse_int<&Q::concurrency, 1, 100000>},
-        {"max_pending", parse_int<&Q::max_pending, 1, 100000000>},
-        {"max_attempts", parse_int<&Q::max_attempts, 1, 1000000>},
+        {"concurrency", parse_int},
+        {"max_pending", parse_int},
+        {"max_attempts", parse_int},
         {"retry_delay", parse_duration<&Q::retry_delay>},
         {"retry_delay_max", parse_duration<&Q::retry_delay_max>},
         {"timeout", parse_duration<&Q::timeout>},
         {"stop_timeout", parse_duration<&Q::stop_timeout>},
-        {"weight", parse_int<&Q::weight, 1, 1000>},
+        {"weight", parse_int},
         {"keep", parse_duration<&Q::keep>},
         {"output_max_size",
          [](const KeyInput& in, QueueConfig& q) {

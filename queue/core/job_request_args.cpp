@@ -69,6 +69,23 @@ Result<JobArgs> ids_args(ArgReader& r) {
     return done<JobArgs>(r, std::move(a));
 }
 
+// `tend queue set`: the queue and up to kMaxQueueSetKeys KEY: integer pairs.
+constexpr std::size_t kMaxQueueSetKeys = 16;
+Result<JobArgs> queue_set_args(const nlohmann::json& args, ArgReader& r) {
+    QueueSetArgs a{r.text("queue"), {}};
+    if (!r.ok()) return make_error(r.error());
+    if (a.queue.empty()) return make_error("\"queue\" must name a queue");
+    auto it = args.is_object() ? args.find("values") : args.end();
+    if (!args.is_object() || it == args.end() || !it->is_object() || it->empty())
+        return make_error("\"values\" must be an object of KEY: integer");
+    if (it->size() > kMaxQueueSetKeys) return make_error("\"values\": too many keys");
+    ArgReader values(*it);
+    for (auto e = it->begin(); e != it->end(); ++e)
+        a.values.emplace_back(e.key(), values.integer(e.key().c_str(), 0, kI64Min, kI64Max));
+    if (!values.ok()) return make_error("\"values\": " + values.error());
+    return JobArgs{std::move(a)};
+}
+
 Result<CronArgs> cron_add_args(ArgReader& r) {
     CronAddRequest q;
     cron::CronDef& d = q.def;
@@ -115,6 +132,7 @@ std::optional<Result<JobArgs>> decode_job_args(std::string_view cmd, const nlohm
         return done<JobArgs>(r, std::move(a));
     }
     if (cmd == "compact") return done<JobArgs>(r, CompactArgs{});
+    if (cmd == "queue_set") return queue_set_args(args, r);
     return std::nullopt;
 }
 

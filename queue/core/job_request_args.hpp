@@ -1,5 +1,6 @@
 // The typed arguments of the job and cron commands (submit, jobs, show, wait, cancel, retry,
-// queues, pause, resume, compact, cron_*), decoded by validation that cannot throw (SPEC §8).
+// queues, pause, resume, queue_set, compact, cron_*), decoded by validation that cannot throw (SPEC
+// §8).
 #pragma once
 
 #include <cstdint>
@@ -57,9 +58,15 @@ struct QueueArgs {
     std::string queue;
 };
 struct CompactArgs {};
+// queue_set (`tend queue set Q KEY=VALUE...`): {"queue": Q, "values": {KEY: integer, ...}}.
+// Keys and bounds are checked by the service (set_runtime_key), which names the bad one.
+struct QueueSetArgs {
+    std::string queue;
+    std::vector<std::pair<std::string, std::int64_t>> values;
+};
 
 using JobArgs = std::variant<SubmitRequest, SubmitLinesArgs, ListArgs, ShowArgs, JobIdsArgs,
-                             QueuesArgs, QueueArgs, CompactArgs>;
+                             QueuesArgs, QueueArgs, CompactArgs, QueueSetArgs>;
 
 // What `tend cron add` sends, parsed; the owner (uid, gid, groups) is filled in by the daemon.
 struct CronAddRequest {

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "supervisor/util/duration.hpp"
 
@@ -25,5 +27,28 @@ struct QueueSettings {
     bool configured = true;                  // false: known only because jobs in the log name it
     bool operator==(const QueueSettings&) const = default;
 };
+
+// The integer keys of [queue.NAME] with their bounds: the config parser checks them, and
+// `tend queue set` may change the `runtime` ones while tendd runs (SPEC §4). One table, so a
+// value the config refuses is refused at run time too.
+struct QueueIntKey {
+    const char* name;
+    std::int64_t min, max;
+    bool runtime;  // settable by `tend queue set`
+    std::int64_t get(const QueueSettings& q) const;
+    void set(QueueSettings& q, std::int64_t v) const;
+};
+inline constexpr QueueIntKey kQueueIntKeys[] = {
+    {"concurrency", 1, 100000, true},
+    {"max_pending", 1, 100000000, true},
+    {"max_attempts", 1, 1000000, false},
+    {"weight", 1, 1000, true},
+};
+const QueueIntKey* find_queue_int_key(std::string_view name);
+
+// Sets one runtime key of `q` from `tend queue set`: fails with the message for the user when
+// the key is not one `tend queue set` may change or the value is out of the config's bounds.
+std::optional<std::string> set_runtime_key(QueueSettings& q, std::string_view key,
+                                           std::int64_t value);
 
 }  // namespace tend::jobs

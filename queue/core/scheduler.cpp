@@ -63,6 +63,30 @@ Status Scheduler::set_paused(const std::string& queue, bool paused) {
     return ok_status();
 }
 
+void Scheduler::reconfigure(const std::vector<QueueSettings>& queues) {
+    for (auto& q : queues_)
+        if (std::none_of(queues.begin(), queues.end(),
+                         [&](const QueueSettings& n) { return n.name == q.name; }))
+            q.configured = false;
+    for (const auto& n : queues) {
+        // Indexes are kept (JobEntry::queue holds them), so a queue is updated in place.
+        const std::uint16_t i = ensure_queue(n.name);
+        if (queues_[i].name != n.name) continue;  // past the 16-bit bound: not a real setup
+        queues_[i] = n;
+        queues_[i].configured = true;
+    }
+}
+
+Status Scheduler::set_queue_key(const std::string& queue, std::string_view key,
+                                std::int64_t value) {
+    auto i = queue_index(queue);
+    if (!i) return make_error("no queue named \"" + queue + "\"");
+    QueueSettings changed = queues_[*i];
+    if (auto e = set_runtime_key(changed, key, value)) return make_error(*e);
+    queues_[*i] = std::move(changed);
+    return ok_status();
+}
+
 bool Scheduler::paused(std::uint16_t queue) const {
     return queue < impl_->queues.size() && impl_->queues[queue].paused;
 }
@@ -70,6 +94,14 @@ bool Scheduler::paused(std::uint16_t queue) const {
 std::optional<Scheduler::Refusal> Scheduler::check_submit(const JobSpec& spec,
                                                           std::size_t count) const {
     auto i = queue_index(spec.queue);
+    if (i && !queues_[*i].configured) {
+        const QueueRuntime& r = impl_->queues[*i];
+        if (r.scheduled + r.blocked + r.pending > 0 || r.running > 0)
+            return Refusal{"queue " + spec.queue +
+                               " is no longer in the config: it finishes its jobs but takes no "
+                               "new ones",
+                           false, true};
+    }
     if (!i || !queues_[*i].configured)
         return Refusal{"no queue named \"" + spec.queue + "\"", false, true};
     for (JobId dep : spec.after)

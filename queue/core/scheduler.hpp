@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -58,6 +59,13 @@ class Scheduler {
     // Creates an unconfigured queue (default settings) for a name found in the log.
     std::uint16_t ensure_queue(const std::string& name);
     Status set_paused(const std::string& queue, bool paused);
+    // A reload's [queue.*] (SPEC §5.6): each queue of `queues` takes its settings (a new one is
+    // added); a queue that is no longer there becomes unconfigured, keeping its settings and
+    // its jobs (they run as before; submits are refused). Nothing running is touched: a lower
+    // concurrency only stops new starts, a higher one lets the next take_runnable start more.
+    void reconfigure(const std::vector<QueueSettings>& queues);
+    // `tend queue set`: one runtime key (set_runtime_key) of an existing queue.
+    Status set_queue_key(const std::string& queue, std::string_view key, std::int64_t value);
     bool paused(std::uint16_t queue) const;
     QueueStats stats(std::uint16_t queue) const;
 

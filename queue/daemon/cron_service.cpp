@@ -41,21 +41,25 @@ Result<CronService::Entry> CronService::make_entry(cron::CronDef def) const {
     return e;
 }
 
+cron::CronDef CronService::config_def(const CronConfig& cc) const {
+    cron::CronDef def = cc.def;
+    std::vector<std::pair<std::string, std::string>> own;
+    for (const auto& kv : cc.def.env) {
+        auto eq = kv.find('=');
+        own.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+    def.env = merge_environment(opt_.base_env, own);
+    def.uid = opt_.uid;
+    def.gid = opt_.gid;
+    def.groups = opt_.groups;
+    return def;
+}
+
 Result<std::unique_ptr<CronService>> CronService::start(CronServiceOptions options) {
     std::unique_ptr<CronService> c(new CronService(std::move(options)));
     cron::CronBook& book = c->opt_.jobs->cron_book();
     for (auto& cc : c->opt_.config) {
-        cron::CronDef def = cc.def;
-        std::vector<std::pair<std::string, std::string>> own;
-        for (const auto& kv : cc.def.env) {
-            auto eq = kv.find('=');
-            own.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-        }
-        def.env = merge_environment(c->opt_.base_env, own);
-        def.uid = c->opt_.uid;
-        def.gid = c->opt_.gid;
-        def.groups = c->opt_.groups;
-        auto e = c->make_entry(std::move(def));
+        auto e = c->make_entry(c->config_def(cc));
         if (!e)
             return make_error(cc.pos.file + ":" + std::to_string(cc.pos.line) + ": [cron." +
                               cc.def.name + "]: " + e.error());

@@ -51,6 +51,11 @@ class CronService {
     // Enqueues a run now, outside the schedule (no tick is consumed).
     void run(const std::string& name, JobReplier reply);
     JobReply next(const std::string& name, std::int64_t from_s, std::size_t n) const;
+    // A reload's [cron.*] (SPEC §5.6, cron_reload.cpp): added entries start now (like `tend
+    // cron add`), removed ones stop firing and their state is forgotten, changed ones keep
+    // their last tick and take the next fire of the new schedule after it (or after now).
+    // Ticks due under the old schedules fire first, so none is lost and none fires twice.
+    void reconfigure(const std::vector<CronConfig>& config);
 
   private:
     struct Entry {
@@ -64,6 +69,10 @@ class CronService {
     };
     explicit CronService(CronServiceOptions options);
     Result<Entry> make_entry(cron::CronDef def) const;
+    // A config entry's definition as it runs: tendd's environment under its own, tendd's user.
+    cron::CronDef config_def(const CronConfig& cc) const;
+    // Sets next_s to the first tick after the last one (or after now, if later).
+    void plan_next(Entry& e, std::int64_t now);
     void adopt(Entry entry, bool is_new);
 
     static int on_timer(sd_event_source*, int fd, uint32_t, void* self);

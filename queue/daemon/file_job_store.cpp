@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "queue/store/log_replay.hpp"
 #include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/util/duration.hpp"
 
@@ -48,55 +49,9 @@ Result<std::unique_ptr<FileJobStore>> FileJobStore::open(FileJobStoreOptions opt
 Status FileJobStore::recover(RecoverySink& sink) {
     std::size_t undecodable = 0;  // intact frames whose payload this build cannot read
     auto visit = [&](const ScannedRecord& r) {
-        switch (r.type) {
-            case RecordType::meta:
-                if (auto m = decode_meta(r.payload)) sink.next_id(m->next_id);
-                break;
-            case RecordType::env:
-                if (auto e = decode_env(r.payload))
-                    envs_.restore(e->env_id, r.payload, r.payload_offset);
-                break;
-            case RecordType::submit: {
-                auto spans = decode_submit_spans(r.payload);
-                if (!spans) {
-                    ++undecodable;
-                    break;
-                }
-                for (const SpecSpan& sp : *spans) {
-                    auto spec = decode_spec(r.payload.substr(sp.offset, sp.length));
-                    if (!spec) {
-                        ++undecodable;
-                        continue;
-                    }
-                    sink.job(*spec, SpecRef{r.payload_offset + sp.offset, sp.length});
-                }
-                break;
-            }
-            case RecordType::status:
-                if (auto s = decode_status(r.payload))
-                    sink.status(*s);
-                else
-                    ++undecodable;
-                break;
-            case RecordType::queue_state:
-                if (auto q = decode_queue_state(r.payload))
-                    sink.queue_paused(q->queue, q->paused);
-                else
-                    ++undecodable;
-                break;
-            case RecordType::cron_def:
-                if (auto d = cron::decode_cron_def(r.payload))
-                    sink.cron_def(*d);
-                else
-                    ++undecodable;
-                break;
-            case RecordType::cron_state:
-                if (auto c = cron::decode_cron_state(r.payload))
-                    sink.cron_state(*c);
-                else
-                    ++undecodable;
-                break;
-        }
+        replay_record(r, sink, undecodable, [this](const EnvRecord& e, const ScannedRecord& at) {
+            envs_.restore(e.env_id, at.payload, at.payload_offset);
+        });
     };
     auto opened = JobLog::open(opt_.state_dir, visit);
     if (!opened) return make_error(opened.error());

@@ -108,6 +108,25 @@ void JobControl::set_paused(const std::string& queue, bool paused, JobReplier re
     });
 }
 
+void JobControl::set_queue(const QueueSetArgs& args, JobReplier reply) {
+    auto q = c_.sched.queue_index(args.queue);
+    if (!q) return reply(JobReply::error(Kind::not_found, "no queue named \"" + args.queue + "\""));
+    // Checked on a copy first, so a bad key or value changes nothing.
+    QueueSettings check = c_.sched.queues()[*q];
+    for (const auto& [key, value] : args.values)
+        if (auto e = set_runtime_key(check, key, value))
+            return reply(JobReply::error(Kind::invalid, "queue " + args.queue + ": " + *e));
+    for (const auto& [key, value] : args.values)
+        ignore_result(c_.sched.set_queue_key(args.queue, key, value), "checked above");
+    std::string what;
+    for (const auto& [key, value] : args.values)
+        what += (what.empty() ? "" : ", ") + key + "=" + std::to_string(value);
+    c_.opt.info("queue " + args.queue + ": " + what + " (tend queue set; until the next reload)");
+    // A higher concurrency or weight starts jobs now; a lower one only stops new starts.
+    d_.pump();
+    reply(JobReply::ok(views_.queue_json(*q)));
+}
+
 void JobControl::client_gone(std::uint64_t client) {
     std::erase_if(waiters_, [client](const Waiter& w) { return w.client == client; });
 }

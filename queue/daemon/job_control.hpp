@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "queue/core/job_request_args.hpp"
 #include "queue/daemon/job_context.hpp"
 #include "queue/daemon/job_dispatcher.hpp"
 #include "queue/daemon/job_runner.hpp"
@@ -27,6 +28,9 @@ class JobControl {
     void cancel(const std::vector<JobId>& ids, JobReplier reply);
     void retry(const std::vector<JobId>& ids, JobReplier reply);
     void set_paused(const std::string& queue, bool paused, JobReplier reply);
+    // `tend queue set` (SPEC §4): every key or none; applied at once, in memory only (the next
+    // reload or start takes the config's values again). Replies with the queue as `tend queues`.
+    void set_queue(const QueueSetArgs& args, JobReplier reply);
     // Cancels one job with a reason: at once when it waits, by TERM (once the cancel is on
     // disk) when it runs. Returns whether it was running.
     Result<bool> cancel_job(JobId id, const std::string& reason);

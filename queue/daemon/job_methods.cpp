@@ -91,6 +91,10 @@ void set_paused(JobService& jobs, const MethodCall& call, const QueueArgs& q, bo
     jobs.set_paused(q.queue, paused, call.respond);
 }
 
+void queue_set(JobService& jobs, const MethodCall& call, const QueueSetArgs& args) {
+    jobs.set_queue(args, call.respond);
+}
+
 void compact(JobService& jobs, const MethodCall& call) {
     jobs.compact_now();
     call.respond(JobReply::ok({{"started", true}}));

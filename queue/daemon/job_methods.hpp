@@ -24,6 +24,8 @@ void act_on_jobs(JobService& jobs, const MethodCall& call, std::string_view cmd,
 void queues(JobService& jobs, const MethodCall& call);
 // pause and resume.
 void set_paused(JobService& jobs, const MethodCall& call, const QueueArgs& args, bool paused);
+// `tend queue set` (admins: the method table says so).
+void queue_set(JobService& jobs, const MethodCall& call, const QueueSetArgs& args);
 void compact(JobService& jobs, const MethodCall& call);
 
 // `tend logs` targets that name jobs ("17"): the job's owner, or nullopt when the target is

@@ -9,10 +9,6 @@
 
 namespace tend::jobs {
 
-std::string job_output_path(const std::string& state_dir, std::uint64_t id) {
-    return state_dir + "/jobs/output/" + std::to_string(id) + ".log";
-}
-
 namespace {
 void write_all(int fd, const std::string& bytes) {
     // A full disk loses output lines, never the job: errors are ignored here on purpose.

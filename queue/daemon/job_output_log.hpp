@@ -4,13 +4,13 @@
 #include <cstdint>
 #include <string>
 
+#include "queue/core/job_render.hpp"
 #include "supervisor/daemon/log_writer.hpp"
 #include "supervisor/util/unique_fd.hpp"
 
 namespace tend::jobs {
 
-// STATE/jobs/output/ID.log
-std::string job_output_path(const std::string& state_dir, std::uint64_t id);
+// job_output_path (STATE/jobs/output/ID.log) is the model's: queue/core/job_render.hpp.
 
 // Output beyond `cap` bytes is dropped, once announced by a "tend" line. The "tend" lines tendd
 // writes itself (attempt started, exited, retrying) are always kept: they are how `tend show`

@@ -11,6 +11,7 @@
 #include "queue/cron/cron_records.hpp"
 #include "queue/daemon/job_runner.hpp"
 #include "queue/daemon/job_service.hpp"
+#include "queue/store/log_replay.hpp"
 #include "supervisor/daemon/pidfd.hpp"
 
 namespace tend::jobs {
@@ -41,25 +42,19 @@ std::string job_mark_of(pid_t pid) {
 }
 }  // namespace
 
-// Rebuilds the table and the cron book from what the store replays.
+// Rebuilds the table (as `tend` does offline: TableRestoreSink) and the cron book and the spool's
+// taken tokens from what the store replays.
 struct JobServiceAccess {
-    struct Sink final : RecoverySink {
+    struct Sink final : TableRestoreSink {
         JobService& s;
-        std::map<std::string, bool> paused;
-        explicit Sink(JobService& service) : s(service) {}
-        void next_id(JobId id) override {
-            if (id > s.c_.sched.next_id()) s.c_.sched.set_next_id(id);
-        }
+        explicit Sink(JobService& service) : TableRestoreSink(service.c_.sched), s(service) {}
         void job(const JobSpec& spec, SpecRef where) override {
-            s.c_.sched.ensure_queue(spec.queue);
             if (!spec.spool_token.empty()) s.spool_.stored_before(spec.spool_token);
             // A committed tick job is the durable proof that its tick fired.
             if (auto tick = cron::parse_tick_key(spec.key))
                 s.c_.cron_book.apply_tick_job(tick->name, tick->tick_s, spec.id);
-            s.c_.sched.restore_submit(spec, where.offset, where.length);
+            TableRestoreSink::job(spec, where);
         }
-        void status(const StatusRecord& r) override { s.c_.sched.restore_status(r.id, r.status); }
-        void queue_paused(const std::string& queue, bool p) override { paused[queue] = p; }
         void cron_def(const cron::CronDefRecord& r) override { s.c_.cron_book.apply(r); }
         void cron_state(const cron::CronStateRecord& r) override { s.c_.cron_book.apply(r); }
     };
@@ -69,12 +64,8 @@ Status JobService::recover() {
     JobServiceAccess::Sink sink(*this);
     if (auto st = c_.store->recover(sink); !st) return st;
     c_.started_at = c_.now();
-    c_.sched.finish_restore(c_.started_at);
-    for (const auto& [name, p] : sink.paused) {
-        c_.sched.ensure_queue(name);
-        if (auto st = c_.sched.set_paused(name, p); !st)
-            c_.opt.warn(c_.store->describe() + ": " + st.error());
-    }
+    sink.finish(c_.started_at,
+                [this](const std::string& m) { c_.opt.warn(c_.store->describe() + ": " + m); });
     if (c_.sched.job_count() > 0)
         c_.opt.info(c_.store->describe() + ": " + std::to_string(c_.sched.job_count()) +
                     " job(s), " + std::to_string(c_.sched.live_count()) + " not finished");

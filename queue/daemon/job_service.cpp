@@ -56,6 +56,11 @@ void JobService::on_turn() {
     }
 }
 
+void JobService::reconfigure(const std::vector<QueueSettings>& queues) {
+    c_.sched.reconfigure(queues);
+    dispatch_.pump();
+}
+
 void JobService::stop_all(std::function<void()> done, bool drain) {
     c_.stopping = true;
     c_.store->stopping();

@@ -54,6 +54,12 @@ class JobService {
     void set_paused(const std::string& queue, bool paused, JobReplier reply) {
         control_.set_paused(queue, paused, std::move(reply));
     }
+    void set_queue(const QueueSetArgs& args, JobReplier reply) {
+        control_.set_queue(args, std::move(reply));
+    }
+    // A reload's [queue.*] (SPEC §5.6, Scheduler::reconfigure), then a dispatch turn: a higher
+    // concurrency or weight starts jobs at once; running jobs are never touched.
+    void reconfigure(const std::vector<QueueSettings>& queues);
     // Replies once every job is finished (and that is on disk).
     void wait(std::vector<JobId> ids, std::uint64_t client, JobReplier reply) {
         control_.wait(std::move(ids), client, std::move(reply));

@@ -1,22 +1,15 @@
 // JSON views of jobs and queues for `tend jobs`, `show`, `queues` and `logs` (SPEC §4).
 #include "queue/daemon/job_views.hpp"
-#include "queue/daemon/job_output_log.hpp"
-#include "supervisor/daemon/log_writer.hpp"
-#include "supervisor/util/signals.hpp"
-#include "supervisor/util/timestamp.hpp"
 
 namespace tend::jobs {
 
 namespace {
 using json = nlohmann::json;
-using Kind = JobReply::Kind;
-
 }  // namespace
 
-json JobViews::job_json(const JobEntry& e) const {
-    std::string text;
-    append_job_text(text, e);
-    return json::parse(text, nullptr, false);  // our own text: it parses
+JobReadContext JobViews::read_context() const {
+    return {c_.sched, [this](SpecRef r) { return c_.store->read_spec(r); }, c_.opt.state_dir,
+            c_.now()};
 }
 
 json JobViews::queue_json(std::uint16_t qi) const {
@@ -41,43 +34,27 @@ json JobViews::queue_json(std::uint16_t qi) const {
 }
 
 JobReply JobViews::list(const JobListQuery& query) const {
-    std::optional<std::uint16_t> queue;
-    if (query.queue) {
-        queue = c_.sched.queue_index(*query.queue);
-        if (!queue)
-            return JobReply::error(Kind::not_found, "no queue named \"" + *query.queue + "\"");
-    }
-    // One page, whatever the queue depth: the CLI pages for more (SPEC §8).
-    const std::size_t limit =
-        query.limit == 0 || query.limit > kMaxListPage ? kMaxListPage : query.limit;
-    std::string text = "[";
-    for (const JobEntry* e : c_.sched.list(query.state, queue, limit, query.before)) {
-        if (text.size() > 1) text += ',';
-        append_job_text(text, *e, !query.viewer_uid || *query.viewer_uid == e->uid);
-    }
-    text += ']';
-    return JobReply::ok_text(std::move(text));
+    return list_jobs(read_context(), query);
 }
 
 JobReply JobViews::show(JobId id) const {
-    const JobEntry* e = c_.sched.find(id);
-    if (!e) return JobReply::error(Kind::not_found, "no job " + std::to_string(id));
-    return JobReply::ok(job_json(*e));
+    return show_job(read_context(), id);
 }
 
 JobReply JobViews::queues() const {
     json arr = json::array();
-    for (std::uint16_t i = 0; i < c_.sched.queues().size(); ++i) arr.push_back(queue_json(i));
+    for (std::uint16_t i = 0; i < c_.sched.queues().size(); ++i) {
+        // A queue that is not in the config (removed by a reload, or named only by old jobs in
+        // the log) is listed while it holds unfinished jobs: it drains, then disappears.
+        const QueueStats st = c_.sched.stats(i);
+        if (!c_.sched.queues()[i].configured && st.pending == 0 && st.running == 0) continue;
+        arr.push_back(queue_json(i));
+    }
     return JobReply::ok(std::move(arr));
 }
 
 JobReply JobViews::logs(JobId id) const {
-    const JobEntry* e = c_.sched.find(id);
-    if (!e) return JobReply::error(Kind::not_found, "no job " + std::to_string(id));
-    return JobReply::ok({{"job", id},
-                         {"state", to_string(e->status.state)},
-                         {"output", "file"},
-                         {"files", {job_output_path(c_.opt.state_dir, id)}}});
+    return job_logs(read_context(), id);
 }
 
 }  // namespace tend::jobs

@@ -4,12 +4,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "queue/core/job_render.hpp"
 #include "queue/core/job_request_args.hpp"
 #include "queue/daemon/job_context.hpp"
 
 namespace tend::jobs {
 
 // Owns nothing: reads the table, and the store for what the table does not keep (commands).
+// Jobs are rendered by queue/core/job_render (which `tend` also uses while tendd is down).
 class JobViews {
   public:
     explicit JobViews(const JobContext& c) : c_(c) {}
@@ -22,10 +24,8 @@ class JobViews {
     nlohmann::json queue_json(std::uint16_t queue) const;
 
   private:
-    nlohmann::json job_json(const JobEntry& e) const;
-    // The same object as compact JSON text (job_text.cpp); job_json parses it. Without
-    // `details` (another user's job), what the job does is hidden.
-    void append_job_text(std::string& out, const JobEntry& e, bool details = true) const;
+    // The rendering is the model's (queue/core/job_render.hpp), shared with `tend` offline.
+    JobReadContext read_context() const;
 
     const JobContext& c_;
 };

@@ -64,7 +64,7 @@ const char* to_string(ProgramChange c) {
 }
 
 bool ConfigDiff::changes_anything() const {
-    return !restart_only.empty() ||
+    return !restart_only.empty() || !live.empty() ||
            std::any_of(programs.begin(), programs.end(),
                        [](const auto& p) { return p.change != ProgramChange::unchanged; });
 }
@@ -91,7 +91,8 @@ ConfigDiff diff_configs(const Config& before, const Config& after) {
         pd.old_instances = p.instances;
         d.programs.push_back(std::move(pd));
     }
-    if (!same_daemon(before.daemon, after.daemon)) d.restart_only.push_back({"daemon", "changed"});
+    if (!same_daemon(before.daemon, after.daemon))
+        d.restart_only.push_back({"daemon", "changed", {}});
     return d;
 }
 

@@ -25,16 +25,19 @@ struct ProgramDiff {
     int old_instances = 0, new_instances = 0;
 };
 
-// Sections tendd applies only when it restarts ([daemon], [queue.*], [cron.*]); the queue
-// layer diffs its own sections (queue/config/queue_config.hpp).
+// A section other than a program's: [daemon] (applied only when tendd restarts), or one the
+// queue layer diffs and applies live at a reload ([queue.*], [cron.*]:
+// queue/config/queue_config.hpp).
 struct SectionDiff {
-    std::string section;  // "daemon", "queue.NAME", "cron.NAME"
-    std::string change;   // added | removed | changed
+    std::string section;            // "daemon", "queue.NAME", "cron.NAME"
+    std::string change;             // added | removed | changed
+    std::vector<std::string> keys;  // changed: the keys that differ, in key-table order
 };
 
 struct ConfigDiff {
     std::vector<ProgramDiff> programs;  // every program of both configs: new order, then removed
-    std::vector<SectionDiff> restart_only;
+    std::vector<SectionDiff> restart_only;  // [daemon]
+    std::vector<SectionDiff> live;          // the other layers' sections, applied by their owner
     bool changes_anything() const;
 };
 
@@ -52,12 +55,12 @@ void diff_named(const std::vector<T>& before, const std::vector<T>& after, const
     for (const auto& x : after) {
         const T* old = find(before, name(x));
         if (!old)
-            out.push_back({prefix + name(x), "added"});
+            out.push_back({prefix + name(x), "added", {}});
         else if (!same(*old, x))
-            out.push_back({prefix + name(x), "changed"});
+            out.push_back({prefix + name(x), "changed", {}});
     }
     for (const auto& x : before)
-        if (!find(after, name(x))) out.push_back({prefix + name(x), "removed"});
+        if (!find(after, name(x))) out.push_back({prefix + name(x), "removed", {}});
 }
 
 }  // namespace tend

@@ -20,14 +20,17 @@ nlohmann::json plan_json(const ConfigDiff& diff) {
                             {"new_instances", p.new_instances}});
     for (const auto& s : diff.restart_only)
         sections.push_back({{"section", s.section}, {"change", s.change}});
-    return {{"programs", programs}, {"restart_only", sections}};
+    nlohmann::json live = nlohmann::json::array();
+    for (const auto& s : diff.live)
+        live.push_back({{"section", s.section}, {"change", s.change}, {"keys", s.keys}});
+    return {{"programs", programs}, {"sections", live}, {"restart_only", sections}};
 }
 
 }  // namespace
 
 Result<nlohmann::json> reload_config(ReloadTarget& t, bool dry_run) {
-    std::vector<SectionDiff> other_sections;
-    auto load = t.load ? t.load(other_sections) : load_config_file(t.path, t.must_exist);
+    OtherSections other;
+    auto load = t.load ? t.load(other) : load_config_file(t.path, t.must_exist);
     if (!load.loaded) {
         std::string all;
         for (const auto& e : load.errors) all += (all.empty() ? "" : "\n") + e;
@@ -35,7 +38,7 @@ Result<nlohmann::json> reload_config(ReloadTarget& t, bool dry_run) {
     }
     LoadedConfig& lc = *load.loaded;
     ConfigDiff diff = diff_configs(*t.current, lc.config);
-    diff.restart_only.insert(diff.restart_only.end(), other_sections.begin(), other_sections.end());
+    diff.live = std::move(other.live);
     nlohmann::json plan = plan_json(diff);
     plan["file"] = t.path;
     plan["applied"] = !dry_run;
@@ -53,11 +56,18 @@ Result<nlohmann::json> reload_config(ReloadTarget& t, bool dry_run) {
         spdlog::info("reload: {}: {}{}", p.name, to_string(p.change),
                      keys.empty() ? "" : " (" + keys + ")");
     }
+    for (const auto& s : diff.live) {
+        std::string keys;
+        for (const auto& k : s.keys) keys += (keys.empty() ? "" : ", ") + k;
+        spdlog::info("reload: [{}] {}{}", s.section, s.change,
+                     keys.empty() ? "" : " (" + keys + ")");
+    }
     for (const auto& s : diff.restart_only)
         spdlog::warn("reload: [{}] {}: applied when tendd restarts", s.section, s.change);
     t.supervisor->apply_reload(diff, lc.runtimes);
-    // Only the programs took the new config; the other sections keep differing (and being
-    // reported) until tendd restarts.
+    if (other.apply) other.apply();
+    // The programs took the new config, and the other layers theirs; [daemon] keeps differing
+    // (and being reported) until tendd restarts.
     t.current->programs = std::move(lc.config.programs);
     return plan;
 }

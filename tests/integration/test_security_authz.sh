@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPEC §8 authorization (issue 13 item 7), from the attacker's side: a root tendd as a system
 # instance with socket_group and admin_group. bob (socket_group) cannot touch alice's or root's
-# jobs and cron entries, squat root's keys, read others' commands, or control programs and the
-# daemon; each refusal leaves the state as it was. carol (admin_group) can; mallory (no group)
-# cannot connect at all.
+# jobs and cron entries, squat root's keys, read others' commands, or control programs, queues
+# (`tend queue set`) and the daemon; each refusal leaves the state as it was. carol
+# (admin_group) can; mallory (no group) cannot connect at all.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/users.sh"
 need_root
@@ -129,6 +129,10 @@ refused "$bob" logs web
 refused "$bob" reload
 refused "$bob" pause default
 refused "$bob" resume held
+conc_before=$(tend queues --json | jq -r '.[] | select(.name == "default") | .concurrency')
+refused "$bob" queue set default concurrency=1
+assert_eq "$conc_before" "$(tend queues --json | jq -r '.[] | select(.name == "default") | .concurrency')" \
+    "default's concurrency after bob's queue set"
 refused "$bob" shutdown
 assert_eq "$web_pid" "$(pid_of web 0)" "web's pid after bob's attempts"
 assert_eq "false true" "$(tend queues --json | jq -r '[.[] | select(.name == "default" or .name == "held") | .paused] | join(" ")')" \
@@ -157,6 +161,9 @@ allowed "$carol" restart web --wait
 [[ $(pid_of web 0) != "$web_pid" ]] || fail "carol's restart did not restart web"
 check "carol restarted web"
 allowed "$carol" pause default
+allowed "$carol" queue set held concurrency=3
+assert_eq 3 "$(tend queues --json | jq -r '.[] | select(.name == "held") | .concurrency')" \
+    "held's concurrency after carol's queue set"
 allowed "$carol" shutdown
 wait_tendd_exit 20
 say "passed"

@@ -15,7 +15,7 @@ import random
 import socket
 import sys
 
-# command -> {field: type}; type is one of flag, int, text, texts, ids, signal.
+# command -> {field: type}; type is one of flag, int, text, texts, ids, signal, object.
 COMMANDS = {
     "status": {"targets": "texts", "all": "flag"},
     "start": {"targets": "texts", "all": "flag", "wait": "flag"},
@@ -41,6 +41,7 @@ COMMANDS = {
     "pause": {"queue": "text"},
     "resume": {"queue": "text"},
     "compact": {},
+    "queue_set": {"queue": "text", "values": "object"},
     "cron_list": {},
     "cron_add": {"name": "text", "schedule": "text", "timezone": "text", "queue": "text",
                  "argv": "texts", "shell": "flag", "overlap": "text", "catch_up": "text",
@@ -89,6 +90,8 @@ def right_type(kind, v):
         return isinstance(v, str) and v != DEEP
     if kind == "texts":
         return isinstance(v, list) and all(isinstance(x, str) for x in v)
+    if kind == "object":
+        return isinstance(v, dict)
     if kind == "ids":
         return isinstance(v, list) and all(
             isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v)

@@ -78,7 +78,7 @@ TEST_CASE("what runs changes roll", "[reload]") {
     }
 }
 
-TEST_CASE("added and removed programs; other sections apply at restart", "[reload]") {
+TEST_CASE("added and removed programs; queue sections apply live", "[reload]") {
     const std::string after = R"(
 [program.web]
 command = ["srv", "--port", "80"]
@@ -95,7 +95,8 @@ concurrency = 3
     CHECK(of(d, "api").change == ProgramChange::added);
     CHECK(of(d, "worker").change == ProgramChange::removed);
     CHECK(of(d, "web").change == ProgramChange::unchanged);
-    REQUIRE(d.restart_only.size() == 1);
-    CHECK(d.restart_only[0].section == "queue.mail");
-    CHECK(d.restart_only[0].change == "added");
+    CHECK(d.restart_only.empty());
+    REQUIRE(d.live.size() == 1);
+    CHECK(d.live[0].section == "queue.mail");
+    CHECK(d.live[0].change == "added");
 }

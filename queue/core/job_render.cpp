@@ -1,10 +1,10 @@
-// A job as compact JSON text, written directly: a listing page is 500 of them, and building
-// nlohmann objects first cost three times as much (SPEC §8: bounded work per request).
+// Jobs as JSON for `tend jobs`, `show` and `logs JOB`. A job is compact JSON text, written
+// directly: a listing page is 500 of them, and building nlohmann objects first cost three times
+// as much (SPEC §8: bounded work per request).
+#include "queue/core/job_render.hpp"
+
 #include <cstdio>
 
-#include "queue/daemon/job_output_log.hpp"
-#include "queue/daemon/job_views.hpp"
-#include "supervisor/daemon/log_writer.hpp"
 #include "supervisor/util/json_text.hpp"
 #include "supervisor/util/signals.hpp"
 #include "supervisor/util/timestamp.hpp"
@@ -49,11 +49,11 @@ void put_string_or_null(std::string& out, const std::string& s) {
 // Keys in the order nlohmann::json sorts them, so the text is what job_json gave before.
 // Without `details` (another user's job, SPEC §8), the fields that tell what the job does are
 // null and "hidden" is true.
-void JobViews::append_job_text(std::string& out, const JobEntry& e, bool details) const {
+void append_job_text(std::string& out, const JobReadContext& c, const JobEntry& e, bool details) {
     const JobStatus& st = e.status;
-    const QueueSettings& q = c_.sched.queues()[e.queue];
+    const QueueSettings& q = c.sched.queues()[e.queue];
     // The command and the rest of the spec live on disk only (finished jobs cost no memory).
-    auto spec = e.spec_length ? c_.store->read_spec(SpecRef{e.spec_offset, e.spec_length})
+    auto spec = e.spec_length ? c.read_spec(SpecRef{e.spec_offset, e.spec_length})
                               : Result<JobSpec>(make_error("not yet on disk"));
     out += '{';
     put_key(out, "after");
@@ -114,7 +114,7 @@ void JobViews::append_job_text(std::string& out, const JobEntry& e, bool details
         out += "null";
     put_key(out, "output");
     if (details)
-        put_json_string(out, job_output_path(c_.opt.state_dir, e.id));
+        put_json_string(out, job_output_path(c.state_dir, e.id));
     else
         out += "null";
     put_key(out, "pid");
@@ -146,8 +146,54 @@ void JobViews::append_job_text(std::string& out, const JobEntry& e, bool details
     put_key(out, "uid");
     out += std::to_string(e.uid);
     put_key(out, "waiting");
-    put_string_or_null(out, c_.sched.why_waiting(e.id, c_.now()));
+    put_string_or_null(out, c.sched.why_waiting(e.id, c.now));
     out += '}';
+}
+
+std::string job_output_path(const std::string& state_dir, std::uint64_t id) {
+    return state_dir + "/jobs/output/" + std::to_string(id) + ".log";
+}
+
+protocol::Outcome list_jobs(const JobReadContext& c, const JobListQuery& query) {
+    using Kind = protocol::Outcome::Kind;
+    std::optional<std::uint16_t> queue;
+    if (query.queue) {
+        queue = c.sched.queue_index(*query.queue);
+        if (!queue)
+            return protocol::Outcome::error(Kind::not_found,
+                                            "no queue named \"" + *query.queue + "\"");
+    }
+    // One page, whatever the queue depth: the CLI pages for more (SPEC §8).
+    const std::size_t limit =
+        query.limit == 0 || query.limit > kMaxListPage ? kMaxListPage : query.limit;
+    std::string text = "[";
+    for (const JobEntry* e : c.sched.list(query.state, queue, limit, query.before)) {
+        if (text.size() > 1) text += ',';
+        append_job_text(text, c, *e, !query.viewer_uid || *query.viewer_uid == e->uid);
+    }
+    text += ']';
+    return protocol::Outcome::ok_text(std::move(text));
+}
+
+protocol::Outcome show_job(const JobReadContext& c, JobId id) {
+    const JobEntry* e = c.sched.find(id);
+    if (!e)
+        return protocol::Outcome::error(protocol::Outcome::Kind::not_found,
+                                        "no job " + std::to_string(id));
+    std::string text;
+    append_job_text(text, c, *e);
+    return protocol::Outcome::ok(nlohmann::json::parse(text, nullptr, false));  // our own text
+}
+
+protocol::Outcome job_logs(const JobReadContext& c, JobId id) {
+    const JobEntry* e = c.sched.find(id);
+    if (!e)
+        return protocol::Outcome::error(protocol::Outcome::Kind::not_found,
+                                        "no job " + std::to_string(id));
+    return protocol::Outcome::ok({{"job", id},
+                                  {"state", to_string(e->status.state)},
+                                  {"output", "file"},
+                                  {"files", {job_output_path(c.state_dir, id)}}});
 }
 
 }  // namespace tend::jobs
