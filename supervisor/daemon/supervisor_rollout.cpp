@@ -110,9 +110,11 @@ void Supervisor::advance(Program& p) {
             target_of[static_cast<size_t>(r->index())] = r.get();
             const auto st = ro.started.find(r.get());
             const bool started = st != ro.started.end();
-            if (started && r->spawn_count() > st->second) {
-                // It exited and its restart policy ran it again: a new instance that does
-                // not stay up fails the rollout, whatever state its next process is in.
+            if (started && (r->spawn_count() > st->second ||
+                            (ro.was_ready.count(r.get()) && s != InstanceState::running))) {
+                // It exited and its restart policy ran it again, or it is no longer ready: a
+                // new instance that does not stay up and ready fails the rollout, whatever
+                // state it is in now.
                 v.target = TargetState::failed;
                 continue;
             }
