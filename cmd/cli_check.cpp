@@ -5,6 +5,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/full_config_loader.hpp"
 #include "supervisor/config/paths.hpp"
+#include "supervisor/config/probe_pitfall.hpp"
 
 namespace tend::cli {
 
@@ -34,8 +35,17 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
                     std::printf("%s: not found; tendd runs with no programs\n", path.c_str());
                 return kExitOk;
             }
+            // Warnings (a config that works but misleads) never change the exit status.
+            const std::vector<std::string> warnings =
+                r.loaded ? config_warnings(r.loaded->config) : std::vector<std::string>{};
+            if (!ctx.json)
+                for (const auto& w : warnings)
+                    std::fprintf(stderr, "tend: check: warning: %s\n", w.c_str());
             if (ctx.json) {
-                nlohmann::json j = {{"file", path}, {"ok", r.errors.empty()}, {"errors", r.errors}};
+                nlohmann::json j = {{"file", path},
+                                    {"ok", r.errors.empty()},
+                                    {"errors", r.errors},
+                                    {"warnings", warnings}};
                 if (r.loaded) {
                     j["programs"] = r.loaded->config.programs.size();
                     j["queues"] = full.queue.queues.size();

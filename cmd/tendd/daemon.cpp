@@ -18,6 +18,7 @@
 #include "cmd/tendd/methods.hpp"
 #include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
+#include "supervisor/config/probe_pitfall.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/config_loader.hpp"
 #include "supervisor/daemon/control_server.hpp"
@@ -221,6 +222,7 @@ int run_daemon(const DaemonOptions& options) {
     }
     LoadedConfig& lc = *load.loaded;
     setup_logging(lc.config.daemon, options.log_level_override);
+    for (const auto& w : config_warnings(lc.config)) spdlog::warn("config: {}", w);
     if (!lc.file_found) spdlog::info("no config at {}: running with no programs", paths.config);
     if (lc.config.daemon.socket_group && geteuid() != 0)
         spdlog::warn("socket_group is ignored by a user instance: the socket stays private (0600)");

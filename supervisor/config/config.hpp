@@ -54,6 +54,8 @@ struct RolloutConfig {
     int max_unavailable = 1;
     int max_surge = 0;
     RolloutFailure on_failure = RolloutFailure::pause;
+    // Probation: a new instance counts as available once ready this long without exiting.
+    Usec min_ready = std::chrono::seconds(5);
     bool operator==(const RolloutConfig&) const = default;
 };
 

@@ -230,6 +230,10 @@ const std::vector<KeyRow<RolloutConfig>>& rollout_keys() {
              if (auto v = in.w.parsed<RolloutFailure>(in.node, "on_failure", parse_rollout_failure))
                  r.on_failure = *v;
          }},
+        {"min_ready",
+         [](const KeyInput& in, RolloutConfig& r) {
+             if (auto v = in.w.duration(in.node, "min_ready")) r.min_ready = *v;
+         }},
     };
     return keys;
 }

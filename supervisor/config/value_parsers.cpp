@@ -27,15 +27,18 @@ bool valid_port(const std::string& port) {
     return n >= 1 && n <= 65535;
 }
 
-// Splits "HOST:PORT" (HOST may be "[v6]"); false when either part is missing.
-bool split_host_port(const std::string& s, std::string& host, std::string& port) {
+// Splits "HOST:PORT" (HOST may be "[v6]"); false when either part is missing. A readiness
+// probe's port may hold {instance} (a port per instance, "19{instance}00"): it is checked as
+// instance 0 would have it; the probe of an instance whose port is out of range never connects.
+bool split_host_port(const std::string& s, std::string& host, std::string& port,
+                     bool per_instance = false) {
     size_t colon = s.rfind(':');
     if (colon == std::string::npos || colon == 0) return false;
     host = s.substr(0, colon);
     port = s.substr(colon + 1);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
         host = host.substr(1, host.size() - 2);
-    return !host.empty() && valid_port(port);
+    return !host.empty() && valid_port(per_instance ? expand_instance(port, 0) : port);
 }
 
 }  // namespace
@@ -114,7 +117,7 @@ Result<ReadySpec> parse_ready(const std::string& s) {
     }
     if (s.rfind("tcp:", 0) == 0) {
         r.kind = ReadyKind::tcp;
-        if (!split_host_port(s.substr(4), r.host, r.port))
+        if (!split_host_port(s.substr(4), r.host, r.port, true))
             return make_error("\"" + s +
                               "\" is not tcp:HOST:PORT (example: \"tcp:127.0.0.1:8000\")");
         return r;
@@ -124,7 +127,7 @@ Result<ReadySpec> parse_ready(const std::string& s) {
         std::string rest = s.substr(7);
         size_t slash = rest.find('/');
         r.path = slash == std::string::npos ? "/" : rest.substr(slash);
-        if (!split_host_port(rest.substr(0, slash), r.host, r.port))
+        if (!split_host_port(rest.substr(0, slash), r.host, r.port, true))
             return make_error("\"" + s +
                               "\" is not http://HOST:PORT/PATH (example: "
                               "\"http://127.0.0.1:8000/health\")");

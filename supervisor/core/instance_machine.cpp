@@ -138,6 +138,7 @@ Effects InstanceMachine::exec_succeeded(Usec now) {
     exec_ok_ = true;
     if (settings_.ready_on_exec) {
         state_ = InstanceState::running;
+        ready_since_ = now;
         reason_ = "running";
         return e;
     }
@@ -146,10 +147,11 @@ Effects InstanceMachine::exec_succeeded(Usec now) {
     return arm(e, now + settings_.ready_timeout);
 }
 
-Effects InstanceMachine::ready_reported(Usec) {
+Effects InstanceMachine::ready_reported(Usec now) {
     Effects e;
     if (!awaiting_ready()) return e;
     state_ = InstanceState::running;
+    ready_since_ = now;
     reason_ = "running (ready)";
     e.cancel_timer = true;
     timer_.reset();
@@ -164,6 +166,10 @@ Effects InstanceMachine::extend_ready_timeout(Usec extra, Usec now) {
 
 Effects InstanceMachine::exited(const ExitInfo& info, Usec now, double jitter01) {
     pid_ = 0;
+    if (state_ == InstanceState::running)
+        last_ready_for_ = now - ready_since_;
+    else
+        last_ready_for_.reset();
     last_exit_ = info;
     Effects e;
     // Whatever the main process left behind in its group goes with it (KillMode=mixed).
@@ -216,6 +222,7 @@ Effects InstanceMachine::spawn_failed(const std::string& why, Usec now, double j
     info.value = 127;  // the status a shell gives a command it cannot run
     info.exec_error = why;
     pid_ = 0;
+    last_ready_for_.reset();
     started_at_ = now;  // no process ran: this failure must not look like a healthy run
     last_exit_ = info;
     reason_ = describe_exit(info);

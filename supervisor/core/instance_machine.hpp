@@ -77,6 +77,10 @@ class InstanceMachine {
     int manual_restarts() const { return manual_restarts_; }
     int consecutive_crashes() const { return consecutive_; }
     Usec started_at() const { return started_at_; }
+    // When the instance last became ready (meaningful while ready()).
+    Usec ready_since() const { return ready_since_; }
+    // How long the last process had been ready when it exited; nullopt if it never was.
+    const std::optional<Usec>& last_ready_for() const { return last_ready_for_; }
     const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
     // Monotonic time the pending timer fires (backoff, cooldown, stop), if any.
     const std::optional<Usec>& timer_deadline() const { return timer_; }
@@ -100,6 +104,8 @@ class InstanceMachine {
     int consecutive_ = 0;
     std::deque<Usec> crash_times_;  // within crash_window, at most crash_limit entries
     Usec started_at_{0};
+    Usec ready_since_{0};
+    std::optional<Usec> last_ready_for_;
     std::optional<ExitInfo> last_exit_;
     std::optional<Usec> timer_;
 };

@@ -2,6 +2,7 @@
 #include "supervisor/core/rollout_plan.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace tend {
 
@@ -14,11 +15,26 @@ std::optional<std::string> check_rollout_policy(const RolloutPolicy& p) {
     return std::nullopt;
 }
 
+std::optional<Usec> probation_end(Usec ready_since, Usec min_ready, Usec now) {
+    const Usec end = ready_since + min_ready;
+    if (now >= end) return std::nullopt;
+    return end;
+}
+
+std::string describe_probation_failure(const std::string& label, int generation,
+                                       const std::string& ended, Usec ready_for, Usec min_ready) {
+    // Tenths of a second: what a person reads, where format_duration would say "1234567us".
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1fs", static_cast<double>(ready_for.count()) / 1e6);
+    return label + " of generation " + std::to_string(generation) + " " + ended + " after " + secs +
+           " ready (min_ready " + format_duration(min_ready) + ")";
+}
+
 RolloutStep plan_rollout(const std::vector<SlotView>& slots, int target_instances,
                          const RolloutPolicy& policy) {
     RolloutStep step;
     const int n = target_instances;
-    const int min_ready = std::max(0, n - std::max(0, policy.max_unavailable));
+    const int min_available = std::max(0, n - std::max(0, policy.max_unavailable));
     const int budget = n + std::max(0, policy.max_surge);
 
     int ready = 0, procs = 0;
@@ -28,8 +44,11 @@ RolloutStep plan_rollout(const std::vector<SlotView>& slots, int target_instance
         if (s.target == TargetState::failed && !step.failed_slot)
             step.failed_slot = static_cast<int>(i);
         ready += s.others_ready + (s.target == TargetState::ready ? 1 : 0);
-        procs += s.others_alive +
-                 (s.target == TargetState::starting || s.target == TargetState::ready ? 1 : 0);
+        procs += s.others_alive + (s.target == TargetState::starting ||
+                                           s.target == TargetState::probation ||
+                                           s.target == TargetState::ready
+                                       ? 1
+                                       : 0);
         const bool slot_done = (s.beyond_target || s.target == TargetState::ready) &&
                                s.others_alive == 0 && s.others_stoppable == 0;
         all_done = all_done && slot_done;
@@ -52,7 +71,7 @@ RolloutStep plan_rollout(const std::vector<SlotView>& slots, int target_instance
     for (size_t i = 0; i < slots.size(); ++i) {
         const SlotView& s = slots[i];
         if (s.beyond_target || s.target != TargetState::ready || s.others_stoppable == 0) continue;
-        if (ready - s.others_ready < min_ready) continue;
+        if (ready - s.others_ready < min_available) continue;
         step.stop_others.push_back(static_cast<int>(i));
         ready -= s.others_ready;
     }
@@ -73,7 +92,7 @@ RolloutStep plan_rollout(const std::vector<SlotView>& slots, int target_instance
                 ++procs;
                 continue;
             }
-            if (!old_waiting && s.others_stoppable > 0 && ready - s.others_ready >= min_ready) {
+            if (!old_waiting && s.others_stoppable > 0 && ready - s.others_ready >= min_available) {
                 step.stop_others.push_back(static_cast<int>(i));
                 ready -= s.others_ready;
             }

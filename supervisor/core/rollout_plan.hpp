@@ -5,15 +5,18 @@
 #include <string>
 #include <vector>
 
+#include "supervisor/util/duration.hpp"
+
 namespace tend {
 
 // The instance of the target generation in one slot (instance number).
 enum class TargetState {
-    none,      // no runner of the target generation in this slot yet
-    idle,      // there is one, but it has no process (never started, or stopped)
-    starting,  // started, not ready yet
-    ready,
-    failed,  // started by the rollout, then crashed or missed ready_timeout
+    none,       // no runner of the target generation in this slot yet
+    idle,       // there is one, but it has no process (never started, or stopped)
+    starting,   // started, not ready yet
+    probation,  // ready, but not yet for min_ready: counts as a process, not as available
+    ready,      // ready for min_ready without exiting: available
+    failed,     // started by the rollout, then crashed or missed ready_timeout
 };
 
 // One slot as the rollout sees it. "Others" are the slot's runners of any other generation.
@@ -28,6 +31,8 @@ struct SlotView {
 struct RolloutPolicy {
     int max_unavailable = 1;
     int max_surge = 0;
+    // Probation (SPEC §5.5): a new instance counts as available only after this long ready.
+    Usec min_ready{0};
 };
 
 struct RolloutStep {
@@ -42,6 +47,16 @@ struct RolloutStep {
 // Called after every change; calling it again with no change returns no new actions.
 RolloutStep plan_rollout(const std::vector<SlotView>& slots, int target_instances,
                          const RolloutPolicy& policy);
+
+// Probation of a target that is ready since `ready_since`: when it ends, or nullopt once it
+// has passed (ready for min_ready at `now`).
+std::optional<Usec> probation_end(Usec ready_since, Usec min_ready, Usec now);
+
+// Why a rollout failed on a new instance that was ready and then exited (or lost readiness)
+// before min_ready: "web:0 of generation 3 exited with code 3 after 1.2s ready (min_ready 5s)".
+// `ended` says how it ended ("exited with code 3"); `ready_for` is how long it had been ready.
+std::string describe_probation_failure(const std::string& label, int generation,
+                                       const std::string& ended, Usec ready_for, Usec min_ready);
 
 // Both 0 would never make progress; a clear error for config and CLI.
 std::optional<std::string> check_rollout_policy(const RolloutPolicy& policy);

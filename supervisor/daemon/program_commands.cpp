@@ -56,8 +56,8 @@ void rolling(Supervisor& sup, std::uint64_t client, const LifecycleArgs& a,
     std::vector<RolloutPolicy> policies;
     for (const auto& n : names) {
         const RolloutConfig& cfg = sup.programs().at(n).runtime->config.rollout;
-        policies.push_back(
-            {a.max_unavailable.value_or(cfg.max_unavailable), a.max_surge.value_or(cfg.max_surge)});
+        policies.push_back({a.max_unavailable.value_or(cfg.max_unavailable),
+                            a.max_surge.value_or(cfg.max_surge), cfg.min_ready});
         if (auto bad = check_rollout_policy(policies.back()))
             return respond(Outcome::error(Kind::bad_request, n + ": " + *bad));
     }

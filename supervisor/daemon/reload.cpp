@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "supervisor/config/probe_pitfall.hpp"
 #include "supervisor/core/config_diff.hpp"
 #include "supervisor/daemon/config_loader.hpp"
 #include "supervisor/daemon/daemon_sockets.hpp"
@@ -37,6 +38,8 @@ Result<nlohmann::json> reload_config(ReloadTarget& t, bool dry_run) {
         return make_error("the running config stays:\n" + all);
     }
     LoadedConfig& lc = *load.loaded;
+    if (!dry_run)
+        for (const auto& w : config_warnings(lc.config)) spdlog::warn("reload: config: {}", w);
     ConfigDiff diff = diff_configs(*t.current, lc.config);
     diff.live = std::move(other.live);
     nlohmann::json plan = plan_json(diff);

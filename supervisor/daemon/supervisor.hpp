@@ -24,9 +24,12 @@ struct Rollout {
     RolloutPolicy policy;
     RolloutFailure on_failure = RolloutFailure::pause;
     bool rolling_back = false;
-    std::string rollback_reason;                // why the rollback began
-    std::set<const InstanceRunner*> started;    // targets this rollout started (may fail)
+    std::string rollback_reason;  // why the rollback began
+    // Targets this rollout started (may fail), with their spawn count just after the start:
+    // a later spawn means the process exited and was restarted, which fails the rollout.
+    std::map<const InstanceRunner*, std::uint64_t> started;
     std::set<const InstanceRunner*> was_ready;  // of those, seen ready at least once
+    EventSource probation_timer;                // the earliest end of a probation (min_ready)
     struct Waiter {
         std::uint64_t owner;
         std::function<void(bool ok, const std::string& message)> done;
@@ -120,6 +123,8 @@ class Supervisor {
     static constexpr const char* kPassLogged =
         "logged by schedule_pass, retried at the next change";
     static int on_pass(sd_event_source*, void* self);
+    static int on_probation_end(sd_event_source*, uint64_t, void* self);
+    void arm_probation_timer(Rollout& ro, Usec at);
     void advance(Program& p);
     void finish_rollout(Program& p, bool ok, const std::string& state, const std::string& message);
     void on_rollout_failed(Program& p, InstanceRunner& failed);

@@ -28,9 +28,10 @@ void Supervisor::start_rollout(const std::string& name, std::shared_ptr<ProgramR
                                const ProgramConfig& config) {
     // The config parser refuses a policy that cannot progress, so this fails only on a
     // program that vanished, which a reload's own plan rules out: logged, not thrown.
-    if (auto st =
-            rolling_restart(name, std::move(runtime),
-                            {config.rollout.max_unavailable, config.rollout.max_surge}, 0, nullptr);
+    if (auto st = rolling_restart(
+            name, std::move(runtime),
+            {config.rollout.max_unavailable, config.rollout.max_surge, config.rollout.min_ready}, 0,
+            nullptr);
         !st)
         spdlog::error("reload: {}", st.error());
 }

@@ -57,8 +57,11 @@ Status Supervisor::rolling_restart(const std::string& name, std::shared_ptr<Prog
     p.rollout = std::move(ro);
     p.runtime = runtime;
     p.report = RolloutReport{"rolling", runtime->generation, ""};
-    spdlog::info("{}: rolling restart to generation {} (max_unavailable {}, max_surge {})", name,
-                 runtime->generation, policy.max_unavailable, policy.max_surge);
+    spdlog::info(
+        "{}: rolling restart to generation {} (max_unavailable {}, max_surge {}, "
+        "min_ready {})",
+        name, runtime->generation, policy.max_unavailable, policy.max_surge,
+        format_duration(policy.min_ready));
     return schedule_pass();
 }
 
@@ -97,18 +100,37 @@ void Supervisor::advance(Program& p) {
     for (const auto& r : p.instances) slots = std::max(slots, r->index() + 1);
     std::vector<SlotView> views(static_cast<size_t>(slots));
     std::vector<InstanceRunner*> target_of(static_cast<size_t>(slots), nullptr);
+    const Usec now = loop_now(ctx_.loop);
+    std::optional<Usec> next_end;  // the earliest end of a probation still running
     for (const auto& r : p.instances) {
         if (r->retired()) continue;
         SlotView& v = views[static_cast<size_t>(r->index())];
         const InstanceState s = r->machine().state();
         if (r->runtime() == ro.target) {
             target_of[static_cast<size_t>(r->index())] = r.get();
-            const bool started = ro.started.count(r.get()) > 0;
+            const auto st = ro.started.find(r.get());
+            const bool started = st != ro.started.end();
+            if (started && (r->spawn_count() > st->second ||
+                            (ro.was_ready.count(r.get()) && s != InstanceState::running))) {
+                // It exited and its restart policy ran it again, or it is no longer ready: a
+                // new instance that does not stay up and ready fails the rollout, whatever
+                // state it is in now.
+                v.target = TargetState::failed;
+                continue;
+            }
             switch (s) {
-                case InstanceState::running:
+                case InstanceState::running: {
                     v.target = TargetState::ready;
-                    if (started) ro.was_ready.insert(r.get());
+                    if (!started) break;  // it served before this rollout: no probation
+                    ro.was_ready.insert(r.get());
+                    const auto end =
+                        probation_end(r->machine().ready_since(), ro.policy.min_ready, now);
+                    if (end) {
+                        v.target = TargetState::probation;
+                        next_end = next_end ? std::min(*next_end, *end) : *end;
+                    }
                     break;
+                }
                 case InstanceState::starting:
                 case InstanceState::stopping:
                     v.target = TargetState::starting;
@@ -126,6 +148,7 @@ void Supervisor::advance(Program& p) {
         if (!idle_state(s) && s != InstanceState::stopping) ++v.others_stoppable;
     }
     for (int i = n; i < slots; ++i) views[static_cast<size_t>(i)].beyond_target = true;
+    if (next_end) arm_probation_timer(ro, *next_end);
 
     const RolloutStep step = plan_rollout(views, n, ro.policy);
     if (step.failed_slot) {
@@ -160,9 +183,32 @@ void Supervisor::advance(Program& p) {
     for (int slot : step.start_target) {
         InstanceRunner* t = target_of[static_cast<size_t>(slot)];
         if (!t) t = &add_runner(p, ro.target, slot);
-        ro.started.insert(t);
         t->start();
+        ro.started[t] = t->spawn_count();
     }
+}
+
+void Supervisor::arm_probation_timer(Rollout& ro, Usec at) {
+    const auto usec = static_cast<uint64_t>(at.count());
+    constexpr const char* what = "arm the end of a new instance's probation (min_ready)";
+    Status st = ok_status();
+    if (!ro.probation_timer) {
+        auto t = ev::add_time(ctx_.loop, CLOCK_MONOTONIC, usec, 1000, &Supervisor::on_probation_end,
+                              this, what);
+        if (t)
+            ro.probation_timer = std::move(*t);
+        else
+            st = make_error(t.error());
+    } else {
+        st = ev::rearm_at(ro.probation_timer.get(), usec, what);
+    }
+    // The rollout still advances at the next change of any instance; said plainly meanwhile.
+    if (!st) spdlog::error("{}: the rollout waits for the next instance change", st.error());
+}
+
+int Supervisor::on_probation_end(sd_event_source*, uint64_t, void* self) {
+    ignore_result(static_cast<Supervisor*>(self)->schedule_pass(), kPassLogged);
+    return 0;
 }
 
 void Supervisor::finish_rollout(Program& p, bool ok, const std::string& state,
@@ -179,10 +225,19 @@ void Supervisor::finish_rollout(Program& p, bool ok, const std::string& state,
 
 void Supervisor::on_rollout_failed(Program& p, InstanceRunner& failed) {
     Rollout& ro = *p.rollout;
-    const std::string why =
-        gen_label(failed) +
-        (ro.was_ready.count(&failed) ? " failed after it was ready: " : " did not become ready: ") +
-        to_string(failed.machine().state()) + ", " + failed.machine().reason();
+    const InstanceMachine& m = failed.machine();
+    std::string why;
+    if (m.last_ready_for() && m.last_exit())
+        // Ready, then gone before (or after) min_ready: say how long it stayed, for the user.
+        why = describe_probation_failure(failed.label(), failed.generation(),
+                                         describe_exit(*m.last_exit()), *m.last_ready_for(),
+                                         ro.policy.min_ready) +
+              ", now " + to_string(m.state());
+    else
+        why = gen_label(failed) +
+              (ro.was_ready.count(&failed) ? " failed after it was ready: "
+                                           : " did not become ready: ") +
+              to_string(m.state()) + ", " + m.reason();
     if (ro.on_failure == RolloutFailure::rollback && !ro.rolling_back) {
         spdlog::warn("{}: rolling back to generation {}: {}", failed.program_name(),
                      ro.previous->generation, why);

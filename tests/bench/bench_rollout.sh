@@ -23,13 +23,19 @@
 #     These rollouts use BENCH_LOAD_POLICY (default --max-unavailable 0 --max-surge 1: capacity
 #     never drops). The floor, same run: the same server starts by standalone.py, no tendd,
 #     under the same load; tendd's rollouts are also reported against it.
+#  3. Probation (SPEC §5.5 min_ready): targets 1 and 2 run with min_ready = "0s" (a new instance
+#     counts as soon as it is ready). Then the config gets BENCH_MIN_READY (default "5s", the
+#     default of min_ready), applied live by `tend reload`, and BENCH_PROBATION_RUNS (2)
+#     rollouts with the policy of target 1 are timed. Each of the 4 steps now waits min_ready
+#     after READY=1, so the target is: rollout <= 1.2x the start-to-ready sum + 4 x min_ready
+#     (the overhead beyond probation stays within target 1's 20%).
 # The 4 instances are idle during the standalone starts: their CPU use then is reported, since a
 # server that spins while idle slows the reference starts and every other number.
 # A table per profile, then both side by side.
 # Environment: BENCH_SERVERS="python c", BENCH_RUNS=5, BENCH_ROLLOUTS=5, BENCH_STEADY_SECONDS=10,
 #   BENCH_WRK="-t2 -c8", BENCH_LOAD_POLICY="--max-unavailable 0 --max-surge 1",
 #   BENCH_SERVER=tests/integration/ready_server.py (the python profile's server: another one
-#   taking the same options), BENCH_C_START_MS=100
+#   taking the same options), BENCH_C_START_MS=100, BENCH_MIN_READY=5s, BENCH_PROBATION_RUNS=2
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
@@ -41,6 +47,10 @@ STEADY=${BENCH_STEADY_SECONDS:-10}
 read -r -a WRK_OPTS <<<"${BENCH_WRK:--t2 -c8}"
 read -r -a SERVERS <<<"${BENCH_SERVERS:-python c}"
 C_START_MS=${BENCH_C_START_MS:-100}
+MIN_READY=${BENCH_MIN_READY:-5s}
+PROBATION_RUNS=${BENCH_PROBATION_RUNS:-2}
+MIN_READY_MS=$(awk -v d="$MIN_READY" 'BEGIN{ v = d + 0
+  if (d ~ /ms$/) print v; else if (d ~ /m$/) print v * 60000; else print v * 1000 }')
 [ ${#SERVERS[@]} -gt 0 ] || die "BENCH_SERVERS is empty"
 for p in "${SERVERS[@]}"; do
   case $p in python|c) ;; *) die "BENCH_SERVERS: unknown profile '$p' (python, c)" ;; esac
@@ -160,6 +170,7 @@ sockets = ["tcp://127.0.0.1:$PORT"]
 [program.web.rollout]
 max_unavailable = 1
 max_surge = 0
+min_ready = "0s"
 EOF
   start_tendd "$D/tendd" "$D/tend.toml"
   T start --wait web >/dev/null || die "tend start --wait web failed: $(tail -n5 "$D/tendd/tendd.err")"
@@ -214,6 +225,15 @@ EOF
   for f in steady-before during floor steady-after; do
     grep -q '^Requests/sec:' "$D/$f.wrk" || die "[$prof] wrk printed no summary for $f: $(cat "$D/$f.wrk")"
   done
+  # ------------------------------------------- 3. rollouts with probation (min_ready) ----
+  sed -i "s/^min_ready = .*/min_ready = \"$MIN_READY\"/" "$D/tend.toml"
+  T reload >/dev/null || die "tend reload (min_ready = $MIN_READY) failed"
+  : >"$D/probation-rollouts"
+  for r in $(seq 1 "$PROBATION_RUNS"); do
+    log "[$prof] probation round $r/$PROBATION_RUNS, min_ready $MIN_READY (load $(loadavg))"
+    rollout "$D/probation-rollouts"
+    log "  rollout $(tail -n1 "$D/probation-rollouts") ms"
+  done
   stop_root "$TENDD_PID" tendd "$TENDD_SOCK"     # returns once tendd has exited
   BENCH_ROOTS=("${roots[@]}")   # it and this profile's wrks are gone: the exit trap forgets them
 }
@@ -225,7 +245,7 @@ report() {
   m_start=$(median "$D/starts"); m_stop=$(median "$D/stops"); m_roll=$(median "$D/rollouts")
   echo
   echo "== Rollout benchmark [$prof]: tend restart --rolling --wait, 4 x $(profile_name "$prof"), ready = notify =="
-  echo "   target 1 with the default policy (max_unavailable 1, max_surge 0); target 2 with: $LOAD_POLICY"
+  echo "   target 1 with the default policy (max_unavailable 1, max_surge 0) and min_ready 0s; target 2 with: $LOAD_POLICY"
   echo "1. rollout time vs the same command's own start-to-ready (ms; $RUNS rounds, each: 4 standalone starts then 1 rollout)"
   printf '%-7s %16s %14s %10s %20s %26s\n' round "sum start->READY" "sum TERM->exit" rollout "rollout/start-sum" "rollout-(start+stop) sums"
   paste "$D/starts" "$D/stops" "$D/rollouts" | awk '{printf "%-7d %16.1f %14.1f %10.1f %20.2f %26.1f\n", NR, $1, $2, $3, $3 / $1, $3 - $1 - $2}'
@@ -261,15 +281,23 @@ report() {
   read -r rf _ _ _ _ <<<"$(wrk_fields "$D/floor.wrk")"
   echo "   floor (the same starts without tendd, same load): $rf req/s = $(r2 "$rf" "$rs")x steady;" \
        "tendd's rollouts reach $(r2 "$rd" "$rf")x the floor"
-  printf '%-8s %10.1f %10.1f %6s %-5s %10s %10s %6s %-5s %6s %8s %7s\n' "$prof" "$m_start" "$m_roll" "$ratio1" "$v1" \
-    "$rs" "$rd" "$ratio2" "$v2" "$(r2 "$rf" "$rs")" "$(r2 "$rd" "$rf")" "$errors" >>"$W/summary"
+  local m_prob bound3 v3
+  m_prob=$(median "$D/probation-rollouts")
+  bound3=$(awk -v s="$m_start" -v m="$MIN_READY_MS" 'BEGIN{printf "%.1f", 1.2 * s + 4 * m}')
+  if awk -v a="$m_prob" -v b="$bound3" 'BEGIN{exit !(a <= b)}'; then v3=PASS; else v3=FAIL; fi
+  echo "3. rollouts with min_ready = \"$MIN_READY\" ($PROBATION_RUNS, policy of target 1): $(paste -sd' ' "$D/probation-rollouts") ms"
+  echo "$v3: rollout median $m_prob ms; target <= 1.2 x $m_start + 4 x $MIN_READY_MS = $bound3 ms;" \
+       "beyond 4 x min_ready: $(awk -v a="$m_prob" -v m="$MIN_READY_MS" 'BEGIN{printf "%.1f", a - 4 * m}') ms"
+  printf '%-8s %10.1f %10.1f %6s %-5s %10s %10s %6s %-5s %6s %8s %7s %11.1f %-5s\n' "$prof" "$m_start" "$m_roll" "$ratio1" "$v1" \
+    "$rs" "$rd" "$ratio2" "$v2" "$(r2 "$rf" "$rs")" "$(r2 "$rd" "$rf")" "$errors" "$m_prob" "$v3" >>"$W/summary"
 }
 
 for p in "${SERVERS[@]}"; do measure "$p"; done
 : >"$W/summary"
 for p in "${SERVERS[@]}"; do report "$p"; done
 echo
-echo "== Side by side: t1 = rollout / start-to-ready sum (<= 1.2x); t2 = req/s during rollouts / steady (>= 0.8x, 0 errors) =="
-printf '%-8s %10s %10s %6s %-5s %10s %10s %6s %-5s %6s %8s %7s\n' profile "starts ms" "rollout ms" t1 "" \
-  "steady/s" "during/s" t2 "" floor "t2/floor" errors
+echo "== Side by side: t1 = rollout / start-to-ready sum (<= 1.2x), min_ready 0s; t2 = req/s during rollouts / steady (>= 0.8x, 0 errors);"
+echo "   t3 = rollout with min_ready $MIN_READY (<= 1.2x start sum + 4 x min_ready) =="
+printf '%-8s %10s %10s %6s %-5s %10s %10s %6s %-5s %6s %8s %7s %11s %-5s\n' profile "starts ms" "rollout ms" t1 "" \
+  "steady/s" "during/s" t2 "" floor "t2/floor" errors "t3 roll ms" ""
 cat "$W/summary"

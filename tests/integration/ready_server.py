@@ -2,6 +2,7 @@
 """A tiny HTTP server for tend's readiness and socket tests (not a test itself).
 
   ready_server.py [--port N | --listen-fds] [--gate FILE] [--notify] [--status TEXT]
+                  [--crash-after SECONDS]
 
   --port N        listen on 127.0.0.1:N itself
   --listen-fds    take the listener from socket activation: fd 3, with LISTEN_FDS=1 and
@@ -9,6 +10,8 @@
   --gate FILE     before listening (or before READY=1), wait until FILE exists
   --notify        send READY=1 to NOTIFY_SOCKET once ready (after the gate)
   --status TEXT   send STATUS=TEXT to NOTIFY_SOCKET at start, before the gate
+  --crash-after S exit 3 this many seconds after it is ready (a release that says READY=1
+                  and then dies), between two requests: nothing it accepted is dropped
 
 Every GET answers 200 "instance N pid P gen G\\n" (N = TEND_INSTANCE, G = $GEN or "-"), one
 request per connection (HTTP/1.0). On SIGTERM it finishes the request in hand and exits without
@@ -68,7 +71,7 @@ def main():
     opts = {}
     while args:
         a = args.pop(0)
-        opts[a] = args.pop(0) if a in ("--port", "--gate", "--status") else True
+        opts[a] = args.pop(0) if a in ("--port", "--gate", "--status", "--crash-after") else True
     if "--status" in opts:
         notify("STATUS=" + opts["--status"])
     gate = opts.get("--gate")
@@ -95,7 +98,14 @@ def main():
     if "--notify" in opts:
         notify("READY=1\nSTATUS=serving")
     server.timeout = None  # wait in select() until a connection or a signal
+    crash_at = None
+    if "--crash-after" in opts:
+        crash_at = time.monotonic() + float(opts["--crash-after"])
+        server.timeout = 0.05  # wake up to crash on time even without requests
     while not state["stop"]:
+        if crash_at is not None and time.monotonic() >= crash_at:
+            print("crashing on purpose (--crash-after)", flush=True)
+            sys.exit(3)
         server.handle_request()
         state["busy"] = False
 

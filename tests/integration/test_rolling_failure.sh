@@ -27,6 +27,7 @@ sockets = ["tcp://127.0.0.1:$2"]
 [program.$1.rollout]
 max_unavailable = 0
 max_surge = 1
+min_ready = "1s"
 on_failure = "$3"
 
 EOF

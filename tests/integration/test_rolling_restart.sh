@@ -20,6 +20,7 @@ sockets = ["tcp://127.0.0.1:$PORT"]
 [program.web.rollout]
 max_unavailable = 1
 max_surge = 0
+min_ready = "1s"  # probation under load too, short: 4 steps (test_rolling_probation.sh tests it)
 EOF
 start_tendd
 assert_status 0 tend start --wait web
@@ -58,7 +59,7 @@ check "all 4 pids changed ($new_pids) and the old processes are gone"
 
 # The daemon's log shows the steps in the order the policy allows: with max_surge 0 an old
 # instance is stopped before its replacement starts, one at a time.
-grep -q "web: rolling restart to generation 2 (max_unavailable 1, max_surge 0)" "$TENDD_ERR" ||
+grep -q "web: rolling restart to generation 2 (max_unavailable 1, max_surge 0, min_ready 1s)" "$TENDD_ERR" ||
     fail "tendd did not log the rollout"
 check "tendd logged the rollout"
 

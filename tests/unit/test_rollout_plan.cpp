@@ -13,7 +13,7 @@ namespace {
 // A simulated program: per slot, one old and at most one new process, each with its own
 // life stages. Events (a start finishing, a stop finishing) are delivered in random order.
 struct Sim {
-    enum class Proc { none, starting, ready, stopping };
+    enum class Proc { none, starting, probation, ready, stopping };
     struct Slot {
         Proc old_proc = Proc::ready;
         Proc new_proc = Proc::none;
@@ -23,6 +23,7 @@ struct Sim {
     RolloutPolicy policy;
     int min_ready_seen = 1 << 30;
     int max_procs_seen = 0;
+    bool probation = false;  // a new process passes probation (min_ready) after it is ready
 
     Sim(int old_count, int target_count, RolloutPolicy p)
         : slots(size_t(std::max(old_count, target_count))), target(target_count), policy(p) {
@@ -38,9 +39,10 @@ struct Sim {
             sv.others_alive = s.old_proc != Proc::none ? 1 : 0;
             sv.others_ready = s.old_proc == Proc::ready ? 1 : 0;
             sv.others_stoppable = s.old_proc == Proc::ready || s.old_proc == Proc::starting ? 1 : 0;
-            sv.target = s.new_proc == Proc::none       ? TargetState::none
-                        : s.new_proc == Proc::starting ? TargetState::starting
-                                                       : TargetState::ready;
+            sv.target = s.new_proc == Proc::none        ? TargetState::none
+                        : s.new_proc == Proc::starting  ? TargetState::starting
+                        : s.new_proc == Proc::probation ? TargetState::probation
+                                                        : TargetState::ready;
             v.push_back(sv);
         }
         return v;
@@ -74,13 +76,16 @@ struct Sim {
         std::vector<std::pair<size_t, bool>> pending;  // slot, is_old
         for (size_t i = 0; i < slots.size(); ++i) {
             if (slots[i].old_proc == Proc::stopping) pending.emplace_back(i, true);
-            if (slots[i].new_proc == Proc::starting) pending.emplace_back(i, false);
+            if (slots[i].new_proc == Proc::starting || slots[i].new_proc == Proc::probation)
+                pending.emplace_back(i, false);
         }
         if (pending.empty()) return false;
         auto [i, is_old] =
             pending[std::uniform_int_distribution<size_t>(0, pending.size() - 1)(rng)];
         if (is_old)
             slots[i].old_proc = Proc::none;
+        else if (probation && slots[i].new_proc == Proc::starting)
+            slots[i].new_proc = Proc::probation;
         else
             slots[i].new_proc = Proc::ready;
         return true;
@@ -119,6 +124,78 @@ TEST_CASE("rolling restarts stay within max_unavailable and max_surge and finish
                 CHECK(sim.slots[size_t(i)].new_proc == Sim::Proc::ready);
         }
     }
+}
+
+TEST_CASE("an instance in probation counts as a process, never as available", "[rollout]") {
+    struct Case {
+        int old_count, target, unavailable, surge;
+    } cases[] = {{4, 4, 1, 0}, {4, 4, 0, 1}, {1, 1, 0, 1},
+                 {1, 1, 1, 0}, {5, 5, 2, 3}, {2, 4, 0, 1}};
+    for (const Case& c : cases) {
+        for (unsigned seed = 1; seed <= 50; ++seed) {
+            CAPTURE(c.old_count, c.target, c.unavailable, c.surge, seed);
+            std::mt19937 rng(seed);
+            Sim sim(c.old_count, c.target, {c.unavailable, c.surge});
+            sim.probation = true;
+            sim.run(rng);
+            // min_ready_seen counts only old ready and new past probation.
+            CHECK(sim.min_ready_seen >=
+                  std::max(0, std::min(c.old_count, c.target) - c.unavailable));
+            CHECK(sim.max_procs_seen <= std::max(c.old_count, c.target + c.surge));
+            for (int i = 0; i < c.target; ++i)
+                CHECK(sim.slots[size_t(i)].new_proc == Sim::Proc::ready);
+        }
+    }
+}
+
+TEST_CASE(
+    "probation: the old instance stays until the new one passed, then the rollout "
+    "completes",
+    "[rollout]") {
+    std::vector<SlotView> slots(1);
+    slots[0].others_alive = slots[0].others_ready = slots[0].others_stoppable = 1;
+    slots[0].target = TargetState::probation;
+    RolloutStep st = plan_rollout(slots, 1, {0, 1});
+    CHECK(st.stop_others.empty());
+    CHECK(st.start_target.empty());
+    CHECK_FALSE(st.complete);
+    // Even with max_unavailable 1, a new instance in probation does not retire its old one
+    // (it is not available yet); nor is a rollout whose last instance is in probation done.
+    st = plan_rollout(slots, 1, {1, 0});
+    CHECK(st.stop_others.empty());
+    slots[0].others_alive = slots[0].others_ready = slots[0].others_stoppable = 0;
+    st = plan_rollout(slots, 1, {1, 0});
+    CHECK_FALSE(st.complete);
+    slots[0].target = TargetState::ready;
+    CHECK(plan_rollout(slots, 1, {1, 0}).complete);
+}
+
+TEST_CASE("probation: a new instance that dies in probation fails the rollout", "[rollout]") {
+    std::vector<SlotView> slots(2);
+    for (auto& s : slots) s.others_alive = s.others_ready = s.others_stoppable = 1;
+    slots[0].target = TargetState::failed;  // what the shell reports for an exit in probation
+    RolloutStep st = plan_rollout(slots, 2, {0, 1, std::chrono::seconds(5)});
+    REQUIRE(st.failed_slot);
+    CHECK(*st.failed_slot == 0);
+    CHECK(st.stop_others.empty());
+}
+
+TEST_CASE("probation_end: ready since T passes probation at T + min_ready", "[rollout]") {
+    using std::chrono::milliseconds;
+    using std::chrono::seconds;
+    const Usec t{seconds(100)};
+    REQUIRE(probation_end(t, seconds(5), t));
+    CHECK(*probation_end(t, seconds(5), t) == t + seconds(5));
+    CHECK(*probation_end(t, seconds(5), t + milliseconds(4999)) == t + seconds(5));
+    CHECK_FALSE(probation_end(t, seconds(5), t + seconds(5)));
+    CHECK_FALSE(probation_end(t, seconds(5), t + seconds(60)));
+    CHECK_FALSE(probation_end(t, Usec{0}, t));  // min_ready 0s: ready is available at once
+}
+
+TEST_CASE("describe_probation_failure says who, how, after how long, and the bound", "[rollout]") {
+    CHECK(describe_probation_failure("web:0", 3, "exited with code 3",
+                                     std::chrono::milliseconds(1234), std::chrono::seconds(5)) ==
+          "web:0 of generation 3 exited with code 3 after 1.2s ready (min_ready 5s)");
 }
 
 TEST_CASE("max_surge 0: an old instance stops before its replacement starts", "[rollout]") {
