@@ -51,10 +51,20 @@ size_t EscapeeWatch::take(pid_t main) {
 
 void EscapeeWatch::hold_found(const EscapeeQuery& base, std::optional<int> sig) {
     EscapeeQuery q = base;
-    q.spawned = reaper_.tracked_pids();
+    const std::unordered_set<pid_t> tracked = reaper_.tracked_pids();
+    q.spawned = tracked;
     // Held already, here or by another instance: not found twice.
     q.spawned.insert(registry_.begin(), registry_.end());
-    const std::vector<ProcEntry> procs = read_proc_table();
+    // tendd is a subreaper and spawned the main process: all it left is below tendd.
+    // (What tendd spawned and tracks is not descended into: nothing of the instance's is
+    // below another instance's, a job's or a probe's process.)
+    const std::vector<ProcEntry> procs = read_proc_tree(q.self, tracked);
+    // An orphan that runs with TEND_JOB_ID is what a job left (tendd's jobs get it): the
+    // job's, not the instance's, with its session and group.
+    for (const auto& p : procs)
+        if (q.orphans_since && p.ppid == q.self && !q.spawned.count(p.pid) &&
+            started_with_env(p.pid, "TEND_JOB_ID"))
+            q.spawned.insert(p.pid);
     const std::vector<pid_t> found = find_escapees(procs, q);
     for (const auto& p : procs) {
         if (!std::binary_search(found.begin(), found.end(), p.pid)) continue;

@@ -4,7 +4,8 @@
 # it is in the instance's session), marks the instance `exited` with the reason, never counts
 # it ready, and does not respawn it. The same nginx with `daemon off;` runs normally, and
 # `tend stop` leaves nothing of it running. Also: a process a running program detached with
-# setsid is stopped with it. Checked by pid, by open files and by the port.
+# setsid is stopped with it, while a daemon a job left is not taken for the instance's.
+# Checked by pid, by open files and by the port.
 source "$(dirname "$0")/lib.sh"
 
 NGINX=/usr/sbin/nginx
@@ -43,8 +44,9 @@ nginx_conf on
 nginx_pids() {
     local p
     {
-        find /proc/[0-9]*/fd -maxdepth 1 -lname "$N/*" 2>/dev/null | cut -d/ -f3
-        grep -lsaF -- "$N/" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3
+        # (processes come and go while they are read: find and grep then fail, harmlessly)
+        { find /proc/[0-9]*/fd -maxdepth 1 -lname "$N/*" 2>/dev/null || true; } | cut -d/ -f3
+        { grep -lsaF -- "$N/" /proc/[0-9]*/cmdline 2>/dev/null || true; } | cut -d/ -f3
     } | sort -un | while read -r p; do
         [[ $p == "$BASHPID" ]] || is_zombie "$p" || ! kill -0 "$p" 2>/dev/null || echo "$p"
     done
@@ -151,3 +153,21 @@ for p in $detached; do
 done
 check "the detached process was gone when tend stop --wait returned"
 assert_eq 0 "$(count_lines "$(marked_pids)")" "processes left of the test's programs"
+
+say "a daemon a job left (setsid, re-parented to tendd) is the job's, not the instance's"
+assert_status 0 tend start --wait detacher
+main=$(pid_of detacher 0)
+assert_status 0 tend submit --wait -- sh -c 'setsid -f sleep 333; true'
+job_daemon() {
+    _proc_stats | awk -v t="$TENDD_PID" '$3 == t && $2 != "Z" { print $1 }' |
+        while read -r p; do grep -qsaF 333 "/proc/$p/cmdline" && echo "$p"; done
+}
+has_job_daemon() { [[ -n $(job_daemon) ]]; }
+wait_until 5 has_job_daemon
+jd=$(job_daemon)
+check "the job's daemon: $jd"
+assert_status 0 tend stop --wait detacher
+assert_eq "stopped (killed by signal TERM)" "$(sfield detacher 0 .reason)" "detacher's reason"
+kill -0 "$jd" 2>/dev/null || fail "the job's daemon $jd was stopped with the detacher instance"
+check "the job's daemon $jd still runs after the instance stopped"
+kill -KILL "$jd"
