@@ -24,7 +24,7 @@ enum class LogLevel { trace, debug, info, warn, error };
 enum class LogTarget { automatic, journal, stderr_ };
 enum class RestartMode { always, on_failure, never };
 enum class OutputMode { automatic, file, journal, null };
-enum class ReadyKind { exec, notify, tcp, http, command };
+enum class ReadyKind { exec, notify, tcp, http, command, uptime };
 enum class RolloutFailure { pause, rollback };
 
 struct DaemonConfig {
@@ -47,6 +47,7 @@ struct ReadySpec {
     std::string port;     // tcp, http
     std::string path;     // http
     std::string command;  // command: run by /bin/sh -c
+    Usec uptime{0};       // uptime: ready once up this long
     std::string text;     // as written, for display
 };
 

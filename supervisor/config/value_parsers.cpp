@@ -133,6 +133,16 @@ Result<ReadySpec> parse_ready(const std::string& s) {
                               "\"http://127.0.0.1:8000/health\")");
         return r;
     }
+    if (s.rfind("uptime:", 0) == 0) {
+        r.kind = ReadyKind::uptime;
+        auto d = parse_duration(std::string_view(s).substr(7));
+        if (!d || d->count() <= 0)
+            return make_error("\"" + s +
+                              "\" is not uptime:DURATION with a duration above 0 (example: "
+                              "\"uptime:5s\")");
+        r.uptime = *d;
+        return r;
+    }
     if (s.rfind("command:", 0) == 0) {
         r.kind = ReadyKind::command;
         r.command = s.substr(8);
@@ -140,8 +150,8 @@ Result<ReadySpec> parse_ready(const std::string& s) {
         return r;
     }
     return make_error("unknown readiness \"" + s +
-                      "\" (accepted: exec | notify | tcp:HOST:PORT | http://HOST:PORT/PATH | "
-                      "command:CMD)");
+                      "\" (accepted: exec | notify | uptime:DURATION | tcp:HOST:PORT | "
+                      "http://HOST:PORT/PATH | command:CMD)");
 }
 
 Result<Unit> validate_socket_spec(const std::string& s) {

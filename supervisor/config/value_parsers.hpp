@@ -13,7 +13,7 @@ Result<LogTarget> parse_log_target(const std::string& s);
 Result<RestartMode> parse_restart_mode(const std::string& s);
 Result<OutputMode> parse_output_mode(const std::string& s);
 Result<RolloutFailure> parse_rollout_failure(const std::string& s);
-// exec | notify | tcp:HOST:PORT | http://HOST:PORT/PATH | command:CMD
+// exec | notify | uptime:DURATION | tcp:HOST:PORT | http://HOST:PORT/PATH | command:CMD
 Result<ReadySpec> parse_ready(const std::string& s);
 // tcp://HOST:PORT or unix:///absolute/path
 Result<Unit> validate_socket_spec(const std::string& s);

@@ -136,6 +136,12 @@ Effects InstanceMachine::exec_succeeded(Usec now) {
     Effects e;
     if (state_ != InstanceState::starting) return e;
     exec_ok_ = true;
+    if (settings_.ready_after) {
+        // The deadline is the readiness itself: no probe, so no ready_timeout.
+        reason_ =
+            "waiting to be up for " + format_duration(*settings_.ready_after) + " (ready = uptime)";
+        return arm(e, started_at_ + *settings_.ready_after);
+    }
     if (settings_.ready_on_exec) {
         state_ = InstanceState::running;
         ready_since_ = now;
@@ -198,6 +204,19 @@ Effects InstanceMachine::exited(const ExitInfo& info, Usec now, double jitter01)
         return e;
     }
     const RestartPolicy& p = settings_.restart;
+    if (state_ == InstanceState::starting && exec_ok_ && settings_.ready_after) {
+        // ready = uptime: any exit before the uptime is a failed start (supervisord's
+        // startsecs), even with status 0 or a code in success_exit_codes.
+        reason_ = describe_exit(info) + " before it was up for " +
+                  format_duration(*settings_.ready_after) + " (ready = uptime)";
+        if (p.mode == RestartMode::never) {
+            state_ = InstanceState::exited;
+            return e;
+        }
+        Effects c = crashed(now, jitter01);
+        c.kill_group = true;
+        return c;
+    }
     const bool clean = is_clean_exit(info.signaled, info.value, !info.exec_error.empty(), p);
     // Exit 0 is clean by default; another listed code is named, so a reader sees why.
     const std::string listed = clean && info.value != 0 ? "in success_exit_codes; " : "";
@@ -215,6 +234,56 @@ Effects InstanceMachine::exited(const ExitInfo& info, Usec now, double jitter01)
     Effects c = crashed(now, jitter01);
     c.kill_group = true;
     return c;
+}
+
+Effects InstanceMachine::exited_leaving(const ExitInfo& info, int left_behind, Usec now,
+                                        double jitter01) {
+    if (left_behind <= 0) return exited(info, now, jitter01);
+    const std::string left = std::to_string(left_behind) +
+                             (left_behind == 1 ? " process it left" : " processes it left");
+    if ((state_ == InstanceState::starting || state_ == InstanceState::running) &&
+        !info.failure()) {
+        // Forked into the background: what it left is the real service, so it is stopped as
+        // an instance would be (stop_signal, then KILL), and never respawned in a loop.
+        pid_ = 0;
+        last_exit_ = info;
+        state_ = InstanceState::stopping;
+        draining_ = Draining{InstanceState::exited, kForkedReason};
+        reason_ = std::string(kForkedReason) + ": stopping the " + left + " (sent " +
+                  signal_name(settings_.stop_signal) + ")";
+        Effects e;
+        e.cancel_timer = true;
+        e.signal_escapees = settings_.stop_signal;
+        return arm(e, now + settings_.stop_timeout);
+    }
+    const bool plain_stop =
+        state_ == InstanceState::stopping && !restart_pending_ && not_ready_.empty();
+    Effects e = exited(info, now, jitter01);
+    e.kill_escapees = true;
+    if (plain_stop) {
+        // A stop is complete only when nothing of the instance is left running.
+        draining_ = Draining{state_, reason_, true};
+        state_ = InstanceState::stopping;
+        reason_ = "stopping: sent KILL to the " + left;
+        return arm(e, now + settings_.stop_timeout);
+    }
+    return e;
+}
+
+Effects InstanceMachine::escapees_gone(Usec) {
+    Effects e;
+    if (!draining_ || state_ != InstanceState::stopping || pid_ > 0) return e;
+    Draining d = std::move(*draining_);
+    draining_.reset();
+    e.cancel_timer = true;
+    timer_.reset();
+    if (restart_pending_) {  // started again while the leftovers were stopped
+        restart_pending_ = false;
+        return begin_spawn(e);
+    }
+    state_ = d.state;
+    reason_ = std::move(d.reason);
+    return e;
 }
 
 Effects InstanceMachine::spawn_failed(const std::string& why, Usec now, double jitter01) {
@@ -280,6 +349,21 @@ Effects InstanceMachine::timer_fired(Usec now) {
     Effects e;
     switch (state_) {
         case InstanceState::stopping:
+            if (draining_ && pid_ == 0) {
+                if (draining_->killed) {
+                    // KILLed a stop_timeout ago and still there (uninterruptible sleep): not
+                    // waited for any longer, and said so.
+                    Draining d = std::move(*draining_);
+                    draining_.reset();
+                    state_ = d.state;
+                    reason_ = d.reason + " (processes it left did not end after KILL)";
+                    return e;
+                }
+                draining_->killed = true;
+                e.kill_escapees = true;
+                reason_ = draining_->reason + ": stop_timeout elapsed, sent KILL to what it left";
+                return arm(e, now + settings_.stop_timeout);
+            }
             e.kill_group = true;
             reason_ = "stop_timeout elapsed: sent KILL to the process group";
             return e;
@@ -290,6 +374,15 @@ Effects InstanceMachine::timer_fired(Usec now) {
             return begin_spawn(e);
         case InstanceState::starting:
             if (!awaiting_ready()) return e;
+            if (settings_.ready_after) {
+                // ready = uptime: up long enough (a reload may have made the wait longer).
+                if (now < started_at_ + *settings_.ready_after)
+                    return arm(e, started_at_ + *settings_.ready_after);
+                state_ = InstanceState::running;
+                ready_since_ = now;  // probation (min_ready) counts from here
+                reason_ = "running (ready: up for " + format_duration(*settings_.ready_after) + ")";
+                return e;
+            }
             // Not ready in time: stopped like a stop request, then counted as a crash.
             not_ready_ =
                 "not ready within ready_timeout (" + format_duration(settings_.ready_timeout) + ")";

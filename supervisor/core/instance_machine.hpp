@@ -27,6 +27,9 @@ struct Effects {
     bool kill_group = false;         // SIGKILL the instance's whole process group
     bool spawn = false;              // start a new main process, then call spawned()
     std::optional<Usec> timer_at;    // arm the instance timer at this monotonic time
+    // The processes the main process left behind (see exited_leaving): signal or kill them.
+    std::optional<int> signal_escapees;
+    bool kill_escapees = false;
 };
 
 struct InstanceSettings {
@@ -37,7 +40,13 @@ struct InstanceSettings {
     // probe or the program says it is ready, for at most ready_timeout.
     bool ready_on_exec = true;
     Usec ready_timeout = std::chrono::seconds(60);
+    // ready = "uptime:D": ready once the process has been up for D (no probe, no
+    // ready_timeout); an exit before that is a failed start, whatever its status.
+    std::optional<Usec> ready_after;
 };
+
+// The reason of an instance whose main process exited 0 and left processes running.
+inline constexpr const char* kForkedReason = "forked into the background; run it in the foreground";
 
 class InstanceMachine {
   public:
@@ -57,6 +66,14 @@ class InstanceMachine {
     // EXTEND_TIMEOUT_USEC=: the readiness deadline becomes now + extra (if it is later).
     Effects extend_ready_timeout(Usec extra, Usec now);
     Effects exited(const ExitInfo& info, Usec now, double jitter01);
+    // The exit of the main process, which left `left_behind` processes of its own (its
+    // session, group, or orphans; SPEC §5.5). A clean exit while starting or running that
+    // leaves some has forked into the background: they are stopped (stop_signal, then KILL
+    // after stop_timeout) and the instance ends `exited`, not restarted. Otherwise they are
+    // killed; a requested stop ends only once they are gone (escapees_gone).
+    Effects exited_leaving(const ExitInfo& info, int left_behind, Usec now, double jitter01);
+    // Every process reported by exited_leaving has ended.
+    Effects escapees_gone(Usec now);
     Effects spawn_failed(const std::string& why, Usec now, double jitter01);
     Effects timer_fired(Usec now);
     // MAINPID=: the instance's main process is now `pid` (verified by the shell).
@@ -99,6 +116,14 @@ class InstanceMachine {
     bool restart_pending_ = false;  // a manual restart waits for the old process to exit
     bool exec_ok_ = false;          // the current process exec'd (readiness may be awaited)
     std::string not_ready_;         // set while stopping an instance that missed ready_timeout
+    // Stopping the processes a main process left (pid_ is 0): the state and reason to take
+    // once they are gone.
+    struct Draining {
+        InstanceState state;
+        std::string reason;
+        bool killed = false;  // KILL sent: the next stop_timeout gives up waiting
+    };
+    std::optional<Draining> draining_;
     int restarts_ = 0;
     int manual_restarts_ = 0;
     int consecutive_ = 0;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "supervisor/core/instance_machine.hpp"
 #include "supervisor/daemon/event_source.hpp"
@@ -23,6 +24,12 @@ class ChildReaper {
     static Result<std::unique_ptr<ChildReaper>> start(sd_event* loop);
     void track(pid_t pid, ExitCallback cb) { tracked_[pid] = std::move(cb); }
     void untrack(pid_t pid) { tracked_.erase(pid); }
+    // The children tendd spawned and still waits for (instances, jobs, probes).
+    std::unordered_set<pid_t> tracked_pids() const {
+        std::unordered_set<pid_t> out;
+        for (const auto& [pid, _] : tracked_) out.insert(pid);
+        return out;
+    }
     // Reaps everything that has exited; also called directly after a spawn burst.
     void reap_all();
 

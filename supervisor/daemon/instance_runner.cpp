@@ -21,8 +21,14 @@ namespace tend {
 namespace {
 
 InstanceSettings settings_of(const ProgramConfig& c) {
-    return InstanceSettings{c.restart, c.stop_signal, c.stop_timeout,
-                            c.ready.kind == ReadyKind::exec, c.ready_timeout};
+    InstanceSettings s;
+    s.restart = c.restart;
+    s.stop_signal = c.stop_signal;
+    s.stop_timeout = c.stop_timeout;
+    s.ready_on_exec = c.ready.kind == ReadyKind::exec;
+    s.ready_timeout = c.ready_timeout;
+    if (c.ready.kind == ReadyKind::uptime) s.ready_after = c.ready.uptime;
+    return s;
 }
 
 // sd_notify messages carry at most this much STATUS= text worth showing.
@@ -186,6 +192,7 @@ void InstanceRunner::update_runtime(std::shared_ptr<const ProgramRuntime> runtim
 
 void InstanceRunner::kill_now() {
     if (group_ > 0) kill(-group_, SIGKILL);
+    if (escapees_) escapees_->signal_all(SIGKILL);
 }
 
 void InstanceRunner::apply(const Effects& e) {
@@ -200,6 +207,8 @@ void InstanceRunner::apply(const Effects& e) {
     }
     if (e.signal_main && pidfd_) pidfd_signal(pidfd_.get(), *e.signal_main);
     if (e.kill_group && group_ > 0) kill(-group_, SIGKILL);
+    if (escapees_ && e.signal_escapees) escapees_->signal_all(*e.signal_escapees);
+    if (escapees_ && e.kill_escapees) escapees_->signal_all(SIGKILL);
     if (e.spawn) spawn();
     if (e.timer_at) arm_timer(*e.timer_at);
     if (ctx_.on_change) ctx_.on_change(*this);
@@ -259,7 +268,9 @@ void InstanceRunner::spawn() {
 
 void InstanceRunner::start_readiness(Usec) {
     const ReadySpec& r = program_->config.ready;
-    if (!machine_.awaiting_ready() || r.kind == ReadyKind::exec || r.kind == ReadyKind::notify)
+    // exec and uptime need no probe (the machine's timer is uptime's); notify listens.
+    if (!machine_.awaiting_ready() || r.kind == ReadyKind::exec || r.kind == ReadyKind::notify ||
+        r.kind == ReadyKind::uptime)
         return;
     ReadyProbe::Target t;
     t.kind = r.kind;
@@ -366,9 +377,21 @@ void InstanceRunner::on_exit(const ExitInfo& raw) {
         output_->set_pid(0);
     }
     if (auto path = pidfile_path()) remove_pidfile(*path, pid);
+    // Before anything is killed or reaped (and while a probe command is still tracked as
+    // tendd's): the zombie still reserves its pid as the session and group id, and its
+    // orphans have just been re-parented to tendd.
+    const int left = hold_escapees(pid);
     probe_.reset();
     main_watch_.reset();
-    Effects e = machine_.exited(info, loop_now(ctx_.loop), jitter());
+    Effects e = machine_.exited_leaving(info, left, loop_now(ctx_.loop), jitter());
+    if (left > 0) {
+        std::string pids;
+        for (pid_t p : escapees_->pids()) pids += (pids.empty() ? "" : " ") + std::to_string(p);
+        const bool forked = e.signal_escapees.has_value();
+        ctx_.warn(label() + ": main process " + std::to_string(pid) + " " + describe_exit(info) +
+                  " and left " + std::to_string(left) + " process(es) running (pid " + pids +
+                  "): " + (forked ? std::string(kForkedReason) + "; stopping them" : "killed"));
+    }
     pidfd_.reset();
     // The zombie main process still reserves its pid as process-group id, so this group
     // kill cannot hit an unrelated process; the reaper frees the pid after we return.
@@ -376,6 +399,17 @@ void InstanceRunner::on_exit(const ExitInfo& raw) {
     if (e.kill_group && old_group > 0) kill(-old_group, SIGKILL);
     e.kill_group = false;
     apply(e);
+}
+
+int InstanceRunner::hold_escapees(pid_t pid) {
+    if (pid <= 0) return 0;
+    // Kept once made (empty between uses): it may not be destroyed from its own callback.
+    if (!escapees_)
+        escapees_ = std::make_unique<EscapeeWatch>(
+            ctx_.loop, *ctx_.reaper, ctx_.escapee_pids,
+            [this] { apply(machine_.escapees_gone(loop_now(ctx_.loop))); },
+            [this](const std::string& m) { ctx_.warn(label() + ": " + m); });
+    return static_cast<int>(escapees_->take(pid));
 }
 
 std::vector<std::string> InstanceRunner::log_files() const {

@@ -8,11 +8,13 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "supervisor/config/config.hpp"
 #include "supervisor/core/instance_machine.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
+#include "supervisor/daemon/escapee_watch.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/daemon/instance_output.hpp"
 #include "supervisor/daemon/listen_sockets.hpp"
@@ -36,6 +38,8 @@ struct RunnerContext {
     std::optional<unsigned long> nofile_soft;        // the fd limit programs get
     std::string notify_prefix;      // abstract-socket names of notify sockets start with it
     std::uint64_t next_serial = 1;  // numbers runners, so two of one slot never share a name
+    // Every process an instance left behind and tendd now holds (EscapeeWatch keeps it).
+    std::unordered_set<pid_t> escapee_pids;
     // Log files by path: an old and a new instance of one slot, side by side during a rolling
     // restart, write through one writer so rotation stays consistent.
     std::map<std::string, std::weak_ptr<LogWriter>> file_logs;
@@ -74,6 +78,8 @@ class InstanceRunner {
     void update_runtime(std::shared_ptr<const ProgramRuntime> runtime);
 
     const InstanceMachine& machine() const { return machine_; }
+    // A process of the instance runs: its main process, or what that left behind.
+    bool alive() const { return machine_.has_process() || (escapees_ && escapees_->count() > 0); }
     const std::string& program_name() const { return program_->config.name; }
     // The 0-based slot inside tendd (rollouts and scaling work on slots).
     int index() const { return index_; }
@@ -100,6 +106,8 @@ class InstanceRunner {
     void adopt_main_pid(const std::string& value);
     static int on_main_gone(sd_event_source*, int fd, uint32_t, void* self);
     void on_exit(const ExitInfo& raw);
+    // Finds and holds what the ending main process `pid` left behind; returns how many.
+    int hold_escapees(pid_t pid);
     void arm_timer(Usec at);
     static int on_timer(sd_event_source*, uint64_t, void* self);
     double jitter() { return std::uniform_real_distribution<double>(0, 1)(ctx_.rng); }
@@ -129,6 +137,8 @@ class InstanceRunner {
     std::string status_text_;               // the last STATUS= of the program
     std::string ready_note_;                // what the last readiness probe saw
     EventSource main_watch_;  // after MAINPID=: the new main process's pidfd, for its exit
+    // The processes an ended main process left (kept once made; empty between uses).
+    std::unique_ptr<EscapeeWatch> escapees_;
 };
 
 }  // namespace tend

@@ -82,7 +82,7 @@ std::vector<InstanceRunner*> Supervisor::all_instances() const {
 size_t Supervisor::running_count() const {
     size_t n = 0;
     for (const auto& [_, p] : programs_)
-        for (const auto& i : p.instances) n += i->machine().has_process() ? 1 : 0;
+        for (const auto& i : p.instances) n += i->alive() ? 1 : 0;
     return n;
 }
 

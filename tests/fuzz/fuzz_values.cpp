@@ -1,9 +1,11 @@
-// Fuzzes the config's value parsers: durations, sizes, signals, enums, readiness, socket specs.
+// Fuzzes the config's value parsers: durations, sizes, signals, enums, readiness, socket specs;
+// and the /proc/PID/stat parser of left-behind processes.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "supervisor/config/value_parsers.hpp"
+#include "supervisor/core/escapees.hpp"
 #include "supervisor/util/duration.hpp"
 #include "supervisor/util/names.hpp"
 #include "supervisor/util/signals.hpp"
@@ -42,6 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
             FUZZ_CHECK(!r->host.empty() && !r->port.empty());  // what the probe connects to
     }
     (void)tend::validate_socket_spec(s);
+    // /proc/PID/stat: the command name in it is the process's own choice.
+    if (auto e = tend::parse_proc_stat(s)) FUZZ_CHECK(s.find(')') != std::string::npos);
     (void)tend::valid_name(s, tend::NameKind::program);
     return 0;
 }

@@ -95,7 +95,7 @@ TEST_CASE("bad readiness specs") {
          "t.toml:3:9: \"ready\": \"command:\" needs a command after the colon"},
         {W("ready = \"ping\"\n"),
          "t.toml:3:9: \"ready\": unknown readiness \"ping\" (accepted: exec | notify | "
-         "tcp:HOST:PORT | http://HOST:PORT/PATH | command:CMD)"},
+         "uptime:DURATION | tcp:HOST:PORT | http://HOST:PORT/PATH | command:CMD)"},
     });
 }
 
