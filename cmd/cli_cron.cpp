@@ -9,6 +9,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/cron_next.hpp"
 #include "cmd/submit_run.hpp"
+#include "cmd/usage_hint.hpp"
 #include "queue/cron/cron_entry.hpp"
 
 namespace tend::cli {
@@ -88,6 +89,10 @@ json add_args(const AddOptions& o) {
         throw CliError(kExitInvalid, "cron add: cannot tell the working directory", ec.message());
     a["cwd"] = cwd.lexically_normal().string();
     a["env"] = capture_env(o.env, "cron add");
+    if (!o.shell)
+        refuse_shell_line(o.command, a["env"].get<std::vector<std::string>>(),
+                          a["cwd"].get<std::string>(), "cron add",
+                          "tend cron add " + shell_quote(o.name) + " " + shell_quote(o.schedule));
     return a;
 }
 

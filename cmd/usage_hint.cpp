@@ -20,6 +20,11 @@ const CLI::Option* option_named(const CLI::App& sub, const std::string& name) {
     return nullptr;
 }
 
+// Characters a shell treats specially; a command name holds none of them in practice.
+bool has_shell_syntax(std::string_view w) {
+    return w.find_first_of(" \t\n|&;<>()$`\\\"'*?[]#~{}") != std::string_view::npos;
+}
+
 }  // namespace
 
 std::string shell_quote(const std::string& w) {
@@ -62,6 +67,33 @@ std::string dashdash_suggestion(const CLI::App& sub, const std::vector<std::stri
         return line + " -- " + joined(command);
     }
     return {};
+}
+
+std::string shell_line_suggestion(const std::vector<std::string>& argv,
+                                  const std::vector<std::string>& env, const std::string& cwd,
+                                  const IsExecutable& is_executable, const std::string& command) {
+    if (argv.empty() || !has_shell_syntax(argv[0])) return {};
+    const std::string& name = argv[0];
+    bool found = false;
+    if (name.find('/') != std::string::npos) {
+        found = is_executable(name[0] == '/' ? name : cwd + "/" + name);
+    } else {
+        std::string path = "/usr/local/bin:/usr/bin:/bin";  // tendd's default (spawner.cpp)
+        for (const auto& e : env)
+            if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+        for (size_t start = 0; !found && start <= path.size();) {
+            size_t end = path.find(':', start);
+            if (end == std::string::npos) end = path.size();
+            const std::string dir = path.substr(start, end - start);
+            found = is_executable((dir.empty() ? cwd : dir) + "/" + name);
+            start = end + 1;
+        }
+    }
+    if (found) return {};
+    std::string line;
+    for (const auto& w : argv) line += (line.empty() ? "" : " ") + w;
+    // A line that starts with '-' would read as an option.
+    return command + " --shell " + (line[0] == '-' ? "-- " : "") + shell_quote(line);
 }
 
 }  // namespace tend::cli

@@ -33,3 +33,27 @@ assert_status 2 tend status --nosuch
 assert_contains "$ERR" "hint: see \`tend --help\`" "other usage errors keep the general hint"
 
 start_tendd
+
+say "2. a shell line given as one word is refused at submit time, with the --shell line"
+assert_status 2 tend submit 'echo a | tr a b'
+assert_contains "$ERR" "tend: submit: 'echo a | tr a b' is not a program" "the refusal"
+assert_contains "$ERR" "hint: run it with a shell: tend submit --shell 'echo a | tr a b'" "the hint"
+assert_status 2 tend submit -- 'cat /etc/hostname | wc -l'
+assert_status 0 tend jobs --json
+assert_eq 0 "$(jq length <<<"$OUT")" "jobs stored by the refused submits"
+assert_status 0 tend submit --shell --wait -- 'echo a | tr a b'
+id=$OUT
+assert_status 0 tend logs "$id"
+assert_eq b "$(job_output "$OUT")" "the same line with --shell"
+# A program whose name has a space is found as the job would find it, and runs.
+mkdir -p "$T/my tools"
+printf '#!/bin/sh\necho ran with space\n' >"$T/my tools/run it"
+chmod +x "$T/my tools/run it"
+assert_status 0 tend submit --wait -- "./my tools/run it"
+assert_status 0 tend logs "$(head -n 1 <<<"$OUT")"
+assert_eq "ran with space" "$(job_output "$OUT")" "a program with a space in its path"
+assert_status 0 env PATH="$T/my tools:$PATH" "$TEND_BIN_DIR/tend" --socket "$SOCK" submit --wait -- "run it"
+check "a PATH program with a space in its name runs"
+assert_status 2 tend cron add oneword '@daily' 'echo a | tr a b'
+assert_contains "$ERR" "tend: cron add: 'echo a | tr a b' is not a program" "cron add's refusal"
+assert_contains "$ERR" "tend cron add oneword @daily --shell 'echo a | tr a b'" "cron add's hint"

@@ -1,6 +1,8 @@
-// Hints for common command-line mistakes: a job's command without `--` (issue 15's papercuts).
+// Hints for common command-line mistakes: a job's command without `--`, and a shell line given
+// as one word without --shell (issue 15's papercuts).
 #include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,4 +70,31 @@ TEST_CASE("shell_quote leaves plain words alone and quotes the rest", "[cli][hin
     CHECK(shell_quote("") == "''");
     CHECK(shell_quote("a b") == "'a b'");
     CHECK(shell_quote("it's") == "'it'\\''s'");
+}
+
+TEST_CASE("a shell line given as one word is found before it runs", "[cli][hint]") {
+    const std::set<std::string> files = {"/usr/bin/echo", "/opt/my tools/run it",
+                                         "/work/dir/with space.sh", "/home/a/bin/a|b"};
+    const IsExecutable exists = [&](const std::string& p) { return files.count(p) > 0; };
+    const std::vector<std::string> env = {"HOME=/home/a", "PATH=/usr/bin:/home/a/bin"};
+    auto hint = [&](const std::vector<std::string>& argv) {
+        return shell_line_suggestion(argv, env, "/work/dir", exists, "tend submit");
+    };
+    CHECK(hint({"echo a | tr a b"}) == "tend submit --shell 'echo a | tr a b'");
+    CHECK(hint({"ls -la"}) == "tend submit --shell 'ls -la'");
+    CHECK(hint({"cat", "x;", "y"}).empty());  // metacharacters in later words are arguments
+    CHECK(hint({"echo $HOME"}) == "tend submit --shell 'echo $HOME'");
+    CHECK(hint({"cat /etc/passwd | wc -l"}) == "tend submit --shell 'cat /etc/passwd | wc -l'");
+    CHECK(hint({"ls -l", "/tmp"}) == "tend submit --shell 'ls -l /tmp'");
+    CHECK(hint({"-x y"}) == "tend submit --shell -- '-x y'");
+    // Executables that really have such names run as they are.
+    CHECK(hint({"/opt/my tools/run it"}).empty());
+    CHECK(hint({"./with space.sh"}).empty());
+    CHECK(hint({"a|b"}).empty());  // found in PATH
+    // Plain words are never questioned, found or not.
+    CHECK(hint({"echo", "a", "|", "tr"}).empty());
+    CHECK(hint({"nosuchcommand"}).empty());
+    // Without PATH in the environment, tendd's default is searched.
+    CHECK(shell_line_suggestion({"echo hi"}, {}, "/", exists, "tend submit") ==
+          "tend submit --shell 'echo hi'");
 }
