@@ -57,3 +57,10 @@ check "a PATH program with a space in its name runs"
 assert_status 2 tend cron add oneword '@daily' 'echo a | tr a b'
 assert_contains "$ERR" "tend: cron add: 'echo a | tr a b' is not a program" "cron add's refusal"
 assert_contains "$ERR" "tend cron add oneword @daily --shell 'echo a | tr a b'" "cron add's hint"
+
+say "3. tend logs N: a number is a job"
+assert_status 1 tend logs 999
+assert_contains "$ERR" "tend: logs: no job 999" "logs of a job that does not exist"
+assert_not_contains "$ERR" "program" "logs 999's message"
+assert_status 1 tend logs nosuch
+assert_contains "$ERR" 'no program named "nosuch"' "logs of an unknown program"
