@@ -39,7 +39,7 @@ const std::vector<Family>& families() {
 // whole `tend submit`, which scripts run once per job.
 const Family* family_named(int argc, char** argv, std::string& unknown) {
     const std::string_view word = command_word(argc, argv);
-    if (word.empty()) return nullptr;
+    if (word.empty() || word == "help") return nullptr;
     for (const Family& f : families())
         for (const char* c : f.commands)
             if (word == c) return &f;
@@ -85,6 +85,17 @@ std::string parse_hint(const CLI::App& app, const CLI::ParseError& e, int argc, 
 
 int main(int argc, char** argv) {
     using namespace tend::cli;
+    // `tend help [COMMAND...]` is `tend [COMMAND...] --help`: the same text, one way to make it.
+    std::vector<char*> help_argv;
+    if (const std::string_view word = command_word(argc, argv); word == "help") {
+        static char help_flag[] = "--help";
+        for (int i = 0; i < argc; ++i)
+            if (argv[i] != word.data()) help_argv.push_back(argv[i]);
+        help_argv.push_back(help_flag);
+        argc = int(help_argv.size());
+        help_argv.push_back(nullptr);
+        argv = help_argv.data();
+    }
     CliContext ctx;
     Action action;
     CLI::App app{"tend: control the tend process supervisor and job runner"};
@@ -98,10 +109,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "hint: see `tend --help` for the commands\n");
         return kExitUsage;
     }
-    if (family)
+    if (family) {
         family->add(app, ctx, action);
-    else
+    } else {
         for (const Family& f : families()) f.add(app, ctx, action);
+        // Listed in `tend --help`; main turns `tend help X` into `tend X --help` above.
+        app.add_subcommand("help", "show a command's help: tend help [COMMAND...]");
+    }
     for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
     try {
         app.parse(argc, argv);

@@ -64,3 +64,16 @@ assert_contains "$ERR" "tend: logs: no job 999" "logs of a job that does not exi
 assert_not_contains "$ERR" "program" "logs 999's message"
 assert_status 1 tend logs nosuch
 assert_contains "$ERR" 'no program named "nosuch"' "logs of an unknown program"
+
+say "4. tend help [COMMAND...]"
+for words in "submit" "cron add" "wait" ""; do
+    # shellcheck disable=SC2086  # the words are the command
+    assert_status 0 tend help $words
+    help_out=$OUT
+    # shellcheck disable=SC2086
+    assert_status 0 tend $words --help
+    assert_eq "$OUT" "$help_out" "tend help $words = tend $words --help"
+done
+assert_contains "$help_out" "help" "tend --help lists help"
+assert_status 2 tend help nosuch
+assert_contains "$ERR" 'unknown command "nosuch"' "tend help of an unknown command"
