@@ -207,19 +207,17 @@ void register_cron_commands(CLI::App& app, CliContext& ctx, Action& action) {
     add_json_flag(run, ctx);
     run->callback([&ctx, &action, name, wait] {
         action = [&ctx, name, wait] {
-            json r = ctx.call("cron_run", {{"name", *name}});
+            // One connection: the id is printed before the wait, as `tend submit --wait` does.
+            Connection conn(ctx);
+            json r = conn.request("cron_run", {{"name", *name}});
             const std::uint64_t id = r.value("id", std::uint64_t{0});
-            if (*wait) {
-                Connection conn(ctx);
-                json jobs = wait_for_jobs(conn, {id}, std::nullopt);
-                if (ctx.json) ctx.print_json(jobs);
-                return jobs_exit_status(jobs, {id}, true);
-            }
             if (ctx.json)
                 ctx.print_json(r);
             else
                 std::printf("%llu\n", static_cast<unsigned long long>(id));
-            return kExitOk;
+            if (!*wait) return kExitOk;
+            std::fflush(stdout);
+            return jobs_exit_status(wait_for_jobs(conn, {id}, std::nullopt), {id}, true);
         };
     });
 }

@@ -77,3 +77,10 @@ done
 assert_contains "$help_out" "help" "tend --help lists help"
 assert_status 2 tend help nosuch
 assert_contains "$ERR" 'unknown command "nosuch"' "tend help of an unknown command"
+
+say "5. tend cron run NAME --wait prints the job's id, then exits with its status"
+assert_status 3 tend cron run fails --wait
+[[ $OUT =~ ^[0-9]+$ ]] || fail "tend cron run --wait printed '$OUT', not a job id"
+check "tend cron run --wait printed job id $OUT"
+assert_eq failed "$(jfield "$OUT" .state)" "the state of the job it printed"
+assert_contains "$ERR" "tend: wait: job $OUT" "which job failed"
