@@ -179,7 +179,11 @@ int wait_exit_status(const json& job) {
 }
 
 std::string outcome_text(const json& job) {
-    const std::string id = "job " + int_text(job, "id");
+    // Which job, as people know it: its name, else its command.
+    std::string what = str(job, "name");
+    if (what.empty()) what = command_text(job);
+    const std::string id =
+        "job " + int_text(job, "id") + (what.empty() ? "" : " (" + truncated(what, 60) + ")");
     const std::string state = str(job, "state");
     const std::string exit = exit_status_text(exit_of(job));
     std::string text;

@@ -84,3 +84,20 @@ assert_status 3 tend cron run fails --wait
 check "tend cron run --wait printed job id $OUT"
 assert_eq failed "$(jfield "$OUT" .state)" "the state of the job it printed"
 assert_contains "$ERR" "tend: wait: job $OUT" "which job failed"
+
+say "6. tend wait on many jobs: every failure, and a summary"
+ids=()
+for code in 0 3 0 4 5 0; do
+    ids+=("$(tend submit -- sh -c "exit $code")")
+done
+assert_status 3 tend wait "${ids[@]}"
+assert_eq 4 "$(count_lines "$ERR")" "stderr lines (3 failures and the summary)"
+assert_contains "$ERR" "tend: wait: job ${ids[1]} (sh -c 'exit 3') failed (code 3)" "the first failure"
+assert_contains "$ERR" "tend: wait: job ${ids[3]} (sh -c 'exit 4') failed (code 4)" "the second failure"
+assert_contains "$ERR" "tend: wait: job ${ids[4]} (sh -c 'exit 5') failed (code 5)" "the third failure"
+assert_eq "tend: wait: 3 of 6 jobs failed" "$(tail -n 1 <<<"$ERR")" "the summary"
+assert_status 3 tend wait --json "${ids[@]}"
+assert_eq "${ids[*]}" "$(jq -r '[.[].id] | join(" ")' <<<"$OUT")" "wait --json: one object per job, in order"
+assert_eq "" "$ERR" "wait --json's stderr"
+assert_status 0 tend wait "${ids[0]}" "${ids[2]}"
+assert_eq "" "$ERR" "stderr when every job succeeded"
