@@ -101,3 +101,13 @@ assert_eq "${ids[*]}" "$(jq -r '[.[].id] | join(" ")' <<<"$OUT")" "wait --json: 
 assert_eq "" "$ERR" "wait --json's stderr"
 assert_status 0 tend wait "${ids[0]}" "${ids[2]}"
 assert_eq "" "$ERR" "stderr when every job succeeded"
+
+say "7. paths tendd prints are absolute, though its state dir was given relative"
+assert_status 0 tend show --json "${ids[0]}"
+out_path=$(jq -r .output <<<"$OUT")
+[[ $out_path == "$T/state/"* ]] || fail "tend show's output path is not under $T/state/: $out_path"
+check "tend show --json's output path is absolute: $out_path"
+assert_status 0 tend show "${ids[0]}"
+assert_contains "$OUT" " $out_path" "tend show's output line"
+assert_status 0 bash -c "cd / && $(printf '%q ' "$TEND_BIN_DIR/tend" --socket "$SOCK" logs "$id")"
+assert_eq b "$(job_output "$OUT")" "tend logs from another directory"
