@@ -230,7 +230,8 @@ void append_job_rows(const json& jobs, std::int64_t now, std::vector<std::vector
                         {exit},
                         {submitted ? human_duration_s(double(now - *submitted) / 1e6) : "-"},
                         {truncated(printable(what), 60)},
-                        {truncated(printable(why), 60)}});
+                        // The last column: sized to its content, so "(position 1234)" shows.
+                        {printable(why)}});
     }
 }
 

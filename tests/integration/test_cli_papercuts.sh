@@ -111,3 +111,12 @@ assert_status 0 tend show "${ids[0]}"
 assert_contains "$OUT" " $out_path" "tend show's output line"
 assert_status 0 bash -c "cd / && $(printf '%q ' "$TEND_BIN_DIR/tend" --socket "$SOCK" logs "$id")"
 assert_eq b "$(job_output "$OUT")" "tend logs from another directory"
+
+say "8. tend jobs sizes the REASON column to its content"
+blocker=$(tend submit --queue slow -- sleep 60)
+wait_until 10 job_state_is "$blocker" running
+for _ in $(seq 12); do last=$(tend submit --queue slow -- true); done
+assert_status 0 tend jobs --queue slow
+row=$(grep "^$last " <<<"$OUT")
+assert_contains "$row" "waiting for a slot: 1 of 1 running in queue slow (position 12)" "the last job's row"
+tend cancel "$blocker" $(seq $((last - 11)) "$last") >/dev/null
