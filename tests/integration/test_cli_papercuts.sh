@@ -120,3 +120,18 @@ assert_status 0 tend jobs --queue slow
 row=$(grep "^$last " <<<"$OUT")
 assert_contains "$row" "waiting for a slot: 1 of 1 running in queue slow (position 12)" "the last job's row"
 tend cancel "$blocker" $(seq $((last - 11)) "$last") >/dev/null
+
+say "9. fractional seconds in ISO times (what JavaScript prints)"
+at=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%S)
+assert_status 0 tend submit --at "$at.000Z" -- true
+assert_contains "$(jfield "$OUT" .run_at)" "$at" "run_at of --at $at.000Z"
+tend cancel "$OUT" >/dev/null
+assert_status 0 tend submit --at "$at.123456789Z" -- true
+assert_contains "$(jfield "$OUT" .run_at)" "$at.123" "run_at of --at $at.123456789Z (shown to the millisecond)"
+tend cancel "$OUT" >/dev/null
+assert_status 0 tend submit --at 2026-04-28T05:52:00.000Z --wait -- true
+check "a past --at with .000Z runs at once"
+assert_status 0 tend cron next '* * * * *' --tz UTC --from 2026-04-28T05:52:00.000Z -n 1
+assert_eq "2026-04-28T05:53:00+00:00" "$OUT" "cron next --from with .000Z"
+assert_status 0 tend cron next '* * * * * *' --tz UTC --from 2026-04-28T05:52:00.123456789Z -n 1
+assert_eq "2026-04-28T05:52:01+00:00" "$OUT" "cron next --from with nanoseconds"
