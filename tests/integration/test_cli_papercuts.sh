@@ -135,3 +135,16 @@ assert_status 0 tend cron next '* * * * *' --tz UTC --from 2026-04-28T05:52:00.0
 assert_eq "2026-04-28T05:53:00+00:00" "$OUT" "cron next --from with .000Z"
 assert_status 0 tend cron next '* * * * * *' --tz UTC --from 2026-04-28T05:52:00.123456789Z -n 1
 assert_eq "2026-04-28T05:52:01+00:00" "$OUT" "cron next --from with nanoseconds"
+
+say "10. messages name commands as typed, and states as sentences"
+assert_status 65 tend cron add broken '0 0 30 2 *' -- true
+assert_contains "$ERR" "tend: cron add: " "a daemon error of cron add"
+assert_not_contains "$ERR" "cron_add" "a daemon error of cron add"
+assert_status 1 tend cron remove nosuch
+assert_contains "$ERR" "tend: cron remove: " "a daemon error of cron remove"
+assert_status 1 tend cancel "${ids[0]}"
+assert_contains "$ERR" "job ${ids[0]} has already succeeded" "cancelling a succeeded job"
+assert_status 1 tend retry "${ids[0]}"
+assert_contains "$ERR" "job ${ids[0]} has already succeeded; only failed" "retrying a succeeded job"
+assert_status 1 tend cancel "${ids[1]}"
+assert_contains "$ERR" "job ${ids[1]} has already failed" "cancelling a failed job"
