@@ -2,6 +2,7 @@
 #include "cmd/usage_hint.hpp"
 
 #include <cctype>
+#include <filesystem>
 #include <string_view>
 
 namespace tend::cli {
@@ -51,7 +52,8 @@ std::string dashdash_suggestion(const CLI::App& sub, const std::vector<std::stri
             const CLI::Option* o = option_named(sub, w.substr(0, eq));
             if (!o) return {};  // an unknown option before any command: not this mistake
             options.push_back(w);
-            if (eq == std::string::npos && o->get_type_size_max() > 0 && i + 1 < after.size())
+            // A flag expects no value (its type size is 1 all the same in CLI11 2.1).
+            if (eq == std::string::npos && o->get_expected_min() > 0 && i + 1 < after.size())
                 options.push_back(after[++i]);
             continue;
         }
@@ -76,7 +78,8 @@ std::string shell_line_suggestion(const std::vector<std::string>& argv,
     const std::string& name = argv[0];
     bool found = false;
     if (name.find('/') != std::string::npos) {
-        found = is_executable(name[0] == '/' ? name : cwd + "/" + name);
+        const std::filesystem::path path = name[0] == '/' ? name : cwd + "/" + name;
+        found = is_executable(path.lexically_normal().string());
     } else {
         std::string path = "/usr/local/bin:/usr/bin:/bin";  // tendd's default (spawner.cpp)
         for (const auto& e : env)
