@@ -16,6 +16,11 @@ concurrency = 4
 [queue.slow]
 concurrency = 1
 
+[program.crashy]
+command = ["/nonexistent/tend-crashy"]
+autostart = false
+restart_delay = "10s"
+
 [cron.fails]
 schedule = "@yearly"
 command = ["sh", "-c", "echo failing on purpose; exit 3"]
@@ -148,3 +153,6 @@ assert_status 1 tend retry "${ids[0]}"
 assert_contains "$ERR" "job ${ids[0]} has already succeeded; only failed" "retrying a succeeded job"
 assert_status 1 tend cancel "${ids[1]}"
 assert_contains "$ERR" "job ${ids[1]} has already failed" "cancelling a failed job"
+assert_status 1 tend start --wait crashy
+assert_contains "$ERR" "crashy:0 went into backoff: " "start --wait of a program that crashes"
+tend stop crashy >/dev/null
