@@ -17,6 +17,14 @@
 
 namespace tend::cli {
 
+std::string command_label(std::string_view method) {
+    // A batch's buffered lines belong to its `tend submit`.
+    if (method == "submit_lines") return "submit";
+    std::string label(method);
+    std::replace(label.begin(), label.end(), '_', ' ');
+    return label;
+}
+
 int report_error(const CliError& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "tend: %s\n", e.what());
@@ -164,8 +172,8 @@ nlohmann::json reply_data(const std::string& cmd, std::string_view line) {
                        : c == code::busy    ? kExitQueueFull
                        : c == code::invalid ? kExitInvalid
                                             : kExitFailed;
-    // "tend: CMD: WHY", as the CLI's own errors read.
-    throw CliError(status, cmd + ": " + reply->message);
+    // "tend: COMMAND: WHY", as the CLI's own errors read (`cron add`, never `cron_add`).
+    throw CliError(status, command_label(cmd) + ": " + reply->message);
 }
 
 std::string Connection::read_line(const std::string& cmd, Deadline deadline) {
@@ -183,7 +191,8 @@ std::string Connection::read_line(const std::string& cmd, Deadline deadline) {
         if (deadline) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 *deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) throw CliError(kExitTimeout, cmd + ": --timeout elapsed");
+            if (left.count() <= 0)
+                throw CliError(kExitTimeout, command_label(cmd) + ": --timeout elapsed");
             wait_ms = static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30));
         }
         pollfd p{fd_.get(), POLLIN, 0};

@@ -37,6 +37,10 @@ struct CliError : std::runtime_error {
     std::string hint;
 };
 
+// How messages name a protocol method: the command a user typed ("cron add" for cron_add,
+// "submit" for submit_lines).
+std::string command_label(std::string_view method);
+
 // Prints "tend: WHAT" and "hint: HINT" on stderr and returns the exit status: the one place
 // errors become messages and exit statuses.
 int report_error(const CliError& e);

@@ -9,6 +9,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/cron_next.hpp"
 #include "cmd/submit_run.hpp"
+#include "cmd/usage_hint.hpp"
 #include "queue/cron/cron_entry.hpp"
 
 namespace tend::cli {
@@ -88,6 +89,10 @@ json add_args(const AddOptions& o) {
         throw CliError(kExitInvalid, "cron add: cannot tell the working directory", ec.message());
     a["cwd"] = cwd.lexically_normal().string();
     a["env"] = capture_env(o.env, "cron add");
+    if (!o.shell)
+        refuse_shell_line(o.command, a["env"].get<std::vector<std::string>>(),
+                          a["cwd"].get<std::string>(), "cron add",
+                          "tend cron add " + shell_quote(o.name) + " " + shell_quote(o.schedule));
     return a;
 }
 
@@ -202,19 +207,17 @@ void register_cron_commands(CLI::App& app, CliContext& ctx, Action& action) {
     add_json_flag(run, ctx);
     run->callback([&ctx, &action, name, wait] {
         action = [&ctx, name, wait] {
-            json r = ctx.call("cron_run", {{"name", *name}});
+            // One connection: the id is printed before the wait, as `tend submit --wait` does.
+            Connection conn(ctx);
+            json r = conn.request("cron_run", {{"name", *name}});
             const std::uint64_t id = r.value("id", std::uint64_t{0});
-            if (*wait) {
-                Connection conn(ctx);
-                json jobs = wait_for_jobs(conn, {id}, std::nullopt);
-                if (ctx.json) ctx.print_json(jobs);
-                return jobs_exit_status(jobs, {id}, true);
-            }
             if (ctx.json)
                 ctx.print_json(r);
             else
                 std::printf("%llu\n", static_cast<unsigned long long>(id));
-            return kExitOk;
+            if (!*wait) return kExitOk;
+            std::fflush(stdout);
+            return jobs_exit_status(wait_for_jobs(conn, {id}, std::nullopt), {id}, true);
         };
     });
 }

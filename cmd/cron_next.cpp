@@ -21,12 +21,12 @@ bool digits(const std::string& s, std::size_t pos, std::size_t width, int& out) 
     return ec == std::errc() && p == s.data() + pos + width;
 }
 
-// --from: "@UNIX_SECONDS", or YYYY-MM-DD[T ]HH:MM[:SS] followed by Z, ±HH:MM, ±HHMM or
-// nothing (then it is a wall-clock time in the zone; in a repeated hour, the first one).
+}  // namespace
+
 // Not `tend submit --at`'s parse_at: that resolves wall-clock times with an offset function
 // and can land on the second pass of a repeated hour east of UTC; here the tz database picks
 // the first, as tend(1) promises.
-tend::Result<date::sys_seconds> parse_from(const std::string& s, const date::time_zone* zone) {
+tend::Result<date::sys_seconds> parse_cron_from(const std::string& s, const date::time_zone* zone) {
     using tend::make_error;
     if (!s.empty() && s[0] == '@') {
         long long v = 0;
@@ -44,6 +44,14 @@ tend::Result<date::sys_seconds> parse_from(const std::string& s, const date::tim
     if (s.size() >= 19 && s[16] == ':') {
         if (!digits(s, 17, 2, sec)) return make_error("\"" + s + "\": bad seconds");
         pos = 19;
+        // A fraction (".000" from JavaScript): fire times are whole seconds, so the first one
+        // after S.fff is the first one after S.
+        if (pos < s.size() && s[pos] == '.') {
+            const std::size_t end = s.find_first_not_of("0123456789", pos + 1);
+            const std::size_t stop = end == std::string::npos ? s.size() : end;
+            if (stop == pos + 1) return make_error("\"" + s + "\": no digits after '.'");
+            pos = stop;
+        }
     }
     auto ymd = date::year(y) / date::month(unsigned(mo)) / date::day(unsigned(d));
     if (!ymd.ok() || h > 23 || mi > 59 || sec > 59)
@@ -70,8 +78,6 @@ tend::Result<date::sys_seconds> parse_from(const std::string& s, const date::tim
     return date::sys_seconds(local.time_since_epoch() - offset);
 }
 
-}  // namespace
-
 int print_cron_next(const std::string& expr, const std::string& tz, const std::string& from,
                     int count, bool json) {
     load_tz_library();
@@ -83,7 +89,7 @@ int print_cron_next(const std::string& expr, const std::string& tz, const std::s
     if (from.empty()) {
         start = date::sys_seconds(std::chrono::seconds(std::time(nullptr)));
     } else {
-        auto f = parse_from(from, *zone);
+        auto f = parse_cron_from(from, *zone);
         if (!f) throw CliError(kExitUsage, "cron next: --from " + f.error());
         start = *f;
     }

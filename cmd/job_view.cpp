@@ -179,7 +179,11 @@ int wait_exit_status(const json& job) {
 }
 
 std::string outcome_text(const json& job) {
-    const std::string id = "job " + int_text(job, "id");
+    // Which job, as people know it: its name, else its command.
+    std::string what = str(job, "name");
+    if (what.empty()) what = command_text(job);
+    const std::string id =
+        "job " + int_text(job, "id") + (what.empty() ? "" : " (" + truncated(what, 60) + ")");
     const std::string state = str(job, "state");
     const std::string exit = exit_status_text(exit_of(job));
     std::string text;
@@ -226,7 +230,8 @@ void append_job_rows(const json& jobs, std::int64_t now, std::vector<std::vector
                         {exit},
                         {submitted ? human_duration_s(double(now - *submitted) / 1e6) : "-"},
                         {truncated(printable(what), 60)},
-                        {truncated(printable(why), 60)}});
+                        // The last column: sized to its content, so "(position 1234)" shows.
+                        {printable(why)}});
     }
 }
 

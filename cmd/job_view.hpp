@@ -29,7 +29,7 @@ std::string command_text(const nlohmann::json& job);
 // `tend wait`'s status for one finished job: succeeded 0; failed or dead: its exit code, or
 // 128+N for a signal; cancelled: 128+N if a signal killed it, its code if not 0, else 1.
 int wait_exit_status(const nlohmann::json& job);
-// "job 5 failed with code 1": why wait_exit_status is not 0, for stderr.
+// "job 5 (./report) failed (code 1): REASON": why wait_exit_status is not 0, for stderr.
 std::string outcome_text(const nlohmann::json& job);
 
 // The lifecycle lines tendd wrote to a job's output ("TIME tend TEXT"), oldest first, as

@@ -14,7 +14,9 @@ namespace tend::cli {
 nlohmann::json wait_for_jobs(Connection& conn, const std::vector<std::uint64_t>& ids,
                              Deadline deadline);
 // `tend wait`'s exit status for finished jobs: the first non-zero status taking the jobs in the
-// order of `ids`. With `report`, says on stderr which job gave it and why.
+// order of `ids`. With `report`, says on stderr every job that did not succeed (one line each:
+// id, name or command, exit, reason, in the order of `ids`) and, for more than one job, how
+// many of them did not ("3 of 50 jobs failed").
 int jobs_exit_status(const nlohmann::json& jobs, const std::vector<std::uint64_t>& ids,
                      bool report);
 

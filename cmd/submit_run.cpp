@@ -1,6 +1,7 @@
 // tend submit: enqueue one job, or one per line of standard input; spool when tendd is down.
 #include "cmd/submit_run.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
 #include <charconv>
@@ -12,6 +13,7 @@
 #include "cmd/job_view.hpp"
 #include "cmd/job_wait.hpp"
 #include "cmd/submit_time.hpp"
+#include "cmd/usage_hint.hpp"
 #include "queue/core/job_request_args.hpp"
 #include "queue/store/spool.hpp"
 
@@ -106,6 +108,9 @@ int submit_one(const CliContext& ctx, const SubmitForm& o) {
                            "tendd's protocol carries text only");
     const Caller caller = this_caller();
     json args = o.request_args(caller);
+    if (!o.shell)
+        refuse_shell_line(o.command, args["env"].get<std::vector<std::string>>(),
+                          args["cwd"].get<std::string>(), "submit", "tend submit");
     std::vector<std::string> argv = o.command;
     if (o.shell) {
         std::string line;
@@ -255,6 +260,23 @@ int run_submit(const CliContext& ctx, const SubmitForm& o) {
                        "every line would share the one key, so all but the first would be "
                        "deduplicated");
     return o.from_stdin ? submit_batch(ctx, o) : submit_one(ctx, o);
+}
+
+void refuse_shell_line(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                       const std::string& cwd, const std::string& command,
+                       const std::string& retry) {
+    const auto executable = [](const std::string& path) {
+        struct stat st {};
+        return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+               access(path.c_str(), X_OK) == 0;
+    };
+    const std::string line = shell_line_suggestion(argv, env, cwd, executable, retry);
+    if (line.empty()) return;
+    // Run as a program it would fail with 127 only once it starts; say so now.
+    throw CliError(kExitUsage,
+                   command + ": " + shell_quote(argv[0]) +
+                       " is not a program: it looks like a shell command line",
+                   "run it with a shell: " + line);
 }
 
 std::vector<std::string> capture_env(const std::vector<std::string>& overrides,

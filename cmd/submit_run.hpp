@@ -18,4 +18,12 @@ int run_submit(const CliContext& ctx, const SubmitForm& form);
 std::vector<std::string> capture_env(const std::vector<std::string>& overrides,
                                      const std::string& command);
 
+// Refuses (CliError 2, with the --shell line as the hint) a job command whose first word is a
+// shell line rather than a program the job could run (`tend submit 'echo a | tr a b'`), as
+// usage_hint.hpp's shell_line_suggestion tells with this host's files. `command` names the
+// command in messages ("submit", "cron add"); `retry` is how to run it with --shell.
+void refuse_shell_line(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                       const std::string& cwd, const std::string& command,
+                       const std::string& retry);
+
 }  // namespace tend::cli

@@ -71,13 +71,14 @@ class Scanner {
         i_ += size_t(n);
         return v;
     }
-    // A fraction of a second after '.': 1 to 9 digits, kept to microseconds.
+    // A fraction of a second after '.': one digit or more (JavaScript prints 3, Go and
+    // `date --rfc-3339=ns` 9, .NET 7), kept to microseconds: the rest is truncated.
     std::optional<std::int64_t> fraction() {
         std::int64_t us = 0;
         int n = 0;
         for (; !done() && peek() >= '0' && peek() <= '9'; ++i_, ++n)
             if (n < 6) us = us * 10 + (peek() - '0');
-        if (n == 0 || n > 9) return std::nullopt;
+        if (n == 0) return std::nullopt;
         for (int k = n; k < 6; ++k) us *= 10;
         return us;
     }

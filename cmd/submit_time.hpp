@@ -21,7 +21,8 @@ extern const char* const kAtForms;
 //   ISO 8601 with a zone: "2026-11-22T10:00:00Z", "2026-11-22T11:00+01:00" (also "+0100");
 //   local date and time:  "2026-11-22 10:00[:SS]" or "2026-11-22T10:00[:SS]";
 //   local time of day:    "HH:MM[:SS]", today, or tomorrow when that time has already passed.
-// Seconds may carry a fraction (".123"). Anything else is an error naming the accepted forms.
+// Seconds may carry a fraction of any number of digits (".123", ".123456789"), kept to the
+// microsecond (truncated). Anything else is an error naming the accepted forms.
 Result<std::int64_t> parse_at(std::string_view text, std::int64_t now_us,
                               const UtcOffsetAt& offset_at);
 // The same with a fixed offset from UTC (a zone without daylight-saving changes).

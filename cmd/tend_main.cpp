@@ -5,6 +5,7 @@
 
 #include "cmd/command_word.hpp"
 #include "cmd/commands.hpp"
+#include "cmd/usage_hint.hpp"
 #include "cmd/version.hpp"
 
 namespace tend::cli {
@@ -38,7 +39,7 @@ const std::vector<Family>& families() {
 // whole `tend submit`, which scripts run once per job.
 const Family* family_named(int argc, char** argv, std::string& unknown) {
     const std::string_view word = command_word(argc, argv);
-    if (word.empty()) return nullptr;
+    if (word.empty() || word == "help") return nullptr;
     for (const Family& f : families())
         for (const char* c : f.commands)
             if (word == c) return &f;
@@ -46,11 +47,55 @@ const Family* family_named(int argc, char** argv, std::string& unknown) {
     return nullptr;
 }
 
+const CLI::App* subcommand_named(const CLI::App& app, std::string_view name) {
+    for (const CLI::App* s : app.get_subcommands([](const CLI::App*) { return true; }))
+        if (s->get_name() == name) return s;
+    return nullptr;
+}
+
+// The hint after a command line CLI11 refused. `tend submit ls -la` ("-la" was not expected)
+// is a job's command without `--`: say where it goes (also for `tend cron add`).
+std::string parse_hint(const CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+    const std::string generic = "see `tend --help` or `tend COMMAND --help`";
+    // By type: CLI11 gives an ExtrasError the app's name rather than its own.
+    if (!dynamic_cast<const CLI::ExtrasError*>(&e)) return generic;
+    const std::string_view word = command_word(argc, argv);
+    int at = 1;
+    while (at < argc && argv[at] != word.data()) ++at;
+    if (at >= argc) return generic;
+    const CLI::App* sub = subcommand_named(app, word);
+    int end = at + 1, leading = 0;
+    if (sub && word == "cron") {
+        sub = end < argc && std::string_view(argv[end]) == "add" ? subcommand_named(*sub, "add")
+                                                                 : nullptr;
+        ++end;
+        leading = 2;  // NAME and EXPR
+    } else if (word != "submit") {
+        sub = nullptr;
+    }
+    if (!sub) return generic;
+    const std::string s =
+        dashdash_suggestion(*sub, std::vector<std::string>(argv + 1, argv + end),
+                            std::vector<std::string>(argv + end, argv + argc), leading);
+    return s.empty() ? generic : "put the job's command after `--`: " + s;
+}
+
 }  // namespace
 }  // namespace tend::cli
 
 int main(int argc, char** argv) {
     using namespace tend::cli;
+    // `tend help [COMMAND...]` is `tend [COMMAND...] --help`: the same text, one way to make it.
+    std::vector<char*> help_argv;
+    if (const std::string_view word = command_word(argc, argv); word == "help") {
+        static char help_flag[] = "--help";
+        for (int i = 0; i < argc; ++i)
+            if (argv[i] != word.data()) help_argv.push_back(argv[i]);
+        help_argv.push_back(help_flag);
+        argc = int(help_argv.size());
+        help_argv.push_back(nullptr);
+        argv = help_argv.data();
+    }
     CliContext ctx;
     Action action;
     CLI::App app{"tend: control the tend process supervisor and job runner"};
@@ -64,10 +109,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "hint: see `tend --help` for the commands\n");
         return kExitUsage;
     }
-    if (family)
+    if (family) {
         family->add(app, ctx, action);
-    else
+    } else {
         for (const Family& f : families()) f.add(app, ctx, action);
+        // Listed in `tend --help`; main turns `tend help X` into `tend X --help` above.
+        app.add_subcommand("help", "show a command's help: tend help [COMMAND...]");
+    }
     for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
     try {
         app.parse(argc, argv);
@@ -77,7 +125,7 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::fprintf(stderr, "tend: %s\n", e.what());
-        std::fprintf(stderr, "hint: see `tend --help` or `tend COMMAND --help`\n");
+        std::fprintf(stderr, "hint: %s\n", parse_hint(app, e, argc, argv).c_str());
         return kExitUsage;
     }
     try {

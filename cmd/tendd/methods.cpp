@@ -93,8 +93,9 @@ void version(DaemonControl& d, const MethodCall& c, std::string_view, p::Version
     c.respond(Outcome::ok({{"version", d.version}, {"protocol", p::kVersion}}));
 }
 
-// `tend logs`: a target is a job when it is a job id and no program has that name. Users may
-// read their own jobs' logs only, and no program's.
+// `tend logs`: a target is a job when it is a job id and no program has that name ("no job N"
+// when it is a number and neither exists). Users may read their own jobs' logs only, and no
+// program's.
 void logs(DaemonControl& d, const MethodCall& c, std::string_view, p::LogsArgs& a) {
     json arr = json::array();
     std::vector<std::string> names;
@@ -106,6 +107,9 @@ void logs(DaemonControl& d, const MethodCall& c, std::string_view, p::LogsArgs& 
                     return c.respond(
                         Outcome::error(Kind::forbidden, "job " + n + ": " + ok.error()));
             job = j::job_logs_entry(*d.jobs, n);
+            // A number names a job; neither a program nor a job has it.
+            const bool number = !n.empty() && n.find_first_not_of("0123456789") == n.npos;
+            if (!job && number) return c.respond(Outcome::error(Kind::not_found, "no job " + n));
         }
         if (job)
             arr.push_back(std::move(*job));

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
     }
     tend::DaemonOptions options;
     options.paths = tend::resolve_paths(config, state_dir, socket, spool);
+    // Paths tendd hands to clients (job output, log files) are read from their own cwd.
+    options.paths.state_dir = tend::absolute_path(options.paths.state_dir);
     options.version = tend::kTendVersion;
     options.log_level_override = log_level;
     if (!idle_timeout.empty()) {

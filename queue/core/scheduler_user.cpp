@@ -110,12 +110,32 @@ void Scheduler::Impl::settle_dependents(JobId root, WallUs now) {
     }
 }
 
+namespace {
+
+// "job 1 has already succeeded", "job 1 is running": a job's state as a sentence, for refusals.
+std::string job_is(JobId id, JobState s) {
+    const std::string job = "job " + std::to_string(id);
+    switch (s) {
+        case JobState::succeeded:
+            return job + " has already succeeded";
+        case JobState::failed:
+            return job + " has already failed";
+        case JobState::dead:
+            return job + " is already dead";
+        case JobState::cancelled:
+            return job + " has already been cancelled";
+        default:
+            return job + " is " + to_string(s);
+    }
+}
+
+}  // namespace
+
 Status Scheduler::cancel(JobId id, WallUs now, const std::string& reason) {
     JobEntry* e = impl_->get(id);
     if (!e) return make_error("no job " + std::to_string(id));
     const JobState s = e->status.state;
-    if (is_finished(s))
-        return make_error("job " + std::to_string(id) + " is already " + to_string(s));
+    if (is_finished(s)) return make_error(job_is(id, s));
     if (s == JobState::running) {
         // The caller sends TERM; finished() then ends it cancelled with this reason.
         if (!e->status.cancel_requested) {
@@ -129,14 +149,6 @@ Status Scheduler::cancel(JobId id, WallUs now, const std::string& reason) {
     impl_->settle_dependents(id, now);
     return ok_status();
 }
-
-namespace {
-
-std::string job_is(JobId id, JobState s) {
-    return "job " + std::to_string(id) + " is " + to_string(s);
-}
-
-}  // namespace
 
 // A retry does not depend on the time: it runs now, not at the original --at.
 Status Scheduler::retry(JobId id, WallUs /*now*/) {

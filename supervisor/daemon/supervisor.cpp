@@ -132,8 +132,12 @@ std::optional<std::pair<bool, std::string>> Supervisor::evaluate(const Waiter& w
         // A target that went to backoff, cooldown or exited after our request has failed.
         if (fresh && (s == InstanceState::backoff || s == InstanceState::cooldown ||
                       s == InstanceState::exited || s == InstanceState::stopped))
-            return std::pair{false,
-                             r->label() + " is " + to_string(s) + ": " + r->machine().reason()};
+            return std::pair{false, r->label() + " " +
+                                        (s == InstanceState::exited ? "exited"
+                                         : s == InstanceState::stopped
+                                             ? "stopped"
+                                             : std::string("went into ") + to_string(s)) +
+                                        ": " + r->machine().reason()};
         all = all && fresh && r->machine().ready();
     }
     if (all) return std::pair{true, std::string()};

@@ -142,7 +142,7 @@ TEST_CASE("cancel ends waiting jobs and asks running ones to stop", "[scheduler]
 
     Status again = s.cancel(a, T0 + 5);
     REQUIRE_FALSE(again.ok());
-    CHECK(again.error() == "job 1 is already cancelled");
+    CHECK(again.error() == "job 1 has already been cancelled");
     CHECK(s.cancel(99, T0).error() == "no job 99");
 }
 
@@ -177,6 +177,10 @@ TEST_CASE("retry runs a failed job again from its first attempt", "[scheduler]")
     CHECK(running.error() ==
           "job 1 is running; only failed, dead or cancelled jobs can be retried");
     CHECK(s.retry(42, T0).error() == "no job 42");
+    succeed(s, a, T0 + 1);
+    CHECK(s.retry(a, T0 + 2).error() ==
+          "job 1 has already succeeded; only failed, dead or cancelled jobs can be retried");
+    CHECK(s.cancel(a, T0 + 2).error() == "job 1 has already succeeded");
 }
 
 TEST_CASE("retry re-evaluates dependencies", "[scheduler]") {
