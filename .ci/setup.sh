@@ -14,7 +14,7 @@ build_deps=(g++ cmake make pkg-config libcli11-dev libtomlplusplus-dev libsystem
             libhowardhinnant-date-dev tzdata)
 # clang-14 and libclang-rt-14-dev (libFuzzer, ASan and UBSan runtimes) build the fuzz targets;
 # clang-tidy is the `tidy` test (tests/tidy/run_tidy.sh).
-test_deps=(man-db procps python3 util-linux systemd wrk clang-14 libclang-rt-14-dev clang-tidy)
+test_deps=(man-db procps python3 util-linux systemd wrk clang-14 libclang-rt-14-dev clang-tidy redis-server)
 
 missing=()
 wanted=("${build_deps[@]}")

@@ -78,6 +78,9 @@ class InstanceMachine {
     int consecutive_crashes() const { return consecutive_; }
     Usec started_at() const { return started_at_; }
     const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
+    // Stopped (or stopping) because stop() was asked for (`tend stop`, a reload, the
+    // shutdown), not by a crash or a policy; cleared by start() and restart().
+    bool stop_requested() const { return stop_requested_; }
     // Monotonic time the pending timer fires (backoff, cooldown, stop), if any.
     const std::optional<Usec>& timer_deadline() const { return timer_; }
 
@@ -92,8 +95,9 @@ class InstanceMachine {
     std::string reason_ = "not started";
     int pid_ = 0;
     bool restart_pending_ = false;  // a manual restart waits for the old process to exit
-    bool exec_ok_ = false;          // the current process exec'd (readiness may be awaited)
-    std::string not_ready_;         // set while stopping an instance that missed ready_timeout
+    bool stop_requested_ = false;
+    bool exec_ok_ = false;   // the current process exec'd (readiness may be awaited)
+    std::string not_ready_;  // set while stopping an instance that missed ready_timeout
     int restarts_ = 0;
     int manual_restarts_ = 0;
     int consecutive_ = 0;
