@@ -90,7 +90,7 @@ TEST_CASE("each instance keeps its last 100 events; others are not pushed out", 
     REQUIRE(all.size() == 101);
     CHECK(all.front().program == "db");
     CHECK(all.front().seq == 1);
-    CHECK(all[1].seq == 151);  // web's oldest kept
+    CHECK(all[1].seq == 152);  // web's oldest kept (web has 2..251)
     CHECK(all.back().seq == 251);
     CHECK(log.last_seq() == 251);
     CHECK(log.counts().at({"web", "backoff"}) == 250);
