@@ -13,11 +13,11 @@ build_deps=(g++ cmake make pkg-config libcli11-dev libtomlplusplus-dev libsystem
             libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev jq
             libhowardhinnant-date-dev tzdata)
 # clang-14 and libclang-rt-14-dev (libFuzzer, ASan and UBSan runtimes) build the fuzz targets;
-# clang-tidy is the `tidy` test (tests/tidy/run_tidy.sh); python3-gunicorn is the real server of
-# tests/integration/test_deploy_gunicorn.sh; nginx (stock, from Debian) is the program that forks
-# into the background in tests/integration/test_forked_nginx.sh.
+# clang-tidy is the `tidy` test (tests/tidy/run_tidy.sh). Real programs the integration tests
+# supervise: python3-gunicorn (test_deploy_gunicorn.sh), nginx, stock, which forks into the
+# background (test_forked_nginx.sh), redis-server (test_events.sh).
 test_deps=(man-db procps python3 python3-gunicorn util-linux systemd wrk clang-14 libclang-rt-14-dev
-           clang-tidy nginx)
+           clang-tidy nginx redis-server)
 
 missing=()
 wanted=("${build_deps[@]}")

@@ -24,6 +24,7 @@ namespace tend::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNotRunning = 3;  // tend status: an instance is not running as it should
 inline constexpr int kExitInvalid = 65;
 inline constexpr int kExitUnreachable = 69;
 inline constexpr int kExitQueueFull = 75;

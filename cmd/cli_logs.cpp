@@ -180,7 +180,11 @@ int show_journal(const std::vector<Source>& sources, const LogsOptions& o, const
         if (it == index.end()) return;
         uint64_t usec = 0;
         sd.get_realtime_usec(j, &usec);
-        LogLine l{utc_timestamp(usec), field("TEND_STREAM") == "stderr" ? "err" : "out",
+        const std::string stream = field("TEND_STREAM");
+        LogLine l{utc_timestamp(usec),
+                  stream == "stderr" ? "err"
+                  : stream == "tend" ? "tend"
+                                     : "out",
                   field("MESSAGE"), it->second};
         printer.print(l);
     };

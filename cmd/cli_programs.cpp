@@ -128,7 +128,13 @@ void register_program_commands(CLI::App& app, CliContext& ctx, Action& action) {
     add_json_flag(status, ctx);
     status->callback([&ctx, &action, names] {
         action = [&ctx, names] {
-            print_status(ctx, ctx.call("status", {{"targets", *names}}));
+            const json data = ctx.call("status", {{"targets", *names}});
+            print_status(ctx, data);
+            // Like supervisorctl: 3 when something selected is not running as it should
+            // (tendd decides per instance: backoff, cooldown, exited by a failure, stopped
+            // though autostart and not by a request).
+            for (const auto& i : data)
+                if (i.is_object() && i.value("down", false)) return kExitNotRunning;
             return kExitOk;
         };
     });

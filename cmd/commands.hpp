@@ -17,6 +17,7 @@ namespace tend::cli {
 using Action = std::function<int()>;
 
 void register_program_commands(CLI::App& app, CliContext& ctx, Action& action);
+void register_events_command(CLI::App& app, CliContext& ctx, Action& action);
 void register_logs_command(CLI::App& app, CliContext& ctx, Action& action);
 void register_check_command(CLI::App& app, CliContext& ctx, Action& action);
 void register_daemon_commands(CLI::App& app, CliContext& ctx, Action& action);

@@ -22,6 +22,7 @@ struct Family {
 const std::vector<Family>& families() {
     static const std::vector<Family> all = {
         {register_program_commands, {"status", "start", "stop", "restart", "signal"}},
+        {register_events_command, {"events"}},
         {register_logs_command, {"logs"}},
         {register_check_command, {"check"}},
         {register_daemon_commands, {"shutdown", "version", "reload"}},

@@ -299,6 +299,7 @@ int run_daemon(const DaemonOptions& options) {
     d.ctx.notify_prefix = "tend/" + std::to_string(getpid()) + "/";
     d.ctx.nofile_soft = nofile_soft;
     d.ctx.warn = [](const std::string& m) { spdlog::warn("{}", m); };
+    d.ctx.info = [](const std::string& m) { spdlog::info("{}", m); };
     d.supervisor = std::make_unique<Supervisor>(d.ctx);
     d.supervisor->load(lc.runtimes);
 

@@ -74,6 +74,9 @@ bool refuse_when_stopping(DaemonControl& d, const MethodCall& call) {
 void status(DaemonControl& d, const MethodCall& c, std::string_view, p::StatusArgs& a) {
     c.respond(programs::status(*d.supervisor, a));
 }
+void events(DaemonControl& d, const MethodCall& c, std::string_view, p::EventsArgs& a) {
+    programs::events(*d.supervisor, c.client, a, c.respond);
+}
 void lifecycle(DaemonControl& d, const MethodCall& c, std::string_view cmd, p::LifecycleArgs& a) {
     if (!refuse_when_stopping(d, c))
         programs::lifecycle(*d.supervisor, c.client, cmd, a, c.respond);
@@ -181,6 +184,7 @@ void cron_next(j::CronService& s, const MethodCall& c, std::string_view, j::Cron
 // that the caller owns what it names.
 constexpr Method kMethods[] = {
     {"status", Access::user, typed<p::StatusArgs, status>},
+    {"events", Access::user, typed<p::EventsArgs, events>},
     {"start", Access::admin, typed<p::LifecycleArgs, lifecycle>},
     {"stop", Access::admin, typed<p::LifecycleArgs, lifecycle>},
     {"restart", Access::admin, typed<p::LifecycleArgs, lifecycle>},

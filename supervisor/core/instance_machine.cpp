@@ -52,6 +52,7 @@ void InstanceMachine::clear_crash_history() {
 
 Effects InstanceMachine::start(Usec) {
     Effects e;
+    stop_requested_ = false;
     switch (state_) {
         case InstanceState::starting:
         case InstanceState::running:
@@ -76,6 +77,7 @@ Effects InstanceMachine::start(Usec) {
 Effects InstanceMachine::stop(Usec now) {
     Effects e;
     restart_pending_ = false;
+    stop_requested_ = true;
     not_ready_.clear();  // a requested stop is not a failed start
     switch (state_) {
         case InstanceState::starting:
@@ -101,6 +103,7 @@ Effects InstanceMachine::stop(Usec now) {
 
 Effects InstanceMachine::restart(Usec now) {
     ++manual_restarts_;
+    stop_requested_ = false;
     clear_crash_history();
     not_ready_.clear();  // a restart asked for while a late starter stops is not a crash
     switch (state_) {
@@ -108,6 +111,7 @@ Effects InstanceMachine::restart(Usec now) {
         case InstanceState::running: {
             Effects e = stop(now);
             restart_pending_ = true;
+            stop_requested_ = false;  // stopping to start again
             return e;
         }
         case InstanceState::stopping:

@@ -99,6 +99,9 @@ class InstanceMachine {
     // How long the last process had been ready when it exited; nullopt if it never was.
     const std::optional<Usec>& last_ready_for() const { return last_ready_for_; }
     const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
+    // Stopped (or stopping) because stop() was asked for (`tend stop`, a reload, the
+    // shutdown), not by a crash or a policy; cleared by start() and restart().
+    bool stop_requested() const { return stop_requested_; }
     // Monotonic time the pending timer fires (backoff, cooldown, stop), if any.
     const std::optional<Usec>& timer_deadline() const { return timer_; }
 
@@ -114,6 +117,7 @@ class InstanceMachine {
     std::string reason_ = "not started";
     int pid_ = 0;
     bool restart_pending_ = false;  // a manual restart waits for the old process to exit
+    bool stop_requested_ = false;
     bool exec_ok_ = false;          // the current process exec'd (readiness may be awaited)
     std::string not_ready_;         // set while stopping an instance that missed ready_timeout
     // Stopping the processes a main process left (pid_ is 0): the state and reason to take

@@ -73,4 +73,11 @@ void InstanceOutput::drain_and_flush() {
     writer_->flush();
 }
 
+void InstanceOutput::marker(std::string_view text) {
+    // An exit drained the pipes before its event (on_exit), so the program's last words come
+    // before the marker; reading here could put a new process's first line before "started".
+    writer_->line(Stream::tend, text, pid_);
+    writer_->flush();
+}
+
 }  // namespace tend

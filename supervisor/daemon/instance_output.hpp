@@ -31,6 +31,9 @@ class InstanceOutput {
     }
     // Reads whatever is buffered now and ends a partial last line (the process exited).
     void drain_and_flush();
+    // tendd's own line ("[tend] started pid 4122"), written through the same writer as the
+    // output read so far, so it lands in order with the program's lines.
+    void marker(std::string_view text);
 
   private:
     struct Pipe {

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/daemon/pidfd.hpp"
@@ -33,6 +34,13 @@ InstanceSettings settings_of(const ProgramConfig& c) {
 
 // sd_notify messages carry at most this much STATUS= text worth showing.
 constexpr std::size_t kMaxStatusText = 256;
+
+std::uint64_t realtime_usec() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u +
+           static_cast<std::uint64_t>(ts.tv_nsec / 1000);
+}
 
 }  // namespace
 
@@ -195,7 +203,38 @@ void InstanceRunner::kill_now() {
     if (escapees_) escapees_->signal_all(SIGKILL);
 }
 
+void InstanceRunner::note_transition(bool force, const std::string& why) {
+    const InstanceState state = machine_.state();
+    const int pid = machine_.pid();
+    if (!force && state == noted_state_ && pid == noted_pid_) return;
+    auto record = [this](InstanceEvent ev) {
+        if (output_) output_->marker(marker_text(ev));
+        if (ctx_.on_event) ctx_.on_event(std::move(ev));
+    };
+    if (pending_exit_ && state == InstanceState::starting && pid > 0) {
+        // An exit and the next start in one step (a restart, or restart_delay = 0): the exit
+        // gets its own event, naming the process that exited, then the start.
+        const bool asked = noted_state_ == InstanceState::stopping;
+        record(instance_event(
+            program_name(), index_, exited_pid_, program_->generation, noted_state_, state,
+            describe_exit(*pending_exit_) + (asked ? "; starting again" : "; restarting at once"),
+            std::exchange(pending_exit_, std::nullopt), realtime_usec()));
+        noted_state_ = state;
+    }
+    // An exit's event names the process that exited (the machine has no process any more).
+    const int shown_pid = pid > 0 ? pid : (pending_exit_ ? exited_pid_ : 0);
+    InstanceEvent ev = instance_event(program_name(), index_, shown_pid, program_->generation,
+                                      noted_state_, state, why.empty() ? machine_.reason() : why,
+                                      std::exchange(pending_exit_, std::nullopt), realtime_usec());
+    noted_state_ = state;
+    noted_pid_ = pid;
+    record(std::move(ev));
+}
+
 void InstanceRunner::apply(const Effects& e) {
+    // The one place the machine's decisions take effect, so the one place transitions are
+    // seen; a spawn is noted once its process exists (in spawn()).
+    if (!e.spawn) note_transition();
     // A probe lives only while its instance waits to be ready (this may run inside the probe's
     // own callback, which touches nothing after calling it).
     if (probe_ && !machine_.awaiting_ready()) probe_.reset();
@@ -235,7 +274,11 @@ void InstanceRunner::arm_timer(Usec at) {
 
 int InstanceRunner::on_timer(sd_event_source*, uint64_t, void* self) {
     auto* r = static_cast<InstanceRunner*>(self);
-    r->apply(r->machine_.timer_fired(loop_now(r->ctx_.loop)));
+    const bool stopping = r->machine_.state() == InstanceState::stopping;
+    Effects e = r->machine_.timer_fired(loop_now(r->ctx_.loop));
+    // stop_timeout: the state stays `stopping`, but the KILL is worth an event of its own.
+    if (stopping && e.kill_group) r->note_transition(true);
+    r->apply(e);
     return 0;
 }
 
@@ -243,7 +286,12 @@ void InstanceRunner::spawn() {
     const Usec now = loop_now(ctx_.loop);
     auto r = spawn_process(spec_);
     if (!r) {
-        apply(machine_.spawn_failed(r.error(), now, jitter()));
+        Effects e = machine_.spawn_failed(r.error(), now, jitter());
+        // The state may be what it was before the attempt (backoff): still an event.
+        pending_exit_ = machine_.last_exit();
+        exited_pid_ = 0;
+        note_transition(true);
+        apply(e);
         return;
     }
     ++spawns_;
@@ -256,6 +304,7 @@ void InstanceRunner::spawn() {
     status_text_.clear();
     ready_note_.clear();
     if (output_) output_->set_pid(pid);
+    note_transition();
     if (auto path = pidfile_path())
         if (auto w = write_pidfile(*path, pid); !w) ctx_.warn(label() + ": " + w.error());
     // Spawning knows whether the exec succeeded; a failed exec is reported when its exit is
@@ -346,8 +395,8 @@ void InstanceRunner::adopt_main_pid(const std::string& value) {
     if (output_) output_->set_pid(pid);
     if (auto path = pidfile_path())
         if (auto w = write_pidfile(*path, pid); !w) ctx_.warn(label() + ": " + w.error());
-    ctx_.warn(label() + ": main process is now pid " + std::to_string(pid) + " (MAINPID=, was " +
-              std::to_string(old) + ")");
+    note_transition(true, "main process is now pid " + std::to_string(pid) + " (MAINPID=, was " +
+                              std::to_string(old) + ")");
     if (ctx_.on_change) ctx_.on_change(*this);
 }
 
@@ -383,6 +432,8 @@ void InstanceRunner::on_exit(const ExitInfo& raw) {
     const int left = hold_escapees(pid);
     probe_.reset();
     main_watch_.reset();
+    pending_exit_ = info;
+    exited_pid_ = pid;
     Effects e = machine_.exited_leaving(info, left, loop_now(ctx_.loop), jitter());
     if (left > 0) {
         std::string pids;
@@ -434,6 +485,9 @@ nlohmann::json InstanceRunner::status_json(Usec now) const {
         {"generation", program_->generation},
         {"restarts", m.restarts()},
         {"manual_restarts", m.manual_restarts()},
+        // Counts for `tend status`'s exit status 3 (SPEC §4).
+        {"down",
+         instance_down(m.state(), m.last_exit(), program_->config.autostart, m.stop_requested())},
         {"uptime_s", m.has_process() ? json(double((now - m.started_at()).count() / 1000) / 1000.0)
                                      : json(nullptr)}};
     if (!status_text_.empty()) j["status"] = status_text_;

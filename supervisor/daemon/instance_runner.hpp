@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "supervisor/config/config.hpp"
+#include "supervisor/core/instance_event.hpp"
 #include "supervisor/core/instance_machine.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/escapee_watch.hpp"
@@ -35,6 +36,8 @@ struct RunnerContext {
     std::vector<std::string> base_env;  // the daemon's environment minus its own systemd vars
     std::function<void(InstanceRunner&)> on_change;  // after every state change
     std::function<void(const std::string&)> warn;    // daemon log, for non-fatal problems
+    std::function<void(const std::string&)> info;    // daemon log, for what happens
+    std::function<void(InstanceEvent)> on_event;     // every transition (SPEC §5.8)
     std::optional<unsigned long> nofile_soft;        // the fd limit programs get
     std::string notify_prefix;      // abstract-socket names of notify sockets start with it
     std::uint64_t next_serial = 1;  // numbers runners, so two of one slot never share a name
@@ -99,6 +102,10 @@ class InstanceRunner {
 
   private:
     void apply(const Effects& e);
+    // Records an event when the machine's state or process changed since the last one (or
+    // `force`): a marker in the program's log, then ctx_.on_event. `why` overrides the
+    // machine's reason.
+    void note_transition(bool force = false, const std::string& why = {});
     void spawn();
     void start_readiness(Usec now);
     void on_notify(const NotifySocket::Fields& fields);
@@ -139,6 +146,11 @@ class InstanceRunner {
     EventSource main_watch_;  // after MAINPID=: the new main process's pidfd, for its exit
     // The processes an ended main process left (kept once made; empty between uses).
     std::unique_ptr<EscapeeWatch> escapees_;
+    // What the last event said, to see the next transition.
+    InstanceState noted_state_ = InstanceState::stopped;
+    int noted_pid_ = 0;
+    std::optional<ExitInfo> pending_exit_;  // the exit being handled, for its event
+    int exited_pid_ = 0;                    // and the process that exited
 };
 
 }  // namespace tend

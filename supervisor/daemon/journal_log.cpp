@@ -34,11 +34,17 @@ void JournalLog::line(Stream stream, std::string_view text, int pid) {
     // Lines never contain '\n' (the splitter cut them), so the simple KEY=VALUE form is safe.
     std::string msg = "MESSAGE=";
     msg.append(text);
-    msg += "\nPRIORITY=" + std::to_string(stream == Stream::err ? LOG_WARNING : LOG_INFO);
+    // tendd's markers are notices: `journalctl -p notice` shows them without the output.
+    const int priority = stream == Stream::err    ? LOG_WARNING
+                         : stream == Stream::tend ? LOG_NOTICE
+                                                  : LOG_INFO;
+    msg += "\nPRIORITY=" + std::to_string(priority);
     msg += "\nSYSLOG_IDENTIFIER=" + program_;
     msg += "\nTEND_PROGRAM=" + program_;
     msg += "\nTEND_INSTANCE=" + std::to_string(instance_);
-    msg += std::string("\nTEND_STREAM=") + (stream == Stream::err ? "stderr" : "stdout");
+    msg += std::string("\nTEND_STREAM=") + (stream == Stream::err    ? "stderr"
+                                            : stream == Stream::tend ? "tend"
+                                                                     : "stdout");
     if (pid > 0) msg += "\nOBJECT_PID=" + std::to_string(pid);
     msg += "\n";
 

@@ -12,7 +12,8 @@
 
 namespace tend {
 
-enum class Stream { out = 1, err = 2 };
+// `tend`: tendd's own marker lines in a program's log (SPEC §5.8), "[tend] ..." in `tend logs`.
+enum class Stream { out = 1, err = 2, tend = 3 };
 
 class LogWriter {
   public:
@@ -23,7 +24,7 @@ class LogWriter {
     virtual void flush() {}
 };
 
-// One file per instance, "TIMESTAMP out|err TEXT" per line, rotated by size.
+// One file per instance, "TIMESTAMP out|err|tend TEXT" per line, rotated by size.
 // Layout: DIR/INSTANCE.log, then INSTANCE.log.1 .. INSTANCE.log.KEEP (oldest).
 class RotatingFileLog : public LogWriter {
   public:

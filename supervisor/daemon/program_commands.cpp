@@ -118,6 +118,26 @@ void lifecycle(Supervisor& sup, std::uint64_t client, std::string_view cmd, cons
         });
 }
 
+void events(Supervisor& sup, std::uint64_t client, const protocol::EventsArgs& a,
+            const Respond& respond) {
+    // A program that is configured, or one that still has history (its last instances are
+    // being stopped after a reload removed it); anything else is a typo worth saying.
+    if (!a.program.empty()) {
+        const std::string target =
+            a.program + (a.instance ? ":" + std::to_string(*a.instance) : std::string());
+        if (auto t = sup.resolve({target}); !t)
+            return respond(Outcome::error(Kind::not_found, t.error()));
+    }
+    EventFilter f{a.program, a.instance};
+    sup.events().query(
+        f, a.after.value_or(0), static_cast<std::size_t>(a.limit), !a.after.has_value(), a.wait,
+        client, [respond](const EventLog::Page& page) {
+            json arr = json::array();
+            for (const auto& e : page.events) arr.push_back(event_json(e));
+            respond(Outcome::ok({{"events", std::move(arr)}, {"next_after", page.next_after}}));
+        });
+}
+
 Outcome signal(Supervisor& sup, const protocol::SignalArgs& a) {
     auto targets = targets_of(sup, a.target, false);
     if (!targets) return Outcome::error(Kind::not_found, targets.error());

@@ -23,6 +23,11 @@ Outcome status(Supervisor& sup, const protocol::StatusArgs& a);
 void lifecycle(Supervisor& sup, std::uint64_t client, std::string_view cmd,
                const protocol::LifecycleArgs& a, const Respond& respond);
 
+// `tend events`: the answer comes through `respond`, at once or, for a long poll, with the
+// next matching event (or empty after EventFeed::kMaxWait).
+void events(Supervisor& sup, std::uint64_t client, const protocol::EventsArgs& a,
+            const Respond& respond);
+
 // `tend signal` / `tend signal --reload`.
 Outcome signal(Supervisor& sup, const protocol::SignalArgs& a);
 

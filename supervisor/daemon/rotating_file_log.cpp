@@ -79,7 +79,7 @@ void RotatingFileLog::rotate() {
 
 void RotatingFileLog::line(Stream stream, std::string_view text, int) {
     std::string entry = utc_timestamp_now();
-    entry += stream == Stream::out ? " out " : " err ";
+    entry += stream == Stream::out ? " out " : stream == Stream::err ? " err " : " tend ";
     entry.append(text);
     entry += '\n';
     if (size_ + pending_.size() + entry.size() > max_size_ && size_ + pending_.size() > 0) rotate();

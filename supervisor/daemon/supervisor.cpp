@@ -2,12 +2,31 @@
 #include "supervisor/daemon/supervisor.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <unordered_set>
 
 namespace tend {
 
-Supervisor::Supervisor(RunnerContext& ctx) : ctx_(ctx) {
+Supervisor::Supervisor(RunnerContext& ctx)
+    : ctx_(ctx), events_(ctx.loop, [&ctx](bool warn, const std::string& line) {
+          // Warnings (crashes, cooldown, failed rollouts) and the rest at info (tendd(8)).
+          if (warn && ctx.warn)
+              ctx.warn(line);
+          else if (!warn && ctx.info)
+              ctx.info(line);
+      }) {
     ctx_.on_change = [this](InstanceRunner& r) { on_change(r); };
+    ctx_.on_event = [this](InstanceEvent e) { events_.record(std::move(e)); };
+}
+
+void Supervisor::record_rollout_event(const std::string& program, int generation,
+                                      const std::string& what, const std::string& message,
+                                      bool failed) {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    const auto usec = static_cast<std::uint64_t>(ts.tv_sec) * 1000000u +
+                      static_cast<std::uint64_t>(ts.tv_nsec / 1000);
+    events_.record(rollout_event(program, generation, what, message, failed, usec));
 }
 
 void Supervisor::load(std::vector<std::shared_ptr<const ProgramRuntime>> runtimes) {
@@ -112,6 +131,7 @@ void Supervisor::wait_for(std::vector<InstanceRunner*> targets,
 }
 
 void Supervisor::cancel_waits(std::uint64_t owner) {
+    events_.cancel(owner);
     std::erase_if(waiters_, [&](const Waiter& w) { return w.owner == owner; });
     for (auto& [_, p] : programs_)
         if (p.rollout)

@@ -13,6 +13,7 @@
 #include "supervisor/config/config.hpp"
 #include "supervisor/core/config_diff.hpp"
 #include "supervisor/core/rollout_plan.hpp"
+#include "supervisor/daemon/event_feed.hpp"
 #include "supervisor/daemon/instance_runner.hpp"
 
 namespace tend {
@@ -100,6 +101,12 @@ class Supervisor {
     void kill_all();
 
     nlohmann::json status_json(const std::vector<InstanceRunner*>& which) const;
+    // Instance transitions and rollouts, for `tend events` (SPEC §5.8).
+    EventFeed& events() { return events_; }
+    // Program-level events (rollout started, complete, paused, rolled back...): logged and
+    // kept with the instances' events. `failed` logs it as a warning.
+    void record_rollout_event(const std::string& program, int generation, const std::string& what,
+                              const std::string& message, bool failed);
     std::vector<InstanceRunner*> all_instances() const;
     const std::map<std::string, Program>& programs() const { return programs_; }
     size_t running_count() const;
@@ -138,6 +145,7 @@ class Supervisor {
     InstanceRunner& add_runner(Program& p, std::shared_ptr<const ProgramRuntime> rt, int index);
 
     RunnerContext& ctx_;
+    EventFeed events_;
     std::map<std::string, Program> programs_;
     std::vector<std::string> order_;  // config order, for status listings
     std::vector<Waiter> waiters_;

@@ -57,11 +57,12 @@ Status Supervisor::rolling_restart(const std::string& name, std::shared_ptr<Prog
     p.rollout = std::move(ro);
     p.runtime = runtime;
     p.report = RolloutReport{"rolling", runtime->generation, ""};
-    spdlog::info(
-        "{}: rolling restart to generation {} (max_unavailable {}, max_surge {}, "
-        "min_ready {})",
-        name, runtime->generation, policy.max_unavailable, policy.max_surge,
-        format_duration(policy.min_ready));
+    record_rollout_event(name, runtime->generation, "started",
+                         "rolling restart to generation " + std::to_string(runtime->generation) +
+                             " (max_unavailable " + std::to_string(policy.max_unavailable) +
+                             ", max_surge " + std::to_string(policy.max_surge) + ", min_ready " +
+                             format_duration(policy.min_ready) + ")",
+                         false);
     return schedule_pass();
 }
 
@@ -216,10 +217,8 @@ void Supervisor::finish_rollout(Program& p, bool ok, const std::string& state,
     auto ro = std::move(p.rollout);
     const std::string& name = ro->target->config.name;
     p.report = RolloutReport{state, ro->target->generation, message};
-    if (ok)
-        spdlog::info("{}: rolling restart {}: {}", name, state, message);
-    else
-        spdlog::warn("{}: rolling restart {}: {}", name, state, message);
+    record_rollout_event(name, ro->target->generation, state,
+                         "rolling restart " + state + ": " + message, !ok);
     for (auto& w : ro->waiters) w.done(ok, name + ": " + message);
 }
 
@@ -239,8 +238,10 @@ void Supervisor::on_rollout_failed(Program& p, InstanceRunner& failed) {
                                            : " did not become ready: ") +
               to_string(m.state()) + ", " + m.reason();
     if (ro.on_failure == RolloutFailure::rollback && !ro.rolling_back) {
-        spdlog::warn("{}: rolling back to generation {}: {}", failed.program_name(),
-                     ro.previous->generation, why);
+        record_rollout_event(
+            failed.program_name(), ro.previous->generation, "rolling back",
+            "rolling back to generation " + std::to_string(ro.previous->generation) + ": " + why,
+            true);
         ro.rolling_back = true;
         ro.rollback_reason = why;
         ro.target = ro.previous;
@@ -353,6 +354,7 @@ void Supervisor::destroy_retired() {
             spdlog::info("{}: removed", name);
             std::erase(order_, name);
             programs_.erase(name);
+            events_.forget(name);  // its history goes with it: the event log stays bounded
         }
     }
     evaluate_waiters();

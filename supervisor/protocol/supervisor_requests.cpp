@@ -1,6 +1,8 @@
 // Decoding of the supervisor commands' arguments into their typed structs.
 #include "supervisor/protocol/supervisor_requests.hpp"
 
+#include <limits>
+
 #include "supervisor/protocol/arg_reader.hpp"
 #include "supervisor/util/signals.hpp"
 
@@ -45,6 +47,32 @@ Result<SupervisorArgs> signal_args(ArgReader& r, const nlohmann::json& args) {
     return done(r, std::move(s));
 }
 
+// The bound of one answer of `events` (every instance keeps 100).
+constexpr std::int64_t kMaxEventsPage = 100000;
+
+Result<SupervisorArgs> events_args(ArgReader& r) {
+    EventsArgs e;
+    if (auto target = r.optional_text("target"); target && !target->empty()) {
+        e.program = *target;
+        if (size_t colon = target->rfind(':'); colon != std::string::npos) {
+            e.program = target->substr(0, colon);
+            const std::string num = target->substr(colon + 1);
+            if (num.empty() || num.size() > 6 ||
+                num.find_first_not_of("0123456789") != std::string::npos)
+                return make_error("\"target\": invalid instance in \"" + *target +
+                                  "\" (expected PROGRAM:NUMBER)");
+            e.instance = std::stoi(num);
+        }
+        if (e.program.empty()) return make_error("\"target\": no program named");
+    }
+    e.limit = r.integer("limit", 20, 1, kMaxEventsPage);
+    if (auto a = r.optional_integer("after", 0, std::numeric_limits<std::int64_t>::max()))
+        e.after = static_cast<std::uint64_t>(*a);
+    e.wait = r.flag("wait");
+    if (r.ok() && e.wait && !e.after) return make_error("\"wait\" needs \"after\"");
+    return done(r, std::move(e));
+}
+
 }  // namespace
 
 std::optional<Result<SupervisorArgs>> decode_supervisor_args(std::string_view cmd,
@@ -68,6 +96,7 @@ std::optional<Result<SupervisorArgs>> decode_supervisor_args(std::string_view cm
     if (cmd == "reload") return done(r, ReloadArgs{r.flag("dry_run")});
     if (cmd == "shutdown") return done(r, ShutdownArgs{r.flag("drain")});
     if (cmd == "version") return done(r, VersionArgs{});
+    if (cmd == "events") return events_args(r);
     return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 // reload, version, shutdown), decoded by validation that cannot throw (SPEC §8).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -51,8 +52,19 @@ struct ShutdownArgs {
 
 struct VersionArgs {};
 
+// `tend events [PROGRAM[:N]] [-n N] [-f]`. Without `after`: the newest `limit` events. With
+// it: the oldest `limit` events after that sequence number, and with `wait` the answer waits
+// for one (a long poll of at most ~25 s).
+struct EventsArgs {
+    std::string program;  // empty: every program
+    std::optional<int> instance;
+    std::int64_t limit = 20;
+    std::optional<std::uint64_t> after;
+    bool wait = false;
+};
+
 using SupervisorArgs = std::variant<StatusArgs, LifecycleArgs, SignalArgs, LogsArgs, ReloadArgs,
-                                    ShutdownArgs, VersionArgs>;
+                                    ShutdownArgs, VersionArgs, EventsArgs>;
 
 // The typed arguments of a supervisor command; nullopt when `cmd` is not one (the job and cron
 // commands are decoded in queue/). A wrong type, range or missing field is an error naming it.

@@ -30,17 +30,17 @@ start_tendd
 
 # gaps PROGRAM: seconds between consecutive lines of its log, one per line
 gaps() {
-    cut -d' ' -f1 "$(log_file "$1" 0)" | while read -r ts; do date -d "$ts" +%s.%N; done |
+    grep ' out ' "$(log_file "$1" 0)" | cut -d' ' -f1 | while read -r ts; do date -d "$ts" +%s.%N; done |
         awk 'NR > 1 { printf "%.3f\n", $1 - prev } { prev = $1 }'
 }
-lines_at_least() { [[ -f $(log_file "$1" 0) && $(wc -l <"$(log_file "$1" 0)") -ge $2 ]]; }
+lines_at_least() { [[ -f $(log_file "$1" 0) && $(grep -c ' out ' "$(log_file "$1" 0)") -ge $2 ]]; }
 # Spawn and exec overhead, which a loaded machine stretches.
 SLACK=0.35
 
 # snapshot_in STATE: takes one `tend status` snapshot into $s and succeeds when crashy is in
 # STATE in it; all checks of a state use that one snapshot (the state may end right after).
 snapshot_in() {
-    s=$(tend status --json crashy) && [[ $(jq -r '.[0].state' <<<"$s") == "$1" ]]
+    s=$(status_json crashy) && [[ $(jq -r '.[0].state' <<<"$s") == "$1" ]]
 }
 
 say "a crash -> backoff, and the third crash (crash_limit = 3) -> cooldown"
@@ -94,7 +94,7 @@ assert_status 0 tend start streak
 wait_until 5 lines_at_least streak 3
 # Now in backoff for the third consecutive crash (300ms x 4); stop and start afresh.
 assert_status 0 tend stop --wait streak
-n=$(wc -l <"$(log_file streak 0)")
+n=$(grep -c ' out ' "$(log_file streak 0)")
 assert_status 0 tend start streak
 wait_until 5 lines_at_least streak $((n + 2))
 mapfile -t g < <(gaps streak)

@@ -39,5 +39,10 @@ fi
 err_record=$(awk -v RS='--\n' '/MESSAGE=hello-err/ && /TEND_INSTANCE=0/' "$T/journal.msgs")
 assert_contains "$err_record" "PRIORITY=4" "stderr record"
 assert_contains "$err_record" "TEND_STREAM=stderr" "stderr record"
+# tendd's markers (SPEC §5.8) go to the same journal stream, as notices of their own stream.
+marker=$(awk -v RS='--\n' -v m="MESSAGE=started pid $pid1 (generation 1)" 'index($0, m) && /TEND_INSTANCE=1/' "$T/journal.msgs")
+assert_contains "$marker" "TEND_STREAM=tend" "marker record"
+assert_contains "$marker" "PRIORITY=5" "marker record (notice)"
+assert_contains "$marker" "SYSLOG_IDENTIFIER=j" "marker record"
 [[ ! -e $(log_file j 0) ]] || fail "journal output also wrote a log file"
 check "no log file for journal output"

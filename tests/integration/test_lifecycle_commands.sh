@@ -111,7 +111,7 @@ assert_eq 6 "$(jq length <<<"$OUT")" "instances in stop --all's reply"
 assert_eq "stopped" "$(jq -r '[.[].state] | unique | join(" ")' <<<"$OUT")" "states after stop --wait --all"
 assert_eq 0 "$(count_lines "$(marked_pids)")" "processes left after stop --wait --all"
 assert_status 0 tend start --wait svc other
-assert_eq "running running running" "$(tend status --json svc other | jq -r '[.[].state] | join(" ")')" "states after start --wait"
+assert_eq "running running running" "$(status_json svc other | jq -r '[.[].state] | join(" ")')" "states after start --wait"
 
 say "unknown programs and instances -> exit 1 with a clear message"
 for cmd in start stop restart status; do
@@ -124,7 +124,7 @@ assert_status 1 tend start svc:7
 assert_contains "$ERR" "no instance 7" "stderr of tend start svc:7"
 assert_status 1 tend stop svc other nosuchprog
 check "one unknown name fails the whole command"
-assert_eq "running running" "$(tend status --json svc | jq -r '[.[].state] | join(" ")')" "svc untouched by the failed command"
+assert_eq "running running" "$(status_json svc | jq -r '[.[].state] | join(" ")')" "svc untouched by the failed command"
 
 say "a command that cannot be executed"
 assert_status 1 tend start --wait broken
@@ -136,7 +136,7 @@ assert_contains "$(jq -r .error <<<"$le")" "/nonexistent/tend-no-such-binary" "l
 assert_eq backoff "$(sfield broken 0 .state)" "broken's state (restart = always)"
 assert_contains "$(sfield broken 0 .reason)" "No such file or directory" "broken's reason"
 assert_eq 1 "$(sfield broken 0 .restarts)" "broken's restarts (an exec failure is a crash)"
-assert_status 0 tend status
+assert_status 3 tend status  # broken is in backoff: not running as it should
 assert_contains "$OUT" "exec failed" "tend status table for broken"
 assert_status 0 tend stop --wait broken
 assert_eq stopped "$(sfield broken 0 .state)" "broken's state after stop"
@@ -162,7 +162,7 @@ check "stubborn stopped after KILL"
 
 say "an invalid --timeout is a usage error without side effects"
 assert_status 2 tend stop --wait --timeout banana svc
-assert_eq "running running" "$(tend status --json svc | jq -r '[.[].state] | join(" ")')" "svc states after the usage error"
+assert_eq "running running" "$(status_json svc | jq -r '[.[].state] | join(" ")')" "svc states after the usage error"
 
 say "a command without a name is a usage error"
 assert_status 2 tend stop
@@ -171,4 +171,4 @@ assert_status 2 tend restart --wait
 say "restart --wait of a stopped program starts it and returns once it runs"
 assert_status 0 tend stop --wait svc
 assert_status 0 tend restart --wait --timeout 5s svc
-assert_eq "running running" "$(tend status --json svc | jq -r '[.[].state] | join(" ")')" "svc states after restart --wait"
+assert_eq "running running" "$(status_json svc | jq -r '[.[].state] | join(" ")')" "svc states after restart --wait"

@@ -50,15 +50,20 @@ assert_eq "out-one|out-two|two|lines" "$(sed -n 's/^[^ ]* out //p' "$LOG" | past
 assert_eq "err-one|err-two" "$(sed -n 's/^[^ ]* err //p' "$LOG" | paste -sd'|')" "talker's stderr lines"
 ts_ok=$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+Z (out|err) ' "$LOG")
 assert_eq 6 "$ts_ok" "lines with TIMESTAMP out|err"
-assert_eq 6 "$(wc -l <"$LOG")" "lines in talker's log"
+assert_eq 6 "$(grep -vc ' tend ' "$LOG")" "output lines in talker's log"
+# tendd's markers (SPEC §5.8) come before the output: the start and the readiness.
+assert_eq "started pid $(sfield talker 0 .pid) (generation 1)|running" \
+    "$(sed -n 's/^[^ ]* tend //p' "$LOG" | paste -sd'|')" "tendd's marker lines in talker's log"
 assert_eq 600 "$(stat -c %a "$LOG")" "mode of the log file"
 assert_status 0 tend logs talker
-assert_eq "err-one|err-two|lines|out-one|out-two|two" "$(sort <<<"$OUT" | paste -sd'|')" "tend logs talker (sorted)"
+assert_eq "err-one|err-two|lines|out-one|out-two|two" "$(grep -v '^\[tend\] ' <<<"$OUT" | sort | paste -sd'|')" "tend logs talker (sorted, without markers)"
+assert_eq "[tend] running" "$(grep '^\[tend\] ' <<<"$OUT" | tail -n1)" "tend logs shows tendd's markers"
 assert_status 0 tend logs --json talker
 assert_eq "err:err-one|err:err-two|out:lines|out:out-one|out:out-two|out:two" \
-    "$(jq -r '.stream + ":" + .line' <<<"$OUT" | sort | paste -sd'|')" "stream:line of logs --json (sorted)"
+    "$(jq -r 'select(.stream != "tend") | .stream + ":" + .line' <<<"$OUT" | sort | paste -sd'|')" "stream:line of logs --json (sorted)"
+assert_eq "tend:running" "$(jq -r 'select(.stream == "tend") | .stream + ":" + .line' <<<"$OUT" | tail -n1)" "a marker in logs --json"
 assert_eq "talker 0" "$(jq -r '.program + " " + (.instance|tostring)' <<<"$OUT" | sort -u)" "program/instance of logs --json"
-assert_eq 6 "$(jq -r '.time' <<<"$OUT" | grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T')" "times of logs --json"
+assert_eq 8 "$(jq -r '.time' <<<"$OUT" | grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T')" "times of logs --json (6 lines, 2 markers)"
 
 say "tend logs -n, -t, --json on stdout-only output"
 wait_until 5 logged numbers " out n-20$"
@@ -67,7 +72,7 @@ assert_eq "$(seq 11 20 | sed 's/^/n-/' | paste -sd' ')" "$(paste -sd' ' <<<"$OUT
 assert_status 0 tend logs -n 3 numbers:0
 assert_eq "n-18 n-19 n-20" "$(paste -sd' ' <<<"$OUT")" "tend logs -n 3"
 assert_status 0 tend logs -n -1 numbers
-assert_eq 20 "$(count_lines "$OUT")" "tend logs -n -1 (all lines)"
+assert_eq 22 "$(count_lines "$OUT")" "tend logs -n -1 (all lines: 20, and 2 markers)"
 assert_status 0 tend logs -n 1 -t numbers
 [[ $OUT =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\ out\ n-20$ ]] || fail "tend logs -t: '$OUT'"
 check "tend logs -t prefixes time and stream: $OUT"
@@ -80,16 +85,19 @@ assert_contains "$ERR" "nosuchprogram" "tend logs of an unknown program"
 
 say "a line longer than 16 KiB is split into pieces of 16 KiB"
 wait_until 5 logged longline " out after-long$"
-lens=$(cut -d' ' -f3- "$(log_file longline 0)" | awk '{ print length($0) }' | paste -sd' ')
+lens=$(grep ' out ' "$(log_file longline 0)" | cut -d' ' -f3- | awk '{ print length($0) }' | paste -sd' ')
 assert_eq "16384 16384 7232 10" "$lens" "lengths of the stored pieces"
-total=$(head -n3 "$(log_file longline 0)" | cut -d' ' -f3- | tr -d '\n' | tr -d L | wc -c)
+total=$(grep ' out ' "$(log_file longline 0)" | head -n3 | cut -d' ' -f3- | tr -d '\n' | tr -d L | wc -c)
 assert_eq 0 "$total" "characters other than L in the pieces"
 
 say "output printed just before a crash is not lost"
 wait_until 5 state_is dying 0 exited
 assert_eq 7 "$(sfield dying 0 .last_exit.code)" "dying's exit code"
 assert_eq "err last-err|out last-words|out no-newline-at-exit" \
-    "$(cut -d' ' -f2- "$(log_file dying 0)" | sort | paste -sd'|')" "dying's log (sorted)"
+    "$(grep -v ' tend ' "$(log_file dying 0)" | cut -d' ' -f2- | sort | paste -sd'|')" "dying's log (sorted)"
+# The exit's marker comes after everything the process wrote.
+assert_eq "tend exited with code 7 (restart = never)" "$(tail -n1 "$(log_file dying 0)" | cut -d' ' -f2-)" \
+    "last line of dying's log"
 
 say "a restart loses no output (restart_delay 0, 20+ crash cycles)"
 cycles_at_least() { [[ $(sfield cycles 0 .restarts) -ge $1 ]]; }
@@ -99,7 +107,7 @@ spawned=$(<"$T/counter")
 got=$(grep -c ' out cycle-' "$(log_file cycles 0)")
 assert_eq "$spawned" "$got" "cycle lines logged vs. processes spawned"
 assert_eq "$(seq 1 "$spawned" | sed 's/^/cycle-/' | paste -sd' ')" \
-    "$(cut -d' ' -f3- "$(log_file cycles 0)" | paste -sd' ')" "cycle lines in order"
+    "$(grep ' out ' "$(log_file cycles 0)" | cut -d' ' -f3- | paste -sd' ')" "cycle lines in order"
 
 say "rotation: log_max_size 4KB, log_keep 2"
 wait_until 5 logged rotor " out rotor-done$"
@@ -142,5 +150,6 @@ check "tend logs -f printed usr1-line-1"
 assert_status 0 tend signal USR1 usr1
 wait_until 5 grep -q usr1-line-2 "$T/follow.out"
 check "tend logs -f printed usr1-line-2"
-assert_eq "usr1-ready usr1-line-1 usr1-line-2" "$(paste -sd' ' "$T/follow.out")" "everything tend logs -f printed"
+assert_eq "usr1-ready usr1-line-1 usr1-line-2" "$(grep -v '^\[tend\] ' "$T/follow.out" | paste -sd' ')" \
+    "everything tend logs -f printed (but markers)"
 bg_stop "$follower"

@@ -27,7 +27,7 @@ $2
 $4
 EOF
 }
-pids() { tend status --json "$1" | jq -r '[.[] | "\(.instance)=\(.pid)"] | join(" ")'; }
+pids() { status_json "$1" | jq -r '[.[] | "\(.instance)=\(.pid)"] | join(" ")'; }
 
 config 2 "" 1 $'[program.gone]\ncommand = "exec sleep 300"'
 start_tendd
@@ -61,10 +61,10 @@ assert_status 0 tend reload
 assert_contains "$OUT" "scale" "the plan says scale"
 wait_until 10 state_is worker 3 running
 assert_contains "$(pids worker)" "$worker_before" "instances 0 and 1 kept their processes"
-assert_eq "$(tend status --json worker | jq length)" 4 "worker has 4 instances"
+assert_eq "$(status_json worker | jq length)" 4 "worker has 4 instances"
 config 2 'stop_signal = "INT"'$'\n''restart_delay = "2s"' 1 $'[program.gone]\ncommand = "exec sleep 300"'
 assert_status 0 tend reload
-wait_until 10 eval '[[ $(tend status --json worker | jq length) == 2 ]]'
+wait_until 10 eval '[[ $(status_json worker | jq length) == 2 ]]'
 assert_eq "$(pids worker)" "$worker_before" "4 -> 2 stopped only instances 2 and 3"
 
 say "command change rolls; program added and removed"
@@ -74,9 +74,9 @@ assert_contains "$OUT" "rolling" "web rolls"
 assert_contains "$OUT" "environment" "because its environment changed"
 assert_contains "$OUT" "extra" "extra is started"
 assert_contains "$OUT" "gone" "gone is stopped"
-rollout_done() { [[ $(tend status --json web | jq -r '.[0].rollout.state') == complete ]]; }
+rollout_done() { [[ $(status_json web | jq -r '.[0].rollout.state') == complete ]]; }
 wait_until 30 rollout_done
-status=$(tend status --json web)
+status=$(status_json web)
 assert_eq "$(jq -r '[.[].generation] | unique | join(",")' <<<"$status")" 2 "web runs generation 2"
 assert_eq "$(jq length <<<"$status")" 2 "with 2 instances"
 for p in $web_before; do

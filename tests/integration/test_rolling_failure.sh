@@ -35,7 +35,7 @@ EOF
 { program paused "$P1" pause; program rolled "$P2" rollback; } | write_config
 start_tendd
 assert_status 0 tend start --wait paused rolled
-pid_list() { tend status --json "$1" | jq -r '[.[] | "\(.instance)=\(.pid)"] | join(" ")'; }
+pid_list() { status_json "$1" | jq -r '[.[] | "\(.instance)=\(.pid)"] | join(" ")'; }
 paused_before=$(pid_list paused)
 rolled_before=$(pid_list rolled)
 
@@ -46,7 +46,7 @@ say "pause"
 assert_status 1 tend restart --rolling --wait paused
 assert_contains "$ERR" "paused at 2 of 4 instance(s) on generation 2" "--wait says where it paused"
 assert_contains "$ERR" "paused:2 (generation 2) did not become ready" "and which instance failed"
-status=$(tend status --json paused)
+status=$(status_json paused)
 assert_eq "$(jq length <<<"$status")" 4 "paused: still 4 instances"
 assert_eq "$(jq -r '[.[] | "\(.instance):\(.generation)"] | join(" ")' <<<"$status")" \
     "0:2 1:2 2:1 3:1" "replaced instances keep generation 2, the rest generation 1"
@@ -64,7 +64,7 @@ say "rollback"
 assert_status 1 tend restart --rolling --wait rolled
 assert_contains "$ERR" "rolled back to generation 1" "--wait says it rolled back"
 assert_contains "$ERR" "rolled:2 (generation 2) did not become ready" "and why"
-status=$(tend status --json rolled)
+status=$(status_json rolled)
 assert_eq "$(jq length <<<"$status")" 4 "rolled: still 4 instances"
 assert_eq "$(jq -r '[.[].generation] | unique | join(",")' <<<"$status")" 1 "all back on generation 1"
 assert_eq "$(jq -r '[.[].ready] | unique | join(",")' <<<"$status")" true "all ready"
@@ -77,5 +77,5 @@ assert_contains "$(http_get "http://127.0.0.1:$P2/")" "instance" "the program st
 # Fixed: the next rollout gets a fresh generation number and completes.
 touch "$T/gates-paused/2"
 assert_status 0 tend restart --rolling --wait paused
-assert_eq "$(tend status --json paused | jq -r '[.[].generation] | unique | join(",")')" 3 \
+assert_eq "$(status_json paused | jq -r '[.[].generation] | unique | join(",")')" 3 \
     "after the fix, generation 3 everywhere"

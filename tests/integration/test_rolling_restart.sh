@@ -27,7 +27,7 @@ assert_status 0 tend start --wait web
 body=$(http_get "http://127.0.0.1:$PORT/")
 assert_contains "$body" "instance" "the server answers"
 
-pids() { tend status --json web | jq -r '[.[].pid] | sort | join(" ")'; }
+pids() { status_json web | jq -r '[.[].pid] | sort | join(" ")'; }
 old_pids=$(pids)
 check "generation 1 pids: $old_pids"
 
@@ -45,7 +45,7 @@ assert_fcmp "$requests" ">" 200 "wrk sent requests throughout the rollout"
 assert_not_contains "$(cat "$T/wrk.out")" "Socket errors" "no connect, read, write or timeout error"
 assert_not_contains "$(cat "$T/wrk.out")" "Non-2xx" "every answer was 200"
 
-status=$(tend status --json web)
+status=$(status_json web)
 assert_eq "$(jq length <<<"$status")" 4 "exactly 4 instances remain"
 assert_eq "$(jq -r '[.[].generation] | unique | join(",")' <<<"$status")" 2 "all on generation 2"
 assert_eq "$(jq -r '[.[].ready] | unique | join(",")' <<<"$status")" true "all ready"
@@ -59,13 +59,13 @@ check "all 4 pids changed ($new_pids) and the old processes are gone"
 
 # The daemon's log shows the steps in the order the policy allows: with max_surge 0 an old
 # instance is stopped before its replacement starts, one at a time.
-grep -q "web: rolling restart to generation 2 (max_unavailable 1, max_surge 0, min_ready 1s)" "$TENDD_ERR" ||
+grep -q "web gen 2: rollout -> started: rolling restart to generation 2 (max_unavailable 1, max_surge 0, min_ready 1s)" "$TENDD_ERR" ||
     fail "tendd did not log the rollout"
 check "tendd logged the rollout"
 
 # A second rollout with surge: the new instance starts before the old one stops.
 assert_status 0 tend restart --rolling --max-unavailable 0 --max-surge 1 --wait web
-assert_eq "$(tend status --json web | jq -r '[.[].generation] | unique | join(",")')" 3 \
+assert_eq "$(status_json web | jq -r '[.[].generation] | unique | join(",")')" 3 \
     "generation 3 everywhere"
 
 # Usage errors.

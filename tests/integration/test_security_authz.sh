@@ -139,6 +139,7 @@ assert_eq "false true" "$(tend queues --json | jq -r '[.[] | select(.name == "de
     "paused: default, held"
 kill -0 "$TENDD_PID" || fail "tendd is gone after bob's shutdown"
 allowed "$bob" status
+allowed "$bob" events web
 allowed "$bob" queues
 
 say "mallory cannot connect"

@@ -47,7 +47,7 @@ assert_fcmp "$bad" ">=" "$((sent * 8 / 10))" "bad_request replies"
 kill -0 "$TENDD_PID" || fail "tendd died"
 assert_status 0 tend status
 assert_eq "$pids_before" "$(pid_of web 0) $(pid_of web 1)" "web's pids"
-assert_eq 2 "$(tend status --json | jq '[.[] | select(.program == "web")] | length')" \
+assert_eq 2 "$(status_json | jq '[.[] | select(.program == "web")] | length')" \
     "web's instance count"
 assert_eq "$running_pid" "$(jfield "$running" .pid)" "the running job's pid"
 assert_eq "$jobs_before" "$(tend jobs --json -n 0 | jq -c '[.[] | {id, state}] | sort_by(.id)')" \

@@ -22,7 +22,7 @@ EOF2
 
 all_running() {
     local s
-    s=$(tend status --json) || return 1
+    s=$(status_json) || return 1
     [[ $(jq -r '[.[] | select(.program != "manual") | .state] | unique | join(" ")' <<<"$s") == running ]]
 }
 group_empty() { [[ -z $(pids_in_group "$1") ]]; }
@@ -31,7 +31,7 @@ for how in SIGTERM "tend shutdown"; do
     say "--- shutdown by $how"
     start_tendd
     wait_until 5 all_running
-    pids=$(tend status --json | jq -r '.[].pid | select(. != null)')
+    pids=$(status_json | jq -r '.[].pid | select(. != null)')
     assert_eq 5 "$(count_lines "$pids")" "running instances"
     wait_until 5 eval '[[ $(count_lines "$(marked_pids)") -ge 7 ]]'
     procs=$(marked_pids)

@@ -65,4 +65,6 @@ assert_eq 0 "$(count_lines "$(marked_pids)")" "processes left of the program"
 # tendd holds no fds of dead instances (pipes, pidfds): a few dozen at most.
 fds=$(ls /proc/"$TENDD_PID"/fd | wc -l)
 assert_fcmp "$fds" "<" 50 "open fds of tendd after $CYCLES cycles"
-assert_status 0 tend status
+# tendd still answers; 3 (not running as it should) while a crash-looper is in backoff.
+run tend status
+[[ $RC == 0 || $RC == 3 ]] || fail "tend status exited $RC: $ERR"

@@ -24,6 +24,7 @@ COMMANDS = {
                 "max_unavailable": "int", "max_surge": "int"},
     "signal": {"targets": "texts", "all": "flag", "reload": "flag", "signal": "signal"},
     "logs": {"targets": "texts"},
+    "events": {"target": "text", "limit": "int", "after": "int", "wait": "flag"},
     "reload": {"dry_run": "flag"},
     "shutdown": {"drain": "flag"},
     "version": {},

@@ -42,6 +42,10 @@ const std::vector<Field> kFields = {
     {"signal", "reload", Kind::flag},
     {"signal", "signal", Kind::signal},
     {"logs", "targets", Kind::texts},
+    {"events", "target", Kind::text},
+    {"events", "limit", Kind::integer},
+    {"events", "after", Kind::integer},
+    {"events", "wait", Kind::flag},
     {"reload", "dry_run", Kind::flag},
     {"shutdown", "drain", Kind::flag},
     {"submit", "batch", Kind::flag},
@@ -168,10 +172,10 @@ TEST_CASE("every field of every command refuses every wrong JSON type, naming th
 
 TEST_CASE("the valid arguments of every command decode", "[typed]") {
     for (const char* cmd :
-         {"status",   "start",    "stop",        "restart",      "signal", "logs",    "reload",
-          "shutdown", "version",  "submit",      "submit_lines", "jobs",   "show",    "wait",
-          "cancel",   "retry",    "queues",      "pause",        "resume", "compact", "cron_list",
-          "cron_add", "cron_run", "cron_remove", "cron_next"}) {
+         {"status",    "events",   "start",    "stop",        "restart",      "signal", "logs",
+          "reload",    "shutdown", "version",  "submit",      "submit_lines", "jobs",   "show",
+          "wait",      "cancel",   "retry",    "queues",      "pause",        "resume", "compact",
+          "cron_list", "cron_add", "cron_run", "cron_remove", "cron_next"}) {
         INFO(cmd);
         auto r = decode_request_typed(line_of(cmd, valid_args(cmd)));
         CHECK(r.ok());
