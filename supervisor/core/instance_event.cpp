@@ -133,15 +133,14 @@ void EventLog::forget(const std::string& program) {
     std::erase_if(rings_, [&](const auto& kv) { return kv.first.first == program; });
 }
 
-bool instance_down(InstanceState state, const std::optional<ExitInfo>& last_exit, bool autostart,
-                   bool stop_requested) {
+bool instance_down(InstanceState state, bool exited_badly, bool autostart, bool stop_requested) {
     switch (state) {
         case InstanceState::backoff:
         case InstanceState::cooldown:
             return true;
         case InstanceState::exited:
             // `tend stop` of a failed one-shot acknowledges it.
-            return last_exit && last_exit->failure() && !stop_requested;
+            return exited_badly && !stop_requested;
         case InstanceState::stopped:
             return autostart && !stop_requested;
         default:

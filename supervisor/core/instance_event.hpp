@@ -94,9 +94,10 @@ class EventLog {
 };
 
 // Whether an instance counts as "not running as it should" for `tend status` (exit 3, SPEC
-// §4): backoff, cooldown, exited by a failure (unless `tend stop` acknowledged it since), or
-// stopped though autostart and not stopped by a request (`tend stop`, a reload, the shutdown).
-bool instance_down(InstanceState state, const std::optional<ExitInfo>& last_exit, bool autostart,
-                   bool stop_requested);
+// §4): backoff, cooldown, exited badly (unless `tend stop` acknowledged it since), or stopped
+// though autostart and not stopped by a request (`tend stop`, a reload, the shutdown).
+// `exited_badly`: the last exit was not clean by the program's success_exit_codes (a signal, a
+// failed exec, an unlisted code), or the program forked into the background.
+bool instance_down(InstanceState state, bool exited_badly, bool autostart, bool stop_requested);
 
 }  // namespace tend

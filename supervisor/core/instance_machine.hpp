@@ -118,8 +118,8 @@ class InstanceMachine {
     int pid_ = 0;
     bool restart_pending_ = false;  // a manual restart waits for the old process to exit
     bool stop_requested_ = false;
-    bool exec_ok_ = false;          // the current process exec'd (readiness may be awaited)
-    std::string not_ready_;         // set while stopping an instance that missed ready_timeout
+    bool exec_ok_ = false;   // the current process exec'd (readiness may be awaited)
+    std::string not_ready_;  // set while stopping an instance that missed ready_timeout
     // Stopping the processes a main process left (pid_ is 0): the state and reason to take
     // once they are gone.
     struct Draining {

@@ -472,6 +472,15 @@ std::vector<std::string> InstanceRunner::log_files() const {
     return files;
 }
 
+bool InstanceRunner::exited_badly() const {
+    const auto& le = machine_.last_exit();
+    if (!le) return false;
+    // The forked reason is the machine's own constant, set when what the program left is gone.
+    if (machine_.reason() == kForkedReason) return true;
+    return !is_clean_exit(le->signaled, le->value, !le->exec_error.empty(),
+                          program_->config.restart);
+}
+
 nlohmann::json InstanceRunner::status_json(Usec now) const {
     using nlohmann::json;
     const auto& m = machine_;
@@ -487,7 +496,7 @@ nlohmann::json InstanceRunner::status_json(Usec now) const {
         {"manual_restarts", m.manual_restarts()},
         // Counts for `tend status`'s exit status 3 (SPEC §4).
         {"down",
-         instance_down(m.state(), m.last_exit(), program_->config.autostart, m.stop_requested())},
+         instance_down(m.state(), exited_badly(), program_->config.autostart, m.stop_requested())},
         {"uptime_s", m.has_process() ? json(double((now - m.started_at()).count() / 1000) / 1000.0)
                                      : json(nullptr)}};
     if (!status_text_.empty()) j["status"] = status_text_;

@@ -98,6 +98,8 @@ class InstanceRunner {
     // Paths of the log files of this instance, newest first (empty unless output is a file).
     std::vector<std::string> log_files() const;
     OutputMode effective_output() const { return output_mode_; }
+    // The last exit counts against the instance for `tend status` (see instance_down).
+    bool exited_badly() const;
     nlohmann::json status_json(Usec now) const;
 
   private:

@@ -54,7 +54,7 @@ wait_until 20 http_get "http://127.0.0.1:$PORT/"
 assert_contains "$(http_get "http://127.0.0.1:$PORT/")" "gen 1" "gunicorn serves release v1"
 
 gens() { tend status --json web | jq -r '[.[] | "\(.instance):\(.generation)"] | join(" ")'; }
-rollout_is() { [[ $(tend status --json web | jq -r '.[0].rollout.state') == "$1" ]]; }
+rollout_is() { [[ $(status_json web | jq -r '.[0].rollout.state') == "$1" ]]; }
 load() {
     LOAD_STOP=$T/stop-$1 LOAD_OUT=$T/load-$1.out
     rm -f "$LOAD_STOP"
@@ -84,7 +84,7 @@ assert_fcmp "$(jq '.bodies["2"] // 0' <<<"$summary")" ">" 0 "release v2 served d
 assert_fcmp "$took" ">=" 15 "the new instance passed 15s of probation first"
 assert_eq "0:2" "$(gens)" "web on generation 2"
 assert_contains "$(http_get "http://127.0.0.1:$PORT/")" "gen 2" "gunicorn serves release v2"
-pid=$(tend status --json web | jq -r '.[0].pid')
+pid=$(status_json web | jq -r '.[0].pid')
 
 say "a broken release (its import raises) under load: tend rolls back by itself"
 config v3
@@ -92,7 +92,7 @@ load broken
 assert_status 0 tend reload
 wait_until 60 rollout_is "rolled back"
 summary=$(stop_load)
-message=$(tend status --json web | jq -r '.[0].rollout.message')
+message=$(status_json web | jq -r '.[0].rollout.message')
 say "rollout: $message"
 say "broken deploy load: $summary"
 assert_contains "$message" "rolled back to generation 2" "status says it rolled back"
@@ -102,8 +102,8 @@ assert_eq 0 "$(jq .failed <<<"$summary")" "broken deploy: failed requests"
 assert_fcmp "$(jq .ok <<<"$summary")" ">" 50 "broken deploy: requests served"
 assert_eq '["2"]' "$(jq -c '.bodies | keys' <<<"$summary")" "only release v2 answered"
 assert_eq "0:2" "$(gens)" "web back on generation 2"
-assert_eq "$pid" "$(tend status --json web | jq -r '.[0].pid')" "the serving gunicorn master never stopped"
-assert_eq true "$(tend status --json web | jq -r '.[0].ready')" "and is ready"
+assert_eq "$pid" "$(status_json web | jq -r '.[0].pid')" "the serving gunicorn master never stopped"
+assert_eq true "$(status_json web | jq -r '.[0].ready')" "and is ready"
 grep -q "release v3 is broken" "$(log_file web 0)" ||
     fail "web:0's log does not show the import error: $(tail -n 20 "$(log_file web 0)")"
 check "web:0's log shows the import error of release v3"

@@ -71,7 +71,7 @@ assert_contains "$OUT" "exited" "tend status done3"
 say "success_exit_codes with restart = always: restarted, never a crash, never cooldown"
 loop_restarts() { [[ $(sfield loop3 0 .restarts) -ge 6 ]]; }
 wait_until 10 loop_restarts
-s=$(tend status --json loop3)
+s=$(status_json loop3)
 st=$(jq -r '.[0].state' <<<"$s")
 [[ $st != cooldown ]] || fail "loop3 reached cooldown: $(jq -r '.[0].reason' <<<"$s")"
 check "loop3 is $st after $(jq -r '.[0].restarts' <<<"$s") restarts with crash_limit = 2"
@@ -81,7 +81,7 @@ assert_status 0 tend stop --wait loop3
 say "instance_offset = 10: instances 10 and 11 everywhere"
 wait_until 5 state_is web 10 running
 wait_until 5 state_is web 11 running
-assert_eq "10 11" "$(tend status --json web | jq -r '[.[].instance] | join(" ")')" "status instances"
+assert_eq "10 11" "$(status_json web | jq -r '[.[].instance] | join(" ")')" "status instances"
 run tend status web
 assert_contains "$OUT" "web:10" "status table"
 assert_contains "$OUT" "web:11" "status table"
@@ -127,8 +127,8 @@ run tend reload
 assert_eq 0 "$RC" "tend reload (stderr: $ERR)"
 assert_contains "$OUT" "instance_offset" "reload plan"
 numbers_are() {
-    [[ $(tend status --json web | jq -r '[.[] | select(.state == "running") | .instance] | join(" ")') == "$1" ]] &&
-        [[ $(tend status --json web | jq -r 'length') == 2 ]]
+    [[ $(status_json web | jq -r '[.[] | select(.state == "running") | .instance] | join(" ")') == "$1" ]] &&
+        [[ $(status_json web | jq -r 'length') == 2 ]]
 }
 wait_until 30 numbers_are "20 21"
 assert_eq 2 "$(sfield web 20 .generation)" "web:20's generation"

@@ -27,7 +27,7 @@ say "not ready before the uptime"
 t0=$(now)
 assert_status 0 tend start up
 # One status call (a loaded machine may take a second per call): within the uptime.
-st=$(tend status --json up)
+st=$(status_json up)
 assert_fcmp "$(elapsed_since "$t0")" "<" 4 "seconds taken by the start and the status"
 assert_eq starting "$(jq -r '.[0].state' <<<"$st")" "state right after the start"
 assert_eq false "$(jq -r '.[0].ready' <<<"$st")" "ready right after the start"

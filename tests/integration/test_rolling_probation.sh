@@ -69,8 +69,8 @@ assert_contains "$ERR" "rolled:0 of generation 2 exited with code 3 after" "and 
 assert_contains "$ERR" "ready (min_ready 3s)" "and that it died in probation"
 assert_eq "0:1 1:1" "$(gens rolled)" "both instances on generation 1"
 assert_eq "$before" "$(pid_list rolled)" "the old processes never stopped"
-assert_eq "$(tend status --json rolled | jq -r '.[0].rollout.state')" "rolled back" "status: rolled back"
-assert_eq true "$(tend status --json rolled | jq -r 'all(.[]; .ready)')" "all ready"
+assert_eq "$(status_json rolled | jq -r '.[0].rollout.state')" "rolled back" "status: rolled back"
+assert_eq true "$(status_json rolled | jq -r 'all(.[]; .ready)')" "all ready"
 assert_no_failures "$summary" "rollback under load"
 assert_fcmp "$(jq '.bodies["1"]' <<<"$summary")" ">" 0 "generation 1 served"
 
@@ -86,7 +86,7 @@ assert_contains "$ERR" "paused at 0 of 2 instance(s) on generation 2" "--wait sa
 assert_contains "$ERR" "paused:0 of generation 2 exited with code 3 after" "and why"
 assert_eq "0:1 1:1" "$(gens paused)" "both instances on generation 1"
 assert_eq "$before" "$(pid_list paused)" "the old processes never stopped"
-assert_eq paused "$(tend status --json paused | jq -r '.[0].rollout.state')" "status: paused"
+assert_eq paused "$(status_json paused | jq -r '.[0].rollout.state')" "status: paused"
 assert_no_failures "$summary" "pause under load"
 
 say "a good release completes only after each new instance was ready for min_ready"
@@ -100,6 +100,6 @@ summary=$(stop_load)
 say "good release took ${took}s"
 assert_fcmp "$took" ">=" 6 "two instances in turn, 3s of probation each"
 assert_eq "0:3 1:3" "$(gens rolled)" "both instances on generation 3"
-assert_eq complete "$(tend status --json rolled | jq -r '.[0].rollout.state')" "status: complete"
+assert_eq complete "$(status_json rolled | jq -r '.[0].rollout.state')" "status: complete"
 assert_no_failures "$summary" "good release under load"
 assert_fcmp "$(jq '.bodies["3"]' <<<"$summary")" ">" 0 "generation 3 served"

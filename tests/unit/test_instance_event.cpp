@@ -129,17 +129,16 @@ TEST_CASE("queries: a tail of the newest, or a follower's oldest after a sequenc
 }
 
 TEST_CASE("tend status exits 3 for backoff, cooldown, failed exits, unasked stops", "[events]") {
-    CHECK(instance_down(S::backoff, code(1), true, false));
-    CHECK(instance_down(S::cooldown, code(1), false, false));
-    CHECK(instance_down(S::exited, code(2), true, false));
-    CHECK(instance_down(S::exited, by_signal(9), true, false));
-    CHECK_FALSE(instance_down(S::exited, code(0), true, false));
-    CHECK_FALSE(instance_down(S::exited, code(2), true, true));  // acknowledged by tend stop
-    CHECK(instance_down(S::stopped, std::nullopt, true, false));
-    CHECK_FALSE(instance_down(S::stopped, by_signal(15), true, true));   // tend stop
-    CHECK_FALSE(instance_down(S::stopped, std::nullopt, false, false));  // autostart = false
+    CHECK(instance_down(S::backoff, true, true, false));
+    CHECK(instance_down(S::cooldown, true, false, false));
+    CHECK(instance_down(S::exited, true, true, false));         // a failure, a signal, forked
+    CHECK_FALSE(instance_down(S::exited, false, true, false));  // clean by success_exit_codes
+    CHECK_FALSE(instance_down(S::exited, true, true, true));    // acknowledged by tend stop
+    CHECK(instance_down(S::stopped, false, true, false));
+    CHECK_FALSE(instance_down(S::stopped, true, true, true));     // tend stop
+    CHECK_FALSE(instance_down(S::stopped, false, false, false));  // autostart = false
     for (S s : {S::starting, S::running, S::stopping})
-        CHECK_FALSE(instance_down(s, std::nullopt, true, false));
+        CHECK_FALSE(instance_down(s, false, true, false));
 }
 
 TEST_CASE("the machine remembers a requested stop until the next start", "[events]") {
