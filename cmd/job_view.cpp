@@ -11,6 +11,7 @@
 #include "cmd/cli_table.hpp"
 #include "cmd/log_files.hpp"
 #include "cmd/submit_time.hpp"
+#include "cmd/usage_hint.hpp"
 #include "supervisor/util/signals.hpp"
 
 namespace tend::cli {
@@ -67,18 +68,6 @@ std::string truncated(const std::string& s, size_t max) {
     size_t cut = max - 3;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
     return s.substr(0, cut) + "...";
-}
-
-std::string shell_word(const std::string& w) {
-    if (w.empty()) return "''";
-    bool plain = true;
-    for (unsigned char c : w)
-        if (!(std::isalnum(c) || std::string_view("_@%+=:,./-").find(char(c)) != std::string::npos))
-            plain = false;
-    if (plain) return w;
-    std::string out = "'";
-    for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
 }
 
 const char* job_state_colour(const std::string& s) {
@@ -163,7 +152,7 @@ std::string command_text(const json& job) {
         if (!w.is_string()) continue;
         if (!out.empty()) out += ' ';
         // A shell job's one string is already what the shell reads.
-        out += shell ? w.get<std::string>() : shell_word(w.get<std::string>());
+        out += shell ? w.get<std::string>() : shell_quote(w.get<std::string>());
     }
     return out;
 }

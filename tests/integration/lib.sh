@@ -390,3 +390,19 @@ _cleanup() {
 trap _cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# HTTP load for deploy tests (load_client.py: 4 client threads counting failed requests).
+# load NAME PORT: constant load on the program's socket until stop_load; LOAD_OUT is its file.
+load() {
+    LOAD_STOP=$T/stop-$1 LOAD_OUT=$T/load-$1.out
+    rm -f "$LOAD_STOP"
+    bg_start "$LOAD_OUT" "$PYTHON" "$LIB_DIR/load_client.py" "http://127.0.0.1:$2/" "$LOAD_STOP" 4
+    LOAD_PID=$BG_PID
+    wait_until 10 grep -q started "$LOAD_OUT"
+}
+# stop_load: ends the load, prints its JSON summary line.
+stop_load() {
+    touch "$LOAD_STOP"
+    wait_until 15 gone "$LOAD_PID"
+    tail -n 1 "$LOAD_OUT"
+}

@@ -53,24 +53,12 @@ assert_status 0 tend start --wait web
 wait_until 20 http_get "http://127.0.0.1:$PORT/"
 assert_contains "$(http_get "http://127.0.0.1:$PORT/")" "gen 1" "gunicorn serves release v1"
 
-gens() { tend status --json web | jq -r '[.[] | "\(.instance):\(.generation)"] | join(" ")'; }
+gens() { status_json web | jq -r '[.[] | "\(.instance):\(.generation)"] | join(" ")'; }
 rollout_is() { [[ $(status_json web | jq -r '.[0].rollout.state') == "$1" ]]; }
-load() {
-    LOAD_STOP=$T/stop-$1 LOAD_OUT=$T/load-$1.out
-    rm -f "$LOAD_STOP"
-    bg_start "$LOAD_OUT" "$PYTHON" "$LIB_DIR/load_client.py" "http://127.0.0.1:$PORT/" "$LOAD_STOP" 4
-    LOAD_PID=$BG_PID
-    wait_until 10 grep -q started "$LOAD_OUT"
-}
-stop_load() {
-    touch "$LOAD_STOP"
-    wait_until 15 gone "$LOAD_PID"
-    tail -n 1 "$LOAD_OUT"
-}
 
 say "a good deploy (v1 -> v2) under load"
 config v2
-load good
+load good "$PORT"
 t0=$(now)
 assert_status 0 tend reload
 assert_contains "$OUT" "rolling" "the reload rolls web"
@@ -88,7 +76,7 @@ pid=$(status_json web | jq -r '.[0].pid')
 
 say "a broken release (its import raises) under load: tend rolls back by itself"
 config v3
-load broken
+load broken "$PORT"
 assert_status 0 tend reload
 wait_until 60 rollout_is "rolled back"
 summary=$(stop_load)
