@@ -99,6 +99,10 @@ class InstanceMachine {
     // How long the last process had been ready when it exited; nullopt if it never was.
     const std::optional<Usec>& last_ready_for() const { return last_ready_for_; }
     const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
+    // Exited because the program forked into the background (its leftovers are stopped).
+    bool forked_into_background() const {
+        return state_ == InstanceState::exited && reason_ == kForkedReason;
+    }
     // Stopped (or stopping) because stop() was asked for (`tend stop`, a reload, the
     // shutdown), not by a crash or a policy; cleared by start() and restart().
     bool stop_requested() const { return stop_requested_; }
