@@ -160,7 +160,12 @@ assert_eq 0 "$(count_lines "$(marked_pids)")" "processes left of the test's prog
 say "a daemon a job left (setsid, re-parented to tendd) is the job's, not the instance's"
 assert_status 0 tend start --wait detacher
 main=$(pid_of detacher 0)
-assert_status 0 tend submit --wait -- sh -c 'setsid -f sleep 333; true'
+# The job waits until its daemon is in its own session: the job's process group is killed
+# when the job ends, and a daemon that had not yet called setsid() would go with it.
+rm -f "$T/daemonized"
+assert_status 0 tend submit --wait -- sh -c \
+    'setsid -f sh -c "touch \$0; exec sleep 333" "$1"; until [ -e "$1" ]; do sleep 0.01; done' \
+    sh "$T/daemonized"
 job_daemon() {
     _proc_stats | awk -v t="$TENDD_PID" '$3 == t && $2 != "Z" { print $1 }' |
         while read -r p; do grep -qsaF 333 "/proc/$p/cmdline" && echo "$p"; done
