@@ -24,7 +24,6 @@ struct HttpResponder::Pending {
     bool answered = false;   // a reply was given (or the deadline passed)
     bool started = false;    // the handler was called
     bool suspended = false;  // MHD_suspend_connection is in force
-    bool too_large = false;  // the body exceeds HttpLimits::max_body
     std::size_t body = 0;
     EventSource deadline;
 };
@@ -143,21 +142,25 @@ struct HttpServer::Impl {
             p->conn = c;
             p->path = url ? url : "/";
             const std::string cl = header(c, "Content-Length");
-            if (!cl.empty() && (cl.size() > 12 || std::stoull("0" + cl.substr(0, 12)) >
-                                                      srv->options_.limits.max_body))
-                p->too_large = true;
+            const bool too_large =
+                !cl.empty() && (cl.size() > 12 || std::stoull("0" + cl.substr(0, 12)) >
+                                                      srv->options_.limits.max_body);
+            const std::string path = p->path;
             *con_cls = new std::shared_ptr<Pending>(std::move(p));
+            // Answered before the body is read (MHD accepts a reply only now or once the
+            // body is in); the connection is closed after it.
+            if (too_large)
+                return queue(c, HttpReply::text(413, "request bodies are limited to 4 KiB\n"),
+                             path);
             return MHD_YES;
         }
         auto p = *slot;
         if (*upload_size > 0) {
             p->body += *upload_size;
             *upload_size = 0;
-            if (p->body > srv->options_.limits.max_body) p->too_large = true;
-            if (!p->too_large) return MHD_YES;
+            // A body without a length (chunked) that grows too large: the connection is closed.
+            return p->body > srv->options_.limits.max_body ? MHD_NO : MHD_YES;
         }
-        if (p->too_large)
-            return queue(c, HttpReply::text(413, "request bodies are limited to 4 KiB\n"), p->path);
         if (p->reply) return queue(c, *p->reply, p->path);
         if (p->started)  // resumed without an answer: cannot happen, but never hang
             return queue(c, HttpReply::text(500, "no answer\n"), p->path);

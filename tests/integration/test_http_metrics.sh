@@ -46,8 +46,8 @@ say "the known sequence: jobs succeed and fail, crashy crash-loops into cooldown
 ok1=$(tend submit -- true)
 ok2=$(tend submit --queue work -- true)
 bad=$(tend submit -- sh -c 'exit 2')
-dup=$(tend submit --key k1 -- true)
-dup2=$(tend submit --key k1 -- true)
+dup=$(tend submit --key k1 -- sleep 0.5)
+dup2=$(tend submit --key k1 -- sleep 0.5)
 assert_eq "$dup" "$dup2" "a submit with the same key answers the same job"
 run tend wait "$ok1" "$ok2" "$dup" "$bad"
 wait_until 10 job_state_is "$bad" failed
@@ -103,7 +103,7 @@ assert_eq 3 "$(metric 'tend_job_run_seconds_count{queue="default"}')" "run-time 
 assert_eq 3 "$(metric 'tend_job_wait_seconds_bucket{queue="default",le="+Inf"}')" "wait-time observations"
 [[ $(metric 'tend_cron_next_fire_timestamp_seconds{cron="nightly"}') != absent ]] || fail "no next fire for nightly"
 [[ $(metric 'tend_store_log_bytes') -gt 0 ]] || fail "tend_store_log_bytes: $(metric tend_store_log_bytes)"
-[[ $(metric 'tend_http_requests_total{route="metrics",code="200"}') -ge 2 ]] || fail "HTTP requests of /metrics not counted"
+[[ $(metric 'tend_http_requests_total{route="metrics",code="200"}') -ge 1 ]] || fail "HTTP requests of /metrics not counted"
 [[ $(metric 'tend_control_requests_total{command="submit",result="ok"}') == 5 ]] ||
     fail "control submits counted: $(metric 'tend_control_requests_total{command="submit",result="ok"}')"
 
@@ -114,7 +114,7 @@ assert_eq "$(tend show --json "$bad" | jq -c '{id, state, command}')" \
     "$(hget "/api/jobs/$bad" | jq -c '{id, state, command}')" "/api/jobs/$bad"
 assert_eq "$(tend jobs --json -n 2 | jq -c '[.[].id]')" "$(hget '/api/jobs?limit=2' | jq -c '[.[].id]')" "/api/jobs?limit=2"
 assert_eq "$(tend jobs --json --state failed | jq -c '[.[].id]')" "$(hget '/api/jobs?state=failed' | jq -c '[.[].id]')" "/api/jobs?state=failed"
-assert_eq "$(tend version --json | jq -r .version)" "$(hget /api/version | jq -r .version)" "/api/version"
+assert_eq "$(tend version --json | jq -r .daemon)" "$(hget /api/version | jq -r .version)" "/api/version (the daemon's version)"
 assert_eq "$(tend cron list --json | jq -c '[.[].name]')" "$(hget /api/cron | jq -c '[.[].name]')" "/api/cron"
 assert_eq "$(status_json | jq -c '[.[] | {program, instance, generation}]')" \
     "$(hget /api/status | jq -c '[.[] | {program, instance, generation}]')" "/api/status"
