@@ -8,6 +8,13 @@ namespace tend {
 FullLoadResult load_full_config(const std::string& path, bool must_exist) {
     FullLoadResult out;
     out.load = load_config_file(path, must_exist, queue_sections(out.queue));
+    if (out.load.loaded) {
+        auto more = store_rule_errors(out.queue, out.load.loaded->config.daemon.store);
+        if (!more.empty()) {
+            out.load.errors.insert(out.load.errors.end(), more.begin(), more.end());
+            out.load.loaded.reset();
+        }
+    }
     return out;
 }
 

@@ -13,6 +13,7 @@ PG_DIR=        # the server's dir: data/, the socket, server.log
 PG_BIN=        # /usr/lib/postgresql/<newest>/bin
 PG_PID=        # the postmaster's pid
 PG_URL=        # a libpq URL for the database `postgres` as superuser `tend`
+PG_PORT=       # with PG_TCP=1 before pg_start: the server also listens on localhost:PG_PORT
 export PGUSER=tend PGDATABASE=postgres PGCONNECT_TIMEOUT=10
 
 # pg_need: skips the test when the server binaries, psql or root are missing.
@@ -40,15 +41,21 @@ pg_start() {
         cat "$PG_DIR/initdb.log" >&2
         fail "initdb failed"
     }
+    local listen="listen_addresses=''"
+    if [[ ${PG_TCP:-0} == 1 ]]; then
+        PG_PORT=$(free_port)
+        listen="listen_addresses=localhost -p $PG_PORT"
+        export PGPORT=$PG_PORT
+    fi
     _pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
-        -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 ${1:-}" \
+        -o "-k $PG_DIR -c $listen -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 ${1:-}" \
         start >/dev/null || {
         cat "$PG_DIR/server.log" >&2
         fail "the PostgreSQL server did not start"
     }
     PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
     export PGHOST=$PG_DIR
-    PG_URL="postgresql:///postgres?host=$PG_DIR&user=tend"
+    PG_URL="postgresql:///postgres?host=$PG_DIR&user=tend${PG_PORT:+&port=$PG_PORT}"
     say "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') up (pid $PG_PID)"
 }
 
@@ -56,7 +63,8 @@ pg_start() {
 pg_stop() {
     [[ -n $PG_DIR ]] || return 0
     if [[ -n $PG_PID ]] && kill -0 "$PG_PID" 2>/dev/null; then
-        kill -CONT "$PG_PID" 2>/dev/null  # a test may have stopped it
+        local p  # a test may have stopped the server or a backend (SIGSTOP)
+        for p in "$PG_PID" $(pgrep -P "$PG_PID"); do kill -CONT "$p" 2>/dev/null; done
         timeout 10 runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
             >/dev/null 2>&1 || kill -KILL "$PG_PID" 2>/dev/null
         for _ in $(seq 250); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.02; done
@@ -68,7 +76,7 @@ pg_stop() {
 # pg_new_db NAME: a fresh empty database; prints its URL.
 pg_new_db() {
     psql -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$1\"" >/dev/null
-    echo "postgresql:///$1?host=$PG_DIR&user=tend"
+    echo "postgresql:///$1?host=$PG_DIR&user=tend${PG_PORT:+&port=$PG_PORT}"
 }
 
 # pg_sql DB SQL: runs SQL in DB, prints the rows unaligned (fields split by |), fails on error.
