@@ -27,6 +27,8 @@ pg_need() {
     command -v psql >/dev/null || skip "no psql (apt-get install -y postgresql-client)"
 }
 
+# _pg_as CMD...: CMD as postgres, from the server's dir (the caller's cwd may be a clone under a
+# 0700 parent that postgres cannot enter).
 _pg_as() { (cd "$PG_DIR" && runuser -u postgres -- "$@"); }
 
 # pg_start [EXTRA_SERVER_OPTIONS]: initdb and start; sets PG_DIR, PG_PID, PG_URL, PGHOST.
@@ -65,7 +67,7 @@ pg_stop() {
     if [[ -n $PG_PID ]] && kill -0 "$PG_PID" 2>/dev/null; then
         local p  # a test may have stopped the server or a backend (SIGSTOP)
         for p in "$PG_PID" $(pgrep -P "$PG_PID"); do kill -CONT "$p" 2>/dev/null; done
-        timeout 10 runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
+        _pg_as timeout 10 "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
             >/dev/null 2>&1 || kill -KILL "$PG_PID" 2>/dev/null
         for _ in $(seq 250); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.02; done
     fi
