@@ -78,3 +78,41 @@ OUT=$(submit other '[{"argv":["later"],"cwd":"/","run_at":"2999-01-01T00:00:00Z"
 assert_eq "$(pg_sql "$DB" "SELECT state FROM tend.job WHERE id = ${OUT%%|*}")" scheduled "a job for 2999"
 pg_sql "$DB" "UPDATE tend.queue SET depth = depth - 1 WHERE name = 'other'"  # the failed dep
 for q in q other; do assert_eq "$(depth $q)" "$(live $q)" "depth of $q"; done
+
+say "8 clients submitting keyed jobs at once (pgbench, 3 s): no deadlock, depth exact, limit kept"
+[[ -x $PG_BIN/pgbench ]] || fail "no $PG_BIN/pgbench (it ships with postgresql)"
+pg_sql "$DB" "INSERT INTO tend.queue (name, max_pending) VALUES ('busy', 150)"
+# pgbench ends a client at its first error, so a full queue (TE075, expected here) is caught
+# and counted in a table; any other error (a deadlock, 40P01) still ends the client and fails.
+pg_sql "$DB" "CREATE TABLE bench_full (at timestamptz DEFAULT now());
+CREATE FUNCTION bench_submit(k int) RETURNS int LANGUAGE plpgsql AS \$\$
+BEGIN
+  PERFORM tend.submit('busy', ('[{\"argv\":[\"true\"],\"cwd\":\"/\",\"key\":\"k' || k || '\"},'
+                               '{\"argv\":[\"true\"],\"cwd\":\"/\"}]')::jsonb,
+                      '{}', '\\x09', gen_random_uuid(), 'bench');
+  RETURN 1;
+EXCEPTION WHEN SQLSTATE 'TE075' THEN
+  INSERT INTO bench_full DEFAULT VALUES;
+  RETURN 0;
+END \$\$"
+# Keys from a small set: submits deduplicate against a live holder or race for a key; jobs
+# finished at random free keys and room (depth - 1 in the same transaction, as finish does).
+cat >"$T/bench.sql" <<'EOF2'
+\set k random(1, 100)
+\set f random(1, 3)
+SELECT bench_submit(:k);
+WITH done AS (UPDATE tend.job SET state = 'succeeded', finished_at = now()
+              WHERE :f = 1 AND id = (SELECT id FROM tend.job WHERE queue = 'busy' AND state = 'pending' ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED)
+              RETURNING queue)
+UPDATE tend.queue q SET depth = q.depth - (SELECT count(*) FROM done) WHERE q.name = 'busy' AND EXISTS (SELECT 1 FROM done);
+EOF2
+rc=0
+"$PG_BIN/pgbench" -n -c 8 -j 2 -T 3 -f "$T/bench.sql" -d "$DB" >"$T/bench.out" 2>&1 || rc=$?
+grep -E 'number of (transactions actually processed|failed)' "$T/bench.out" || true
+[[ $rc == 0 ]] && ! grep -q 'error' "$T/bench.out" || fail "pgbench: $(grep -m 3 error "$T/bench.out")"
+check "no client ended with an error"
+assert_fcmp "$(pg_sql "$DB" "SELECT count(*) FROM tend.job WHERE queue = 'busy'")" ">" 100 "jobs the clients stored"
+assert_fcmp "$(pg_sql "$DB" "SELECT count(*) FROM bench_full")" ">" 0 "submits refused by a full queue"
+assert_eq "$(depth busy)" "$(live busy)" "depth of busy after the race"
+assert_fcmp "$(depth busy)" "<=" 150 "depth against max_pending"
+assert_eq "$(pg_sql "$DB" "SELECT count(*) FROM (SELECT key FROM tend.job WHERE queue = 'busy' AND key IS NOT NULL AND state IN ('scheduled','blocked','pending','running') GROUP BY key HAVING count(*) > 1) d")" 0 "keys held by two live jobs"
