@@ -1,8 +1,6 @@
 // One libpq connection on the sd-event loop: resolve, connect, pipeline, notify, reconnect.
 #include "queue/pg/pg_conn.hpp"
 
-#include <netdb.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <cstring>
@@ -19,60 +17,6 @@ std::string conn_error(PGconn* c) {
 }
 
 }  // namespace
-
-// getaddrinfo_a's requests for the host names of one connection attempt. glibc resolves them
-// on its own helper thread, which touches nothing of tendd's; the gaicb structs must live
-// until gai_error() stops saying EAI_INPROGRESS, even when the attempt was abandoned, so an
-// abandoned set is parked in `orphans` and freed by a later poll.
-struct PgConn::Lookups {
-    std::vector<std::string> names;
-    std::vector<gaicb> cbs;
-    std::vector<gaicb*> list;
-    addrinfo hints{};
-
-    explicit Lookups(std::vector<std::string> n) : names(std::move(n)), cbs(names.size()) {
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_family = AF_UNSPEC;
-        for (size_t i = 0; i < names.size(); ++i) {
-            cbs[i] = gaicb{};
-            cbs[i].ar_name = names[i].c_str();
-            cbs[i].ar_request = &hints;
-            list.push_back(&cbs[i]);
-        }
-    }
-    Status start() {
-        sigevent sev{};
-        sev.sigev_notify = SIGEV_NONE;
-        const int r = getaddrinfo_a(GAI_NOWAIT, list.data(), static_cast<int>(list.size()), &sev);
-        if (r != 0)
-            return make_error(std::string("cannot start a host name lookup: ") + gai_strerror(r));
-        return ok_status();
-    }
-    bool done() {
-        for (gaicb& cb : cbs)
-            if (gai_error(&cb) == EAI_INPROGRESS) return false;
-        return true;
-    }
-    ~Lookups() {
-        for (gaicb& cb : cbs)
-            if (cb.ar_result) freeaddrinfo(cb.ar_result);
-    }
-    // Abandons the lookups: cancels what it can, parks the rest until glibc lets go.
-    static void abandon(std::unique_ptr<Lookups> l) {
-        if (!l) return;
-        for (gaicb& cb : l->cbs) gai_cancel(&cb);
-        reap();
-        if (!l->done()) orphans().push_back(std::move(l));
-    }
-    static void reap() {
-        auto& o = orphans();
-        std::erase_if(o, [](const std::unique_ptr<Lookups>& l) { return l->done(); });
-    }
-    static std::vector<std::unique_ptr<Lookups>>& orphans() {
-        static std::vector<std::unique_ptr<Lookups>> o;
-        return o;
-    }
-};
 
 PgConn::PgConn(sd_event* loop, ConnOptions options, OnNotify on_notify, OnState on_state)
     : loop_(loop),
@@ -120,7 +64,7 @@ Result<std::unique_ptr<PgConn>> PgConn::create(sd_event* loop, ConnOptions optio
 }
 
 PgConn::~PgConn() {
-    Lookups::abandon(std::move(lookups_));
+    HostLookup::abandon(std::move(lookups_));
     io_.reset();
     if (conn_) PQfinish(conn_);
 }
@@ -156,63 +100,38 @@ void PgConn::begin() {
         return;
     }
     state_ = State::resolving;
-    lookups_ = std::make_unique<Lookups>(std::move(names));
-    if (auto st = lookups_->start(); !st) {
-        close(st.error());
+    auto l = HostLookup::start(std::move(names));
+    if (!l) {
+        close(l.error());
         return;
     }
+    lookups_ = std::move(*l);
     ignore_result(ev::rearm_after(lookup_timer_.get(), options_.lookup_poll_us, "lookup"),
                   "without the poll the connect timeout ends the attempt");
 }
 
 void PgConn::poll_lookups() {
-    Lookups::reap();
+    HostLookup::reap();
     if (state_ != State::resolving || !lookups_) return;
     if (!lookups_->done()) {
         ignore_result(ev::rearm_after(lookup_timer_.get(), options_.lookup_poll_us, "lookup"),
                       "without the poll the connect timeout ends the attempt");
         return;
     }
-    std::string host, port;
-    for (const Param& p : given_) {
-        if (p.first == "host") host = p.second;
-        if (p.first == "port") port = p.second;
-    }
-    const std::vector<std::string> hosts = split_list(host), ports = split_list(port);
-    std::vector<ResolvedHost> resolved;
-    std::string failures;
-    size_t next_lookup = 0;
-    for (size_t i = 0; i < hosts.size(); ++i) {
-        ResolvedHost r{hosts[i], ports.size() > 1 && i < ports.size() ? ports[i] : "", {}};
-        if (needs_lookup(hosts[i])) {
-            gaicb& cb = lookups_->cbs[next_lookup++];
-            if (int e = gai_error(&cb); e != 0) {
-                failures += (failures.empty() ? "" : "; ") + hosts[i] + ": " + gai_strerror(e);
-            } else {
-                for (addrinfo* a = cb.ar_result; a; a = a->ai_next) {
-                    char buf[NI_MAXHOST];
-                    if (getnameinfo(a->ai_addr, a->ai_addrlen, buf, sizeof buf, nullptr, 0,
-                                    NI_NUMERICHOST) == 0)
-                        r.addrs.emplace_back(buf);
-                }
-            }
-        }
-        resolved.push_back(std::move(r));
-    }
+    const std::vector<HostLookup::Answer> answers = lookups_->answers();
     lookups_.reset();
-    auto plan = plan_hosts(resolved);
+    std::string failures;
+    std::vector<std::vector<std::string>> addrs;
+    for (const HostLookup::Answer& a : answers) {
+        if (!a.error.empty()) failures += (failures.empty() ? "" : "; ") + a.error;
+        addrs.push_back(a.addrs);
+    }
+    auto plan = plan_hosts(resolved_hosts(given_, addrs));
     if (!plan) {
         close("cannot resolve the database host: " + failures);
         return;
     }
-    std::vector<Param> params;
-    for (const Param& p : given_)
-        if (p.first != "host" && p.first != "hostaddr" && (p.first != "port" || plan->port.empty()))
-            params.push_back(p);
-    params.emplace_back("host", plan->host);
-    if (!plan->hostaddr.empty()) params.emplace_back("hostaddr", plan->hostaddr);
-    if (!plan->port.empty()) params.emplace_back("port", plan->port);
-    begin_connect(params);
+    begin_connect(with_plan(given_, *plan));
 }
 
 void PgConn::begin_connect(const std::vector<Param>& given) {
@@ -409,7 +328,7 @@ void PgConn::complete_later(Done done, StatementResult r) {
 
 void PgConn::close(const std::string& why) {
     const bool was_up = state_ == State::up;
-    Lookups::abandon(std::move(lookups_));
+    HostLookup::abandon(std::move(lookups_));
     for (auto& e : fifo_.take_all()) {
         StatementResult r = std::move(e.payload.result);
         if (!e.payload.failed || r.outcome == Outcome::ambiguous) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "queue/pg/pg_model.hpp"
+#include "queue/pg/pg_resolve.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/util/result.hpp"
 
@@ -81,7 +82,6 @@ class PgConn {
         StatementResult result;
         bool failed = false;
     };
-    struct Lookups;
 
     PgConn(sd_event* loop, ConnOptions options, OnNotify on_notify, OnState on_state);
     void begin();
@@ -114,7 +114,7 @@ class PgConn {
     PGconn* conn_ = nullptr;
     int fd_ = -1;
     EventSource io_, lookup_timer_, connect_timer_, retry_timer_, deadline_timer_, defer_;
-    std::unique_ptr<Lookups> lookups_;
+    std::unique_ptr<HostLookup> lookups_;
     StatementFifo<Pending> fifo_;
     std::vector<std::pair<Done, StatementResult>> later_;  // callbacks run by defer_
     Backoff backoff_;

@@ -92,6 +92,35 @@ std::optional<HostPlan> plan_hosts(const std::vector<ResolvedHost>& hosts) {
     return plan;
 }
 
+std::vector<ResolvedHost> resolved_hosts(const std::vector<Param>& given,
+                                         const std::vector<std::vector<std::string>>& addrs) {
+    std::string host, port;
+    for (const Param& p : given) {
+        if (p.first == "host") host = p.second;
+        if (p.first == "port") port = p.second;
+    }
+    const std::vector<std::string> hosts = split_list(host), ports = split_list(port);
+    std::vector<ResolvedHost> out;
+    size_t next = 0;
+    for (size_t i = 0; i < hosts.size(); ++i) {
+        ResolvedHost r{hosts[i], ports.size() > 1 && i < ports.size() ? ports[i] : "", {}};
+        if (needs_lookup(hosts[i]) && next < addrs.size()) r.addrs = addrs[next++];
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<Param> with_plan(const std::vector<Param>& given, const HostPlan& plan) {
+    std::vector<Param> params;
+    for (const Param& p : given)
+        if (p.first != "host" && p.first != "hostaddr" && (p.first != "port" || plan.port.empty()))
+            params.push_back(p);
+    params.emplace_back("host", plan.host);
+    if (!plan.hostaddr.empty()) params.emplace_back("hostaddr", plan.hostaddr);
+    if (!plan.port.empty()) params.emplace_back("port", plan.port);
+    return params;
+}
+
 std::string redact(const std::string& s) {
     std::string out = s;
     const bool url = s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0;

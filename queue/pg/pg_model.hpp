@@ -56,6 +56,13 @@ struct HostPlan {
 };
 std::optional<HostPlan> plan_hosts(const std::vector<ResolvedHost>& hosts);
 
+// The host entries of a parsed connection string with their ports, and for each entry that
+// needs_lookup() the next of `addrs` (the lookups' answers, in the order of those entries).
+std::vector<ResolvedHost> resolved_hosts(const std::vector<Param>& given,
+                                         const std::vector<std::vector<std::string>>& addrs);
+// `given` with host, hostaddr and port replaced by the plan's.
+std::vector<Param> with_plan(const std::vector<Param>& given, const HostPlan& plan);
+
 // The connection string with any password replaced by "***", for logs and messages: in a URL's
 // user-info (postgresql://u:secret@h), in a query parameter (?password=) and in key=value form.
 std::string redact(const std::string& conninfo);

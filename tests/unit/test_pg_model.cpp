@@ -194,3 +194,24 @@ TEST_CASE("libpq's messages become one line", "[pg]") {
           "connection failed: No such file Is the server running?");
     CHECK(one_line("") == "");
 }
+
+TEST_CASE("looked-up addresses go to their host entries", "[pg]") {
+    const std::vector<Param> given = {
+        {"host", "db,/run/pg,10.0.0.9,db2"}, {"port", "5432,5433,5434,5435"}, {"dbname", "jobs"}};
+    auto hosts = resolved_hosts(given, {{"10.0.0.1", "10.0.0.2"}, {}});
+    REQUIRE(hosts.size() == 4);
+    CHECK(hosts[0].addrs == std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
+    CHECK(hosts[1].port == "5433");
+    CHECK(hosts[3].addrs.empty());  // db2 did not resolve: left out of the plan
+    auto plan = plan_hosts(hosts);
+    REQUIRE(plan);
+    CHECK(plan->host == "db,db,/run/pg,10.0.0.9");
+    CHECK(plan->port == "5432,5432,5433,5434");
+    auto params = with_plan(given, *plan);
+    CHECK(value_of(params, "host") == "db,db,/run/pg,10.0.0.9");
+    CHECK(value_of(params, "hostaddr") == "10.0.0.1,10.0.0.2,,");
+    CHECK(value_of(params, "port") == "5432,5432,5433,5434");
+    CHECK(value_of(params, "dbname") == "jobs");
+    CHECK(std::count_if(params.begin(), params.end(),
+                        [](const Param& p) { return p.first == "port"; }) == 1);
+}
