@@ -25,6 +25,7 @@ void register_submit_command(CLI::App& app, CliContext& ctx, Action& action);
 void register_job_commands(CLI::App& app, CliContext& ctx, Action& action);
 void register_queue_commands(CLI::App& app, CliContext& ctx, Action& action);
 void register_cron_commands(CLI::App& app, CliContext& ctx, Action& action);
+void register_migrate_command(CLI::App& app, CliContext& ctx, Action& action);
 
 // Adds tend's global options (--socket, --config, --state-dir) to the top-level app.
 void add_global_options(CLI::App& app, CliContext& ctx);

@@ -10,6 +10,13 @@ FullLoadResult load_full_config(const std::string& path, bool must_exist) {
     std::vector<ExtraSection> extra = queue_sections(out.queue);
     extra.push_back(http_section(out.http));
     out.load = load_config_file(path, must_exist, extra);
+    if (out.load.loaded) {
+        auto more = store_rule_errors(out.queue, out.load.loaded->config.daemon.store);
+        if (!more.empty()) {
+            out.load.errors.insert(out.load.errors.end(), more.begin(), more.end());
+            out.load.loaded.reset();
+        }
+    }
     return out;
 }
 

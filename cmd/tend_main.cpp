@@ -30,6 +30,7 @@ const std::vector<Family>& families() {
         {register_job_commands, {"jobs", "show", "wait", "cancel", "retry"}},
         {register_queue_commands, {"queues", "pause", "resume", "queue"}},
         {register_cron_commands, {"cron"}},
+        {register_migrate_command, {"migrate"}},
     };
     return all;
 }

@@ -21,6 +21,7 @@
 #include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/config/probe_pitfall.hpp"
+#include "supervisor/config/queue_store_config.hpp"
 #include "supervisor/core/http_diff.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/config_loader.hpp"
@@ -234,6 +235,12 @@ int run_daemon(const DaemonOptions& options) {
     }
     LoadedConfig& lc = *load.loaded;
     setup_logging(lc.config.daemon, options.log_level_override);
+    if (auto why = store_unavailable(lc.config.daemon.store)) {
+        spdlog::error("{}:{}: {}", lc.config.daemon.store.queue_pos.file,
+                      lc.config.daemon.store.queue_pos.line, *why);
+        spdlog::error("tendd did not start");
+        return kDaemonUnsupported;
+    }
     for (const auto& w : config_warnings(lc.config)) spdlog::warn("config: {}", w);
     if (!lc.file_found) spdlog::info("no config at {}: running with no programs", paths.config);
     if (lc.config.daemon.socket_group && geteuid() != 0)

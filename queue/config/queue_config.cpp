@@ -21,6 +21,18 @@ std::vector<ExtraSection> queue_sections(QueueSections& out) {
     };
 }
 
+std::vector<std::string> store_rule_errors(const QueueSections& q, const QueueStoreConfig& store) {
+    std::vector<std::string> out;
+    if (store.postgres()) return out;
+    for (const QueueConfig& c : q.queues)
+        if (c.global_concurrency > 0)
+            out.push_back(c.pos.file + ":" + std::to_string(c.pos.line) + ":" +
+                          std::to_string(c.pos.column) + ": [queue." + c.name +
+                          "] global_concurrency needs the PostgreSQL store ([daemon] queue = "
+                          "\"postgresql://...\"); with the file store, concurrency is the limit");
+    return out;
+}
+
 namespace {
 
 // Each key of [queue.NAME] and [cron.NAME], with how two configs' values compare; the names
@@ -34,6 +46,8 @@ struct KeyCompare {
 #define TEND_SAME(T, expr) [](const T& a, const T& b) { return expr; }
 const KeyCompare<jobs::QueueSettings> kQueueCompare[] = {
     {"concurrency", TEND_SAME(jobs::QueueSettings, a.concurrency == b.concurrency)},
+    {"global_concurrency",
+     TEND_SAME(jobs::QueueSettings, a.global_concurrency == b.global_concurrency)},
     {"max_pending", TEND_SAME(jobs::QueueSettings, a.max_pending == b.max_pending)},
     {"max_attempts", TEND_SAME(jobs::QueueSettings, a.max_attempts == b.max_attempts)},
     {"retry_delay", TEND_SAME(jobs::QueueSettings, a.retry_delay == b.retry_delay)},

@@ -40,6 +40,10 @@ const std::vector<KeyRow<CronConfig>>& cron_keys();
 // filling `out`; for parse_config's `extra`.
 std::vector<ExtraSection> queue_sections(QueueSections& out);
 
+// Rules between [daemon] and the queue sections, "FILE:LINE:COLUMN: message" each:
+// global_concurrency needs the PostgreSQL store.
+std::vector<std::string> store_rule_errors(const QueueSections& q, const QueueStoreConfig& store);
+
 // What a reload changes in these sections (SPEC §5.6): "queue.NAME" / "cron.NAME" added,
 // removed or changed (with the keys that differ), queues first. All of it applies live: tendd
 // gives the new sections to the scheduler and to cron (JobService::reconfigure,

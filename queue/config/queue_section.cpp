@@ -85,6 +85,11 @@ const std::vector<KeyRow<QueueConfig>>& queue_keys() {
              if (auto v = in.w.parsed<std::uint64_t>(in.node, "output_max_size", parse_size))
                  q.output_max = *v;
          }},
+        {"global_concurrency",
+         [](const KeyInput& in, QueueConfig& q) {
+             if (auto v = in.w.as_int(in.node, "global_concurrency", 1, 100000))
+                 q.global_concurrency = int(*v);
+         }},
     };
     return keys;
 }

@@ -24,7 +24,8 @@ struct QueueSettings {
     int weight = 1;
     Usec keep = std::chrono::hours(24 * 7);
     std::uint64_t output_max = 10ull << 20;  // per job; the rest of its output is dropped
-    bool configured = true;                  // false: known only because jobs in the log name it
+    int global_concurrency = 0;  // running jobs across all hosts (PostgreSQL store); 0: none
+    bool configured = true;      // false: known only because jobs in the log name it
     bool operator==(const QueueSettings&) const = default;
 };
 

@@ -27,6 +27,30 @@ enum class OutputMode { automatic, file, journal, null };
 enum class ReadyKind { exec, notify, tcp, http, command, uptime };
 enum class RolloutFailure { pause, rollback };
 
+enum class QueueListen { automatic, on, off };
+enum class QueuePooler { none, transaction };
+enum class QueueMigrate { automatic, manual };
+
+// [daemon]'s keys of the queue store (SPEC §9, design postgres.md §10): which store holds the
+// queue ("file", or a PostgreSQL connection string), the host lease, wake-ups, poolers and
+// direct submits. Parsed by queue_store_config.cpp.
+struct QueueStoreConfig {
+    std::string queue = "file";  // "file", or a libpq URL / key=value string
+    SourcePos queue_pos;
+    std::optional<std::string> host_name;  // none: the machine's host name
+    Usec lease = std::chrono::seconds(15);
+    Usec renew = std::chrono::seconds(5);
+    Usec rescue_grace = std::chrono::seconds(5);
+    Usec poll = std::chrono::seconds(1);
+    QueueListen listen = QueueListen::automatic;
+    std::optional<std::string> listen_url;  // none: `queue`
+    QueuePooler pooler = QueuePooler::none;
+    QueueMigrate migrate = QueueMigrate::automatic;
+    std::optional<std::string> submit_url;          // CLI: direct submit while tendd is down
+    std::optional<std::string> direct_submit_user;  // root tendd: runs direct submits as this
+    bool postgres() const { return queue != "file"; }
+};
+
 struct DaemonConfig {
     LogLevel log_level = LogLevel::info;
     LogTarget log_target = LogTarget::automatic;
@@ -39,6 +63,7 @@ struct DaemonConfig {
     // Running jobs over all queues; 0: only each queue's concurrency bounds them. When it
     // binds, free slots go to queues in proportion to their weights.
     int max_running_jobs = 0;
+    QueueStoreConfig store;
 };
 
 struct ReadySpec {

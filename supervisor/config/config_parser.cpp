@@ -8,6 +8,7 @@
 
 #include "supervisor/config/config_walker.hpp"
 #include "supervisor/config/program_keys.hpp"
+#include "supervisor/config/queue_store_config.hpp"
 #include "supervisor/config/toml_guard.hpp"
 #include "supervisor/config/value_parsers.hpp"
 #include "supervisor/util/names.hpp"
@@ -18,6 +19,7 @@ namespace config_detail {
 
 void Walker::daemon(const toml::table& t, DaemonConfig& d) {
     parse_keys(*this, t, "daemon", daemon_keys(), d, ParseOptions{});
+    for (const std::string& e : queue_store_errors(d.store)) error_at(t.source(), "[daemon]: " + e);
 }
 
 std::optional<std::vector<std::string>> Walker::string_array(const toml::node& node,
@@ -154,7 +156,13 @@ const std::vector<KeyRow<DaemonConfig>>& daemon_keys() {
                  d.max_running_jobs = int(*v);
          }},
     };
-    return keys;
+    // The queue store's rows (queue_store_config.cpp) follow the supervisor's own.
+    static const std::vector<KeyRow<DaemonConfig>> all = [] {
+        std::vector<KeyRow<DaemonConfig>> v = keys;
+        v.insert(v.end(), queue_store_keys().begin(), queue_store_keys().end());
+        return v;
+    }();
+    return all;
 }
 
 using config_detail::Walker;

@@ -37,10 +37,21 @@ ProgramDiff diff_program(const ProgramConfig& a, const ProgramConfig& b) {
     return d;
 }
 
+// The queue store is chosen at start: any change of its keys needs a restart (its position in
+// the file is not a setting).
+bool same_store(const QueueStoreConfig& a, const QueueStoreConfig& b) {
+    return a.queue == b.queue && a.host_name == b.host_name && a.lease == b.lease &&
+           a.renew == b.renew && a.rescue_grace == b.rescue_grace && a.poll == b.poll &&
+           a.listen == b.listen && a.listen_url == b.listen_url && a.pooler == b.pooler &&
+           a.migrate == b.migrate && a.submit_url == b.submit_url &&
+           a.direct_submit_user == b.direct_submit_user;
+}
+
 bool same_daemon(const DaemonConfig& a, const DaemonConfig& b) {
     return a.log_level == b.log_level && a.log_target == b.log_target &&
            a.socket_group == b.socket_group && a.admin_group == b.admin_group &&
-           a.shutdown_timeout == b.shutdown_timeout && a.max_running_jobs == b.max_running_jobs;
+           a.shutdown_timeout == b.shutdown_timeout && a.max_running_jobs == b.max_running_jobs &&
+           same_store(a.store, b.store);
 }
 
 }  // namespace

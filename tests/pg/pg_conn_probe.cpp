@@ -1,0 +1,245 @@
+// Drives queue/pg/pg_conn against a real server (run by tests/integration/test_pg_conn.sh,
+// which starts the server): connect by host name, pipelined statements, an error that aborts
+// only its statement, NOTIFY, a killed backend and the reconnect, a stopped backend (client
+// deadline: ambiguous) and a stopped postmaster (connect timeout), while a 10 ms timer on the
+// same loop measures the longest gap between its ticks: the loop must never block.
+// Then the host lease's statements (queue/pg/pg_model_lease.hpp) on a migrated database.
+// Usage (both first URLs name one database): tend_pg_probe URL_BY_HOST_NAME URL_BY_SOCKET
+// POSTMASTER_PID MIGRATED_URL. Prints "ok: ..." per check, "FAIL: ..." and exits 1 at the first
+// failure.
+#include <signal.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+#include "queue/pg/pg_conn.hpp"
+#include "queue/pg/pg_model_lease.hpp"
+
+using namespace tend;
+using namespace tend::pg;
+
+namespace {
+
+sd_event* loop = nullptr;
+uint64_t last_tick = 0, max_gap = 0;
+EventSource ticker;
+
+uint64_t mono_us() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+int on_tick(sd_event_source* s, uint64_t, void*) {
+    const uint64_t now = mono_us();
+    if (last_tick && now - last_tick > max_gap) max_gap = now - last_tick;
+    last_tick = now;
+    sd_event_source_set_time_relative(s, 10'000);
+    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+    return 0;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+    std::printf("FAIL: %s (longest loop gap %.1f ms)\n", what.c_str(), max_gap / 1000.0);
+    std::fflush(stdout);
+    std::exit(1);
+}
+
+void ok(const std::string& what) {
+    std::printf("ok: %s\n", what.c_str());
+    std::fflush(stdout);
+}
+
+// Runs the loop until `pred` holds; fails after `timeout_ms`.
+void run_until(const std::function<bool()>& pred, int timeout_ms, const std::string& what) {
+    const uint64_t end = mono_us() + static_cast<uint64_t>(timeout_ms) * 1000;
+    while (!pred()) {
+        if (mono_us() > end) fail("timed out waiting for: " + what);
+        if (sd_event_run(loop, 20'000) < 0) fail("sd_event_run failed");
+    }
+}
+
+void run_for(int ms) {
+    const uint64_t end = mono_us() + static_cast<uint64_t>(ms) * 1000;
+    while (mono_us() < end) sd_event_run(loop, 20'000);
+}
+
+std::unique_ptr<PgConn> make(const std::string& url, const std::string& name,
+                             PgConn::OnNotify notify = {}) {
+    ConnOptions o;
+    o.conninfo = url;
+    o.defaults.application_name = "tend/probe/1/" + name;
+    o.connect_timeout_us = 1'000'000;
+    o.backoff_min_us = 50'000;
+    o.backoff_max_us = 400'000;
+    auto c = PgConn::create(loop, o, std::move(notify), {});
+    if (!c) fail(c.error());
+    if (auto st = (*c)->start(); !st) fail(st.error());
+    return std::move(*c);
+}
+
+// send and wait for its result.
+StatementResult exec(PgConn& c, const std::string& sql, PgConn::Params params = {},
+                     uint64_t timeout_us = 5'000'000) {
+    bool done = false;
+    StatementResult out;
+    c.send(sql, std::move(params), timeout_us, [&](StatementResult r) {
+        out = std::move(r);
+        done = true;
+    });
+    run_until([&] { return done; }, 10'000, sql);
+    return out;
+}
+
+std::string value(const StatementResult& r) {
+    if (r.outcome != Outcome::ok || !r.rows || PQntuples(r.rows.get()) < 1) return "<none>";
+    return PQgetvalue(r.rows.get(), 0, 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 5) {
+        std::fprintf(
+            stderr,
+            "usage: tend_pg_probe URL_BY_HOST_NAME URL_BY_SOCKET POSTMASTER_PID MIGRATED_URL\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    const pid_t postmaster = std::atoi(argv[3]);
+    sd_event_default(&loop);
+    sd_event_source* t = nullptr;
+    sd_event_add_time_relative(loop, &t, CLOCK_MONOTONIC, 10'000, 1000, on_tick, nullptr);
+    ticker.reset(t);
+
+    // 1. By host name: resolved with getaddrinfo_a, connected with hostaddr.
+    uint64_t t0 = mono_us();
+    auto a = make(argv[1], "a");
+    run_until([&] { return a->up(); }, 10'000, "a connection by host name");
+    ok("connected by host name in " + std::to_string((mono_us() - t0) / 1000) + " ms");
+
+    // 2. 200 statements in one pipeline, answered in order.
+    t0 = mono_us();
+    int answered = 0;
+    bool in_order = true;
+    for (int i = 0; i < 200; ++i)
+        a->send("SELECT $1::int + 1", {std::to_string(i)}, 5'000'000, [&, i](StatementResult r) {
+            if (value(r) != std::to_string(i + 1) || answered != i) in_order = false;
+            ++answered;
+        });
+    run_until([&] { return answered == 200; }, 10'000, "200 pipelined statements");
+    if (!in_order) fail("pipelined answers out of order or wrong");
+    ok("200 pipelined statements answered in order in " + std::to_string((mono_us() - t0) / 1000) +
+       " ms");
+
+    // 3. An error aborts only its own statement (one sync per statement).
+    Outcome o1 = Outcome::not_sent, o2 = Outcome::not_sent;
+    std::string state1;
+    a->send("SELECT 1/0", {}, 5'000'000, [&](StatementResult r) {
+        o1 = r.outcome;
+        state1 = r.sqlstate;
+    });
+    a->send("SELECT 2", {}, 5'000'000, [&](StatementResult r) { o2 = r.outcome; });
+    run_until([&] { return o2 != Outcome::not_sent; }, 10'000, "an error then a statement");
+    if (o1 != Outcome::error || state1 != "22012" || o2 != Outcome::ok)
+        fail(std::string("error isolation: ") + outcome_name(o1) + " " + state1 + ", then " +
+             outcome_name(o2));
+    ok("division by zero is error 22012; the next statement still runs");
+
+    // 4. LISTEN on one connection, NOTIFY from another.
+    std::string heard;
+    auto listener = make(argv[2], "listen", [&](const std::string& ch, const std::string& payload) {
+        heard = ch + ":" + payload;
+    });
+    run_until([&] { return listener->up(); }, 10'000, "a connection by socket");
+    if (exec(*listener, "LISTEN tend_test").outcome != Outcome::ok) fail("LISTEN");
+    if (exec(*a, "SELECT pg_notify('tend_test', $1)", {"hello"}).outcome != Outcome::ok)
+        fail("NOTIFY");
+    run_until([&] { return !heard.empty(); }, 5'000, "the notification");
+    if (heard != "tend_test:hello") fail("heard " + heard);
+    ok("notification received: " + heard);
+
+    // 5. pg_terminate_backend: the connection notices and reconnects by itself.
+    const int pid_a = a->backend_pid();
+    if (value(exec(*listener, "SELECT pg_terminate_backend($1)", {std::to_string(pid_a)})) != "t")
+        fail("pg_terminate_backend");
+    run_until([&] { return a->connects() == 2 && a->up(); }, 10'000,
+              "the reconnect after the kill");
+    if (value(exec(*a, "SELECT 41 + 1")) != "42") fail("a statement after the reconnect");
+    ok("backend " + std::to_string(pid_a) + " killed; reconnected as " +
+       std::to_string(a->backend_pid()));
+
+    // 6. A stopped backend: the statement's client deadline closes the connection and makes it
+    // ambiguous; the loop keeps ticking.
+    max_gap = 0;
+    const int pid_b = a->backend_pid();
+    kill(pid_b, SIGSTOP);
+    t0 = mono_us();
+    auto r = exec(*a, "SELECT 1", {}, 500'000);
+    const uint64_t waited = (mono_us() - t0) / 1000;
+    if (r.outcome != Outcome::ambiguous)
+        fail(std::string("stopped backend: ") + outcome_name(r.outcome));
+    if (waited < 450 || waited > 3000) fail("deadline took " + std::to_string(waited) + " ms");
+    ok("statement to a stopped backend: ambiguous after " + std::to_string(waited) + " ms");
+    run_until([&] { return a->up(); }, 10'000, "a new backend");
+    kill(pid_b, SIGCONT);
+
+    // 7. A stopped postmaster: connects hang in the startup packet; the connect timeout ends
+    // each attempt while the loop runs on. A host name that does not resolve, meanwhile.
+    kill(postmaster, SIGSTOP);
+    auto unresolvable = make("postgresql://tend@no-such-host.invalid/postgres", "nowhere");
+    a->reset("test: postmaster stopped");
+    const unsigned before = a->connects();
+    StatementResult while_down = exec(*a, "SELECT 1");
+    run_for(2500);
+    kill(postmaster, SIGCONT);
+    if (while_down.outcome != Outcome::not_sent)
+        fail("a statement while down was not refused at once");
+    if (a->connects() != before) fail("connected to a stopped postmaster?");
+    if (unresolvable->up()) fail("connected to no-such-host.invalid?");
+    ok("postmaster stopped 2.5 s: not connected, statements refused at once");
+    run_until([&] { return a->up(); }, 10'000, "the reconnect after SIGCONT");
+    if (value(exec(*a, "SELECT 'back'")) != "back") fail("a statement after SIGCONT");
+    ok("reconnected after the postmaster continued (" + std::to_string(a->connects()) +
+       " connects in all)");
+
+    const double gap_ms = max_gap / 1000.0;
+    std::printf("longest loop gap while stalled: %.1f ms\n", gap_ms);
+    if (gap_ms > 300) fail("the loop was blocked");
+    ok("the 10 ms timer kept firing");
+
+    // 8. The lease statements: register, renew, an expired lease is never renewed, retire.
+    auto control = make(argv[4], "control");
+    run_until([&] { return control->up(); }, 10'000, "the control connection");
+    HostLease lease(LeaseTiming{});
+    const std::string lease_len = interval_param(Usec(15'000'000));
+    auto reg = exec(*control, std::string(host_register_sql),
+                    {"probe", std::to_string(getpid()), "test", lease_len, "{default,batch}"});
+    if (value(reg) == "<none>") fail("host_register: " + reg.message);
+    lease.registered(std::stoll(value(reg)), Usec(0));
+    lease.renew_sent(Usec(1'000'000));
+    auto ren = exec(*control, std::string(host_renew_sql), {std::to_string(lease.id()), lease_len});
+    if (ren.outcome != Outcome::ok || PQntuples(ren.rows.get()) != 1)
+        fail("host_renew: " + ren.message);
+    lease.renewed();
+    if (lease.deadline() != Usec(15'000'000)) fail("deadline after a renew");
+    exec(*control, "UPDATE tend.host SET lease_until = now() - interval '1 second' WHERE id = $1",
+         {std::to_string(lease.id())});
+    lease.renew_sent(Usec(2'000'000));
+    ren = exec(*control, std::string(host_renew_sql), {std::to_string(lease.id()), lease_len});
+    if (ren.outcome != Outcome::ok || PQntuples(ren.rows.get()) != 0)
+        fail("an expired lease was renewed");
+    lease.lost();
+    if (!lease.must_fence(Usec(2'000'000))) fail("a lost lease does not fence");
+    auto ret = exec(*control, std::string(host_retire_sql), {std::to_string(lease.id())});
+    if (ret.outcome != Outcome::ok) fail("host_retire: " + ret.message);
+    if (value(exec(*control, "SELECT lease_until = '-infinity' FROM tend.host WHERE id = $1",
+                   {std::to_string(lease.id())})) != "t")
+        fail("host_retire did not end the lease");
+    ok("lease " + std::to_string(lease.id()) + ": registered, renewed, expired for good, retired");
+    return 0;
+}
