@@ -11,13 +11,14 @@ case "$mode" in run|test|build) ;; *) echo "usage: bash .ci/setup.sh run|test|bu
 
 build_deps=(g++ cmake make pkg-config libcli11-dev libtomlplusplus-dev libsystemd-dev
             libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 zlib1g-dev jq
-            libhowardhinnant-date-dev tzdata)
+            libhowardhinnant-date-dev tzdata libmicrohttpd-dev)
 # clang-14 and libclang-rt-14-dev (libFuzzer, ASan and UBSan runtimes) build the fuzz targets;
 # clang-tidy is the `tidy` test (tests/tidy/run_tidy.sh). Real programs the integration tests
 # supervise: python3-gunicorn (test_deploy_gunicorn.sh), nginx, stock, which forks into the
-# background (test_forked_nginx.sh), redis-server (test_events.sh).
+# background (test_forked_nginx.sh), redis-server (test_events.sh). prometheus: promtool checks
+# /metrics (test_http_metrics.sh).
 test_deps=(man-db procps python3 python3-gunicorn util-linux systemd wrk clang-14 libclang-rt-14-dev
-           clang-tidy nginx redis-server)
+           clang-tidy nginx redis-server prometheus)
 
 missing=()
 wanted=("${build_deps[@]}")

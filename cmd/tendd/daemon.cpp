@@ -15,7 +15,9 @@
 #include <tuple>
 
 #include "cmd/full_config_loader.hpp"
+#include "cmd/tendd/daemon_http.hpp"
 #include "cmd/tendd/methods.hpp"
+#include "cmd/tendd/metrics_render.hpp"
 #include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/config/probe_pitfall.hpp"
@@ -25,6 +27,7 @@
 #include "supervisor/daemon/control_socket.hpp"
 #include "supervisor/daemon/daemon_sockets.hpp"
 #include "supervisor/daemon/event_loop.hpp"
+#include "supervisor/daemon/loop_lag.hpp"
 #include "supervisor/daemon/reload.hpp"
 #include "supervisor/daemon/socket_activation.hpp"
 #include "supervisor/daemon/state_lock.hpp"
@@ -107,6 +110,8 @@ struct Daemon {
     std::unique_ptr<jobs::JobService> jobs;
     std::unique_ptr<jobs::CronService> cron;
     std::unique_ptr<ControlServer> server;
+    std::unique_ptr<DaemonHttp> http;  // [http]: the HTTP server, when configured
+    std::unique_ptr<LoopLag> loop_lag;
     DaemonControl control;
     EventSource sig_term, sig_int, sig_hup, shutdown_timer;
     bool shutting_down = false;
@@ -123,6 +128,12 @@ struct Daemon {
         cron->reconfigure(q.crons);
         queue_config = q;
     }
+    // [http] at a reload: the token file is re-read (rotation) even when nothing else changed.
+    void apply_http(const HttpConfig& h) {
+        if (auto st = http->apply(h); !st) spdlog::error("{}", st.error());
+        http_config = h;
+    }
+    HttpConfig http_config;  // [http] in force
 
     Result<nlohmann::json> reload(bool dry_run) {
         if (!dry_run) notify_reloading();
@@ -373,8 +384,12 @@ int run_daemon(const DaemonOptions& options) {
             FullLoadResult r = load_full_config(path, must_exist);
             if (!r.load.loaded) return std::move(r.load);
             other.live = diff_queue_sections(d.queue_config, r.queue);
+            for (auto& h : diff_http(d.http_config, r.http)) other.live.push_back(std::move(h));
             // Always applied: it also ends what `tend queue set` changed (until the reload).
-            other.apply = [&d, q = std::move(r.queue)] { d.apply_queue_sections(q); };
+            other.apply = [&d, q = std::move(r.queue), h = std::move(r.http)] {
+                d.apply_queue_sections(q);
+                d.apply_http(h);
+            };
             return std::move(r.load);
         }};
     d.control.reload = [&d](bool dry_run) { return d.reload(dry_run); };
@@ -400,6 +415,41 @@ int run_daemon(const DaemonOptions& options) {
     });
     d.jobs->start_spool_intake();
 
+    DaemonHttpEnv http_env;
+    http_env.loop = e;
+    http_env.policy = access_policy(lc);
+    http_env.socket_gid = lc.socket_gid;
+    http_env.config_file = lc.config.file.empty() ? paths.config : lc.config.file;
+    http_env.info = [](const std::string& m) { spdlog::info("{}", m); };
+    http_env.warn = [](const std::string& m) { spdlog::warn("{}", m); };
+    d.http = std::make_unique<DaemonHttp>(std::move(http_env), &d.control);
+    if (auto lag = LoopLag::start(e); lag)
+        d.loop_lag = std::move(*lag);
+    else  // only a metric is lost
+        spdlog::warn("{}: tend_event_loop_lag_seconds stays empty", lag.error());
+    const double started_s = double(ev::now(e, CLOCK_REALTIME)) / 1e6;
+    d.http->context().metrics = [&d, started_s, version = options.version] {
+        MetricsSources m;
+        m.version = version;
+        m.supervisor = d.supervisor.get();
+        m.jobs = d.jobs.get();
+        m.cron = d.cron.get();
+        m.control = &d.control;
+        m.control_connections = d.server ? d.server->client_count() : 0;
+        m.http = &d.http->context();
+        m.http_connections = d.http->server() ? d.http->server()->connections() : 0;
+        m.loop_lag = d.loop_lag ? &d.loop_lag->histogram() : nullptr;
+        m.process_start_time_s = started_s;
+        m.wall_now_us = static_cast<std::int64_t>(ev::now(d.loop.get(), CLOCK_REALTIME));
+        m.mono_now_us = static_cast<std::int64_t>(ev::now(d.loop.get(), CLOCK_MONOTONIC));
+        return render_metrics(m);
+    };
+    if (auto st = d.http->apply(full.http); !st) {
+        spdlog::error("{}", st.error());
+        return kDaemonFailure;
+    }
+    d.http_config = full.http;
+
     d.supervisor->start_autostart();
     const std::string summary = std::to_string(d.supervisor->programs().size()) + " programs, " +
                                 std::to_string(d.supervisor->running_count()) +
@@ -409,6 +459,7 @@ int run_daemon(const DaemonOptions& options) {
     notify_ready(summary);
 
     int r = sd_event_loop(e);
+    d.http.reset();
     d.server.reset();
     d.cron.reset();
     d.jobs.reset();

@@ -226,14 +226,9 @@ std::optional<authz::Access> method_access(std::string_view cmd) {
     return m ? std::optional<Access>(m->access) : std::nullopt;
 }
 
-void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
-                    const ControlServer::Replier& reply) {
-    MethodCall call;
-    call.client = client;
-    // A client gone before its request is handled still gets the least rights.
-    call.caller = d.caller ? d.caller(client).value_or(authz::Caller{})
-                           : authz::Caller{0, 0, {}, authz::Role::admin};
-    call.respond = [reply](const Outcome& o) { reply(protocol::encode_outcome(o)); };
+namespace {
+
+void dispatch(DaemonControl& d, const MethodCall& call, const protocol::Request& req) {
     const Method* m = find(req.cmd);
     if (!m) {
         // Unknown to users is forbidden, as an admin-only method would be: a user learns
@@ -244,6 +239,33 @@ void handle_request(DaemonControl& d, ControlServer::ClientId client, const prot
             Outcome::error(Kind::unknown_command, "unknown command \"" + req.cmd + "\""));
     }
     m->run(d, call, req.cmd, m->access, req.args);
+}
+
+}  // namespace
+
+void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
+                    const ControlServer::Replier& reply) {
+    MethodCall call;
+    call.client = client;
+    // A client gone before its request is handled still gets the least rights.
+    call.caller = d.caller ? d.caller(client).value_or(authz::Caller{})
+                           : authz::Caller{0, 0, {}, authz::Role::admin};
+    // Counted under a name from the table only: labels stay a bounded set.
+    std::string method = find(req.cmd) ? req.cmd : "unknown";
+    call.respond = [reply, &d, method](const Outcome& o) {
+        ++d.control_requests[{method, o.is_ok() ? "ok" : protocol::code_of(o.kind)}];
+        reply(protocol::encode_outcome(o));
+    };
+    dispatch(d, call, req);
+}
+
+void handle_request_as(DaemonControl& d, std::uint64_t client, const authz::Caller& caller,
+                       const protocol::Request& req, protocol::Respond respond) {
+    MethodCall call;
+    call.client = client;
+    call.caller = caller;
+    call.respond = std::move(respond);
+    dispatch(d, call, req);
 }
 
 }  // namespace tend

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "supervisor/daemon/control_server.hpp"
 #include "supervisor/daemon/supervisor.hpp"
@@ -31,6 +33,9 @@ struct DaemonControl {
     std::string version;
     // The peer and its role; nullopt when the client is gone.
     std::function<std::optional<authz::Caller>(ControlServer::ClientId)> caller;
+    // Control-socket requests answered, by method ("unknown" for others) and result ("ok" or
+    // the error code): tend_control_requests_total.
+    std::map<std::pair<std::string, std::string>, std::uint64_t> control_requests;
 };
 
 // Who may call method `cmd`: nullopt when tendd has no such method.
@@ -41,5 +46,12 @@ std::optional<authz::Access> method_access(std::string_view cmd);
 // later (`--wait`).
 void handle_request(DaemonControl& d, ControlServer::ClientId client, const protocol::Request& req,
                     const ControlServer::Replier& reply);
+
+// The same dispatch for a caller known another way (an HTTP request's identity), answering
+// through `respond`. `client` names the request for per-connection state (waits); it must not
+// be a control-socket client's id (HTTP uses ids from kHttpClientBase up).
+void handle_request_as(DaemonControl& d, std::uint64_t client, const authz::Caller& caller,
+                       const protocol::Request& req, protocol::Respond respond);
+inline constexpr std::uint64_t kHttpClientBase = std::uint64_t{1} << 62;
 
 }  // namespace tend

@@ -155,6 +155,7 @@ void Scheduler::add(const JobSpec& spec, std::uint32_t spec_length, WallUs now) 
         e.status.reason = deps.failure;
         m.attach(e);
         ++m.queues[e.queue].finished_bad;
+        ++m.queues[e.queue].finished_by_state[static_cast<std::size_t>(JobState::cancelled)];
         m.record_change(e.id);
         return;
     }

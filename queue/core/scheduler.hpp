@@ -1,6 +1,7 @@
 // The in-memory job table and every dispatch decision (SPEC §6.1, §6.4); pure, time injected.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -45,6 +46,11 @@ struct QueueStats {
     std::optional<WallUs> oldest_pending_submitted;
     std::uint64_t finished_ok = 0;  // since tendd started, for throughput
     std::uint64_t finished_bad = 0;
+    // pending above, by state: scheduled + blocked + runnable (metrics).
+    std::uint64_t scheduled = 0;
+    std::uint64_t blocked = 0;
+    // Jobs that reached each final state since tendd started, indexed by JobState.
+    std::array<std::uint64_t, kJobStateCount> finished_by_state{};
 };
 
 class Scheduler {

@@ -42,6 +42,8 @@ struct QueueRuntime {
     double pass = 0;   // stride scheduling: the queue with the lowest pass goes next
     std::uint64_t finished_ok = 0;
     std::uint64_t finished_bad = 0;
+    // Jobs that reached each final state since tendd started (tend_jobs_finished_total).
+    std::array<std::uint64_t, kJobStateCount> finished_by_state{};
     // (finished_at, id) in the order jobs finished, for prune; stale after a retry.
     std::deque<std::pair<WallUs, JobId>> finished;
     // Bumped whenever a job of this queue becomes pending or stops being pending, i.e.

@@ -45,6 +45,9 @@ QueueStats Scheduler::stats(std::uint16_t queue) const {
     s.paused = q.paused;
     s.finished_ok = q.finished_ok;
     s.finished_bad = q.finished_bad;
+    s.scheduled = q.scheduled;
+    s.blocked = q.blocked;
+    s.finished_by_state = q.finished_by_state;
     if (s.pending == 0) return s;
     // Ids grow with submit time, so the oldest waiting job is near the front of the table.
     for (const auto& [base, chunk] : impl_->chunks) {

@@ -36,6 +36,7 @@ void reset_runtime(QueueRuntime& q) {
     fresh.paused = q.paused;  // restored from the log before the jobs are settled
     fresh.finished_ok = q.finished_ok;
     fresh.finished_bad = q.finished_bad;
+    fresh.finished_by_state = q.finished_by_state;
     q = std::move(fresh);
 }
 

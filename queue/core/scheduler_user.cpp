@@ -70,6 +70,7 @@ void Scheduler::Impl::end_job(JobEntry& e, JobState s, WallUs now, std::string r
     set_state(e, s);
     QueueRuntime& q = queues[e.queue];
     ++(s == JobState::succeeded ? q.finished_ok : q.finished_bad);
+    ++q.finished_by_state[static_cast<std::size_t>(s)];
 }
 
 void Scheduler::Impl::unblock(JobEntry& e, WallUs now) {

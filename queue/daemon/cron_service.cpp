@@ -166,10 +166,12 @@ void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks
                   std::to_string(e.state.last_job) + " is still " +
                   (e.in_flight > 0 ? "being stored" : to_string(last->status.state)) +
                   " (overlap = skip)");
+        count(e.def.name, Fire::skipped_overlap, ticks.size());
         save_state(e);
         return;
     }
     if (busy && last && e.def.overlap == cron::Overlap::replace) {
+        count(e.def.name, Fire::replaced);
         auto r = opt_.jobs->cancel_job(
             e.state.last_job, "replaced by the tick at " + last_iso + " (overlap = replace)");
         if (!r)
@@ -200,10 +202,12 @@ void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks
                 Entry& en = it->second;
                 if (en.in_flight > 0) --en.in_flight;
                 if (!ids) {
+                    count(name, Fire::dropped_full);
                     opt_.warn("cron " + name + ": tick " + iso + " dropped: " + ids.error());
                     if (last_one) save_state(en);
                     return;
                 }
+                count(name, last_one ? Fire::enqueued : Fire::caught_up);
                 en.state.last_job = ids->front();
                 en.last_fire_s = tick;
                 opt_.jobs->cron_book().apply_tick_job(name, tick, ids->front());
@@ -211,6 +215,13 @@ void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks
                           std::to_string(ids->front()));
             });
     }
+}
+
+std::vector<CronService::EntryFigures> CronService::figures() const {
+    std::vector<EntryFigures> out;
+    out.reserve(entries_.size());
+    for (const auto& [name, e] : entries_) out.push_back({name, e.last_fire_s, e.next_s});
+    return out;
 }
 
 void CronService::save_state(const Entry& e) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <systemd/sd-event.h>
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -57,6 +58,19 @@ class CronService {
     // Ticks due under the old schedules fire first, so none is lost and none fires twice.
     void reconfigure(const std::vector<CronConfig>& config);
 
+    // ---- for /metrics (tend_cron_*)
+    enum class Fire { enqueued, skipped_overlap, replaced, caught_up, dropped_full };
+    static constexpr const char* kFireResults[] = {"enqueued", "skipped_overlap", "replaced",
+                                                   "caught_up", "dropped_full"};
+    struct EntryFigures {
+        std::string name;
+        std::int64_t last_fire_s = 0;  // 0: never
+        std::int64_t next_s = 0;       // 0: none
+    };
+    std::vector<EntryFigures> figures() const;
+    // Ticks by result since tendd started, per entry name (kept after an entry is removed).
+    const std::map<std::string, std::array<std::uint64_t, 5>>& fires() const { return fires_; }
+
   private:
     struct Entry {
         cron::CronDef def;
@@ -93,6 +107,10 @@ class CronService {
     UniqueFd timer_fd_;
     EventSource timer_source_;
     std::mt19937_64 rng_{std::random_device{}()};
+    std::map<std::string, std::array<std::uint64_t, 5>> fires_;
+    void count(const std::string& name, Fire f, std::uint64_t n = 1) {
+        fires_[name][static_cast<std::size_t>(f)] += n;
+    }
 };
 
 }  // namespace tend::jobs

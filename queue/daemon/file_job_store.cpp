@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <map>
 
 #include "queue/store/log_replay.hpp"
@@ -201,8 +202,16 @@ void FileJobStore::request_commit() {
 
 int FileJobStore::on_commit(sd_event_source*, void* self) {
     auto* s = static_cast<FileJobStore*>(self);
+    const bool writes = s->log_->has_pending();
+    timespec t0{}, t1{};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     auto st = s->log_->commit();
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (writes && st)
+        s->commit_seconds_.observe(double(t1.tv_sec - t0.tv_sec) +
+                                   double(t1.tv_nsec - t0.tv_nsec) / 1e9);
     if (!st) {
+        ++s->commit_errors_;
         if (!s->commit_failing_) s->opt_.warn(st.error() + "; retrying every second");
         s->commit_failing_ = true;
         if (s->log_->has_pending() && !s->commit_retry_) {
@@ -228,6 +237,10 @@ int FileJobStore::on_commit_retry(sd_event_source*, uint64_t, void* self) {
     s->commit_retry_.reset();
     s->request_commit();
     return 0;
+}
+
+JobStore::Figures FileJobStore::figures() const {
+    return {&commit_seconds_, commit_errors_, log_ ? std::optional(log_->size()) : std::nullopt};
 }
 
 Result<JobSpec> FileJobStore::read_spec(SpecRef where) const {

@@ -55,6 +55,7 @@ class FileJobStore final : public JobStore {
     void request_turn() override { request_commit(); }
 
     Result<JobSpec> read_spec(SpecRef where) const override;
+    Figures figures() const override;
     Result<std::vector<std::string>> read_env(std::uint32_t env_id) const override;
 
     void forget_jobs(const std::vector<JobId>& ids, std::uint64_t spec_bytes) override;
@@ -88,6 +89,8 @@ class FileJobStore final : public JobStore {
     std::function<void()> turn_hook_;
     EventSource commit_source_, commit_retry_, lazy_timer_, compact_source_;
     bool commit_failing_ = false;
+    prom::Histogram commit_seconds_{prom::short_buckets()};  // commits that wrote something
+    std::uint64_t commit_errors_ = 0;
     bool stopping_ = false;
     std::uint64_t live_bytes_ = 0;  // estimate of a compacted log's size
     struct Compaction {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "queue/core/job_counters.hpp"
 #include "queue/core/scheduler.hpp"
 #include "queue/cron/cron_book.hpp"
 #include "queue/store/job_store.hpp"
@@ -62,6 +63,7 @@ struct JobContext {
     bool stopping = false;
     WallUs started_at = 0;
     std::mt19937_64 rng{std::random_device{}()};
+    JobCounters counters;  // for /metrics (tend_jobs_*, tend_job_*)
 
     WallUs now() const { return static_cast<WallUs>(ev::now(opt.loop, CLOCK_REALTIME)); }
     double random01() { return std::uniform_real_distribution<double>(0, 1)(rng); }

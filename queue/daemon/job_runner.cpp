@@ -105,6 +105,9 @@ void JobRunner::spawn(JobId id) {
                   std::to_string((*proc)->pid()) + ")");
     c_.sched.set_process(id, (*proc)->pid(), (*proc)->start_time());
     processes_[id] = std::move(proc.value());
+    // Waiting since it was submitted, or since its time came (--at, --in, a retry delay).
+    c_.counters.queue(q.name).wait.observe(
+        double(std::max<WallUs>(0, t - std::max(e->submitted_at, e->status.run_at))) / 1e6);
     d_.flush_changes(false);
 }
 
@@ -117,10 +120,21 @@ void JobRunner::on_exit(JobId id, ExitStatus x, const std::string& reason, bool 
     if (!e) return;
     const std::uint32_t attempt = e->status.attempt;
     const bool failure = timed_out || x.signal != 0 || (x.code != 0 && x.code != 75);
+    const WallUs now = c_.now();
+    const double ran = double(std::max<WallUs>(0, now - e->status.started_at)) / 1e6;
+    const std::string& queue = c_.sched.queues()[e->queue].name;
     if (c_.stopping && failure && !timed_out && !e->status.cancel_requested) {
         // Stopped by the shutdown, not by its own fault: no attempt is used (SPEC §6.5).
+        c_.counters.run_ended(queue, RunOutcome::interrupted, ran);
         c_.sched.interrupt(id, "interrupted by the shutdown of tendd; re-queued");
     } else {
+        c_.counters.run_ended(queue,
+                              timed_out                    ? RunOutcome::timed_out
+                              : e->status.cancel_requested ? RunOutcome::cancelled
+                              : !failure && x.code == 75   ? RunOutcome::yielded
+                              : !failure                   ? RunOutcome::succeeded
+                                                           : RunOutcome::failed,
+                              ran);
         c_.sched.finished(id, x, c_.now(), c_.random01(), reason, timed_out);
     }
     std::string text = "attempt " + std::to_string(attempt) + " " + exit_text(x);

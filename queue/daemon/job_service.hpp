@@ -106,6 +106,9 @@ class JobService {
         return control_.cancel_job(id, reason);
     }
     WallUs now() const { return c_.now(); }
+    // For /metrics: counters since tendd started, and what the store measures.
+    const JobCounters& counters() const { return c_.counters; }
+    JobStore::Figures store_figures() const { return c_.store->figures(); }
     bool stopping() const { return c_.stopping; }
 
   private:

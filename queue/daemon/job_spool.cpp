@@ -185,7 +185,8 @@ void SpoolIntake::import_spool(const std::string& token) {
     const std::size_t n = specs.size();
     const uid_t uid = owner->uid;
     submit_.commit_submit(
-        std::move(specs), entry.env, [this, token, n, uid](Result<std::vector<JobId>> ids) {
+        std::move(specs), entry.env,
+        [this, token, n, uid](Result<std::vector<JobId>> ids) {
             spool_in_flight_.erase(token);
             if (!ids) {
                 c_.opt.warn("spool: cannot take in " + token + ": " + ids.error() +
@@ -195,7 +196,8 @@ void SpoolIntake::import_spool(const std::string& token) {
             forget_spool_file(token);
             c_.opt.info("took " + std::to_string(n) + " spooled job(s) of uid " +
                         std::to_string(uid) + " from " + token);
-        });
+        },
+        {}, SubmitSource::spool);
     // Acknowledged by `tend submit` already, so they are kept, but a queue that is not
     // configured would hold them forever: they are cancelled with the reason.
     for (JobId id : unconfigured)

@@ -39,6 +39,7 @@ void SubmitIntake::submit(SubmitRequest r, JobReplier reply) {
     if (!s.key.empty()) {
         if (auto id = c_.sched.find_key(r.peer_uid, s.key)) {
             JobId existing = *id;
+            ++c_.counters.queue(s.queue).deduplicated;
             d_.after_durable([reply, existing] {
                 reply(JobReply::ok({{"id", existing}, {"deduplicated", true}}));
             });
@@ -48,11 +49,13 @@ void SubmitIntake::submit(SubmitRequest r, JobReplier reply) {
     }
     const std::size_t count = r.batch ? r.lines.size() : 1;
     if (r.batch && count == 0) return reply(JobReply::ok({{"first_id", nullptr}, {"count", 0}}));
-    if (auto refusal = c_.sched.check_submit(s, count))
+    if (auto refusal = c_.sched.check_submit(s, count)) {
+        c_.counters.refused(s.queue, refusal->full ? RefuseReason::full : RefuseReason::invalid);
         return reply(JobReply::error(refusal->full      ? Kind::full
                                      : refusal->unknown ? Kind::invalid
                                                         : Kind::bad_request,
                                      refusal->message));
+    }
     s.submitted_at = c_.now();
     s.uid = r.peer_uid;
     s.gid = r.peer_gid;
@@ -137,17 +140,21 @@ void SubmitIntake::client_gone(std::uint64_t client) {
 
 void SubmitIntake::commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
                                  std::function<void(Result<std::vector<JobId>>)> done,
-                                 CronRecords cron) {
+                                 CronRecords cron, SubmitSource source) {
     std::vector<JobId> ids;
     ids.reserve(specs.size());
     for (const auto& s : specs) ids.push_back(s.id);
+    // A batch goes to one queue.
+    std::string queue = specs.empty() ? std::string() : specs.front().queue;
     auto refs = c_.store->submit(
         specs, env, std::move(cron),
-        [this, ids, done = std::move(done)](Result<std::vector<SpecRef>> placed) {
+        [this, ids, queue, source, done = std::move(done)](Result<std::vector<SpecRef>> placed) {
             if (!placed) {
                 for (JobId id : ids) c_.sched.remove_uncommitted(id);
+                c_.counters.refused(queue, RefuseReason::io);
                 return done(make_error(placed.error()));
             }
+            c_.counters.submitted(queue, source, ids.size());
             for (std::size_t i = 0; i < ids.size(); ++i)
                 c_.sched.set_spec_location(ids[i], (*placed)[i].offset, (*placed)[i].length);
             done(ids);
@@ -164,14 +171,17 @@ void SubmitIntake::submit_internal(std::vector<JobSpec> specs, const std::vector
                                    std::function<void(Result<std::vector<JobId>>)> done) {
     if (c_.stopping) return done(make_error("tendd is shutting down"));
     if (specs.empty()) return done(std::vector<JobId>{});
-    if (auto refusal = c_.sched.check_submit(specs.front(), specs.size()))
+    if (auto refusal = c_.sched.check_submit(specs.front(), specs.size())) {
+        c_.counters.refused(specs.front().queue,
+                            refusal->full ? RefuseReason::full : RefuseReason::invalid);
         return done(make_error(refusal->message));
+    }
     const WallUs t = c_.now();
     for (auto& s : specs) {
         s.id = c_.sched.allocate_id();
         s.submitted_at = t;
     }
-    commit_submit(std::move(specs), env, std::move(done), std::move(cron));
+    commit_submit(std::move(specs), env, std::move(done), std::move(cron), SubmitSource::cron);
 }
 
 }  // namespace tend::jobs

@@ -32,9 +32,11 @@ class SubmitIntake {
     void submit_internal(std::vector<JobSpec> specs, const std::vector<std::string>& env,
                          CronRecords cron, std::function<void(Result<std::vector<JobId>>)> done);
     // Stores jobs whose ids are assigned: in the table at once, acknowledged by `done` once
-    // durable (or forgotten again when the store refuses them).
+    // durable (or forgotten again when the store refuses them); counted by `source` once
+    // durable, or as refused (io) when the store fails.
     void commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,
-                       std::function<void(Result<std::vector<JobId>>)> done, CronRecords cron = {});
+                       std::function<void(Result<std::vector<JobId>>)> done, CronRecords cron = {},
+                       SubmitSource source = SubmitSource::cli);
 
   private:
     std::optional<JobReply> check_shape(const SubmitRequest& r) const;

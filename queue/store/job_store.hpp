@@ -3,12 +3,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "queue/core/job.hpp"
 #include "queue/core/record_format.hpp"
 #include "queue/cron/cron_records.hpp"
+#include "supervisor/util/prom_text.hpp"
 #include "supervisor/util/result.hpp"
 
 namespace tend::jobs {
@@ -100,6 +102,14 @@ class JobStore {
     // Runs the turn hook soon (after the requests ready now) even when nothing is written:
     // shutdown uses it to learn that everything has stopped.
     virtual void request_turn() = 0;
+
+    // ---- figures for /metrics (tend_store_*): what this store measures; none by default.
+    struct Figures {
+        const prom::Histogram* commit = nullptr;  // duration of one commit (write and sync)
+        std::uint64_t commit_errors = 0;          // commits that failed
+        std::optional<std::uint64_t> log_bytes;   // size of the job log file
+    };
+    virtual Figures figures() const { return {}; }
 
     // ---- reads
     virtual Result<JobSpec> read_spec(SpecRef where) const = 0;

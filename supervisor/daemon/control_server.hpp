@@ -56,6 +56,9 @@ class ControlServer {
     size_t client_count() const { return clients_.size(); }
     // The peer and its role, for authorization; nullopt once the client is gone.
     std::optional<authz::Caller> caller(ClientId id) const;
+    // The credentials of a connected Unix socket's peer (SO_PEERCRED, SO_PEERGROUPS); the HTTP
+    // server's Unix listener uses it too.
+    static std::optional<PeerCredentials> read_peer(int fd);
 
   private:
     ControlServer(sd_event* loop, UniqueFd listener, Handler handler, authz::AccessPolicy policy,
@@ -65,7 +68,6 @@ class ControlServer {
     static int on_client_io(sd_event_source*, int, uint32_t events, void* client);
     static int on_idle(sd_event_source*, uint64_t, void* client);
     void dispatch(ClientId id, const protocol::Request& req);
-    static std::optional<PeerCredentials> read_peer(int fd);
     void read_from(Client& c);
     void process_lines(Client& c);
     void send(Client& c, const std::string& line);

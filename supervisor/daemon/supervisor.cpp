@@ -16,7 +16,10 @@ Supervisor::Supervisor(RunnerContext& ctx)
               ctx.info(line);
       }) {
     ctx_.on_change = [this](InstanceRunner& r) { on_change(r); };
-    ctx_.on_event = [this](InstanceEvent e) { events_.record(std::move(e)); };
+    ctx_.on_event = [this](InstanceEvent e) {
+        counters_.on_event(e);
+        events_.record(std::move(e));
+    };
 }
 
 void Supervisor::record_rollout_event(const std::string& program, int generation,

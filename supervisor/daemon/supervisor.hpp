@@ -12,6 +12,7 @@
 
 #include "supervisor/config/config.hpp"
 #include "supervisor/core/config_diff.hpp"
+#include "supervisor/core/program_counters.hpp"
 #include "supervisor/core/rollout_plan.hpp"
 #include "supervisor/daemon/event_feed.hpp"
 #include "supervisor/daemon/instance_runner.hpp"
@@ -25,6 +26,7 @@ struct Rollout {
     RolloutPolicy policy;
     RolloutFailure on_failure = RolloutFailure::pause;
     bool rolling_back = false;
+    bool from_reload = false;     // a reload's changed keys began it (restart cause "reload")
     std::string rollback_reason;  // why the rollback began
     // Targets this rollout started (may fail), with their spawn count just after the start:
     // a later spawn means the process exited and was restarted, which fails the rollout.
@@ -103,6 +105,8 @@ class Supervisor {
     nlohmann::json status_json(const std::vector<InstanceRunner*>& which) const;
     // Instance transitions and rollouts, for `tend events` (SPEC §5.8).
     EventFeed& events() { return events_; }
+    // Restarts by cause and exits by how, per program, since tendd started (metrics).
+    const ProgramCounters& counters() const { return counters_; }
     // Program-level events (rollout started, complete, paused, rolled back...): logged and
     // kept with the instances' events. `failed` logs it as a warning.
     void record_rollout_event(const std::string& program, int generation, const std::string& what,
@@ -146,6 +150,7 @@ class Supervisor {
 
     RunnerContext& ctx_;
     EventFeed events_;
+    ProgramCounters counters_;
     std::map<std::string, Program> programs_;
     std::vector<std::string> order_;  // config order, for status listings
     std::vector<Waiter> waiters_;

@@ -36,6 +36,7 @@ Status Supervisor::rolling_restart(const std::string& name, std::shared_ptr<Prog
     if (it == programs_.end()) return make_error("no program named \"" + name + "\"");
     if (auto bad = check_rollout_policy(policy)) return make_error(name + ": " + *bad);
     Program& p = it->second;
+    const bool from_reload = runtime != nullptr;
     if (!runtime) runtime = std::make_shared<ProgramRuntime>(*p.runtime);
     runtime->generation = ++p.last_generation;
     auto previous = p.runtime;
@@ -53,6 +54,7 @@ Status Supervisor::rolling_restart(const std::string& name, std::shared_ptr<Prog
     ro->previous = previous;
     ro->policy = policy;
     ro->on_failure = runtime->config.rollout.on_failure;
+    ro->from_reload = from_reload;
     if (done) ro->waiters.push_back({owner, std::move(done)});
     p.rollout = std::move(ro);
     p.runtime = runtime;
@@ -184,6 +186,7 @@ void Supervisor::advance(Program& p) {
     for (int slot : step.start_target) {
         InstanceRunner* t = target_of[static_cast<size_t>(slot)];
         if (!t) t = &add_runner(p, ro.target, slot);
+        counters_.rollout_start(ro.target->config.name, ro.from_reload && !ro.rolling_back);
         t->start();
         ro.started[t] = t->spawn_count();
     }

@@ -4,7 +4,6 @@
 #include "supervisor/protocol/protocol.hpp"
 
 namespace tend::protocol {
-namespace {
 
 const char* code_of(Outcome::Kind k) {
     using Kind = Outcome::Kind;
@@ -31,8 +30,6 @@ const char* code_of(Outcome::Kind k) {
     }
     return code::failed;
 }
-
-}  // namespace
 
 std::string encode_outcome(const Outcome& o) {
     if (o.is_ok()) return o.text.empty() ? encode_ok(o.data) : encode_ok_text(o.text);

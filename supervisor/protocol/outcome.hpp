@@ -37,6 +37,9 @@ struct Outcome {
 // Where a handler sends its outcome, now or later (`--wait`).
 using Respond = std::function<void(const Outcome&)>;
 
+// The protocol error code of an error kind ("bad_request"); "failed" for ok and failed.
+const char* code_of(Outcome::Kind k);
+
 // The one place an outcome becomes a reply line of the protocol.
 std::string encode_outcome(const Outcome& outcome);
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "queue/config/queue_config.hpp"
+#include "supervisor/config/http_config.hpp"
 #include "supervisor/config/program_keys.hpp"
 
 using namespace tend;
@@ -79,6 +80,7 @@ TEST_CASE("tend.toml(5) documents exactly the keys of the key tables", "[config]
         {"program.NAME.rollout", table(rollout_keys())},
         {"queue.NAME", table(queue_keys())},
         {"cron.NAME", table(cron_keys())},
+        {"http", table(http_keys())},
     };
     for (const auto& [section, keys] : tables) {
         INFO("[" << section << "]");

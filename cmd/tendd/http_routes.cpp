@@ -1,0 +1,197 @@
+// tendd's HTTP routes: the table, the access check, and the JSON API that runs each request
+// through the control socket's method table (design observability.md §5).
+#include "cmd/tendd/http_routes.hpp"
+
+#include <algorithm>
+
+namespace tend {
+namespace {
+
+using json = nlohmann::json;
+using Kind = protocol::Outcome::Kind;
+
+HttpReply error_reply(int status, const std::string& code, const std::string& message) {
+    return HttpReply::json(status, json{{"error", code}, {"message", message}}.dump() + "\n");
+}
+
+// Runs method `cmd` with `args` as the request's caller; the outcome becomes the answer.
+void call_method(HttpContext& ctx, const HttpRequest& req, std::string cmd, json args,
+                 RouteReply reply) {
+    if (!ctx.control) return reply(error_reply(503, "busy", "tendd is starting"));
+    protocol::Request r{std::move(cmd), std::move(args)};
+    // The route's access check passed, so the identity has a caller.
+    const authz::Caller caller = req.identity.caller.value_or(authz::Caller{});
+    handle_request_as(*ctx.control, ctx.next_client++, caller, r,
+                      [reply](const protocol::Outcome& o) { reply(reply_of_outcome(o)); });
+}
+
+// A decimal query parameter; nullopt when absent, an error reply when not a number.
+std::optional<std::int64_t> number(const HttpRequest& req, const char* name, bool& bad) {
+    auto it = req.query.find(name);
+    if (it == req.query.end() || it->second.empty()) return std::nullopt;
+    const std::string& v = it->second;
+    if (v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+        bad = true;
+        return std::nullopt;
+    }
+    return std::stoll(v);
+}
+
+// ---- handlers
+void healthz(HttpContext&, const HttpRequest&, RouteReply reply) {
+    reply(HttpReply::text(200, "ok\n"));
+}
+
+void metrics(HttpContext& ctx, const HttpRequest&, RouteReply reply) {
+    HttpReply r = HttpReply::text(200, ctx.metrics ? ctx.metrics() : std::string());
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    reply(std::move(r));
+}
+
+void api_status(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
+    call_method(ctx, req, "status", json::object(), std::move(reply));
+}
+void api_queues(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
+    call_method(ctx, req, "queues", json::object(), std::move(reply));
+}
+void api_cron(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
+    call_method(ctx, req, "cron_list", json::object(), std::move(reply));
+}
+void api_version(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
+    call_method(ctx, req, "version", json::object(), std::move(reply));
+}
+
+// /api/jobs?queue=&state=&limit=&before=: at most 500 rows a page (default 50).
+void api_jobs(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
+    json args = json::object();
+    bool bad = false;
+    auto limit = number(req, "limit", bad);
+    auto before = number(req, "before", bad);
+    if (bad) return reply(error_reply(400, "bad_request", "limit and before are numbers"));
+    args["limit"] = std::clamp<std::int64_t>(limit.value_or(50), 1, 500);
+    if (before) args["before"] = *before;
+    for (const char* k : {"queue", "state"})
+        if (auto it = req.query.find(k); it != req.query.end() && !it->second.empty())
+            args[k] = it->second;
+    call_method(ctx, req, "jobs", std::move(args), std::move(reply));
+}
+
+// /api/jobs/ID: `tend show ID --json`.
+void api_job(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
+    std::string_view rest =
+        std::string_view(req.path).substr(std::string_view("/api/jobs/").size());
+    if (rest.empty() || rest.size() > 18 || rest.find_first_not_of("0123456789") != rest.npos)
+        return reply(error_reply(404, "not_found", "no such job"));
+    call_method(ctx, req, "show", json{{"id", std::stoll(std::string(rest))}}, std::move(reply));
+}
+
+// ---- the table. Dashboard rows (pages, /assets/*, /api/summary, /api/series) go before the
+// /api/ catch-all.
+const std::vector<HttpRoute> kRoutes = {
+    {"GET", "/healthz", false, RouteAccess::listed, "health", "healthz", healthz},
+    {"GET", "/metrics", false, RouteAccess::listed, "metrics", "metrics", metrics},
+    {"GET", "/api/status", false, RouteAccess::user, "", "api_status", api_status},
+    {"GET", "/api/queues", false, RouteAccess::user, "", "api_queues", api_queues},
+    {"GET", "/api/cron", false, RouteAccess::user, "", "api_cron", api_cron},
+    {"GET", "/api/version", false, RouteAccess::user, "", "api_version", api_version},
+    {"GET", "/api/jobs", false, RouteAccess::user, "", "api_jobs", api_jobs},
+    {"GET", "/api/jobs/", true, RouteAccess::user, "", "api_job", api_job},
+};
+
+bool matches(const HttpRoute& r, const std::string& path) {
+    return r.prefix ? path.starts_with(r.path) : path == r.path;
+}
+
+// Whether the caller may use the route; the reply when not.
+std::optional<HttpReply> refusal(const HttpContext& ctx, const HttpRoute& r,
+                                 const HttpRequest& req) {
+    const auto& id = req.identity;
+    if (r.access == RouteAccess::anyone) return std::nullopt;
+    if (r.access == RouteAccess::listed &&
+        std::find(ctx.public_routes.begin(), ctx.public_routes.end(), r.public_name) !=
+            ctx.public_routes.end())
+        return std::nullopt;
+    if (!id.caller) {
+        HttpReply h = error_reply(401, "unauthorized",
+                                  req.tcp ? (id.bad_token ? "wrong token"
+                                                          : "credentials needed: "
+                                                            "the token of [http] "
+                                                            "token_file")
+                                          : "this user may not use tendd's HTTP socket");
+        if (req.tcp) h.headers.emplace_back("WWW-Authenticate", "Basic realm=\"tend\"");
+        return h;
+    }
+    if (r.access == RouteAccess::admin && !id.caller->is_admin())
+        return error_reply(403, "forbidden", "this route is for admins");
+    return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<HttpRoute>& http_routes() {
+    return kRoutes;
+}
+
+HttpReply reply_of_outcome(const protocol::Outcome& o) {
+    if (o.is_ok()) return HttpReply::json(200, (o.text.empty() ? o.data.dump() : o.text) + "\n");
+    int status = 500;
+    switch (o.kind) {
+        case Kind::bad_request:
+            status = 400;
+            break;
+        case Kind::forbidden:
+            status = 403;
+            break;
+        case Kind::not_found:
+        case Kind::unknown_command:
+            status = 404;
+            break;
+        case Kind::invalid:
+            status = 422;
+            break;
+        case Kind::full:
+            status = 429;
+            break;
+        case Kind::busy:
+            status = 503;
+            break;
+        case Kind::too_large:
+            status = 413;
+            break;
+        default:
+            break;
+    }
+    return error_reply(status, protocol::code_of(o.kind), o.message);
+}
+
+void dispatch_http(HttpContext& ctx, const HttpRequest& req, HttpResponder responder) {
+    const HttpRoute* route = nullptr;
+    bool other_method = false;
+    const std::string method = req.method == "HEAD" ? "GET" : req.method;
+    for (const HttpRoute& r : kRoutes) {
+        if (!matches(r, req.path)) continue;
+        if (r.method != method) {
+            other_method = true;
+            continue;
+        }
+        route = &r;
+        break;
+    }
+    const std::string label = route ? std::string(route->label) : "other";
+    RouteReply reply = [&ctx, label, responder](HttpReply r) {
+        if (!responder.alive()) return;
+        ++ctx.requests[{label, r.status}];
+        responder(std::move(r));
+    };
+    if (!route) {
+        if (other_method) {
+            HttpReply r = error_reply(405, "method_not_allowed", "method not allowed");
+            return reply(std::move(r));
+        }
+        return reply(error_reply(404, "not_found", "no such page"));
+    }
+    if (auto no = refusal(ctx, *route, req)) return reply(std::move(*no));
+    route->handler(ctx, req, std::move(reply));
+}
+
+}  // namespace tend
