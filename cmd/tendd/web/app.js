@@ -304,7 +304,7 @@
       { h: "Last exit", cell: (i) => exitText(i.last_exit) },
       { h: "Ready", cell: (i) => (i.ready ? el("span", { class: "badge ok" }, "ready") : el("span", { class: "muted" }, "no")) },
       { h: "Gen", num: true, cell: (i) => i.generation },
-      { h: "Reason", cls: "wrap", cell: (i) => [i.reason, i.next_start_in_s !== undefined ? `(next start in ${duration(i.next_start_in_s)})` : null].filter(Boolean).join(" ") || "–" },
+      { h: "Reason", cls: "wrap", cell: (i) => i.reason || "–" },
     ];
   }
   // Rollout progress as the instances show it: some on the newest generation, some not yet.
@@ -330,7 +330,7 @@
       { h: "Transition", cell: (e) => `${e.from} → ${e.to}` },
       { h: "Exit", cell: (e) => exitText(e.exit) },
       { h: "Reason", cls: "wrap", cell: (e) => (e.level === "warn" ? el("span", { class: "c-bad" }, e.reason) : e.reason) },
-    ], events.slice().reverse(), "No events yet.");
+    ], (events.events || []).slice().reverse(), "No events yet.");
   }
 
   function programsPage() {
@@ -582,7 +582,9 @@
         statusEl.classList.add("stale");
         let box = document.getElementById("error");
         if (!box) { box = el("div", { id: "error", class: "error" }); main.prepend(box); }
-        box.textContent = e instanceof HttpError ? e.message : `cannot reach tendd: ${e.message}`;
+        box.textContent = e instanceof HttpError ? e.message
+          : e instanceof TypeError && /fetch/i.test(e.message) ? `cannot reach tendd: ${e.message}`
+            : `this page failed: ${e.message}`;
       } finally {
         this.busy = false;
         if (this.again) { this.again = false; this.tick(); } else this.schedule();
