@@ -60,6 +60,11 @@
       : `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
     return el("span", { title: iso }, shown);
   }
+  // A cron time as its entry's zone prints it (the ISO text carries that zone's offset).
+  function zoned(iso) {
+    if (!iso) return text("–");
+    return el("span", { title: iso }, String(iso).slice(0, 16).replace("T", " "));
+  }
   function relative(iso) {
     if (!iso) return "–";
     const s = (new Date(iso).getTime() - Date.now()) / 1000;
@@ -75,7 +80,9 @@
   }
   function commandText(c) {
     if (c === null || c === undefined) return "–";
-    return Array.isArray(c) ? c.join(" ") : String(c);
+    if (!Array.isArray(c)) return String(c);
+    // As a shell would need it typed, like `tend show`.
+    return c.map((a) => (/^[A-Za-z0-9_@%+=:,.\/-]+$/.test(a) ? a : `'${String(a).replace(/'/g, "'\\''")}'`)).join(" ");
   }
 
   // Colour says state only: green ready, amber starting/backoff, red cooldown/failed.
@@ -130,9 +137,12 @@
     values.forEach((v, i) => {
       if (v === null || v === undefined) return;
       const x = w - ((n - 1 - i) / (SLOTS - 1)) * w;
-      const y = h - (max > 0 ? (v / max) * (h - 2) : 0) - 1;
+      // Headroom above the highest point, so a flat line does not hide in the top border.
+      const y = h - (max > 0 ? (v / (max * 1.2)) * (h - 2) : 0) - 1;
       out.push(`${x.toFixed(1)},${y.toFixed(1)}`);
     });
+    // One sample is a short dash at the right edge rather than nothing.
+    if (out.length === 1) out.unshift(`${(w - 3).toFixed(1)},${out[0].split(",")[1]}`);
     return out.join(" ");
   }
   // lines: [{values, cls}]
@@ -145,7 +155,8 @@
   function chart(id, title, lines, unit) {
     const w = 600, h = 120;
     const all = lines.flatMap((l) => l.values.filter((v) => v !== null));
-    const max = Math.max(1, ...all);
+    const top = Math.max(0, ...all);
+    const max = Math.max(1, top);
     const last = (l) => { const v = l.values.filter((x) => x !== null); return v.length ? v[v.length - 1] : null; };
     return el("div", { class: "chart-box" },
       el("div", { class: "title" },
@@ -156,7 +167,8 @@
         svg("line", { class: "axis", x1: 0, y1: h - 0.5, x2: w, y2: h - 0.5 }),
         lines.map((l) => svg("polyline", { class: l.cls, points: points(l.values, max, w, h) }))),
       el("div", { class: "title" }, el("span", null, "−1 h"),
-        el("span", null, `max ${fmtValue(max, unit)}`), el("span", null, "now")));
+        el("span", null, all.length ? `max ${fmtValue(top, unit)}` : "no samples yet"),
+        el("span", null, "now")));
   }
   function fmtValue(v, unit) {
     if (v === null || v === undefined) return "–";
@@ -183,7 +195,10 @@
       headers: { Accept: kind === "json" ? "application/json" : "text/plain" } });
     if (!r.ok) {
       let why = r.statusText;
-      try { const body = await r.text(); if (body) why = JSON.parse(body).error ?? body; } catch (e) { /* text */ }
+      try {
+        const body = await r.text();
+        if (body) { const j = JSON.parse(body); why = j.message || j.error || body; }
+      } catch (e) { /* not JSON: the status text stays */ }
       throw new HttpError(`${path}: ${r.status} ${why}`);
     }
     return kind === "json" ? r.json() : r.text();
@@ -264,7 +279,7 @@
       cron.body.replaceChildren(table("cron-next", [
         { h: "Entry", cell: (c) => c.name },
         { h: "Schedule", cell: (c) => el("code", null, c.schedule) },
-        { h: "Next fire", cell: (c) => when(c.next_fire) },
+        { h: "Next fire", cell: (c) => zoned(c.next_fire) },
         { h: "", num: true, cell: (c) => relative(c.next_fire) },
       ], s.cron_next, "No cron entries."));
       failures.body.replaceChildren(table("failures", jobColumns(true), s.recent_failures,
@@ -528,8 +543,8 @@
         { h: "Zone", cell: (c) => c.timezone },
         { h: "Source", cell: (c) => c.source },
         { h: "Queue", cell: (c) => link(`/queues/${encodeURIComponent(c.queue)}`, c.queue) },
-        { h: "Last fire", cell: (c) => when(c.last_fire) },
-        { h: "Next fire", cell: (c) => when(c.next_fire) },
+        { h: "Last fire", cell: (c) => zoned(c.last_fire) },
+        { h: "Next fire", cell: (c) => zoned(c.next_fire) },
         { h: "", cell: (c) => relative(c.next_fire) },
         { h: "Last job", cell: (c) => lastJob(c.last_job) },
         { h: "Command", cls: "cmd", cell: (c) => commandText(c.command) },
