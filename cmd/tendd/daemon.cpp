@@ -22,6 +22,7 @@
 #include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
 #include "supervisor/config/probe_pitfall.hpp"
+#include "supervisor/core/http_diff.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/config_loader.hpp"
 #include "supervisor/daemon/control_server.hpp"

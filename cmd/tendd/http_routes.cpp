@@ -2,9 +2,13 @@
 // through the control socket's method table (design observability.md §5).
 #include "cmd/tendd/http_routes.hpp"
 
-#include "cmd/tendd/dashboard_routes.hpp"
-
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
+
+#include "cmd/tendd/dashboard_routes.hpp"
+#include "supervisor/daemon/safe_dir.hpp"
 
 namespace tend {
 namespace {
@@ -78,13 +82,57 @@ void api_jobs(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
     call_method(ctx, req, "jobs", std::move(args), std::move(reply));
 }
 
-// /api/jobs/ID: `tend show ID --json`.
+// The last `lines` lines of `path`, from at most its last 64 KiB (the first line of that
+// window is dropped when it is cut). Opened O_NOFOLLOW: the file is in tendd's own state dir.
+Result<std::string> tail_of(const std::string& path, std::size_t lines) {
+    constexpr off_t kMax = 64 * 1024;
+    auto fd = open_regular(path, O_RDONLY);
+    if (!fd) return make_error(fd.error());
+    struct stat st {};
+    if (fstat(fd->get(), &st) != 0) return make_error("cannot stat " + path);
+    const off_t from = st.st_size > kMax ? st.st_size - kMax : 0;
+    std::string buf(static_cast<std::size_t>(st.st_size - from), '\0');
+    const ssize_t n = pread(fd->get(), buf.data(), buf.size(), from);
+    if (n < 0) return make_error("cannot read " + path);
+    buf.resize(static_cast<std::size_t>(n));
+    std::size_t start = 0;
+    if (from > 0) start = buf.find('\n') == std::string::npos ? buf.size() : buf.find('\n') + 1;
+    std::size_t pos = buf.size();
+    if (pos > start && buf[pos - 1] == '\n') --pos;
+    for (std::size_t seen = 0; pos > start; --pos)
+        if (buf[pos - 1] == '\n' && ++seen == lines) break;
+    return buf.substr(pos);
+}
+
+// /api/jobs/ID and /api/jobs/ID/log?tail=N.
 void api_job(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
     std::string_view rest =
         std::string_view(req.path).substr(std::string_view("/api/jobs/").size());
+    const bool log = rest.ends_with("/log");
+    if (log) rest.remove_suffix(4);
     if (rest.empty() || rest.size() > 18 || rest.find_first_not_of("0123456789") != rest.npos)
         return reply(error_reply(404, "not_found", "no such job"));
-    call_method(ctx, req, "show", json{{"id", std::stoll(std::string(rest))}}, std::move(reply));
+    const std::string id(rest);
+    if (!log) return call_method(ctx, req, "show", json{{"id", std::stoll(id)}}, std::move(reply));
+    bool bad = false;
+    const auto tail = number(req, "tail", bad);
+    if (bad) return reply(error_reply(400, "bad_request", "tail is a number of lines"));
+    const std::size_t lines =
+        static_cast<std::size_t>(std::clamp<std::int64_t>(tail.value_or(100), 1, 100000));
+    // `tend logs ID`: the owner rule and where the output is, then its tail read here.
+    call_method(ctx, req, "logs", json{{"targets", json::array({id})}},
+                [reply, lines](HttpReply r) {
+                    if (r.status != 200) return reply(std::move(r));
+                    json data = json::parse(r.body, nullptr, false);
+                    std::string text;
+                    if (data.is_array() && !data.empty() && data[0].contains("files") &&
+                        data[0]["files"].is_array() && !data[0]["files"].empty() &&
+                        data[0]["files"][0].is_string()) {
+                        auto t = tail_of(data[0]["files"][0].get<std::string>(), lines);
+                        if (t) text = std::move(*t);  // no output yet: empty
+                    }
+                    reply(HttpReply::text(200, std::move(text)));
+                });
 }
 
 // ---- the table. Dashboard rows (pages, /assets/*, /api/summary, /api/series) go before the

@@ -7,7 +7,6 @@
 
 #include "supervisor/config/config.hpp"
 #include "supervisor/config/section_keys.hpp"
-#include "supervisor/core/config_diff.hpp"
 #include "supervisor/util/result.hpp"
 
 namespace tend {
@@ -51,10 +50,6 @@ const std::vector<KeyRow<HttpConfig>>& http_keys();
 
 // The parse function of [http] for parse_config's `extra`, filling `out`.
 ExtraSection http_section(HttpConfig& out);
-
-// What a reload changes in [http]: nothing, or one SectionDiff "http" (applied live: the
-// listener is rebuilt).
-std::vector<SectionDiff> diff_http(const HttpConfig& before, const HttpConfig& after);
 
 // The token file in force: `token_file`, or http.token in the config file's directory.
 std::string http_token_path(const HttpConfig& c, const std::string& config_file);

@@ -45,12 +45,18 @@ bool host_allowed(std::string_view host_header, const std::string& listen_host,
     if (host_header.empty() || host_header.size() > 255) return false;
     auto [name, port] = split_host(lower(host_header));
     if (name.empty()) return false;
+    // An allowed host with a port (a proxy's) matches that port; any other name needs the
+    // listen port, or none.
+    for (const auto& a : allowed) {
+        auto [an, ap] = split_host(lower(a));
+        if (an == name && !ap.empty() && ap == port) return true;
+    }
     if (!port.empty() && port != listen_port) return false;
     if (name == lower(listen_host) || name == "localhost" || name == "127.0.0.1" || name == "::1")
         return true;
     for (const auto& a : allowed) {
         auto [an, ap] = split_host(lower(a));
-        if (an == name && (ap.empty() || ap == port)) return true;
+        if (an == name && ap.empty()) return true;
     }
     return false;
 }

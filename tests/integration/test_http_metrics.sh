@@ -43,7 +43,7 @@ assert_eq ok "$(hget /healthz)" "/healthz"
 assert_eq 600 "$(stat -c %a "$HSOCK")" "mode of the HTTP socket of a user instance"
 
 say "the known sequence: jobs succeed and fail, crashy crash-loops into cooldown, web:0 restarts"
-ok1=$(tend submit -- true)
+ok1=$(tend submit -- echo hello-http)
 ok2=$(tend submit --queue work -- true)
 bad=$(tend submit -- sh -c 'exit 2')
 dup=$(tend submit --key k1 -- sleep 0.5)
@@ -118,7 +118,10 @@ assert_eq "$(tend version --json | jq -r .daemon)" "$(hget /api/version | jq -r 
 assert_eq "$(tend cron list --json | jq -c '[.[].name]')" "$(hget /api/cron | jq -c '[.[].name]')" "/api/cron"
 assert_eq "$(status_json | jq -c '[.[] | {program, instance, generation}]')" \
     "$(hget /api/status | jq -c '[.[] | {program, instance, generation}]')" "/api/status"
+assert_contains "$(hget "/api/jobs/$ok1/log")" "hello-http" "/api/jobs/$ok1/log"
+assert_eq 1 "$(hget "/api/jobs/$ok1/log?tail=1" | wc -l)" "lines of /api/jobs/$ok1/log?tail=1"
 assert_eq 404 "$(hcode /api/jobs/99999)" "an unknown job"
+assert_eq 404 "$(hcode /api/jobs/99999/log)" "the log of an unknown job"
 assert_eq 400 "$(hcode '/api/jobs?state=nonsense')" "a bad state filter"
 assert_eq 404 "$(hcode /nonsense)" "an unknown path"
 

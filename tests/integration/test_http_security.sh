@@ -122,4 +122,6 @@ theirs=$(ucurl "http://localhost/api/jobs?limit=5" | jq -c --argjson id "$secret
 assert_eq 'null null null true' "$(jq -r '"\(.command) \(.name) \(.key) \(.hidden)"' <<<"$theirs")" "nobody's view of root's job in the listing"
 assert_not_contains "$(ucurl "http://localhost/api/jobs?limit=5")" "secret" "the listing as nobody"
 assert_eq 403 "$(ucurl -o /dev/null -w '%{http_code}' "http://localhost/api/jobs/$secret")" "nobody shows root's job"
+assert_eq 403 "$(ucurl -o /dev/null -w '%{http_code}' "http://localhost/api/jobs/$secret/log")" "nobody reads root's job's output"
+assert_contains "$(curl -s --unix-socket "$HSOCK" "http://localhost/api/jobs/$secret/log")" "secret-command" "root reads its job's output"
 assert_eq 200 "$(ucurl -o /dev/null -w '%{http_code}' http://localhost/api/status)" "nobody reads the status"

@@ -5,6 +5,7 @@
 #include "supervisor/config/config_parser.hpp"
 #include "supervisor/config/config_walker.hpp"
 #include "supervisor/config/http_config.hpp"
+#include "supervisor/core/http_diff.hpp"
 #include "supervisor/core/http_rules.hpp"
 
 using namespace tend;
