@@ -22,6 +22,8 @@ test_deps=(man-db procps python3 python3-gunicorn util-linux systemd wrk clang-1
            clang-tidy nginx redis-server prometheus curl postgresql)
 
 missing=()
+# The dashboard's browser test (test_dashboard.sh): headless Chromium driven by selenium.
+test_deps+=(chromium chromium-driver python3-selenium)
 wanted=("${build_deps[@]}")
 [ "$mode" = test ] && wanted+=("${test_deps[@]}")
 for p in "${wanted[@]}"; do

@@ -16,6 +16,7 @@
 
 #include "cmd/full_config_loader.hpp"
 #include "cmd/tendd/daemon_http.hpp"
+#include "cmd/tendd/dashboard_sampler.hpp"
 #include "cmd/tendd/methods.hpp"
 #include "cmd/tendd/metrics_render.hpp"
 #include "queue/daemon/cron_service.hpp"
@@ -30,6 +31,7 @@
 #include "supervisor/daemon/daemon_sockets.hpp"
 #include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/daemon/loop_lag.hpp"
+#include "supervisor/daemon/program_commands.hpp"
 #include "supervisor/daemon/reload.hpp"
 #include "supervisor/daemon/socket_activation.hpp"
 #include "supervisor/daemon/state_lock.hpp"
@@ -114,6 +116,7 @@ struct Daemon {
     std::unique_ptr<ControlServer> server;
     std::unique_ptr<DaemonHttp> http;  // [http]: the HTTP server, when configured
     std::unique_ptr<LoopLag> loop_lag;
+    std::unique_ptr<DashboardSampler> sampler;  // the dashboard's history, while [http] serves
     DaemonControl control;
     EventSource sig_term, sig_int, sig_hup, shutdown_timer;
     bool shutting_down = false;
@@ -134,6 +137,31 @@ struct Daemon {
     void apply_http(const HttpConfig& h) {
         if (auto st = http->apply(h); !st) spdlog::error("{}", st.error());
         http_config = h;
+        follow_http();
+    }
+    // The dashboard's history is sampled (a 10 s timer) only while an HTTP server can show it:
+    // without [http], tendd has no timer of its own.
+    void follow_http() {
+        if (!http->server()) {
+            http->context().series = nullptr;
+            sampler.reset();
+            return;
+        }
+        if (!sampler) {
+            auto data = [](const protocol::Outcome& o) {
+                if (!o.is_ok()) return nlohmann::json();
+                return o.text.empty() ? o.data : nlohmann::json::parse(o.text, nullptr, false);
+            };
+            auto s = DashboardSampler::start(
+                loop.get(), [this, data] { return data(jobs->queues()); },
+                [this, data] { return data(programs::status(*supervisor, {})); });
+            if (!s) {  // only the charts are lost
+                spdlog::warn("{}: the dashboard has no history", s.error());
+                return;
+            }
+            sampler = std::move(*s);
+        }
+        http->context().series = &sampler->book();
     }
     HttpConfig http_config;  // [http] in force
 
@@ -457,6 +485,7 @@ int run_daemon(const DaemonOptions& options) {
         return kDaemonFailure;
     }
     d.http_config = full.http;
+    d.follow_http();
 
     d.supervisor->start_autostart();
     const std::string summary = std::to_string(d.supervisor->programs().size()) + " programs, " +
@@ -467,6 +496,7 @@ int run_daemon(const DaemonOptions& options) {
     notify_ready(summary);
 
     int r = sd_event_loop(e);
+    d.sampler.reset();
     d.http.reset();
     d.server.reset();
     d.cron.reset();

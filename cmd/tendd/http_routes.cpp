@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <algorithm>
 
+#include "cmd/tendd/dashboard_routes.hpp"
 #include "supervisor/daemon/safe_dir.hpp"
 
 namespace tend {
@@ -145,6 +146,22 @@ const std::vector<HttpRoute> kRoutes = {
     {"GET", "/api/version", false, RouteAccess::user, "", "api_version", api_version},
     {"GET", "/api/jobs", false, RouteAccess::user, "", "api_jobs", api_jobs},
     {"GET", "/api/jobs/", true, RouteAccess::user, "", "api_job", api_job},
+    // The dashboard (dashboard_routes.hpp). Its pages are one static file, served to whoever
+    // may read /api/* (an anonymous browser gets the 401 and its login prompt: the token is
+    // the password); its script, style and icon hold no data and are served to anyone.
+    {"GET", "/api/summary", false, RouteAccess::user, "", "api_summary", api_summary},
+    {"GET", "/api/series", false, RouteAccess::user, "", "api_series", api_series},
+    {"GET", "/api/events", false, RouteAccess::user, "", "api_events", api_events},
+    {"GET", "/", false, RouteAccess::user, "", "page", web_file},
+    {"GET", "/programs", false, RouteAccess::user, "", "page", web_file},
+    {"GET", "/programs/", true, RouteAccess::user, "", "page", web_file},
+    {"GET", "/queues", false, RouteAccess::user, "", "page", web_file},
+    {"GET", "/queues/", true, RouteAccess::user, "", "page", web_file},
+    {"GET", "/jobs", false, RouteAccess::user, "", "page", web_file},
+    {"GET", "/jobs/", true, RouteAccess::user, "", "page", web_file},
+    {"GET", "/cron", false, RouteAccess::user, "", "page", web_file},
+    {"GET", "/static/", true, RouteAccess::anyone, "", "static", web_file},
+    {"GET", "/favicon.ico", false, RouteAccess::anyone, "", "static", web_file},
 };
 
 bool matches(const HttpRoute& r, const std::string& path) {

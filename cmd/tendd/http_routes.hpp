@@ -13,6 +13,10 @@
 #include "cmd/tendd/methods.hpp"
 #include "supervisor/daemon/http_server.hpp"
 
+namespace tend::web {
+class SeriesBook;
+}  // namespace tend::web
+
 namespace tend {
 
 // What the route handlers may use, wired by the composition root (daemon.cpp).
@@ -25,6 +29,8 @@ struct HttpContext {
     std::uint64_t next_client = kHttpClientBase;
     // HTTP requests answered, by route label and status (tend_http_requests_total).
     std::map<std::pair<std::string, int>, std::uint64_t> requests;
+    // The dashboard's history (dashboard_sampler.hpp); null while nothing samples it.
+    const web::SeriesBook* series = nullptr;
 };
 
 // Who may call a route. `listed`: anyone when its public name is in [http] public, else as

@@ -1,0 +1,39 @@
+// The dashboard's history at run time: a 10 s timer on the loop that samples the queues and the
+// instances into a SeriesBook (dashboard_series.hpp). It runs only while [http] is configured.
+#pragma once
+
+#include <systemd/sd-event.h>
+#include <functional>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cmd/tendd/dashboard_series.hpp"
+#include "supervisor/daemon/event_source.hpp"
+#include "supervisor/util/result.hpp"
+
+namespace tend {
+
+class DashboardSampler {
+  public:
+    // The data of `tend queues --json` and `tend status --json`, now: O(queues), O(instances).
+    using Source = std::function<nlohmann::json()>;
+
+    // Takes a first sample now, then one every 10 s (the timer may fire up to 1 s late, so
+    // that the loop can coalesce it with other wake-ups).
+    static Result<std::unique_ptr<DashboardSampler>> start(sd_event* loop, Source queues,
+                                                           Source instances);
+    const web::SeriesBook& book() const { return book_; }
+
+  private:
+    DashboardSampler(Source queues, Source instances)
+        : queues_(std::move(queues)), instances_(std::move(instances)) {}
+    static int on_timer(sd_event_source* s, uint64_t usec, void* self);
+    void sample();
+
+    Source queues_, instances_;
+    web::SeriesBook book_;
+    EventSource timer_;
+};
+
+}  // namespace tend
