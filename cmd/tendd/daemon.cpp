@@ -154,7 +154,7 @@ struct Daemon {
             };
             auto s = DashboardSampler::start(
                 loop.get(), [this, data] { return data(jobs->queues()); },
-                [this, data] { return data(programs::status(*supervisor, {})); });
+                [this, data] { return data(programs::status(*supervisor, {})); }, loop_lag.get());
             if (!s) {  // only the charts are lost
                 spdlog::warn("{}: the dashboard has no history", s.error());
                 return;

@@ -33,6 +33,15 @@ bool selected(const std::string& name, const std::vector<std::string>& names) {
     return false;
 }
 
+// The age of the oldest pending job grows while nothing happens; finished jobs are counted per
+// step. Every other series is a gauge that only moves when tendd does something.
+bool grows_by_itself(std::string_view name) {
+    return name.ends_with(":wait_s");
+}
+bool counts_per_step(std::string_view name) {
+    return name.ends_with(":ok") || name.ends_with(":failed");
+}
+
 }  // namespace
 
 void SeriesBook::put(const std::string& name, double value) {
@@ -41,6 +50,13 @@ void SeriesBook::put(const std::string& name, double value) {
         it = series_.emplace(name, Series{}).first;
         it->second.born = samples_ - 1;
         it->second.ring.assign(points_, kNone);
+        changed_ = true;
+    } else if (counts_per_step(name)) {
+        if (!std::isnan(value) && value != 0) changed_ = true;  // jobs finished in this step
+    } else if (!grows_by_itself(name) && samples_ >= 2) {
+        const double prev = it->second.ring[(samples_ - 2) % points_];
+        const bool same = (std::isnan(prev) && std::isnan(value)) || prev == value;
+        if (!same) changed_ = true;
     }
     // A series missing from one sample is dropped (sample), so it has no gaps to fill.
     Series& s = it->second;
@@ -57,7 +73,34 @@ double SeriesBook::delta(const std::string& name, double total) {
     return total >= prev ? total - prev : total;
 }
 
+void SeriesBook::fill_idle_steps(double now_s) {
+    const double gap = now_s - end_s_;
+    // The sampler's timer may fire up to 1 s late: a gap under 1.5 steps is one step.
+    if (samples_ == 0 || !(gap >= 1.5 * kSeriesStepS)) return;
+    const auto missed = std::min<std::uint64_t>(
+        static_cast<std::uint64_t>(std::min(gap / kSeriesStepS + 0.5, 1e9)) - 1, points_);
+    const std::uint64_t last = samples_ - 1;
+    std::vector<double> prev;
+    prev.reserve(series_.size());
+    for (const auto& [name, s] : series_) prev.push_back(s.ring[last % points_]);
+    for (std::uint64_t k = 1; k <= missed; ++k) {
+        ++samples_;
+        std::size_t i = 0;
+        for (auto& [name, s] : series_) {
+            double v = prev[i++];
+            if (counts_per_step(name)) v = 0;
+            if (grows_by_itself(name) && v > 0) v += double(k) * kSeriesStepS;
+            s.ring[(samples_ - 1) % points_] = v;
+            s.seen = samples_ - 1;
+        }
+    }
+    end_s_ += double(missed) * kSeriesStepS;
+}
+
 void SeriesBook::sample(double now_s, const json& queues, const json& instances) {
+    fill_idle_steps(now_s);
+    const std::size_t series_before = series_.size();
+    changed_ = false;
     ++samples_;
     end_s_ = now_s;
     const std::uint64_t now = samples_ - 1;
@@ -86,6 +129,7 @@ void SeriesBook::sample(double now_s, const json& queues, const json& instances)
     }
     // What this sample did not name is gone (a queue or program removed by a reload).
     std::erase_if(series_, [now](const auto& kv) { return kv.second.seen != now; });
+    if (series_.size() != series_before) changed_ = true;
     std::erase_if(totals_, [this](const auto& kv) { return !series_.contains(kv.first); });
 }
 

@@ -35,8 +35,15 @@ class SeriesBook {
 
     // One sample at wall time `now_s` (seconds since the epoch). `queues` is the data of
     // `tend queues --json`, `instances` that of `tend status --json`; entries of an unexpected
-    // shape are skipped. O(queues + instances).
+    // shape are skipped. O(queues + instances). Whole steps since the previous sample that
+    // nobody sampled (the sampler sleeps while tendd is idle) are filled first: nothing changed
+    // in them, so they repeat the previous sample, with no finished jobs, and the oldest
+    // pending job older by one step each.
     void sample(double now_s, const nlohmann::json& queues, const nlohmann::json& instances);
+    // Whether the last sample differs from the one before (a series appeared or went, a gauge
+    // moved, jobs finished); the age of the oldest pending job does not count, as it grows by
+    // itself. False lets the sampler sleep until tendd does something.
+    bool last_sample_changed() const { return changed_; }
 
     // {"step_s": 10, "end": TIME of the newest sample or null, "series": {NAME: [v, ...]}}:
     // each array holds one value per sample, oldest first, the same length for every series
@@ -55,12 +62,14 @@ class SeriesBook {
         std::uint64_t seen = 0;    // index of the last sample that named it
     };
     void put(const std::string& name, double value);
+    void fill_idle_steps(double now_s);
     // A counter's increase since the previous sample (NaN the first time it is seen).
     double delta(const std::string& name, double total);
 
     std::size_t points_;
     std::uint64_t samples_ = 0;  // samples taken; the current one is samples_ - 1
     double end_s_ = 0;
+    bool changed_ = true;
     std::map<std::string, Series, std::less<>> series_;
     std::map<std::string, double, std::less<>> totals_;  // counters at the previous sample
 };

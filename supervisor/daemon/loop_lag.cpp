@@ -51,6 +51,7 @@ int LoopLag::on_post(sd_event_source*, void* self) {
     }
     l->active_ = true;
     if (!l->armed_) l->arm();
+    if (l->listener_) l->listener_();
     return 0;
 }
 

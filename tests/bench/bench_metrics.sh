@@ -66,7 +66,8 @@ printf '[http]\nlisten = "unix:%s/idle-http.sock"\n' "$W" >"$W/idle-http.toml"
 : >"$W/idle-plain.toml"
 q_start_tendd "$W/h" "$W/idle-http.toml"; PH=$TENDD_PID
 q_start_tendd "$W/p" "$W/idle-plain.toml"; PP=$TENDD_PID
-sleep 3  # settle: the loop-lag sampler stops after one quiet tick
+sleep 13  # settle: the loop-lag timer stops after one quiet tick, the dashboard's sampler
+          # after its first unchanged sample (10 s)
 h0=$(ctx "$PH"); p0=$(ctx "$PP")
 sleep "$IDLE"
 h1=$(ctx "$PH"); p1=$(ctx "$PP")

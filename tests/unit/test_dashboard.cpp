@@ -146,6 +146,45 @@ TEST_CASE("dashboard: series keep one hour per queue and program, bounded", "[da
     }
 }
 
+TEST_CASE("dashboard: steps the sampler slept through repeat the last sample", "[dashboard]") {
+    SeriesBook book(8);
+    const json queues = json::array({queue("default", 2, 1, 10, 0)});
+    const json web = json::array({instance("web", 0, "running", true)});
+    book.sample(1000, queues, web);
+    CHECK(book.last_sample_changed());  // everything is new
+    book.sample(1010, queues, web);
+    CHECK_FALSE(book.last_sample_changed());  // the sampler may sleep now
+    book.sample(1020, queues, web);
+    CHECK_FALSE(book.last_sample_changed());
+    // Woken 40 s later by activity: the three steps in between are filled, unchanged except the
+    // age of the oldest pending job (5 s at the last sample), and no job finished in them.
+    book.sample(1060.4, json::array({queue("default", 0, 1, 12, 0)}), web);
+    CHECK(book.last_sample_changed());
+    const json a = book.answer({});
+    CHECK(a["series"]["queue:default:pending"] == json::array({2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 0.0}));
+    CHECK(a["series"]["queue:default:ok"] == json::array({nullptr, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0}));
+    CHECK(a["series"]["queue:default:wait_s"] ==
+          json::array({5.0, 5.0, 5.0, 15.0, 25.0, 35.0, 0.0}));
+    CHECK(a["series"]["program:web:ready"] == json::array({1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0}));
+    CHECK(a["end"] == 1060.4);
+
+    SECTION("a late timer (up to 1 s) is one step, not a gap") {
+        book.sample(1071.6, json::array({queue("default", 0, 1, 12, 0)}), web);
+        CHECK(book.answer({})["series"]["queue:default:pending"].size() == 8);
+        CHECK_FALSE(book.last_sample_changed());  // nothing finished, nothing moved
+    }
+    SECTION("a sleep longer than the ring keeps one ring of filled steps") {
+        book.sample(1060.4 + 3600, json::array({queue("default", 0, 1, 12, 0)}), web);
+        const json b = book.answer({"queue:default:running"});
+        CHECK(b["series"]["queue:default:running"] ==
+              json::array({1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0}));
+    }
+    SECTION("a queue that appears or goes is a change") {
+        book.sample(1070, json::array(), web);
+        CHECK(book.last_sample_changed());
+    }
+}
+
 TEST_CASE("dashboard: series names are bounded", "[dashboard]") {
     CHECK(parse_series_names("").names.empty());
     CHECK(parse_series_names("a,,b,").names == std::vector<std::string>{"a", "b"});
