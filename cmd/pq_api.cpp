@@ -8,24 +8,26 @@
 namespace tend::cli {
 namespace {
 
-constexpr const char* kLibrary = "libpq.so.5";
+constexpr const char* kPqLibrary = "libpq.so.5";
 
 template <typename Fn>
 void resolve(void* lib, Fn& fn, const char* name) {
     fn = reinterpret_cast<Fn>(dlsym(lib, name));
     if (!fn) {
         const char* why = dlerror();
-        throw CliError(kExitFailed, std::string("cannot use PostgreSQL: ") + kLibrary + " has no " +
-                                        name + (why ? std::string(" (") + why + ")" : ""));
+        throw CliError(kExitFailed, std::string("cannot use PostgreSQL: ") + kPqLibrary +
+                                        " has no " + name +
+                                        (why ? std::string(" (") + why + ")" : ""));
     }
 }
 
 PqApi load() {
     // Never closed: the functions are used until the process exits.
-    void* lib = dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
+    void* lib = dlopen(kPqLibrary, RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         const char* why = dlerror();
-        throw CliError(kExitFailed, std::string("cannot use PostgreSQL: ") + (why ? why : kLibrary),
+        throw CliError(kExitFailed,
+                       std::string("cannot use PostgreSQL: ") + (why ? why : kPqLibrary),
                        "install libpq5");
     }
     PqApi api;

@@ -16,10 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-HttpReply error_reply(int status, const std::string& code, const std::string& message) {
-    return HttpReply::json(status, json{{"error", code}, {"message", message}}.dump() + "\n");
-}
-
 // Runs method `cmd` as the request's caller; `done` gets its outcome (now or later).
 void run_method(HttpContext& ctx, const HttpRequest& req, std::string cmd, json args,
                 std::function<void(const protocol::Outcome&)> done) {

@@ -16,10 +16,6 @@ namespace {
 using json = nlohmann::json;
 using Kind = protocol::Outcome::Kind;
 
-HttpReply error_reply(int status, const std::string& code, const std::string& message) {
-    return HttpReply::json(status, json{{"error", code}, {"message", message}}.dump() + "\n");
-}
-
 // Runs method `cmd` with `args` as the request's caller; the outcome becomes the answer.
 void call_method(HttpContext& ctx, const HttpRequest& req, std::string cmd, json args,
                  RouteReply reply) {
@@ -193,6 +189,11 @@ std::optional<HttpReply> refusal(const HttpContext& ctx, const HttpRoute& r,
 }
 
 }  // namespace
+
+HttpReply error_reply(int status, const std::string& code, const std::string& message) {
+    return HttpReply::json(status,
+                           nlohmann::json{{"error", code}, {"message", message}}.dump() + "\n");
+}
 
 const std::vector<HttpRoute>& http_routes() {
     return kRoutes;

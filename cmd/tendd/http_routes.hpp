@@ -66,4 +66,7 @@ void dispatch_http(HttpContext& ctx, const HttpRequest& req, HttpResponder respo
 // 413, others 500) as {"error": code, "message": text}.
 HttpReply reply_of_outcome(const protocol::Outcome& o);
 
+// A JSON error answer: {"error": CODE, "message": MESSAGE}, shared by every route.
+HttpReply error_reply(int status, const std::string& code, const std::string& message);
+
 }  // namespace tend

@@ -28,7 +28,7 @@ constexpr InstanceState kStates[] = {InstanceState::starting, InstanceState::run
                                      InstanceState::stopping, InstanceState::stopped,
                                      InstanceState::exited};
 
-void programs(Writer& w, const MetricsSources& s) {
+void program_families(Writer& w, const MetricsSources& s) {
     const auto& progs = s.supervisor->programs();
     w.family("tend_program_instances", Type::gauge, "Instances of a program by state.");
     for (const auto& [name, p] : progs) {
@@ -272,7 +272,7 @@ std::string render_metrics(const MetricsSources& s) {
     w.family("tend_build_info", Type::gauge,
              "Version of tendd and the queue store in use; always 1.");
     w.sample({{"version", s.version}, {"store", "file"}}, 1);
-    if (s.supervisor) programs(w, s);
+    if (s.supervisor) program_families(w, s);
     if (s.jobs) {
         queues(w, s);
         store(w, s);
