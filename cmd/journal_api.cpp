@@ -1,47 +1,26 @@
 // Loads the sd-journal functions of `tend logs` from libsystemd.so.0 at first use (see the header).
 #include "cmd/journal_api.hpp"
 
-#include <dlfcn.h>
-
-#include "cmd/cli_context.hpp"
+#include "cmd/dl_library.hpp"
 
 namespace tend::cli {
 namespace {
 
-constexpr const char* kLibrary = "libsystemd.so.0";
-
-template <typename Fn>
-void resolve(void* lib, Fn& fn, const char* name) {
-    fn = reinterpret_cast<Fn>(dlsym(lib, name));
-    if (!fn) {
-        const char* why = dlerror();
-        throw CliError(kExitFailed, std::string("cannot read the journal: ") + kLibrary +
-                                        " has no " + name +
-                                        (why ? std::string(" (") + why + ")" : ""));
-    }
-}
-
 JournalApi load() {
-    // Never closed: the functions are used until the process exits.
-    void* lib = dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        const char* why = dlerror();
-        throw CliError(kExitFailed,
-                       std::string("cannot read the journal: ") + (why ? why : kLibrary),
-                       "install libsystemd0, or log to files (log = \"file\")");
-    }
+    static const DlLibrary lib("libsystemd.so.0", "cannot read the journal",
+                               "install libsystemd0, or log to files (log = \"file\")");
     JournalApi api;
-    resolve(lib, api.open, "sd_journal_open");
-    resolve(lib, api.close, "sd_journal_close");
-    resolve(lib, api.add_match, "sd_journal_add_match");
-    resolve(lib, api.add_disjunction, "sd_journal_add_disjunction");
-    resolve(lib, api.get_data, "sd_journal_get_data");
-    resolve(lib, api.get_realtime_usec, "sd_journal_get_realtime_usec");
-    resolve(lib, api.seek_head, "sd_journal_seek_head");
-    resolve(lib, api.seek_tail, "sd_journal_seek_tail");
-    resolve(lib, api.previous_skip, "sd_journal_previous_skip");
-    resolve(lib, api.next, "sd_journal_next");
-    resolve(lib, api.wait, "sd_journal_wait");
+    lib.resolve(api.open, "sd_journal_open");
+    lib.resolve(api.close, "sd_journal_close");
+    lib.resolve(api.add_match, "sd_journal_add_match");
+    lib.resolve(api.add_disjunction, "sd_journal_add_disjunction");
+    lib.resolve(api.get_data, "sd_journal_get_data");
+    lib.resolve(api.get_realtime_usec, "sd_journal_get_realtime_usec");
+    lib.resolve(api.seek_head, "sd_journal_seek_head");
+    lib.resolve(api.seek_tail, "sd_journal_seek_tail");
+    lib.resolve(api.previous_skip, "sd_journal_previous_skip");
+    lib.resolve(api.next, "sd_journal_next");
+    lib.resolve(api.wait, "sd_journal_wait");
     return api;
 }
 

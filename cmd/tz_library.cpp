@@ -2,40 +2,23 @@
 // (the header says why). Only `tend` links this; tendd and the unit tests link libdate-tz.
 #include "cmd/tz_library.hpp"
 
-#include <dlfcn.h>
-
 #include <date/tz.h>
 #include <string>
 
-#include "cmd/cli_context.hpp"
+#include "cmd/dl_library.hpp"
 
 namespace tend::cli {
 namespace {
 
-constexpr const char* kLibrary = "libdate-tz.so.3";
-
-void* library() {
-    // Never closed: the zones it returns live until the process exits.
-    static void* lib = [] {
-        void* l = dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
-        if (!l) {
-            const char* why = dlerror();
-            throw CliError(kExitFailed, std::string("cannot load the time zone library: ") +
-                                            (why ? why : kLibrary));
-        }
-        return l;
-    }();
+const DlLibrary& library() {
+    static const DlLibrary lib("libdate-tz.so.3", "cannot use the time zone library");
     return lib;
 }
 
 // A function of the library by its (Itanium C++ ABI) symbol name.
 template <typename Fn>
 Fn function(const char* symbol) {
-    void* f = dlsym(library(), symbol);
-    if (!f)
-        throw CliError(kExitFailed, std::string("cannot use the time zone library: ") + kLibrary +
-                                        " has no " + symbol);
-    return reinterpret_cast<Fn>(f);
+    return library().function<Fn>(symbol);
 }
 
 }  // namespace
