@@ -104,13 +104,15 @@ void queues(Writer& w, const MetricsSources& s) {
     }
     auto q = [](const Q& x) { return prom::Labels{{"queue", x.settings->name}}; };
     w.family("tend_queue_jobs", Type::gauge,
-             "Jobs in a queue by state (scheduled, blocked, pending: runnable, running).");
+             "Jobs in a queue by state (scheduled, blocked, pending: runnable, running, "
+             "dead: kept until pruned).");
     for (const Q& x : qs) {
         const std::string& n = x.settings->name;
         w.sample({{"queue", n}, {"state", "scheduled"}}, double(x.stats.scheduled));
         w.sample({{"queue", n}, {"state", "blocked"}}, double(x.stats.blocked));
         w.sample({{"queue", n}, {"state", "pending"}}, double(x.stats.runnable));
         w.sample({{"queue", n}, {"state", "running"}}, x.stats.running);
+        w.sample({{"queue", n}, {"state", "dead"}}, double(x.stats.dead));
     }
     w.family("tend_queue_concurrency", Type::gauge, "Concurrency limit of the queue on this host.");
     for (const Q& x : qs) w.sample(q(x), x.settings->concurrency);
@@ -201,6 +203,9 @@ void store(Writer& w, const MetricsSources& s) {
     w.sample({}, double(f.commit_errors));
     w.family("tend_store_log_bytes", Type::gauge, "Size of the job log file.");
     if (f.log_bytes) w.sample({}, double(*f.log_bytes));
+    w.family("tend_spool_files", Type::gauge,
+             "Spooled submits taken in from the spool and not yet stored.");
+    w.sample({}, double(s.jobs->spool_files_in_flight()));
 }
 
 void daemon(Writer& w, const MetricsSources& s) {

@@ -49,6 +49,7 @@ struct QueueStats {
     // pending above, by state: scheduled + blocked + runnable (metrics).
     std::uint64_t scheduled = 0;
     std::uint64_t blocked = 0;
+    std::uint64_t dead = 0;  // jobs in state dead now, kept until pruned
     // Jobs that reached each final state since tendd started, indexed by JobState.
     std::array<std::uint64_t, kJobStateCount> finished_by_state{};
 };

@@ -37,6 +37,7 @@ struct QueueRuntime {
     std::uint64_t blocked = 0;
     std::uint64_t pending = 0;
     int running = 0;
+    std::uint64_t dead = 0;  // jobs in state dead, kept until pruned (tend_queue_jobs, dead)
     bool paused = false;
     bool idle = true;  // was not eligible at the last pick: rejoins at the current pass
     double pass = 0;   // stride scheduling: the queue with the lowest pass goes next

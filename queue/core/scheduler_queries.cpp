@@ -47,6 +47,7 @@ QueueStats Scheduler::stats(std::uint16_t queue) const {
     s.finished_bad = q.finished_bad;
     s.scheduled = q.scheduled;
     s.blocked = q.blocked;
+    s.dead = q.dead;
     s.finished_by_state = q.finished_by_state;
     if (s.pending == 0) return s;
     // Ids grow with submit time, so the oldest waiting job is near the front of the table.

@@ -84,6 +84,7 @@ void Scheduler::Impl::attach(JobEntry& e) {
             ++running;
             break;
         default:
+            if (e.status.state == JobState::dead) ++q.dead;
             q.finished.emplace_back(e.status.finished_at, e.id);
             return;
     }
@@ -114,6 +115,7 @@ void Scheduler::Impl::detach(JobEntry& e, bool popped) {
             --running;
             break;
         default:
+            if (e.status.state == JobState::dead) --q.dead;
             return;
     }
     --live;

@@ -109,6 +109,7 @@ class JobService {
     // For /metrics: counters since tendd started, and what the store measures.
     const JobCounters& counters() const { return c_.counters; }
     JobStore::Figures store_figures() const { return c_.store->figures(); }
+    std::size_t spool_files_in_flight() const { return spool_.in_flight(); }
     bool stopping() const { return c_.stopping; }
 
   private:

@@ -1,6 +1,7 @@
 // The spool taken in: files `tend submit` stored while tendd was down, run as their owner.
 #pragma once
 
+#include <cstddef>
 #include <set>
 #include <string>
 
@@ -28,6 +29,8 @@ class SpoolIntake {
     // Records the spool beside the socket for `tend submit`, and takes spooled jobs in now and
     // whenever one is spooled while tendd runs.
     void start();
+    // Spool files taken in but not yet stored (tend_spool_files).
+    std::size_t in_flight() const { return spool_in_flight_.size(); }
 
   private:
     static int on_spool_event(sd_event_source*, int, uint32_t, void* self);

@@ -30,6 +30,7 @@ json JobViews::queue_json(std::uint16_t qi) const {
             {"configured", q.configured},
             {"succeeded", s.finished_ok},
             {"failed", s.finished_bad},
+            {"dead", s.dead},
             {"uptime_s", double(c_.now() - c_.started_at) / 1e6}};
 }
 

@@ -26,6 +26,8 @@ cooldown = "1h"
 
 [queue.work]
 concurrency = 2
+retry_delay = "10ms"
+retry_delay_max = "10ms"
 
 [cron.nightly]
 schedule = "0 3 * * *"
@@ -48,9 +50,11 @@ ok2=$(tend submit --queue work -- true)
 bad=$(tend submit -- sh -c 'exit 2')
 dup=$(tend submit --key k1 -- sleep 0.5)
 dup2=$(tend submit --key k1 -- sleep 0.5)
+dead=$(tend submit --queue work --attempts 2 -- false)
 assert_eq "$dup" "$dup2" "a submit with the same key answers the same job"
 run tend wait "$ok1" "$ok2" "$dup" "$bad"
 wait_until 10 job_state_is "$bad" failed
+wait_until 10 job_state_is "$dead" dead
 wait_until 10 job_state_is "$dup" succeeded
 wait_until 10 state_is crashy 0 cooldown
 web0=$(pid_of web 0)
@@ -90,21 +94,24 @@ for q in default work; do
     assert_eq "$(qj .concurrency)" "$(metric "tend_queue_concurrency{queue=\"$q\"}")" "$q concurrency"
     assert_eq "$(qj .running)" "$(metric "tend_jobs_running{queue=\"$q\"}")" "$q running"
     assert_eq "$(qj .runnable)" "$(metric "tend_queue_jobs{queue=\"$q\",state=\"pending\"}")" "$q pending"
+    assert_eq "$(qj .dead)" "$(metric "tend_queue_jobs{queue=\"$q\",state=\"dead\"}")" "$q dead"
     assert_eq "$(qj .succeeded)" "$(metric "tend_jobs_finished_total{queue=\"$q\",state=\"succeeded\"}")" "$q succeeded"
     failed=$(awk -v q="queue=\"$q\"" -F'[{} ]' '$1 == "tend_jobs_finished_total" && index($2, q) && $2 !~ /succeeded/ { s += $4 } END { print s + 0 }' <<<"$M")
     assert_eq "$(qj .failed)" "$failed" "$q finished otherwise"
 done
 assert_eq 3 "$(metric 'tend_jobs_submitted_total{queue="default",source="cli"}')" "submits to default"
-assert_eq 1 "$(metric 'tend_jobs_submitted_total{queue="work",source="cli"}')" "submits to work"
+assert_eq 2 "$(metric 'tend_jobs_submitted_total{queue="work",source="cli"}')" "submits to work"
+assert_eq 1 "$(metric 'tend_queue_jobs{queue="work",state="dead"}')" "dead jobs in work"
 assert_eq 1 "$(metric 'tend_jobs_deduplicated_total{queue="default"}')" "deduplicated submits"
 assert_eq 2 "$(metric 'tend_job_runs_total{queue="default",outcome="succeeded"}')" "runs ok in default"
 assert_eq 1 "$(metric 'tend_job_runs_total{queue="default",outcome="failed"}')" "runs failed in default"
 assert_eq 3 "$(metric 'tend_job_run_seconds_count{queue="default"}')" "run-time observations"
 assert_eq 3 "$(metric 'tend_job_wait_seconds_bucket{queue="default",le="+Inf"}')" "wait-time observations"
 [[ $(metric 'tend_cron_next_fire_timestamp_seconds{cron="nightly"}') != absent ]] || fail "no next fire for nightly"
+assert_eq 0 "$(metric 'tend_spool_files')" "spool files in flight (none: the spool is caught up)"
 [[ $(metric 'tend_store_log_bytes') -gt 0 ]] || fail "tend_store_log_bytes: $(metric tend_store_log_bytes)"
 [[ $(metric 'tend_http_requests_total{route="metrics",code="200"}') -ge 1 ]] || fail "HTTP requests of /metrics not counted"
-[[ $(metric 'tend_control_requests_total{command="submit",result="ok"}') == 5 ]] ||
+[[ $(metric 'tend_control_requests_total{command="submit",result="ok"}') == 6 ]] ||
     fail "control submits counted: $(metric 'tend_control_requests_total{command="submit",result="ok"}')"
 
 say "the JSON API answers what the CLI's --json says"
