@@ -68,35 +68,44 @@ case "$mode" in
     # The release tree runs the integration tests, the man, layer and tidy checks; the unit
     # tests are pure code and run once, in the sanitizer tree, which checks them more strictly.
     build build -DTEND_UNIT_TESTS=OFF
-    # The sanitizer and fuzz trees build at the lowest CPU priority while the release tree's
-    # tests run: those mostly wait (on tendd, on timers, on the wall clock for cron), and the
-    # builds take the idle CPU. About 4 minutes off the test command; tests that need the CPU
-    # get it first (nice 19 weighs 15 against their 1024).
-    others_log=$PWD/build-others.log
+    # The other trees build at the lowest CPU priority while tests run: the sanitizer tree beside
+    # the release tree's tests, the fuzz tree beside the sanitizer tree's. Integration tests mostly
+    # wait (on tendd, on timers, on the wall clock for cron) and the builds take the idle CPU;
+    # tests that need the CPU get it first (nice 19 weighs 15 against their 1024).
+    asan_log=$PWD/build-asan.log fuzz_log=$PWD/build-fuzz.log
     (
       renice -n 19 -p "$BASHPID" >/dev/null
       build build-asan -DTEND_SANITIZE=ON
-      # The fuzz tree builds only the fuzz targets and the libraries they need (not `all`).
-      cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DTEND_FUZZ=ON \
-        -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
-      cmake --build build-fuzz -j"$jobs" --target fuzzers
-    ) >"$others_log" 2>&1 &
-    others=$!
+    ) >"$asan_log" 2>&1 &
+    asan_build=$!
     # Both trees run even when the first fails, so one run shows every failure.
     status=0
     # The multi-user tests make throwaway users (tendu*) and groups (tendg*) and must remove
     # every one, even when they fail: count them before and after.
     made_before=$({ grep -cE '^tend[ug][0-9]' /etc/passwd /etc/group || true; } | awk -F: '{n += $2} END {print n}')
-    echo "== tests (release build; the other trees build meanwhile, log in $others_log)"
+    echo "== tests (release build; the sanitizer tree builds meanwhile, log in $asan_log)"
     ctest --test-dir build --output-on-failure -j"$test_jobs" || status=1
-    if ! wait "$others"; then
-      echo "== building the sanitizer or fuzz tree failed:"
-      tail -n 80 "$others_log"
+    if ! wait "$asan_build"; then
+      echo "== building the sanitizer tree failed:"
+      tail -n 80 "$asan_log"
       exit 1
     fi
-    echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"
+    (
+      renice -n 19 -p "$BASHPID" >/dev/null
+      # The fuzz tree builds only the fuzz targets and the libraries they need (not `all`).
+      cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DTEND_FUZZ=ON \
+        -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
+      cmake --build build-fuzz -j"$jobs" --target fuzzers
+    ) >"$fuzz_log" 2>&1 &
+    fuzz_build=$!
+    echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build; the fuzz tree builds meanwhile, log in $fuzz_log)"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --test-dir build-asan --output-on-failure -j"$test_jobs" || status=1
+    if ! wait "$fuzz_build"; then
+      echo "== building the fuzz tree failed:"
+      tail -n 80 "$fuzz_log"
+      exit 1
+    fi
     # Each target for 12 s (TEND_FUZZ_SECONDS) from its seed corpus, one per core; a crash names its reproducer.
     echo "== fuzzing (tests/fuzz: libFuzzer, AddressSanitizer + UndefinedBehaviorSanitizer)"
     ctest --test-dir build-fuzz --output-on-failure -j"$jobs" || status=1
