@@ -16,7 +16,6 @@
 
 #include "cmd/full_config_loader.hpp"
 #include "cmd/tendd/daemon_http.hpp"
-#include "cmd/tendd/dashboard_sampler.hpp"
 #include "cmd/tendd/methods.hpp"
 #include "cmd/tendd/metrics_render.hpp"
 #include "queue/daemon/cron_service.hpp"
@@ -114,9 +113,8 @@ struct Daemon {
     std::unique_ptr<jobs::JobService> jobs;
     std::unique_ptr<jobs::CronService> cron;
     std::unique_ptr<ControlServer> server;
-    std::unique_ptr<DaemonHttp> http;  // [http]: the HTTP server, when configured
-    std::unique_ptr<LoopLag> loop_lag;
-    std::unique_ptr<DashboardSampler> sampler;  // the dashboard's history, while [http] serves
+    std::unique_ptr<LoopLag> loop_lag;  // before http: its sampler listens to it
+    std::unique_ptr<DaemonHttp> http;   // [http]: the HTTP server, when configured
     DaemonControl control;
     EventSource sig_term, sig_int, sig_hup, shutdown_timer;
     bool shutting_down = false;
@@ -137,31 +135,6 @@ struct Daemon {
     void apply_http(const HttpConfig& h) {
         if (auto st = http->apply(h); !st) spdlog::error("{}", st.error());
         http_config = h;
-        follow_http();
-    }
-    // The dashboard's history is sampled (a 10 s timer) only while an HTTP server can show it:
-    // without [http], tendd has no timer of its own.
-    void follow_http() {
-        if (!http->server()) {
-            http->context().series = nullptr;
-            sampler.reset();
-            return;
-        }
-        if (!sampler) {
-            auto data = [](const protocol::Outcome& o) {
-                if (!o.is_ok()) return nlohmann::json();
-                return o.text.empty() ? o.data : nlohmann::json::parse(o.text, nullptr, false);
-            };
-            auto s = DashboardSampler::start(
-                loop.get(), [this, data] { return data(jobs->queues()); },
-                [this, data] { return data(programs::status(*supervisor, {})); }, loop_lag.get());
-            if (!s) {  // only the charts are lost
-                spdlog::warn("{}: the dashboard has no history", s.error());
-                return;
-            }
-            sampler = std::move(*s);
-        }
-        http->context().series = &sampler->book();
     }
     HttpConfig http_config;  // [http] in force
 
@@ -458,11 +431,18 @@ int run_daemon(const DaemonOptions& options) {
     http_env.config_file = lc.config.file.empty() ? paths.config : lc.config.file;
     http_env.info = [](const std::string& m) { spdlog::info("{}", m); };
     http_env.warn = [](const std::string& m) { spdlog::warn("{}", m); };
-    d.http = std::make_unique<DaemonHttp>(std::move(http_env), &d.control);
     if (auto lag = LoopLag::start(e); lag)
         d.loop_lag = std::move(*lag);
     else  // only a metric is lost
         spdlog::warn("{}: tend_event_loop_lag_seconds stays empty", lag.error());
+    auto data = [](const protocol::Outcome& o) {
+        if (!o.is_ok()) return nlohmann::json();
+        return o.text.empty() ? o.data : nlohmann::json::parse(o.text, nullptr, false);
+    };
+    http_env.queues_json = [&d, data] { return data(d.jobs->queues()); };
+    http_env.status_json = [&d, data] { return data(programs::status(*d.supervisor, {})); };
+    http_env.activity = d.loop_lag.get();
+    d.http = std::make_unique<DaemonHttp>(std::move(http_env), &d.control);
     const double started_s = double(ev::now(e, CLOCK_REALTIME)) / 1e6;
     d.http->context().metrics = [&d, started_s, version = options.version] {
         MetricsSources m;
@@ -485,7 +465,6 @@ int run_daemon(const DaemonOptions& options) {
         return kDaemonFailure;
     }
     d.http_config = full.http;
-    d.follow_http();
 
     d.supervisor->start_autostart();
     const std::string summary = std::to_string(d.supervisor->programs().size()) + " programs, " +
@@ -496,7 +475,6 @@ int run_daemon(const DaemonOptions& options) {
     notify_ready(summary);
 
     int r = sd_event_loop(e);
-    d.sampler.reset();
     d.http.reset();
     d.server.reset();
     d.cron.reset();

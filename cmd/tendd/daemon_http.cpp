@@ -26,6 +26,30 @@ void DaemonHttp::stop() {
 }
 
 Status DaemonHttp::apply(const HttpConfig& c) {
+    Status st = apply_server(c);
+    follow_server();
+    return st;
+}
+
+void DaemonHttp::follow_server() {
+    if (!server_) {
+        ctx_.series = nullptr;
+        sampler_.reset();
+        return;
+    }
+    if (!sampler_) {
+        auto s =
+            DashboardSampler::start(env_.loop, env_.queues_json, env_.status_json, env_.activity);
+        if (!s) {  // only the charts are lost
+            env_.warn(s.error() + ": the dashboard has no history");
+            return;
+        }
+        sampler_ = std::move(*s);
+    }
+    ctx_.series = &sampler_->book();
+}
+
+Status DaemonHttp::apply_server(const HttpConfig& c) {
     if (!c.present || c.listen.empty()) {
         if (server_) env_.info("http: server stopped ([http] removed)");
         stop();

@@ -135,7 +135,7 @@ void JobRunner::on_exit(JobId id, ExitStatus x, const std::string& reason, bool 
                               : !failure                   ? RunOutcome::succeeded
                                                            : RunOutcome::failed,
                               ran);
-        c_.sched.finished(id, x, c_.now(), c_.random01(), reason, timed_out);
+        c_.sched.finished(id, x, now, c_.random01(), reason, timed_out);
     }
     std::string text = "attempt " + std::to_string(attempt) + " " + exit_text(x);
     if (!reason.empty()) text += " (" + reason + ")";
