@@ -14,11 +14,11 @@
 namespace tend::jobs {
 
 namespace {
-// Requests from every client that are ready in one loop iteration are handled before the
-// commit, so they share one fdatasync (group commit); output pipes come after the commit.
-constexpr int64_t kCommitPriority = 5;
 constexpr Usec kCommitRetry = std::chrono::seconds(1);
 constexpr Usec kLazyFlush = std::chrono::milliseconds(200);
+// The commit waits behind requests (group commit), but never longer than this: clients that
+// keep the socket ready without pause (a flood from socket_group) cannot hold it back.
+constexpr Usec kCommitGuard = std::chrono::milliseconds(5);
 
 void append_cron(std::string& frames, const CronRecords& cron) {
     for (const auto& d : cron.defs)
@@ -37,8 +37,8 @@ Result<std::unique_ptr<FileJobStore>> FileJobStore::open(FileJobStoreOptions opt
         ev::add_defer(s->opt_.loop, &FileJobStore::on_commit, s.get(), "create the commit event");
     if (!src) return make_error(src.error());
     s->commit_source_ = std::move(*src);
-    if (auto st =
-            ev::set_priority(s->commit_source_.get(), kCommitPriority, "order the commit event");
+    if (auto st = ev::set_priority(s->commit_source_.get(), ev::kCommitPriority,
+                                   "order the commit event");
         !st)
         return make_error(st.error());
     if (auto st = ev::set_enabled(s->commit_source_.get(), SD_EVENT_OFF, "pause the commit event");
@@ -198,10 +198,36 @@ void FileJobStore::request_commit() {
                                   "schedule a commit of the job log");
         !st)
         opt_.warn(st.error() + "; changes wait for the next commit");
+    arm_commit_guard();
+}
+
+void FileJobStore::arm_commit_guard() {
+    constexpr const char* what = "bound the wait of a commit";
+    const auto after = static_cast<uint64_t>(kCommitGuard.count());
+    if (!commit_guard_) {
+        auto t = ev::add_time_relative(opt_.loop, CLOCK_MONOTONIC, after, 1000,
+                                       &FileJobStore::on_commit_guard, this, what);
+        // Without the guard the commit still runs once the requests ready before it are done.
+        if (!t) return opt_.warn(t.error());
+        commit_guard_ = std::move(*t);
+        return;
+    }
+    // Counted from the oldest change waiting, so later requests do not push it back.
+    if (sd_event_source_get_enabled(commit_guard_.get(), nullptr) > 0) return;
+    if (auto st = ev::rearm_after(commit_guard_.get(), after, what); !st) opt_.warn(st.error());
+}
+
+int FileJobStore::on_commit_guard(sd_event_source*, uint64_t, void* self) {
+    auto* s = static_cast<FileJobStore*>(self);
+    if (sd_event_source_get_enabled(s->commit_source_.get(), nullptr) <= 0) return 0;
+    (void)ev::set_enabled(s->commit_source_.get(), SD_EVENT_OFF, "run a held-back commit now");
+    return on_commit(nullptr, self);
 }
 
 int FileJobStore::on_commit(sd_event_source*, void* self) {
     auto* s = static_cast<FileJobStore*>(self);
+    if (s->commit_guard_)
+        (void)ev::set_enabled(s->commit_guard_.get(), SD_EVENT_OFF, "disarm the commit guard");
     const bool writes = s->log_->has_pending();
     timespec t0{}, t1{};
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -73,6 +73,8 @@ class FileJobStore final : public JobStore {
     void request_commit();
     static int on_commit(sd_event_source*, void* self);
     static int on_commit_retry(sd_event_source*, uint64_t, void* self);
+    void arm_commit_guard();
+    static int on_commit_guard(sd_event_source*, uint64_t, void* self);
     static int on_lazy_flush(sd_event_source*, uint64_t, void* self);
     void arm_lazy_flush();
 
@@ -87,7 +89,7 @@ class FileJobStore final : public JobStore {
     bool needs_rewrite_ = false;  // recovery skipped damage: compact once the table is settled
     EnvTable envs_;
     std::function<void()> turn_hook_;
-    EventSource commit_source_, commit_retry_, lazy_timer_, compact_source_;
+    EventSource commit_source_, commit_guard_, commit_retry_, lazy_timer_, compact_source_;
     bool commit_failing_ = false;
     prom::Histogram commit_seconds_{prom::short_buckets()};  // commits that wrote something
     std::uint64_t commit_errors_ = 0;

@@ -11,7 +11,6 @@ namespace tend::jobs {
 namespace {
 constexpr std::size_t kJobsPerCompactStep = 4096;
 constexpr std::size_t kTailBytesPerStep = 4u << 20;
-constexpr int64_t kUpkeepPriority = 20;
 
 // Compaction starts once the log is both this large and twice what a compacted copy would be.
 std::uint64_t compact_min_bytes() {
@@ -70,7 +69,7 @@ void FileJobStore::checkpoint() {
     compaction_ = std::move(c);
     constexpr const char* what = "schedule the compaction steps";
     auto s = ev::add_defer(opt_.loop, &FileJobStore::on_compact_step, this, what);
-    Status st = s ? ev::set_priority(s->get(), kUpkeepPriority, what) : make_error(s.error());
+    Status st = s ? ev::set_priority(s->get(), ev::kBulkPriority, what) : make_error(s.error());
     if (st) st = ev::set_enabled(s->get(), SD_EVENT_ON, what);  // a step per turn until done
     if (!st) {
         // The old log stays in force; the next commit tries to compact again.

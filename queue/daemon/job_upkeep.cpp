@@ -12,7 +12,6 @@ namespace tend::jobs {
 
 namespace {
 constexpr std::size_t kUnlinksPerEvent = 1000;
-constexpr int64_t kUpkeepPriority = 20;
 }  // namespace
 
 void JobUpkeep::arm_prune_timer() {
@@ -32,7 +31,7 @@ void JobUpkeep::arm_prune_timer() {
         armed = make_error(t.error());
     } else {
         prune_timer_ = std::move(*t);
-        armed = ev::set_priority(prune_timer_.get(), kUpkeepPriority, what);
+        armed = ev::set_priority(prune_timer_.get(), ev::kBulkPriority, what);
     }
     // Every pump tries again; until then finished jobs are kept longer than keep_finished.
     if (!armed) c_.opt.warn(armed.error() + "; pruning waits for the next change");

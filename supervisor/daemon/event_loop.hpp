@@ -12,6 +12,15 @@
 
 namespace tend::ev {
 
+// The loop's dispatch order when several sources are ready, lowest first. Requests, timers and
+// child exits keep SD_EVENT_PRIORITY_NORMAL (0), so every request ready in a turn is handled
+// before the job store's commit and shares its fdatasync (group commit). Bulk work (output
+// pipes, pruning, compaction) comes after the commit and takes turns with itself: a program
+// writing as fast as it can keeps its output pipe ready forever, and at priority 0 it would
+// hold back the commit, and with it every `tend submit`, until it stopped writing.
+inline constexpr int64_t kCommitPriority = 5;
+inline constexpr int64_t kBulkPriority = 10;
+
 // "cannot WHAT: strerror(-r)": the message of a failed sd-event call (r < 0).
 Error failure(std::string_view what, int r);
 

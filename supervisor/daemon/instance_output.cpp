@@ -36,6 +36,8 @@ Result<std::unique_ptr<InstanceOutput>> InstanceOutput::create(sd_event* loop,
         auto s = ev::add_io(loop, p.read.get(), EPOLLIN, &InstanceOutput::on_readable, &p,
                             "watch an output pipe");
         if (!s) return make_error(s.error());
+        if (auto st = ev::set_priority(s->get(), ev::kBulkPriority, "order an output pipe"); !st)
+            return make_error(st.error());
         p.source = std::move(*s);
     }
     return o;

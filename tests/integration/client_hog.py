@@ -11,6 +11,10 @@
       Sends submit_lines requests (a --stdin batch that is never submitted) until MAX_BYTES of
       line text are buffered or a request is refused; writes "buffered=B error=CODE message"
       to STATUS_FILE and keeps the connection (and the batch) until killed.
+  client_hog.py flood SOCK COUNT STATUS_FILE
+      Opens COUNT connections and keeps each one's socket ready without pause: 512 `version`
+      requests in flight on each, one more sent for every reply read. Writes
+      "replies=N" to STATUS_FILE every second. Runs until killed.
 """
 import json
 import os
@@ -116,12 +120,42 @@ def batch(path, per_request, line_bytes, max_bytes, status_file):
         time.sleep(3600)
 
 
+def flood(path, count, status_file):
+    version = b'{"v":1,"cmd":"version","args":{}}\n'
+    window = 512  # requests in flight per connection: 18 KB, under tendd's bound (128 KiB)
+    socks = []
+    for _ in range(count):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        socks.append(s)
+    for s in socks:
+        s.sendall(version * window)
+    replies, last = 0, 0.0
+    while True:
+        readable, _, _ = select.select(socks, [], [], 1)
+        for s in readable:
+            chunk = s.recv(1 << 20)
+            if not chunk:  # closed by tendd: the status file's count stops growing
+                socks.remove(s)
+                continue
+            got = chunk.count(b"\n")
+            replies += got
+            # Each reply taken makes room for one more request: the socket never runs dry.
+            if got:
+                s.sendall(version * got)
+        if time.monotonic() - last >= 1:
+            last = time.monotonic()
+            write_status(status_file, "replies=%d" % replies)
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
     if mode == "conns":
         return conns(path, int(sys.argv[3]), sys.argv[4], sys.argv[5])
     if mode == "batch":
         return batch(path, int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+    if mode == "flood":
+        return flood(path, int(sys.argv[3]), sys.argv[4])
     print("unknown mode " + mode, file=sys.stderr)
     return 2
 

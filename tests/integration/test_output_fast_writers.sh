@@ -2,6 +2,8 @@
 # SPEC §5.7: children get ordinary blocking pipes. A writer faster than tendd (`cat` of a 50 MB
 # file, `seq 1 3000000`) waits instead of failing with EAGAIN: the programs exit 0 and are not
 # restarted, the jobs succeed, and every byte and line is captured, in order, to the last one.
+# A writer that never stops (`yes`) keeps its pipe ready forever: requests and the job store's
+# commit still come first, so `tend submit` answers while it writes (it used to wait forever).
 source "$(dirname "$0")/lib.sh"
 
 # 655360 lines of 80 bytes: exactly 50 MiB, each line numbered so a lost one shows.
@@ -21,12 +23,23 @@ command = ["seq", "1", "3000000"]
 restart = "never"
 log_max_size = "1GB"
 
+[program.yeser]
+command = ["yes"]
+log_max_size = "2MB"
+log_keep = 1
+
 [queue.default]
 concurrency = 2
 max_attempts = 1
 output_max_size = "1GB"
 EOF2
 start_tendd
+
+say "a program that writes forever does not hold back submits"
+wait_until 20 state_is yeser 0 running
+yes_job=$(tend submit --wait -- true) || fail "a submit beside 'yes' did not succeed"
+assert_eq succeeded "$(jfield "$yes_job" .state)" "state of the job submitted beside 'yes'"
+tend stop yeser >/dev/null
 
 say "two programs and two jobs write as fast as they can, all at once"
 cat_job=$(tend submit -- cat "$BIG")

@@ -5,7 +5,7 @@
 # timeout, requests do. Memory held for clients has one global bound: clients that buffer
 # huge --stdin batches get `busy` once it is reached, tendd's memory stays under it, root's
 # batch still goes through meanwhile, a user's 1,000,000-line batch alone does, and tendd is
-# alive and correct afterwards.
+# alive and correct afterwards. A flood of requests does not hold back another user's submit.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/users.sh"
 need_root
@@ -108,6 +108,21 @@ root_answers
 for p in "${BG_PIDS[@]}"; do bg_stop "$p"; done
 BG_PIDS=()
 
+say "a flood of requests does not hold back the commit: bob's submit is answered"
+# 16 connections that each keep 512 requests in flight are never all drained: without a bound
+# on how long the commit waits behind requests, bob's submit was never answered.
+bg_start "$T/flood.out" setpriv --reuid="$mallory" --regid="$(id -g "$mallory")" --init-groups \
+    "${HOG[@]}" flood "$SOCK" 16 "$T/st/flood.st"
+flooding() { [[ $(sed -n 's/^replies=//p' "$T/st/flood.st" 2>/dev/null) -gt 10000 ]]; }
+wait_until 30 flooding
+t0=$(now)
+as_user_tend "$bob" submit --queue hold -- true
+assert_eq 0 "$RC" "bob's submit during mallory's flood ($ERR)"
+say "bob's submit answered in $(elapsed_since "$t0")s during the flood"
+root_answers
+for p in "${BG_PIDS[@]}"; do bg_stop "$p"; done
+BG_PIDS=()
+
 say "memory: 12 clients of mallory each try to buffer 16 MiB of --stdin batch"
 for i in $(seq 1 12); do
     bg_start "$T/batch$i.out" setpriv --reuid="$mallory" --regid="$(id -g "$mallory")" --init-groups \
@@ -162,6 +177,7 @@ TEND_CMD_TIMEOUT=120 run as_user "$bob" sh -c "$(printf '%q ' "${PUB_TEND[@]}") 
 say "submitted in $(elapsed_since "$t0")s"
 assert_eq 0 "$RC" "bob's $lines-line batch"
 assert_eq "$lines" "$OUT" "ids printed for bob's batch"
-assert_eq $((300001 + lines)) "$(tend queues --json | jq '.[] | select(.name == "hold") | .pending')" "jobs held"
+# One job held earlier (root, under the hogs), one by bob during the flood, then the two batches.
+assert_eq $((300002 + lines)) "$(tend queues --json | jq '.[] | select(.name == "hold") | .pending')" "jobs held"
 kill -0 "$TENDD_PID" || fail "tendd died"
 root_answers
