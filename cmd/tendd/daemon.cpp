@@ -110,7 +110,7 @@ struct Daemon {
     std::unique_ptr<ChildReaper> reaper;
     RunnerContext ctx;
     std::unique_ptr<Supervisor> supervisor;
-    std::unique_ptr<jobs::JobService> jobs;
+    std::unique_ptr<jobs::JobQueue> jobs;  // the one place a store is chosen: below
     std::unique_ptr<jobs::CronService> cron;
     std::unique_ptr<ControlServer> server;
     std::unique_ptr<LoopLag> loop_lag;  // before http: its sampler listens to it
@@ -439,7 +439,7 @@ int run_daemon(const DaemonOptions& options) {
         if (!o.is_ok()) return nlohmann::json();
         return o.text.empty() ? o.data : nlohmann::json::parse(o.text, nullptr, false);
     };
-    http_env.queues_json = [&d, data] { return data(d.jobs->queues()); };
+    http_env.queues_json = [&d] { return jobs::queues_json(*d.jobs); };
     http_env.status_json = [&d, data] { return data(programs::status(*d.supervisor, {})); };
     http_env.activity = d.loop_lag.get();
     d.http = std::make_unique<DaemonHttp>(std::move(http_env), &d.control);

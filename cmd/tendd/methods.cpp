@@ -98,36 +98,40 @@ void version(DaemonControl& d, const MethodCall& c, std::string_view, p::Version
 
 // `tend logs`: a target is a job when it is a job id and no program has that name ("no job N"
 // when it is a number and neither exists). Users may read their own jobs' logs only, and no
-// program's.
+// program's. Job entries come first (the queue may answer later), then programs'.
 void logs(DaemonControl& d, const MethodCall& c, std::string_view, p::LogsArgs& a) {
-    json arr = json::array();
-    std::vector<std::string> names;
+    auto answer = [&d, c](const std::vector<std::string>& names, json arr) {
+        if (names.empty() && !arr.empty()) return c.respond(Outcome::ok(arr));
+        Outcome programs = programs::log_entries(*d.supervisor, c.caller, names);
+        if (programs.is_ok())
+            for (auto& e : programs.data) arr.push_back(std::move(e));
+        c.respond(programs.is_ok() ? Outcome::ok(arr) : programs);
+    };
+    std::vector<std::string> maybe_jobs;  // targets no program has
+    std::vector<bool> asked;              // per target: is in maybe_jobs
     for (const auto& n : a.targets) {
-        std::optional<json> job;
-        if (d.jobs && !d.supervisor->programs().count(n)) {
-            if (auto owner = j::job_owner(*d.jobs, n))
-                if (auto ok = authz::authorize(c.caller, {authz::Subject::job, *owner}); !ok)
-                    return c.respond(
-                        Outcome::error(Kind::forbidden, "job " + n + ": " + ok.error()));
-            job = j::job_logs_entry(*d.jobs, n);
-            // A number names a job; neither a program nor a job has it.
-            const bool number = !n.empty() && n.find_first_not_of("0123456789") == n.npos;
-            if (!job && number) return c.respond(Outcome::error(Kind::not_found, "no job " + n));
-        }
-        if (job)
-            arr.push_back(std::move(*job));
-        else
-            names.push_back(n);
+        asked.push_back(d.jobs && !d.supervisor->programs().count(n));
+        if (asked.back()) maybe_jobs.push_back(n);
     }
-    if (names.empty() && !arr.empty()) return c.respond(Outcome::ok(arr));
-    Outcome programs = programs::log_entries(*d.supervisor, c.caller, names);
-    if (programs.is_ok())
-        for (auto& e : programs.data) arr.push_back(std::move(e));
-    c.respond(programs.is_ok() ? Outcome::ok(arr) : programs);
+    if (maybe_jobs.empty()) return answer(a.targets, json::array());
+    j::job_logs_entries(*d.jobs, c, std::move(maybe_jobs),
+                        [answer, c, asked, targets = a.targets](j::JobLogEntries r) {
+                            if (r.refusal) return c.respond(*r.refusal);
+                            json arr = json::array();
+                            std::vector<std::string> names;
+                            for (std::size_t i = 0, k = 0; i < targets.size(); ++i) {
+                                if (asked[i] && k < r.entries.size() && r.entries[k])
+                                    arr.push_back(std::move(*r.entries[k]));
+                                else
+                                    names.push_back(targets[i]);
+                                if (asked[i]) ++k;
+                            }
+                            answer(names, std::move(arr));
+                        });
 }
 
 // The job methods need the job queue, the cron methods cron.
-template <class Args, void (*Handler)(j::JobService&, const MethodCall&, std::string_view, Args&)>
+template <class Args, void (*Handler)(j::JobQueue&, const MethodCall&, std::string_view, Args&)>
 void on_jobs(DaemonControl& d, const MethodCall& c, std::string_view cmd, Args& a) {
     if (!d.jobs) return c.respond(Outcome::error(Kind::bad_request, "no job queue in this tendd"));
     Handler(*d.jobs, c, cmd, a);
@@ -139,31 +143,31 @@ void on_cron(DaemonControl& d, const MethodCall& c, std::string_view cmd, Args& 
     Handler(*d.cron, c, cmd, a);
 }
 
-void submit(j::JobService& q, const MethodCall& c, std::string_view, j::SubmitRequest& a) {
+void submit(j::JobQueue& q, const MethodCall& c, std::string_view, j::SubmitRequest& a) {
     j::submit(q, c, std::move(a));
 }
-void submit_lines(j::JobService& q, const MethodCall& c, std::string_view, j::SubmitLinesArgs& a) {
+void submit_lines(j::JobQueue& q, const MethodCall& c, std::string_view, j::SubmitLinesArgs& a) {
     j::submit_lines(q, c, std::move(a));
 }
-void list(j::JobService& q, const MethodCall& c, std::string_view, j::ListArgs& a) {
+void list(j::JobQueue& q, const MethodCall& c, std::string_view, j::ListArgs& a) {
     j::list(q, c, std::move(a));
 }
-void show(j::JobService& q, const MethodCall& c, std::string_view, j::ShowArgs& a) {
+void show(j::JobQueue& q, const MethodCall& c, std::string_view, j::ShowArgs& a) {
     j::show(q, c, a);
 }
-void act_on_jobs(j::JobService& q, const MethodCall& c, std::string_view cmd, j::JobIdsArgs& a) {
+void act_on_jobs(j::JobQueue& q, const MethodCall& c, std::string_view cmd, j::JobIdsArgs& a) {
     j::act_on_jobs(q, c, cmd, std::move(a));
 }
-void queues(j::JobService& q, const MethodCall& c, std::string_view, j::QueuesArgs&) {
+void queues(j::JobQueue& q, const MethodCall& c, std::string_view, j::QueuesArgs&) {
     j::queues(q, c);
 }
-void pause(j::JobService& q, const MethodCall& c, std::string_view cmd, j::QueueArgs& a) {
+void pause(j::JobQueue& q, const MethodCall& c, std::string_view cmd, j::QueueArgs& a) {
     j::set_paused(q, c, a, cmd == "pause");
 }
-void queue_set(j::JobService& q, const MethodCall& c, std::string_view, j::QueueSetArgs& a) {
+void queue_set(j::JobQueue& q, const MethodCall& c, std::string_view, j::QueueSetArgs& a) {
     j::queue_set(q, c, a);
 }
-void compact(j::JobService& q, const MethodCall& c, std::string_view, j::CompactArgs&) {
+void compact(j::JobQueue& q, const MethodCall& c, std::string_view, j::CompactArgs&) {
     j::compact(q, c);
 }
 void cron_list(j::CronService& s, const MethodCall& c, std::string_view, j::CronListArgs&) {

@@ -13,7 +13,7 @@
 #include "supervisor/protocol/outcome.hpp"
 
 namespace tend::jobs {
-class JobService;
+class JobQueue;
 class CronService;
 }  // namespace tend::jobs
 
@@ -22,7 +22,7 @@ namespace tend {
 // The services a method may use, wired by the composition root (daemon.cpp).
 struct DaemonControl {
     Supervisor* supervisor = nullptr;
-    jobs::JobService* jobs = nullptr;
+    jobs::JobQueue* jobs = nullptr;
     jobs::CronService* cron = nullptr;
     // Begins a graceful shutdown (`drain`: running jobs finish first); `respond` is answered
     // once everything has stopped.

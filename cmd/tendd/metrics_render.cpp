@@ -14,7 +14,7 @@
 #include "cmd/tendd/http_routes.hpp"
 #include "cmd/tendd/methods.hpp"
 #include "queue/daemon/cron_service.hpp"
-#include "queue/daemon/job_service.hpp"
+#include "queue/daemon/job_queue.hpp"
 #include "supervisor/daemon/supervisor.hpp"
 
 namespace tend {
@@ -90,24 +90,15 @@ void program_families(Writer& w, const MetricsSources& s) {
 }
 
 void queues(Writer& w, const MetricsSources& s) {
-    const jobs::Scheduler& sched = s.jobs->scheduler();
-    struct Q {
-        const jobs::QueueSettings* settings;
-        jobs::QueueStats stats;
-    };
-    std::vector<Q> qs;
     // The queues `tend queues` lists: configured ones, and others while they hold jobs.
-    for (std::uint16_t i = 0; i < sched.queues().size(); ++i) {
-        jobs::QueueStats st = sched.stats(i);
-        if (!sched.queues()[i].configured && st.pending == 0 && st.running == 0) continue;
-        qs.push_back({&sched.queues()[i], std::move(st)});
-    }
-    auto q = [](const Q& x) { return prom::Labels{{"queue", x.settings->name}}; };
+    using Q = jobs::QueueFigures;
+    const std::vector<Q> qs = s.jobs->queue_figures();
+    auto q = [](const Q& x) { return prom::Labels{{"queue", x.settings.name}}; };
     w.family("tend_queue_jobs", Type::gauge,
              "Jobs in a queue by state (scheduled, blocked, pending: runnable, running, "
              "dead: kept until pruned).");
     for (const Q& x : qs) {
-        const std::string& n = x.settings->name;
+        const std::string& n = x.settings.name;
         w.sample({{"queue", n}, {"state", "scheduled"}}, double(x.stats.scheduled));
         w.sample({{"queue", n}, {"state", "blocked"}}, double(x.stats.blocked));
         w.sample({{"queue", n}, {"state", "pending"}}, double(x.stats.runnable));
@@ -115,9 +106,9 @@ void queues(Writer& w, const MetricsSources& s) {
         w.sample({{"queue", n}, {"state", "dead"}}, double(x.stats.dead));
     }
     w.family("tend_queue_concurrency", Type::gauge, "Concurrency limit of the queue on this host.");
-    for (const Q& x : qs) w.sample(q(x), x.settings->concurrency);
+    for (const Q& x : qs) w.sample(q(x), x.settings.concurrency);
     w.family("tend_queue_max_pending", Type::gauge, "Back-pressure limit of the queue.");
-    for (const Q& x : qs) w.sample(q(x), double(x.settings->max_pending));
+    for (const Q& x : qs) w.sample(q(x), double(x.settings.max_pending));
     w.family("tend_queue_paused", Type::gauge, "1 when dispatch from the queue is paused.");
     for (const Q& x : qs) w.sample(q(x), x.stats.paused ? 1 : 0);
     w.family("tend_queue_oldest_pending_age_seconds", Type::gauge,
@@ -135,13 +126,13 @@ void queues(Writer& w, const MetricsSources& s) {
     for (const Q& x : qs)
         for (jobs::JobState st : {jobs::JobState::succeeded, jobs::JobState::failed,
                                   jobs::JobState::dead, jobs::JobState::cancelled})
-            w.sample({{"queue", x.settings->name}, {"state", jobs::to_string(st)}},
+            w.sample({{"queue", x.settings.name}, {"state", jobs::to_string(st)}},
                      double(x.stats.finished_by_state[static_cast<std::size_t>(st)]));
 
     // Counters: every queue listed above, and any other that has counts.
     const auto& counters = s.jobs->counters().queues();
     std::set<std::string> names;
-    for (const Q& x : qs) names.insert(x.settings->name);
+    for (const Q& x : qs) names.insert(x.settings.name);
     for (const auto& [n, c] : counters) names.insert(n);
     static const jobs::QueueCounters zero;
     auto of = [&](const std::string& n) -> const jobs::QueueCounters& {
@@ -276,7 +267,7 @@ std::string render_metrics(const MetricsSources& s) {
     Writer w;
     w.family("tend_build_info", Type::gauge,
              "Version of tendd and the queue store in use; always 1.");
-    w.sample({{"version", s.version}, {"store", "file"}}, 1);
+    w.sample({{"version", s.version}, {"store", s.jobs ? s.jobs->store_kind() : "file"}}, 1);
     if (s.supervisor) program_families(w, s);
     if (s.jobs) {
         queues(w, s);

@@ -14,14 +14,14 @@ class Supervisor;
 struct DaemonControl;
 struct HttpContext;
 namespace jobs {
-class JobService;
+class JobQueue;
 class CronService;
 }  // namespace jobs
 
 struct MetricsSources {
     std::string version;
     const Supervisor* supervisor = nullptr;
-    const jobs::JobService* jobs = nullptr;
+    const jobs::JobQueue* jobs = nullptr;
     const jobs::CronService* cron = nullptr;
     const DaemonControl* control = nullptr;
     std::size_t control_connections = 0;

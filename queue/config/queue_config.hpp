@@ -46,7 +46,7 @@ std::vector<std::string> store_rule_errors(const QueueSections& q, const QueueSt
 
 // What a reload changes in these sections (SPEC §5.6): "queue.NAME" / "cron.NAME" added,
 // removed or changed (with the keys that differ), queues first. All of it applies live: tendd
-// gives the new sections to the scheduler and to cron (JobService::reconfigure,
+// gives the new sections to the scheduler and to cron (JobQueue::reconfigure,
 // CronService::reconfigure), and no program or running job is touched.
 std::vector<SectionDiff> diff_queue_sections(const QueueSections& before,
                                              const QueueSections& after);

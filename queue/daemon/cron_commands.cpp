@@ -17,9 +17,9 @@ json CronService::entry_json(const Entry& e) const {
     json last_job = nullptr;
     if (e.state.last_job != 0) {
         last_job = {{"id", e.state.last_job}};
-        if (const JobEntry* j = opt_.jobs->scheduler().find(e.state.last_job)) {
-            last_job["state"] = to_string(j->status.state);
-            const auto& x = j->status.last_exit;
+        if (const auto j = opt_.jobs->job_brief(e.state.last_job)) {
+            last_job["state"] = to_string(j->state);
+            const auto& x = j->last_exit;
             last_job["exit_status"] = !x          ? json(nullptr)
                                       : x->signal ? json{{"signal", signal_name(x->signal)}}
                                                   : json{{"code", x->code}};
@@ -72,8 +72,7 @@ void CronService::add(CronAddRequest r, JobReplier reply) {
         return reply(JobReply::error(Kind::bad_request, "\"cwd\" must be an absolute path"));
     if (d.catch_up_window_us < 0 || d.jitter_us < 0)
         return reply(JobReply::error(Kind::bad_request, "durations must not be negative"));
-    auto q = opt_.jobs->scheduler().queue_index(d.queue);
-    if (!q || !opt_.jobs->scheduler().queues()[*q].configured)
+    if (!opt_.jobs->has_queue(d.queue))
         return reply(JobReply::error(Kind::invalid, "no queue named " + d.queue));
     auto entry = make_entry(d);
     if (!entry) return reply(JobReply::error(Kind::invalid, entry.error()));
@@ -133,7 +132,7 @@ void CronService::run(const std::string& name, JobReplier reply) {
     Entry& e = it->second;
     const std::string iso = cron::format_iso(cron::sys_at(now_s()), e.zone);
     opt_.jobs->submit_internal(
-        {job_spec(e)}, job_env(e, iso), {}, [this, name, reply](Result<std::vector<JobId>> ids) {
+        {job_spec(e)}, job_env(e, iso), [this, name, reply](Result<std::vector<JobId>> ids) {
             if (!ids) return reply(JobReply::error(Kind::failed, "job not stored: " + ids.error()));
             if (auto it = entries_.find(name); it != entries_.end()) {
                 it->second.state.last_job = ids->front();

@@ -158,13 +158,13 @@ void CronService::apply_plan(Entry& e, const cron::TickPlan& plan, std::int64_t 
 void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks,
                                 std::int64_t now) {
     const std::string last_iso = cron::format_iso(cron::sys_at(ticks.back()), e.zone);
-    const JobEntry* last =
-        e.state.last_job ? opt_.jobs->scheduler().find(e.state.last_job) : nullptr;
-    const bool busy = e.in_flight > 0 || (last && !is_finished(last->status.state));
+    const std::optional<JobBrief> last =
+        e.state.last_job ? opt_.jobs->job_brief(e.state.last_job) : std::nullopt;
+    const bool busy = e.in_flight > 0 || (last && !is_finished(last->state));
     if (busy && e.def.overlap == cron::Overlap::skip) {
         opt_.info("cron " + e.def.name + ": tick " + last_iso + " skipped: job " +
                   std::to_string(e.state.last_job) + " is still " +
-                  (e.in_flight > 0 ? "being stored" : to_string(last->status.state)) +
+                  (e.in_flight > 0 ? "being stored" : to_string(last->state)) +
                   " (overlap = skip)");
         count(e.def.name, Fire::skipped_overlap, ticks.size());
         save_state(e);
@@ -183,37 +183,36 @@ void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks
         const std::string iso = cron::format_iso(cron::sys_at(ticks[i]), e.zone);
         JobSpec spec = job_spec(e);
         spec.key = cron::tick_key(name, iso);
-        if (opt_.jobs->scheduler().find_key(spec.uid, spec.key))
-            continue;  // enqueued before a restart
         if (e.def.jitter_us > 0) {
             const auto j = static_cast<std::int64_t>(std::uniform_int_distribution<std::uint64_t>(
                 0, static_cast<std::uint64_t>(e.def.jitter_us - 1))(rng_));
             spec.run_at = std::max(now, ticks[i]) * 1000000 + j;
         }
         const bool last_one = i + 1 == ticks.size();
-        // The entry's state rides in the same write as the last tick's job.
-        CronRecords extra = last_one ? records_of(name, e.state) : CronRecords{};
+        CronTick tick{name, ticks[i], std::move(spec), job_env(e, iso), {}};
+        // The entry's state rides with the last tick's job.
+        if (last_one) tick.state = records_of(name, e.state);
         ++e.in_flight;
-        opt_.jobs->submit_internal(
-            {std::move(spec)}, job_env(e, iso), std::move(extra),
-            [this, name, iso, tick = ticks[i], last_one](Result<std::vector<JobId>> ids) {
-                auto it = entries_.find(name);
-                if (it == entries_.end()) return;
-                Entry& en = it->second;
-                if (en.in_flight > 0) --en.in_flight;
-                if (!ids) {
-                    count(name, Fire::dropped_full);
-                    opt_.warn("cron " + name + ": tick " + iso + " dropped: " + ids.error());
-                    if (last_one) save_state(en);
-                    return;
-                }
-                count(name, last_one ? Fire::enqueued : Fire::caught_up);
-                en.state.last_job = ids->front();
-                en.last_fire_s = tick;
-                opt_.jobs->cron_book().apply_tick_job(name, tick, ids->front());
-                opt_.info("cron " + name + ": tick " + iso + " enqueued job " +
-                          std::to_string(ids->front()));
-            });
+        opt_.jobs->fire(std::move(tick), [this, name, iso, tick_s = ticks[i],
+                                          last_one](Result<CronFired> fired) {
+            auto it = entries_.find(name);
+            if (it == entries_.end()) return;
+            Entry& en = it->second;
+            if (en.in_flight > 0) --en.in_flight;
+            if (!fired) {
+                count(name, Fire::dropped_full);
+                opt_.warn("cron " + name + ": tick " + iso + " dropped: " + fired.error());
+                if (last_one) save_state(en);
+                return;
+            }
+            if (fired->job == 0) return;  // enqueued before a restart
+            count(name, last_one ? Fire::enqueued : Fire::caught_up);
+            en.state.last_job = fired->job;
+            en.last_fire_s = tick_s;
+            opt_.jobs->cron_book().apply_tick_job(name, tick_s, fired->job);
+            opt_.info("cron " + name + ": tick " + iso + " enqueued job " +
+                      std::to_string(fired->job));
+        });
     }
 }
 

@@ -16,7 +16,7 @@
 #include "queue/config/queue_config.hpp"
 #include "queue/cron/cron_book.hpp"
 #include "queue/cron/cron_plan.hpp"
-#include "queue/daemon/job_service.hpp"
+#include "queue/daemon/job_queue.hpp"
 #include "supervisor/config/config.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/util/unique_fd.hpp"
@@ -25,7 +25,7 @@ namespace tend::jobs {
 
 struct CronServiceOptions {
     sd_event* loop = nullptr;
-    JobService* jobs = nullptr;
+    JobQueue* jobs = nullptr;  // the store seam: ticks go through JobQueue::fire
     std::vector<CronConfig> config;
     std::string config_file;
     std::vector<std::string> base_env;  // tendd's environment, under config entries' own

@@ -15,12 +15,12 @@
 #include "queue/core/job_counters.hpp"
 #include "queue/core/scheduler.hpp"
 #include "queue/cron/cron_book.hpp"
+#include "queue/daemon/job_queue.hpp"
 #include "queue/store/job_store.hpp"
 #include "queue/store/spool_dir.hpp"
 #include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/event_loop.hpp"
-#include "supervisor/protocol/outcome.hpp"
 
 namespace tend::jobs {
 
@@ -45,11 +45,6 @@ struct JobServiceOptions {
     // --stdin batches draw on it. Null: only the per-client cap applies.
     ClientBudget* budget = nullptr;
 };
-
-// The answer to a job request: data, or an error kind and message (protocol::Outcome, which
-// the daemon's method table encodes in one place).
-using JobReply = protocol::Outcome;
-using JobReplier = protocol::Respond;
 
 struct JobContext {
     explicit JobContext(JobServiceOptions options)

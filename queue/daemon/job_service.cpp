@@ -71,4 +71,36 @@ void JobService::stop_all(std::function<void()> done, bool drain) {
     c_.store->request_turn();
 }
 
+void JobService::owners(std::vector<JobId> ids, std::function<void(Owners)> done) const {
+    Owners out;
+    out.reserve(ids.size());
+    for (JobId id : ids) {
+        const JobEntry* e = c_.sched.find(id);
+        out.push_back(e ? std::optional<std::uint32_t>(e->uid) : std::nullopt);
+    }
+    done(std::move(out));
+}
+
+void JobService::fire(CronTick tick, std::function<void(Result<CronFired>)> done) {
+    if (c_.sched.find_key(tick.spec.uid, tick.spec.key)) return done(CronFired{});
+    std::vector<JobSpec> specs;
+    specs.push_back(std::move(tick.spec));
+    submit_.submit_internal(std::move(specs), tick.env, std::move(tick.state),
+                            [done = std::move(done)](Result<std::vector<JobId>> ids) {
+                                if (!ids) return done(make_error(ids.error()));
+                                done(CronFired{ids->front()});
+                            });
+}
+
+std::optional<JobBrief> JobService::job_brief(JobId id) const {
+    const JobEntry* e = c_.sched.find(id);
+    if (!e) return std::nullopt;
+    return JobBrief{e->status.state, e->status.last_exit};
+}
+
+bool JobService::has_queue(const std::string& name) const {
+    auto q = c_.sched.queue_index(name);
+    return q && c_.sched.queues()[*q].configured;
+}
+
 }  // namespace tend::jobs

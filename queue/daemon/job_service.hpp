@@ -1,5 +1,6 @@
-// The job queue inside tendd, as the daemon wires it: a facade over its parts (the dispatcher,
-// the runner, submit and spool intake, control, views, upkeep) and the store.
+// The job queue on the file store (JobQueue's file implementation), as the daemon wires it: a
+// facade over its parts (the dispatcher, the runner, submit and spool intake, control, views,
+// upkeep) and the store.
 #pragma once
 
 #include <functional>
@@ -11,6 +12,7 @@
 #include "queue/daemon/job_context.hpp"
 #include "queue/daemon/job_control.hpp"
 #include "queue/daemon/job_dispatcher.hpp"
+#include "queue/daemon/job_queue.hpp"
 #include "queue/daemon/job_runner.hpp"
 #include "queue/daemon/job_spool.hpp"
 #include "queue/daemon/job_submit.hpp"
@@ -19,67 +21,65 @@
 
 namespace tend::jobs {
 
-// Owns the shared context and the parts, opens the store and recovers, and runs the end of each
-// commit turn (waiters, the end of a shutdown). Every request goes to the part that owns it.
-class JobService {
+// The file store's JobQueue (STATE/jobs.log, the in-memory Scheduler). Owns the shared
+// context and the parts, opens the store and recovers, and runs the end of each commit turn
+// (waiters, the end of a shutdown). Every request goes to the part that owns it.
+class JobService final : public JobQueue {
   public:
     // Opens and checks the spool directory (creating it), then opens the store (STATE/jobs.log)
     // and recovers every job: a torn tail is cut (a warning), jobs that were running are killed
     // if they survived and re-queued as interrupted. Fails on a log it cannot read or of a newer
     // format, naming the file.
     static Result<std::unique_ptr<JobService>> open(JobServiceOptions options);
-    ~JobService();
+    ~JobService() override;
 
     // Records the spool (opened and checked by `open`, which fails on a spool another user
     // could read or replace) beside the socket for `tend submit`, and takes spooled jobs in
     // now and whenever one is spooled while tendd runs.
-    void start_spool_intake() { spool_.start(); }
+    void start_spool_intake() override { spool_.start(); }
 
     // ---- requests (job_methods.cpp)
-    void submit(SubmitRequest request, JobReplier reply) {
+    void submit(SubmitRequest request, JobReplier reply) override {
         submit_.submit(std::move(request), std::move(reply));
     }
-    JobReply buffer_lines(std::uint64_t client, std::vector<std::string> lines, bool privileged) {
+    JobReply buffer_lines(std::uint64_t client, std::vector<std::string> lines,
+                          bool privileged) override {
         return submit_.buffer_lines(client, std::move(lines), privileged);
     }
-    void submit_buffered(std::uint64_t client, SubmitRequest request, JobReplier reply) {
+    void submit_buffered(std::uint64_t client, SubmitRequest request, JobReplier reply) override {
         submit_.submit_buffered(client, std::move(request), std::move(reply));
     }
-    void cancel(const std::vector<JobId>& ids, JobReplier reply) {
+    void cancel(const std::vector<JobId>& ids, JobReplier reply) override {
         control_.cancel(ids, std::move(reply));
     }
-    void retry(const std::vector<JobId>& ids, JobReplier reply) {
+    void retry(const std::vector<JobId>& ids, JobReplier reply) override {
         control_.retry(ids, std::move(reply));
     }
-    void set_paused(const std::string& queue, bool paused, JobReplier reply) {
+    void set_paused(const std::string& queue, bool paused, JobReplier reply) override {
         control_.set_paused(queue, paused, std::move(reply));
     }
-    void set_queue(const QueueSetArgs& args, JobReplier reply) {
+    void set_queue(const QueueSetArgs& args, JobReplier reply) override {
         control_.set_queue(args, std::move(reply));
     }
-    // A reload's [queue.*] (SPEC §5.6, Scheduler::reconfigure), then a dispatch turn: a higher
-    // concurrency or weight starts jobs at once; running jobs are never touched.
-    void reconfigure(const std::vector<QueueSettings>& queues);
-    // Replies once every job is finished (and that is on disk).
-    void wait(std::vector<JobId> ids, std::uint64_t client, JobReplier reply) {
+    // Scheduler::reconfigure, then a dispatch turn.
+    void reconfigure(const std::vector<QueueSettings>& queues) override;
+    void wait(std::vector<JobId> ids, std::uint64_t client, JobReplier reply) override {
         control_.wait(std::move(ids), client, std::move(reply));
     }
-    void client_gone(std::uint64_t client) {
+    void client_gone(std::uint64_t client) override {
         submit_.client_gone(client);
         control_.client_gone(client);
     }
-    JobReply list(const JobListQuery& query) const { return views_.list(query); }
-    JobReply show(JobId id) const { return views_.show(id); }
-    JobReply queues() const { return views_.queues(); }
-    JobReply logs(JobId id) const { return views_.logs(id); }
-    bool knows(JobId id) const { return c_.sched.find(id) != nullptr; }
-    // The uid that submitted the job (its owner), or nullopt for an unknown job.
-    std::optional<std::uint32_t> owner_of(JobId id) const {
-        const JobEntry* e = c_.sched.find(id);
-        return e ? std::optional<std::uint32_t>(e->uid) : std::nullopt;
+    // The table answers at once.
+    void list(const JobListQuery& query, JobReplier reply) const override {
+        reply(views_.list(query));
     }
-    // Compaction on demand (tests, and `tend` has no command for it): starts one now.
-    void compact_now() { c_.store->checkpoint(); }
+    void show(JobId id, JobReplier reply) const override { reply(views_.show(id)); }
+    void queues(JobReplier reply) const override { reply(views_.queues()); }
+    void logs(JobId id, JobReplier reply) const override { reply(views_.logs(id)); }
+    void owners(std::vector<JobId> ids, std::function<void(Owners)> done) const override;
+    // Compaction on demand (`tend compact`, tests): starts one now.
+    void compact_now() override { c_.store->checkpoint(); }
 
     // ---- shutdown (daemon.cpp)
     // Shutdown (SPEC §6.5): no new starts; running jobs get TERM and their queue's
@@ -87,30 +87,40 @@ class JobService {
     // runs once no job process is left and the log is committed. `drain` (tend shutdown
     // --drain): running jobs are left to finish instead. Called again without `drain` (and with
     // a null `done`, which keeps the first one), it sends TERM to what still runs.
-    void stop_all(std::function<void()> done, bool drain = false);
-    void kill_all() { runner_.kill_all(); }
-    std::size_t running_count() const { return runner_.running_count(); }
+    void stop_all(std::function<void()> done, bool drain) override;
+    void kill_all() override { runner_.kill_all(); }
+    std::size_t running_count() const override { return runner_.running_count(); }
+    bool stopping() const override { return c_.stopping; }
 
     // ---- for the cron service (queue/daemon/cron_service.cpp)
-    const Scheduler& scheduler() const { return c_.sched; }
-    cron::CronBook& cron_book() { return c_.cron_book; }
-    void submit_internal(std::vector<JobSpec> specs, const std::vector<std::string>& env,
-                         CronRecords cron, std::function<void(Result<std::vector<JobId>>)> done) {
-        submit_.submit_internal(std::move(specs), env, std::move(cron), std::move(done));
-    }
-    // Writes cron entry and state records. `droppable` as JobStore::write_cron.
-    void write_cron(CronRecords records, bool droppable, std::function<void(Status)> done) {
+    cron::CronBook& cron_book() override { return c_.cron_book; }
+    void write_cron(CronRecords records, bool droppable,
+                    std::function<void(Status)> done) override {
         c_.store->write_cron(std::move(records), droppable, std::move(done));
     }
-    Result<bool> cancel_job(JobId id, const std::string& reason) {
+    // A tick whose key is in the table was enqueued before a restart; else submit_internal
+    // with the entry's state in the same commit.
+    void fire(CronTick tick, std::function<void(Result<CronFired>)> done) override;
+    void submit_internal(std::vector<JobSpec> specs, const std::vector<std::string>& env,
+                         std::function<void(Result<std::vector<JobId>>)> done) override {
+        submit_.submit_internal(std::move(specs), env, {}, std::move(done));
+    }
+    Result<bool> cancel_job(JobId id, const std::string& reason) override {
         return control_.cancel_job(id, reason);
     }
-    WallUs now() const { return c_.now(); }
-    // For /metrics: counters since tendd started, and what the store measures.
-    const JobCounters& counters() const { return c_.counters; }
-    JobStore::Figures store_figures() const { return c_.store->figures(); }
-    std::size_t spool_files_in_flight() const { return spool_.in_flight(); }
-    bool stopping() const { return c_.stopping; }
+    std::optional<JobBrief> job_brief(JobId id) const override;
+    bool has_queue(const std::string& name) const override;
+    WallUs now() const override { return c_.now(); }
+
+    // ---- for /metrics and the dashboard
+    const char* store_kind() const override { return "file"; }
+    WallUs started_at() const override { return c_.started_at; }
+    const JobCounters& counters() const override { return c_.counters; }
+    JobStore::Figures store_figures() const override { return c_.store->figures(); }
+    std::size_t spool_files_in_flight() const override { return spool_.in_flight(); }
+    std::vector<QueueFigures> queue_figures() const override {
+        return listed_queue_figures(c_.sched);
+    }
 
   private:
     explicit JobService(JobServiceOptions options);

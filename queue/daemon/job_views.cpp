@@ -13,25 +13,7 @@ JobReadContext JobViews::read_context() const {
 }
 
 json JobViews::queue_json(std::uint16_t qi) const {
-    const QueueSettings& q = c_.sched.queues()[qi];
-    const QueueStats s = c_.sched.stats(qi);
-    json oldest;
-    if (s.oldest_pending_submitted)
-        oldest = std::max<double>(0, double(c_.now() - *s.oldest_pending_submitted) / 1e6);
-    return {{"name", q.name},
-            {"pending", s.pending},
-            {"runnable", s.runnable},
-            {"running", s.running},
-            {"concurrency", q.concurrency},
-            {"paused", s.paused},
-            {"oldest_pending_age_s", oldest},
-            {"weight", q.weight},
-            {"max_pending", q.max_pending},
-            {"configured", q.configured},
-            {"succeeded", s.finished_ok},
-            {"failed", s.finished_bad},
-            {"dead", s.dead},
-            {"uptime_s", double(c_.now() - c_.started_at) / 1e6}};
+    return queue_figures_json({c_.sched.queues()[qi], c_.sched.stats(qi)}, c_.now(), c_.started_at);
 }
 
 JobReply JobViews::list(const JobListQuery& query) const {
@@ -44,13 +26,8 @@ JobReply JobViews::show(JobId id) const {
 
 JobReply JobViews::queues() const {
     json arr = json::array();
-    for (std::uint16_t i = 0; i < c_.sched.queues().size(); ++i) {
-        // A queue that is not in the config (removed by a reload, or named only by old jobs in
-        // the log) is listed while it holds unfinished jobs: it drains, then disappears.
-        const QueueStats st = c_.sched.stats(i);
-        if (!c_.sched.queues()[i].configured && st.pending == 0 && st.running == 0) continue;
-        arr.push_back(queue_json(i));
-    }
+    for (const QueueFigures& f : listed_queue_figures(c_.sched))
+        arr.push_back(queue_figures_json(f, c_.now(), c_.started_at));
     return JobReply::ok(std::move(arr));
 }
 

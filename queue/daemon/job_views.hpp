@@ -6,6 +6,7 @@
 
 #include "queue/core/job_render.hpp"
 #include "queue/core/job_request_args.hpp"
+#include "queue/core/queue_figures.hpp"
 #include "queue/daemon/job_context.hpp"
 
 namespace tend::jobs {
