@@ -18,9 +18,11 @@ CREATE TABLE tend.queue (name text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND
   max_pending bigint NOT NULL DEFAULT 100000 CHECK (max_pending >= 0),
   depth bigint NOT NULL DEFAULT 0, keep interval NOT NULL DEFAULT '7 days') WITH (fillfactor = 50);
 
--- Slots of global_concurrency: a running job holds one row (no hot counter row).
+-- Slots of global_concurrency: a running job holds one row (no hot counter row). Rows
+-- numbered above the queue's global_limit are never claimed (a lowered limit); they are
+-- deleted once free.
 CREATE TABLE tend.slot (queue text NOT NULL REFERENCES tend.queue ON DELETE CASCADE, n int NOT NULL,
-  job_id bigint, paused boolean NOT NULL DEFAULT false, PRIMARY KEY (queue, n)) WITH (fillfactor = 50);
+  job_id bigint, PRIMARY KEY (queue, n)) WITH (fillfactor = 50);
 CREATE UNIQUE INDEX slot_job ON tend.slot (job_id) WHERE job_id IS NOT NULL;
 
 -- Environments are shared by every job submitted with the same variables (hash of vars).
@@ -58,6 +60,8 @@ CREATE UNIQUE INDEX job_key ON tend.job (key)
 CREATE INDEX job_cron_live ON tend.job (cron_name)
   WHERE cron_name IS NOT NULL AND state IN ('scheduled', 'blocked', 'pending', 'running');
 CREATE INDEX job_dead ON tend.job (queue) WHERE state = 'dead';
+-- settle: blocked jobs whose dependencies ended (a finish that missed a new edge).
+CREATE INDEX job_blocked ON tend.job (id) WHERE state = 'blocked';
 CREATE INDEX job_finished ON tend.job (finished_at) WHERE finished_at IS NOT NULL;
 CREATE INDEX job_env ON tend.job (env_id);
 
@@ -90,11 +94,15 @@ BEGIN
   IF FOUND THEN RETURN QUERY SELECT unnest(ids), unnest(dups); RETURN; END IF;  -- a retry
   PERFORM 1 FROM tend.queue q WHERE q.name = p_queue;                           -- no lock
   IF NOT FOUND THEN RAISE EXCEPTION 'no queue named %', p_queue USING ERRCODE = 'TE404'; END IF;
-  SELECT e.id INTO v_env FROM tend.env e WHERE e.hash = p_env_hash;
+  -- FOR KEY SHARE: prune (which deletes environments no job uses) skips a row we hold, and
+  -- when prune deleted it first we see no row and insert it again.
+  SELECT e.id INTO v_env FROM tend.env e WHERE e.hash = p_env_hash FOR KEY SHARE;
   IF NOT FOUND THEN
     INSERT INTO tend.env (hash, vars) VALUES (p_env_hash, p_env) ON CONFLICT (hash) DO NOTHING
     RETURNING id INTO v_env;
-    IF NOT FOUND THEN SELECT e.id INTO v_env FROM tend.env e WHERE e.hash = p_env_hash; END IF;
+    IF NOT FOUND THEN
+      SELECT e.id INTO v_env FROM tend.env e WHERE e.hash = p_env_hash FOR KEY SHARE;
+    END IF;
   END IF;
   FOR j IN SELECT * FROM jsonb_array_elements(p_jobs) LOOP
     v_run := coalesce((j->>'run_at')::timestamptz, now());
@@ -142,4 +150,31 @@ BEGIN
   END IF;
   INSERT INTO tend.submit_log (token, ids, dups) VALUES (p_token, ids, dups);
   RETURN QUERY SELECT unnest(ids), unnest(dups);
+END $$;
+
+-- Retry a failed, dead or cancelled job (`tend retry`): it runs again from attempt 1, now,
+-- without waiting for dependencies. No row when the job is not in one of those states. The job
+-- row is locked first, the queue row last (rule 1). Errors: TE409, another live job holds its
+-- key (the message names it); TE075, the queue is at max_pending (nothing changes).
+CREATE FUNCTION tend.retry(p_id bigint) RETURNS TABLE (job_id bigint, queue text)
+LANGUAGE plpgsql AS $$
+DECLARE v_queue text; v_key text; v_holder bigint;
+BEGIN
+  SELECT j.queue, j.key INTO v_queue, v_key FROM tend.job j
+    WHERE j.id = p_id AND j.state IN ('failed', 'dead', 'cancelled') FOR UPDATE;
+  IF NOT FOUND THEN RETURN; END IF;
+  IF v_key IS NOT NULL THEN
+    SELECT j.id INTO v_holder FROM tend.job j
+      WHERE j.key = v_key AND j.state IN ('scheduled', 'blocked', 'pending', 'running');
+    IF FOUND THEN
+      RAISE EXCEPTION 'job % holds the key %', v_holder, v_key USING ERRCODE = 'TE409';
+    END IF;
+  END IF;
+  UPDATE tend.job j SET state = 'pending', attempt = 0, rescues = 0, repeat_attempt = false,
+    run_at = now(), finished_at = NULL, exit_code = NULL, exit_signal = NULL, interrupted = false,
+    cancel_requested = false, unmet_deps = 0, reason = ''
+    WHERE j.id = p_id;
+  UPDATE tend.queue q SET depth = q.depth + 1 WHERE q.name = v_queue AND q.depth < q.max_pending;
+  IF NOT FOUND THEN RAISE EXCEPTION 'queue % is full', v_queue USING ERRCODE = 'TE075'; END IF;
+  RETURN QUERY SELECT p_id, v_queue;
 END $$;
