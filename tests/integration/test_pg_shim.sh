@@ -23,13 +23,22 @@ rc=0
 wait $! || rc=$?
 echo "$rc" >"$sf"
 EOS
-# status.py PARENT-IS-ME ARGV...: runs the shim as a child in a new session; prints the
-# returncode as Python sees it (-N: killed by signal N) and the shim's stderr.
+# status.py ARGV... [@@ ARGV...]...: runs each command line (@PARENT@ replaced by its own pid)
+# as its child in a new session, one after the other; prints per line the returncode as Python
+# sees it (-N: killed by signal N) and the command's stderr. One Python start for all of them.
 cat >"$T/status.py" <<'EOS'
 import os, subprocess, sys
-argv = [str(os.getpid()) if a == "@PARENT@" else a for a in sys.argv[1:]]
-p = subprocess.run(argv, start_new_session=True, stderr=subprocess.PIPE, text=True)
-print(p.returncode, p.stderr.strip())
+cases, cur = [], []
+for a in sys.argv[1:]:
+    if a == "@@":
+        cases.append(cur)
+        cur = []
+    else:
+        cur.append(str(os.getpid()) if a == "@PARENT@" else a)
+cases.append(cur)
+for argv in cases:
+    p = subprocess.run(argv, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    print(p.returncode, p.stderr.strip(), flush=True)
 EOS
 
 group_size() { count_lines "$(pids_in_group "$1")"; }
@@ -55,6 +64,7 @@ say "kill -9 of the parent: the whole group dies"
 start_parent kill9
 t0=$(now)
 kill -KILL "$PARENT"
+wait "$PARENT" 2>/dev/null || true  # reaped here: no "Killed" line from bash
 wait_until 2 group_empty "$SHIM_PID"
 took=$(elapsed_since "$t0")
 check "group $SHIM_PID gone ${took}s after the parent's kill -9"
@@ -70,6 +80,7 @@ SHIM_ORIG=$SHIM SHIM=$T/pub/tend-shim
 start_parent setpriv setpriv --reuid=nobody --regid=nogroup --clear-groups
 assert_eq nobody "$(ps -o user= -p "$SHIM_PID" | tr -d ' ')" "the shim's user"
 kill -KILL "$PARENT"
+wait "$PARENT" 2>/dev/null || true  # reaped here: no "Killed" line from bash
 wait_until 2 group_empty "$SHIM_PID"
 check "nobody's group $SHIM_PID gone after the parent's kill -9"
 SHIM=$SHIM_ORIG
@@ -81,38 +92,79 @@ wait_until 5 group_empty "$SHIM_PID"
 wait_until 5 have_file "$T/term.status"
 assert_eq 143 "$(cat "$T/term.status")" "status of the shim after TERM to its group"
 
-say "the job's exit code and signal are the shim's"
-shim_status() { run "$PYTHON" "$T/status.py" "$SHIM" "$@"; }
-shim_status @PARENT@ -- sh -c 'exit 7'
-assert_eq "7 " "$OUT" "exit 7"
-shim_status @PARENT@ -- sh -c 'kill -USR2 $$'
-assert_eq "-12 " "$OUT" "a job killed by SIGUSR2"
-shim_status @PARENT@ -- sh -c 'kill -SEGV $$'
-assert_eq "-11 " "$OUT" "a job killed by SIGSEGV"
+say "the job's exit code and signal are the shim's; a stale parent; exec failures as a shell"
+printf 'echo hi\n' >"$T/not-executable"
+S=$SHIM P=@PARENT@
+run "$PYTHON" "$T/status.py" \
+    "$S" $P -- sh -c 'exit 7' @@ \
+    "$S" $P -- sh -c 'kill -USR2 $$' @@ \
+    "$S" $P -- sh -c 'kill -SEGV $$' @@ \
+    "$S" $P -- sh -c 'kill -USR1 0; exit 3' @@ \
+    "$S" $P --exec /bin/sh -- my-name -c 'echo "$0" >&2; exit 4' @@ \
+    "$S" 1 -- sh -c "touch $T/ran" @@ \
+    "$S" $P -- "$T/no-such-command" @@ \
+    "$S" $P -- "$T/not-executable" @@ \
+    "$S" $P -- no-such-command-anywhere @@ \
+    "$S" $P sh -c true @@ \
+    "$S" 0x12 -- true @@ \
+    "$S" $P --exec relative -- true
+mapfile -t R <<<"$OUT"
+assert_eq "7 " "${R[0]}" "exit 7"
+assert_eq "-12 " "${R[1]}" "a job killed by SIGUSR2"
+assert_eq "-11 " "${R[2]}" "a job killed by SIGSEGV"
 # A SIGUSR1 the job sends to its own group is not mistaken for its parent's death: the job's
 # shell dies of it, and the shim reports that instead of killing the group.
-shim_status @PARENT@ -- sh -c 'kill -USR1 0; exit 3'
-assert_eq "-10 " "$OUT" "a job that sends SIGUSR1 to its group"
-shim_status @PARENT@ --exec /bin/sh -- my-name -c 'echo "$0"; exit 4'
-assert_eq $'my-name\n4 ' "$OUT" "--exec runs the given file with argv[0] kept"
-
-say "a parent that is already gone: no job"
-shim_status 1 -- sh -c "touch $T/ran"
-assert_contains "$OUT" "-9 tend-shim: tendd is gone" "the shim's end when its parent is not the given pid"
+assert_eq "-10 " "${R[3]}" "a job that sends SIGUSR1 to its group"
+assert_eq "4 my-name" "${R[4]}" "--exec runs the given file with argv[0] kept"
+# A parent that is already gone: no job.
+assert_eq "-9 tend-shim: tendd is gone: not starting the job" "${R[5]}" "a shim whose parent is not the given pid"
 [[ ! -e $T/ran ]] || fail "the job ran although its parent was gone"
 check "the job did not run"
+assert_eq "127 tend-shim: $T/no-such-command: No such file or directory" "${R[6]}" "a missing command"
+assert_eq "126 tend-shim: $T/not-executable: Permission denied" "${R[7]}" "a file without x"
+assert_eq "127 tend-shim: no-such-command-anywhere: No such file or directory" "${R[8]}" "a missing command on PATH"
+assert_eq "127 tend-shim: expected -- before the command" "${R[9]}" "no --"
+assert_eq "127 tend-shim: the first argument must be the pid of the parent tendd" "${R[10]}" "a bad pid"
+assert_eq "127 tend-shim: --exec needs an absolute path" "${R[11]}" "a relative --exec"
 
-say "exec failures and a bad command line, as a shell"
-shim_status @PARENT@ -- "$T/no-such-command"
-assert_contains "$OUT" "127 tend-shim: $T/no-such-command: No such file or directory" "a missing command"
-printf 'echo hi\n' >"$T/not-executable"
-shim_status @PARENT@ -- "$T/not-executable"
-assert_contains "$OUT" "126 tend-shim: $T/not-executable: Permission denied" "a file without x"
-shim_status @PARENT@ -- no-such-command-anywhere
-assert_contains "$OUT" "127 tend-shim: no-such-command-anywhere: No such file or directory" "a missing command on PATH"
-shim_status @PARENT@ sh -c true
-assert_contains "$OUT" "127 tend-shim: expected -- before the command" "no --"
-shim_status 0x12 -- true
-assert_contains "$OUT" "127 tend-shim: the first argument must be the pid" "a bad pid"
-shim_status @PARENT@ --exec relative -- true
-assert_contains "$OUT" "127 tend-shim: --exec needs an absolute path" "a relative --exec"
+say "JobProcess with the shim option: a job dies with its tendd (tend_job_probe plays tendd)"
+PROBE=${TEND_JOB_PROBE:-$TEND_BIN_DIR/tend_job_probe}
+[[ -x $PROBE ]] || fail "no executable $PROBE (set TEND_JOB_PROBE)"
+probe_says_pid() { grep -q '^pid ' "$1"; }
+# probe_start NAME MODE MIN_GROUP: a probe running the two-sleep job; sets PROBE_PID, JOB_PID.
+probe_start() {
+    bg_start "$T/$1.out" "$PROBE" "--$2" "$T/$1.log" -- sh -c 'sleep 300 & sleep 300'
+    PROBE_PID=$BG_PID
+    wait_until 5 probe_says_pid "$T/$1.out"
+    JOB_PID=$(awk '/^pid / { print $2 }' "$T/$1.out")
+    wait_until 5 group_has_at_least "$JOB_PID" "$3"
+    check "$1: the job's group $JOB_PID holds $(group_size "$JOB_PID") processes"
+}
+# Without the option (the file store) the job outlives its tendd: the control.
+probe_start plain plain 3
+PLAIN_JOB=$JOB_PID
+kill -KILL "$PROBE_PID"
+wait "$PROBE_PID" 2>/dev/null || true
+probe_start shim shim 4  # the shim, sh and both sleeps
+assert_eq tend-shim "$(cat "/proc/$JOB_PID/comm")" "the process tendd spawned"
+kill -KILL "$PROBE_PID"
+wait "$PROBE_PID" 2>/dev/null || true
+wait_until 2 group_empty "$JOB_PID"
+check "the shimmed job's group $JOB_PID is gone after kill -9 of its tendd"
+assert_eq 3 "$(group_size "$PLAIN_JOB")" "processes of the job spawned without the shim, still running"
+kill -KILL -- "-$PLAIN_JOB"
+
+say "JobProcess with the shim option: exit code, signal, stop and a missing command"
+run "$PROBE" --shim "$T/x.log" -- sh -c 'echo to-the-log; exit 3'
+assert_contains "$OUT" "exit 3 0 " "a job's exit code through the shim"
+assert_contains "$(cat "$T/x.log")" "to-the-log" "the job's output file"
+run "$PROBE" --shim "$T/x.log" -- sh -c 'kill -TERM $$'
+assert_contains "$OUT" "exit 0 15 " "a job's signal through the shim"
+run "$PROBE" --shim --term-after-ms 100 "$T/x.log" -- sh -c 'sleep 300 & sleep 300'
+assert_contains "$OUT" "exit 0 15 " "a job stopped by TERM to its group"
+JOB_PID=$(awk '/^pid / { print $2 }' <<<"$OUT")
+wait_until 2 group_empty "$JOB_PID"
+check "nothing of the stopped job's group is left"
+run "$PROBE" --shim "$T/x.log" -- no-such-command-anywhere
+assert_contains "$OUT" "cannot start: no-such-command-anywhere: No such file or directory" \
+    "a missing command, refused before any process as without the shim"
