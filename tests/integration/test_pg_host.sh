@@ -14,7 +14,7 @@ URL=$(pg_new_db lease)
 timeout -s KILL 30 "$TEND_BIN_DIR/tend" migrate --url "$URL" >/dev/null 2>&1 || fail "tend migrate failed"
 
 say "running the probe"
-OUT=$(timeout -s KILL 60 "$PROBE" "$URL" 2>"$T/probe.stderr") || fail "the probe failed: $OUT"
+OUT=$(timeout -s KILL 120 "$PROBE" "$URL" 2>"$T/probe.stderr") || fail "the probe failed: $OUT"
 printf '%s\n' "$OUT"
 assert_contains "$OUT" "ok: the 10 ms timer kept firing" "the probe's report"
 assert_eq 6 "$(grep -c '^ok: ' <<<"$OUT")" "checks passed"

