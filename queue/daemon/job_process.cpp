@@ -3,9 +3,11 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 
 #include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/util/duration.hpp"
@@ -30,6 +32,31 @@ std::uint64_t process_start_time(pid_t pid) {
     return std::strtoull(p, nullptr, 10);
 }
 
+Result<std::string> locate_shim() {
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return make_error(std::string("cannot read /proc/self/exe: ") + std::strerror(errno));
+    std::string dir(buf, static_cast<size_t>(n));
+    dir.erase(dir.rfind('/') + 1);
+    for (const char* rel : {"tend-shim", "../libexec/tend/tend-shim"}) {
+        std::string path = dir + rel;
+        if (access(path.c_str(), X_OK) == 0) return path;
+    }
+    return make_error("tend-shim not found in " + dir + " nor in " + dir + "../libexec/tend/");
+}
+
+Status wrap_in_shim(SpawnSpec& spec, const std::string& shim, pid_t parent) {
+    if (spec.argv.empty()) return make_error("empty command");
+    auto path = find_executable(spec.argv[0], spec.env);
+    if (!path) return make_error(path.error());
+    std::vector<std::string> argv{shim, std::to_string(parent), "--exec", *path, "--"};
+    argv.insert(argv.end(), std::make_move_iterator(spec.argv.begin()),
+                std::make_move_iterator(spec.argv.end()));
+    spec.argv = std::move(argv);
+    return ok_status();
+}
+
 Result<std::unique_ptr<JobProcess>> JobProcess::start(sd_event* loop, ChildReaper& reaper,
                                                       JobLaunch launch, OnExit on_exit) {
     std::unique_ptr<JobProcess> jp(new JobProcess());
@@ -45,6 +72,10 @@ Result<std::unique_ptr<JobProcess>> JobProcess::start(sd_event* loop, ChildReape
     jp->output_ = std::move(out.value());
     launch.spawn.stdout_fd = jp->output_->stdout_write_fd();
     launch.spawn.stderr_fd = jp->output_->stderr_write_fd();
+    if (!launch.shim.empty()) {
+        auto wrapped = wrap_in_shim(launch.spawn, launch.shim, getpid());
+        if (!wrapped) return make_error(wrapped.error());
+    }
     auto spawned = spawn_process(launch.spawn);
     if (!spawned) return make_error(spawned.error());
     jp->pid_ = spawned->pid;

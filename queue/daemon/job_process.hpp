@@ -22,7 +22,21 @@ struct JobLaunch {
     std::uint64_t output_cap = 0;
     Usec timeout{0};  // 0: none
     Usec stop_timeout = std::chrono::seconds(30);
+    // The PostgreSQL store's fence (tendd(8) MULTI-HOST): the path of tend-shim, run in place
+    // of the job so that the job's group dies with this tendd. Empty (the file store): the job
+    // itself, which outlives a restart of tendd on purpose (recovery deals with it). The
+    // parent-death signal follows the *thread* that forked: spawn only from the loop's thread.
+    std::string shim;
 };
+
+// tend-shim beside this process's executable (a build tree), else
+// ../libexec/tend/tend-shim from its directory (an installed tendd); fails naming both.
+Result<std::string> locate_shim();
+
+// Turns `spec` into the shim's: `SHIM PARENT --exec PATH -- ARGV...`, where PATH is argv[0]
+// found in the job's own PATH now, so a missing command fails here, without a process, as it
+// does without the shim.
+Status wrap_in_shim(SpawnSpec& spec, const std::string& shim, pid_t parent);
 
 class JobProcess {
   public:

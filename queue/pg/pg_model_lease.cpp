@@ -7,6 +7,20 @@ std::string interval_param(Usec d) {
     return std::to_string(d.count()) + " microseconds";
 }
 
+std::string text_array_param(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ',';
+        out += '"';
+        for (char c : items[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
 void HostLease::registered(int64_t id, Usec sent) {
     id_ = id;
     state_ = State::live;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "supervisor/util/duration.hpp"
 
@@ -36,6 +37,8 @@ inline constexpr std::string_view host_retire_sql =
 
 // A duration as a PostgreSQL interval literal in microseconds ("15000000 microseconds").
 std::string interval_param(Usec d);
+// A text[] literal: every element double-quoted, with " and \ escaped: {"a","b \"c\""}.
+std::string text_array_param(const std::vector<std::string>& items);
 
 class HostLease {
   public:

@@ -189,6 +189,14 @@ TEST_CASE("the watchdog must be shorter than the lease", "[pg]") {
     CHECK(interval_param(seconds(15)) == "15000000 microseconds");
 }
 
+TEST_CASE("a host's queues become a text[] literal that quotes every element", "[pg]") {
+    CHECK(text_array_param({}) == "{}");
+    CHECK(text_array_param({"default", "batch"}) == R"({"default","batch"})");
+    // Commas, braces, quotes, backslashes and NULL-looking names stay one element each.
+    CHECK(text_array_param({"a,b", "{c}", R"(d"e\f)", "NULL"}) ==
+          R"({"a,b","{c}","d\"e\\f","NULL"})");
+}
+
 TEST_CASE("libpq's messages become one line", "[pg]") {
     CHECK(one_line("connection failed: No such file\n\tIs the server running?\n") ==
           "connection failed: No such file Is the server running?");
