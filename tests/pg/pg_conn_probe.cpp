@@ -18,55 +18,16 @@
 
 #include "queue/pg/pg_conn.hpp"
 #include "queue/pg/pg_model_lease.hpp"
+#include "tests/pg/probe_loop.hpp"
 
 using namespace tend;
 using namespace tend::pg;
+using probe::clock_us, probe::fail, probe::last_tick, probe::loop, probe::max_gap, probe::mono_us,
+    probe::ok, probe::on_tick, probe::run_for, probe::run_until;
 
 namespace {
 
-sd_event* loop = nullptr;
-uint64_t last_tick = 0, max_gap = 0;
 EventSource ticker;
-
-uint64_t mono_us() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
-}
-
-int on_tick(sd_event_source* s, uint64_t, void*) {
-    const uint64_t now = mono_us();
-    if (last_tick && now - last_tick > max_gap) max_gap = now - last_tick;
-    last_tick = now;
-    sd_event_source_set_time_relative(s, 10'000);
-    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-    return 0;
-}
-
-[[noreturn]] void fail(const std::string& what) {
-    std::printf("FAIL: %s (longest loop gap %.1f ms)\n", what.c_str(), max_gap / 1000.0);
-    std::fflush(stdout);
-    std::exit(1);
-}
-
-void ok(const std::string& what) {
-    std::printf("ok: %s\n", what.c_str());
-    std::fflush(stdout);
-}
-
-// Runs the loop until `pred` holds; fails after `timeout_ms`.
-void run_until(const std::function<bool()>& pred, int timeout_ms, const std::string& what) {
-    const uint64_t end = mono_us() + static_cast<uint64_t>(timeout_ms) * 1000;
-    while (!pred()) {
-        if (mono_us() > end) fail("timed out waiting for: " + what);
-        if (sd_event_run(loop, 20'000) < 0) fail("sd_event_run failed");
-    }
-}
-
-void run_for(int ms) {
-    const uint64_t end = mono_us() + static_cast<uint64_t>(ms) * 1000;
-    while (mono_us() < end) sd_event_run(loop, 20'000);
-}
 
 std::unique_ptr<PgConn> make(const std::string& url, const std::string& name,
                              PgConn::OnNotify notify = {}) {

@@ -18,14 +18,32 @@ namespace probe {
 
 inline sd_event* loop = nullptr;
 
-inline uint64_t mono_us() {
+inline uint64_t clock_us(clockid_t c) {
     timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(c, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+inline uint64_t mono_us() {
+    return clock_us(CLOCK_MONOTONIC);
+}
+
+// The loop's responsiveness, for drivers that arm on_tick as a 10 ms timer: the longest gap
+// between two of its firings (the loop must never wait on the database).
+inline uint64_t last_tick = 0, max_gap = 0;
+inline int on_tick(sd_event_source* s, uint64_t, void*) {
+    const uint64_t now = mono_us();
+    if (last_tick && now - last_tick > max_gap) max_gap = now - last_tick;
+    last_tick = now;
+    sd_event_source_set_time_relative(s, 10'000);
+    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+    return 0;
 }
 
 [[noreturn]] inline void fail(const std::string& what) {
-    std::printf("FAIL: %s\n", what.c_str());
+    if (last_tick)
+        std::printf("FAIL: %s (longest loop gap %.1f ms)\n", what.c_str(), max_gap / 1000.0);
+    else
+        std::printf("FAIL: %s\n", what.c_str());
     std::fflush(stdout);
     std::exit(1);
 }
@@ -46,6 +64,12 @@ inline void run_until(const std::function<bool()>& pred, int timeout_ms, const s
         if (mono_us() > end) fail("timed out waiting for: " + what);
         if (sd_event_run(loop, 20'000) < 0) fail("sd_event_run failed");
     }
+}
+
+// Runs the loop for `ms` whatever happens.
+inline void run_for(int ms) {
+    const uint64_t end = mono_us() + static_cast<uint64_t>(ms) * 1000;
+    while (mono_us() < end) sd_event_run(loop, 20'000);
 }
 
 inline std::unique_ptr<tend::pg::PgConn> connect(const std::string& url, const std::string& name) {
