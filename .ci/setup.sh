@@ -106,7 +106,7 @@ case "$mode" in
       tail -n 80 "$fuzz_log"
       exit 1
     fi
-    # Each target for 12 s (TEND_FUZZ_SECONDS) from its seed corpus, one per core; a crash names its reproducer.
+    # Each target for 8 s (TEND_FUZZ_SECONDS) from its seed corpus, one per core; a crash names its reproducer.
     echo "== fuzzing (tests/fuzz: libFuzzer, AddressSanitizer + UndefinedBehaviorSanitizer)"
     ctest --test-dir build-fuzz --output-on-failure -j"$jobs" || status=1
     made_after=$({ grep -cE '^tend[ug][0-9]' /etc/passwd /etc/group || true; } | awk -F: '{n += $2} END {print n}')

@@ -33,7 +33,7 @@ else
     || die "build of tend_pg_store_bench failed (see /tmp/tend-bench-build.log)"
   DRIVER=$BUILD_DIR/tests/tend_pg_store_bench
 fi
-[ -x "$DRIVER" ] || die "no $DRIVER"
+[ -x "$DRIVER" ] || die "no $DRIVER (it is not built by default: cmake --build DIR --target tend_pg_store_bench)"
 check_quiet_machine
 bench_tmpdir pg-store
 W=$BENCH_TMP
