@@ -60,6 +60,12 @@ void PgJobStore::run(std::string_view sql, PgConn::Params params, Decode decode,
                });
 }
 
+void PgJobStore::submit(const SubmitBatch& b, Done<std::vector<SubmittedJob>> done) {
+    run<std::vector<SubmittedJob>>(
+        submit_sql, {b.queue, submit_jobs_json(b.specs), text_array_param(b.env), b.token, b.by},
+        decode_submit, std::move(done));
+}
+
 void PgJobStore::claim(const std::string& queue, int64_t host_id, int n, bool global,
                        Done<std::vector<ClaimedJob>> done) {
     run<std::vector<ClaimedJob>>(global ? claim_limited_sql : claim_sql,

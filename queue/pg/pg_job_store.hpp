@@ -13,6 +13,7 @@
 
 #include "queue/pg/pg_conn.hpp"
 #include "queue/pg/pg_decode.hpp"
+#include "queue/pg/pg_submit.hpp"
 #include "supervisor/util/duration.hpp"
 
 namespace tend::pg {
@@ -64,6 +65,9 @@ class PgJobStore {
     explicit PgJobStore(PgConn& conn, uint64_t timeout_us = 10'000'000)
         : conn_(conn), timeout_us_(timeout_us) {}
 
+    // One batch through tend.submit (pg_submit.hpp): the ids in order. error: sqlstate TE404 no
+    // such queue, TE065 a bad dependency, TE075 queue full (nothing was stored).
+    void submit(const SubmitBatch& batch, Done<std::vector<SubmittedJob>> done);
     // Up to n pending jobs of `queue` for this host (claim_limited when `global`: the queue
     // has a global_concurrency).
     void claim(const std::string& queue, int64_t host_id, int n, bool global,

@@ -20,7 +20,7 @@ queue/cron|$sup_model $queue_model
 queue/store|$sup_model $queue_model
 queue/config|$sup_model $queue_model
 queue/daemon|$sup_model supervisor/daemon $queue_model queue/daemon
-queue/pg|$sup_model supervisor/daemon $queue_model queue/pg"
+queue/pg|$sup_model supervisor/daemon $queue_model queue/daemon queue/pg"
 
 # One awk over all sources (a process per include would take half a minute on a busy machine).
 mapfile -t sources < <(find supervisor queue -name '*.[ch]pp' | sort)
