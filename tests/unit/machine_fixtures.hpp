@@ -11,7 +11,7 @@ namespace tend::test {
 using namespace std::chrono_literals;
 
 // A monotonic clock that is well past healthy_after, as a real one would be.
-constexpr Usec T0 = 1000s;
+constexpr Usec kMonoT0 = 1000s;
 // jitter01 = 0.5 gives a jitter factor of exactly 1.0.
 constexpr double kNoJitter = 0.5;
 

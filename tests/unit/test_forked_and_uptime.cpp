@@ -42,14 +42,14 @@ TEST_CASE("ready = uptime: ready once up that long, with no ready_timeout") {
     InstanceSettings s = uptime(3s);
     s.ready_timeout = 1s;  // not what decides for uptime
     InstanceMachine m(s);
-    m.start(T0);
-    m.spawned(100, T0);
-    Effects e = m.exec_succeeded(T0 + 10ms);
-    CHECK(e.timer_at == T0 + 3s);  // counted from the spawn
+    m.start(kMonoT0);
+    m.spawned(100, kMonoT0);
+    Effects e = m.exec_succeeded(kMonoT0 + 10ms);
+    CHECK(e.timer_at == kMonoT0 + 3s);  // counted from the spawn
     CHECK(m.state() == InstanceState::starting);
     CHECK_FALSE(m.ready());
     CHECK(m.reason() == "waiting to be up for 3s (ready = uptime)");
-    Effects t = m.timer_fired(T0 + 3s);
+    Effects t = m.timer_fired(kMonoT0 + 3s);
     CHECK_FALSE(t.signal_main);
     CHECK(m.ready());
     CHECK(m.reason() == "running (ready: up for 3s)");
@@ -57,44 +57,44 @@ TEST_CASE("ready = uptime: ready once up that long, with no ready_timeout") {
 
 TEST_CASE("ready = uptime: an early timer (the uptime grew on reload) waits on") {
     InstanceMachine m(uptime(3s));
-    m.start(T0);
-    m.spawned(100, T0);
-    m.exec_succeeded(T0);
+    m.start(kMonoT0);
+    m.spawned(100, kMonoT0);
+    m.exec_succeeded(kMonoT0);
     m.update_settings(uptime(10s));
-    Effects t = m.timer_fired(T0 + 3s);
-    CHECK(t.timer_at == T0 + 10s);
+    Effects t = m.timer_fired(kMonoT0 + 3s);
+    CHECK(t.timer_at == kMonoT0 + 10s);
     CHECK_FALSE(m.ready());
-    m.timer_fired(T0 + 10s);
+    m.timer_fired(kMonoT0 + 10s);
     CHECK(m.ready());
 }
 
 TEST_CASE("ready = uptime: an exit before the uptime is a failed start, even with code 0") {
     InstanceMachine m(uptime(5s, RestartMode::on_failure));
-    m.start(T0);
-    m.spawned(100, T0);
-    m.exec_succeeded(T0);
-    Effects e = m.exited(code(0), T0 + 1s, kNoJitter);
+    m.start(kMonoT0);
+    m.spawned(100, kMonoT0);
+    m.exec_succeeded(kMonoT0);
+    Effects e = m.exited(code(0), kMonoT0 + 1s, kNoJitter);
     CHECK(m.state() == InstanceState::backoff);
     CHECK(e.timer_at);
     CHECK(m.consecutive_crashes() == 1);
     CHECK(m.reason().rfind("exited with code 0 before it was up for 5s (ready = uptime)", 0) == 0);
 
     InstanceMachine never(uptime(5s, RestartMode::never));
-    never.start(T0);
-    never.spawned(100, T0);
-    never.exec_succeeded(T0);
-    never.exited(code(0), T0 + 1s, kNoJitter);
+    never.start(kMonoT0);
+    never.spawned(100, kMonoT0);
+    never.exec_succeeded(kMonoT0);
+    never.exited(code(0), kMonoT0 + 1s, kNoJitter);
     CHECK(never.state() == InstanceState::exited);
     CHECK(never.reason() == "exited with code 0 before it was up for 5s (ready = uptime)");
 }
 
 TEST_CASE("ready = uptime: an exit after it was ready follows the restart policy") {
     InstanceMachine m(uptime(1s, RestartMode::on_failure));
-    m.start(T0);
-    m.spawned(100, T0);
-    m.exec_succeeded(T0);
-    m.timer_fired(T0 + 1s);
-    m.exited(code(0), T0 + 5s, kNoJitter);
+    m.start(kMonoT0);
+    m.spawned(100, kMonoT0);
+    m.exec_succeeded(kMonoT0);
+    m.timer_fired(kMonoT0 + 1s);
+    m.exited(code(0), kMonoT0 + 5s, kNoJitter);
     CHECK(m.state() == InstanceState::exited);
     CHECK(m.consecutive_crashes() == 0);
 }
@@ -117,9 +117,9 @@ TEST_CASE("a clean exit that leaves processes has forked: they are stopped, not 
     InstanceSettings s = settings_with(policy());
     s.stop_timeout = 4s;
     InstanceMachine m(s);
-    m.start(T0);
-    run(m, T0);
-    Effects e = m.exited_leaving(code(0), 2, T0 + 1s, kNoJitter);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    Effects e = m.exited_leaving(code(0), 2, kMonoT0 + 1s, kNoJitter);
     CHECK(m.state() == InstanceState::stopping);
     CHECK_FALSE(m.ready());
     CHECK_FALSE(m.has_process());
@@ -127,14 +127,14 @@ TEST_CASE("a clean exit that leaves processes has forked: they are stopped, not 
     CHECK_FALSE(e.kill_escapees);
     CHECK_FALSE(e.kill_group);
     CHECK_FALSE(e.spawn);
-    CHECK(e.timer_at == T0 + 5s);
+    CHECK(e.timer_at == kMonoT0 + 5s);
     CHECK(m.reason() ==
           std::string(kForkedReason) + ": stopping the 2 processes it left (sent TERM)");
     // Still there after stop_timeout: KILL, and one more stop_timeout to see them go.
-    Effects t = m.timer_fired(T0 + 5s);
+    Effects t = m.timer_fired(kMonoT0 + 5s);
     CHECK(t.kill_escapees);
-    CHECK(t.timer_at == T0 + 9s);
-    Effects g = m.escapees_gone(T0 + 6s);
+    CHECK(t.timer_at == kMonoT0 + 9s);
+    Effects g = m.escapees_gone(kMonoT0 + 6s);
     CHECK(g.cancel_timer);
     CHECK_FALSE(g.spawn);
     CHECK(m.state() == InstanceState::exited);
@@ -147,23 +147,23 @@ TEST_CASE("forked while starting (the probe never counted it ready) ends exited 
     InstanceSettings s = settings_with(policy());
     s.ready_on_exec = false;
     InstanceMachine m(s);
-    m.start(T0);
-    m.spawned(100, T0);
-    m.exec_succeeded(T0);
-    m.exited_leaving(code(0), 1, T0 + 100ms, kNoJitter);
+    m.start(kMonoT0);
+    m.spawned(100, kMonoT0);
+    m.exec_succeeded(kMonoT0);
+    m.exited_leaving(code(0), 1, kMonoT0 + 100ms, kNoJitter);
     CHECK(m.state() == InstanceState::stopping);
-    m.escapees_gone(T0 + 200ms);
+    m.escapees_gone(kMonoT0 + 200ms);
     CHECK(m.state() == InstanceState::exited);
     CHECK(m.reason() == kForkedReason);
 }
 
 TEST_CASE("leftovers that never end are given up on after KILL and a stop_timeout") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
-    m.exited_leaving(code(0), 1, T0, kNoJitter);
-    m.timer_fired(T0 + 30s);
-    Effects t = m.timer_fired(T0 + 60s);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    m.exited_leaving(code(0), 1, kMonoT0, kNoJitter);
+    m.timer_fired(kMonoT0 + 30s);
+    Effects t = m.timer_fired(kMonoT0 + 60s);
     CHECK_FALSE(t.timer_at);
     CHECK(m.state() == InstanceState::exited);
     CHECK(m.reason() == std::string(kForkedReason) + " (processes it left did not end after KILL)");
@@ -171,20 +171,20 @@ TEST_CASE("leftovers that never end are given up on after KILL and a stop_timeou
 
 TEST_CASE("a start asked for while the leftovers stop spawns once they are gone") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
-    m.exited_leaving(code(0), 1, T0, kNoJitter);
-    CHECK_FALSE(m.start(T0 + 1s).spawn);
-    Effects g = m.escapees_gone(T0 + 2s);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    m.exited_leaving(code(0), 1, kMonoT0, kNoJitter);
+    CHECK_FALSE(m.start(kMonoT0 + 1s).spawn);
+    Effects g = m.escapees_gone(kMonoT0 + 2s);
     CHECK(g.spawn);
     CHECK(m.state() == InstanceState::starting);
 }
 
 TEST_CASE("a failing exit that leaves processes kills them and follows the restart policy") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
-    Effects e = m.exited_leaving(code(3), 1, T0 + 1s, kNoJitter);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    Effects e = m.exited_leaving(code(3), 1, kMonoT0 + 1s, kNoJitter);
     CHECK(e.kill_escapees);
     CHECK(e.kill_group);
     CHECK_FALSE(e.signal_escapees);
@@ -194,27 +194,27 @@ TEST_CASE("a failing exit that leaves processes kills them and follows the resta
 
 TEST_CASE("a requested stop is complete only when the processes left are gone") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
-    m.stop(T0 + 1s);
-    Effects e = m.exited_leaving(by_signal(15), 1, T0 + 2s, kNoJitter);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    m.stop(kMonoT0 + 1s);
+    Effects e = m.exited_leaving(by_signal(15), 1, kMonoT0 + 2s, kNoJitter);
     CHECK(e.kill_escapees);
     CHECK(m.state() == InstanceState::stopping);
     CHECK(m.reason() == "stopping: sent KILL to the 1 process it left");
-    m.escapees_gone(T0 + 2s);
+    m.escapees_gone(kMonoT0 + 2s);
     CHECK(m.state() == InstanceState::stopped);
     CHECK(m.reason() == "stopped (killed by signal TERM)");
 }
 
 TEST_CASE("nothing left: exited_leaving is exited") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
-    Effects e = m.exited_leaving(code(0), 0, T0 + 1s, kNoJitter);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    Effects e = m.exited_leaving(code(0), 0, kMonoT0 + 1s, kNoJitter);
     CHECK_FALSE(e.kill_escapees);
     CHECK_FALSE(e.signal_escapees);
-    CHECK(m.state() == InstanceState::backoff);   // restart = always
-    CHECK_FALSE(m.escapees_gone(T0 + 2s).spawn);  // not draining: ignored
+    CHECK(m.state() == InstanceState::backoff);        // restart = always
+    CHECK_FALSE(m.escapees_gone(kMonoT0 + 2s).spawn);  // not draining: ignored
 }
 
 TEST_CASE("/proc/PID/stat parses, with spaces and parentheses in the command name") {

@@ -13,7 +13,8 @@ using S = InstanceState;
 
 namespace {
 
-InstanceEvent ev(const std::string& program, int instance, S from = S::running, S to = S::backoff) {
+InstanceEvent event_of(const std::string& program, int instance, S from = S::running,
+                       S to = S::backoff) {
     return instance_event(program, instance, 100, 1, from, to, "r", std::nullopt, 0);
 }
 
@@ -84,8 +85,8 @@ TEST_CASE("event JSON has the fields of tend events --json", "[events]") {
 
 TEST_CASE("each instance keeps its last 100 events; others are not pushed out", "[events]") {
     EventLog log;
-    log.record(ev("db", 0));
-    for (int i = 0; i < 250; ++i) log.record(ev("web", 0));
+    log.record(event_of("db", 0));
+    for (int i = 0; i < 250; ++i) log.record(event_of("web", 0));
     auto all = log.query({}, 0, 100000, true).events;
     REQUIRE(all.size() == 101);
     CHECK(all.front().program == "db");
@@ -99,7 +100,7 @@ TEST_CASE("each instance keeps its last 100 events; others are not pushed out", 
 TEST_CASE("queries: a tail of the newest, or a follower's oldest after a sequence number",
           "[events]") {
     EventLog log;
-    for (int i = 0; i < 10; ++i) log.record(ev(i % 2 ? "web" : "db", i % 3));
+    for (int i = 0; i < 10; ++i) log.record(event_of(i % 2 ? "web" : "db", i % 3));
     // seq 1..10: db (1,3,5,7,9) and web (2,4,6,8,10); instance = (seq - 1) % 3.
     auto tail = log.query({"web", std::nullopt}, 0, 3, true);
     REQUIRE(tail.events.size() == 3);
@@ -143,16 +144,16 @@ TEST_CASE("tend status exits 3 for backoff, cooldown, failed exits, unasked stop
 
 TEST_CASE("the machine remembers a requested stop until the next start", "[events]") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
     CHECK_FALSE(m.stop_requested());
-    m.stop(T0 + 1s);
-    m.exited(by_signal(15), T0 + 2s, kNoJitter);
+    m.stop(kMonoT0 + 1s);
+    m.exited(by_signal(15), kMonoT0 + 2s, kNoJitter);
     CHECK(m.stop_requested());
-    m.start(T0 + 3s);
+    m.start(kMonoT0 + 3s);
     CHECK_FALSE(m.stop_requested());
-    run(m, T0 + 3s, 101);
-    m.restart(T0 + 4s);
+    run(m, kMonoT0 + 3s, 101);
+    m.restart(kMonoT0 + 4s);
     CHECK_FALSE(m.stop_requested());
 }
 

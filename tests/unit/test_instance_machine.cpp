@@ -13,39 +13,39 @@ TEST_CASE("start, spawned and exec_succeeded lead to running") {
     InstanceMachine m(settings_with(policy()));
     CHECK(m.state() == InstanceState::stopped);
     CHECK_FALSE(m.has_process());
-    Effects e = m.start(T0);
+    Effects e = m.start(kMonoT0);
     CHECK(e.spawn);
     CHECK_FALSE(e.timer_at);
     CHECK_FALSE(e.signal_main);
     CHECK(m.state() == InstanceState::starting);
     CHECK_FALSE(m.ready());
-    m.spawned(4242, T0);
+    m.spawned(4242, kMonoT0);
     CHECK(m.pid() == 4242);
     CHECK(m.has_process());
-    CHECK(m.started_at() == T0);
+    CHECK(m.started_at() == kMonoT0);
     CHECK(m.state() == InstanceState::starting);
-    m.exec_succeeded(T0 + 1ms);
+    m.exec_succeeded(kMonoT0 + 1ms);
     CHECK(m.state() == InstanceState::running);
     CHECK(m.ready());
     CHECK(m.reason() == "running");
     // A second start while running does nothing.
-    Effects again = m.start(T0 + 2ms);
+    Effects again = m.start(kMonoT0 + 2ms);
     CHECK_FALSE(again.spawn);
     CHECK(m.state() == InstanceState::running);
 }
 
 TEST_CASE("an unexpected exit goes to backoff with the base delay, the timer respawns") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
-    Effects e = m.exited(code(3), T0 + 1s, kNoJitter);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    Effects e = m.exited(code(3), kMonoT0 + 1s, kNoJitter);
     CHECK(m.state() == InstanceState::backoff);
     CHECK(e.kill_group);
     CHECK_FALSE(e.spawn);
     REQUIRE(e.timer_at);
-    CHECK(*e.timer_at == T0 + 1s + 100ms);
+    CHECK(*e.timer_at == kMonoT0 + 1s + 100ms);
     REQUIRE(m.timer_deadline());
-    CHECK(*m.timer_deadline() == T0 + 1s + 100ms);
+    CHECK(*m.timer_deadline() == kMonoT0 + 1s + 100ms);
     CHECK(m.pid() == 0);
     CHECK(m.restarts() == 1);
     CHECK(m.consecutive_crashes() == 1);
@@ -54,7 +54,7 @@ TEST_CASE("an unexpected exit goes to backoff with the base delay, the timer res
     CHECK(m.reason().find("exited with code 3") != std::string::npos);
     CHECK(m.reason().find("restarting in 100ms") != std::string::npos);
 
-    Effects t = m.timer_fired(T0 + 1s + 100ms);
+    Effects t = m.timer_fired(kMonoT0 + 1s + 100ms);
     CHECK(t.spawn);
     CHECK(m.state() == InstanceState::starting);
     CHECK_FALSE(m.timer_deadline());
@@ -62,9 +62,9 @@ TEST_CASE("an unexpected exit goes to backoff with the base delay, the timer res
 
 TEST_CASE("a crash by signal is described with the signal name") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
-    m.exited(by_signal(11), T0 + 1s, kNoJitter);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    m.exited(by_signal(11), kMonoT0 + 1s, kNoJitter);
     CHECK(m.state() == InstanceState::backoff);
     CHECK(m.reason().find("killed by signal SEGV") != std::string::npos);
 }
@@ -74,8 +74,8 @@ TEST_CASE("consecutive crashes double the delay up to restart_delay_max") {
     p.restart_delay = 1s;
     p.restart_delay_max = 10s;
     InstanceMachine m(settings_with(p));
-    m.start(T0);
-    Usec now = T0;
+    m.start(kMonoT0);
+    Usec now = kMonoT0;
     const Usec expected[] = {1s, 2s, 4s, 8s, 10s, 10s, 10s};
     for (Usec want : expected) {
         run(m, now);
@@ -92,19 +92,19 @@ TEST_CASE("consecutive crashes double the delay up to restart_delay_max") {
 
 TEST_CASE("jitter scales the delay between 0.8 and 1.2") {
     InstanceMachine low(settings_with(policy()));
-    low.start(T0);
-    run(low, T0);
-    CHECK(*low.exited(code(1), T0 + 1s, 0.0).timer_at == T0 + 1s + 80ms);
+    low.start(kMonoT0);
+    run(low, kMonoT0);
+    CHECK(*low.exited(code(1), kMonoT0 + 1s, 0.0).timer_at == kMonoT0 + 1s + 80ms);
     InstanceMachine high(settings_with(policy()));
-    high.start(T0);
-    run(high, T0);
-    CHECK(*high.exited(code(1), T0 + 1s, 1.0).timer_at == T0 + 1s + 120ms);
+    high.start(kMonoT0);
+    run(high, kMonoT0);
+    CHECK(*high.exited(code(1), kMonoT0 + 1s, 1.0).timer_at == kMonoT0 + 1s + 120ms);
 }
 
 TEST_CASE("healthy_after of uptime resets the streak to the base delay") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    Usec now = T0;
+    m.start(kMonoT0);
+    Usec now = kMonoT0;
     for (int i = 0; i < 4; ++i) {
         run(m, now);
         now += 1s;
@@ -132,8 +132,8 @@ TEST_CASE("crash_limit crashes within crash_window lead to cooldown, then a retr
     p.crash_window = 60s;
     p.cooldown = 5min;
     InstanceMachine m(settings_with(p));
-    m.start(T0);
-    Usec now = T0;
+    m.start(kMonoT0);
+    Usec now = kMonoT0;
     for (int i = 0; i < 2; ++i) {
         run(m, now);
         now += 1s;
@@ -173,8 +173,8 @@ TEST_CASE("crashes spread wider than crash_window never reach cooldown") {
     p.crash_window = 60s;
     p.healthy_after = 1h;
     InstanceMachine m(settings_with(p));
-    m.start(T0);
-    Usec now = T0;
+    m.start(kMonoT0);
+    Usec now = kMonoT0;
     for (int i = 0; i < 10; ++i) {
         run(m, now);
         now += 31s;  // two crashes fit in 60s, a third never does
@@ -195,8 +195,8 @@ TEST_CASE("a healthy run clears the crash count as well as the delay streak") {
     p.crash_window = 5min;
     p.healthy_after = 10s;
     InstanceMachine m(settings_with(p));
-    m.start(T0);
-    Usec now = T0;
+    m.start(kMonoT0);
+    Usec now = kMonoT0;
     for (int i = 0; i < 2; ++i) {
         run(m, now);
         now = *m.exited(code(1), now + 1s, kNoJitter).timer_at;
@@ -214,9 +214,9 @@ TEST_CASE("restart = never: any exit ends in exited") {
     RestartPolicy p = policy();
     p.mode = RestartMode::never;
     InstanceMachine m(settings_with(p));
-    m.start(T0);
-    run(m, T0);
-    Effects e = m.exited(code(1), T0 + 1s, kNoJitter);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    Effects e = m.exited(code(1), kMonoT0 + 1s, kNoJitter);
     CHECK(m.state() == InstanceState::exited);
     CHECK(e.kill_group);
     CHECK_FALSE(e.spawn);
@@ -229,25 +229,25 @@ TEST_CASE("restart = on-failure: exit 0 ends, exit 1 restarts") {
     RestartPolicy p = policy();
     p.mode = RestartMode::on_failure;
     InstanceMachine ok(settings_with(p));
-    ok.start(T0);
-    run(ok, T0);
-    Effects e = ok.exited(code(0), T0 + 1s, kNoJitter);
+    ok.start(kMonoT0);
+    run(ok, kMonoT0);
+    Effects e = ok.exited(code(0), kMonoT0 + 1s, kNoJitter);
     CHECK(ok.state() == InstanceState::exited);
     CHECK(e.kill_group);
     CHECK_FALSE(e.timer_at);
     CHECK(ok.reason() == "exited with code 0 (restart = on-failure)");
 
     InstanceMachine bad(settings_with(p));
-    bad.start(T0);
-    run(bad, T0);
-    e = bad.exited(code(1), T0 + 1s, kNoJitter);
+    bad.start(kMonoT0);
+    run(bad, kMonoT0);
+    e = bad.exited(code(1), kMonoT0 + 1s, kNoJitter);
     CHECK(bad.state() == InstanceState::backoff);
-    CHECK(*e.timer_at == T0 + 1s + 100ms);
+    CHECK(*e.timer_at == kMonoT0 + 1s + 100ms);
 
     InstanceMachine sig(settings_with(p));
-    sig.start(T0);
-    run(sig, T0);
-    sig.exited(by_signal(9), T0 + 1s, kNoJitter);
+    sig.start(kMonoT0);
+    run(sig, kMonoT0);
+    sig.exited(by_signal(9), kMonoT0 + 1s, kNoJitter);
     CHECK(sig.state() == InstanceState::backoff);
 }
 
@@ -255,15 +255,15 @@ TEST_CASE("an exec failure counts as a crash and names the errno text") {
     RestartPolicy p = policy();
     p.mode = RestartMode::on_failure;
     InstanceMachine m(settings_with(p));
-    m.start(T0);
-    m.spawned(77, T0);  // exec never succeeds
+    m.start(kMonoT0);
+    m.spawned(77, kMonoT0);  // exec never succeeds
     ExitInfo info;
     info.value = 127;
     info.exec_error = "No such file or directory";
-    Effects e = m.exited(info, T0 + 1ms, kNoJitter);
+    Effects e = m.exited(info, kMonoT0 + 1ms, kNoJitter);
     CHECK(m.state() == InstanceState::backoff);
     CHECK(e.kill_group);
-    CHECK(*e.timer_at == T0 + 1ms + 100ms);
+    CHECK(*e.timer_at == kMonoT0 + 1ms + 100ms);
     CHECK(m.consecutive_crashes() == 1);
     CHECK(m.reason().find("cannot execute: No such file or directory") != std::string::npos);
     CHECK(describe_exit(info) == "cannot execute: No such file or directory");
@@ -271,18 +271,18 @@ TEST_CASE("an exec failure counts as a crash and names the errno text") {
 
 TEST_CASE("spawn_failed counts as a crash; restart = never ends in exited") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    Effects e = m.spawn_failed("Resource temporarily unavailable", T0, kNoJitter);
+    m.start(kMonoT0);
+    Effects e = m.spawn_failed("Resource temporarily unavailable", kMonoT0, kNoJitter);
     CHECK(m.state() == InstanceState::backoff);
-    CHECK(*e.timer_at == T0 + 100ms);
+    CHECK(*e.timer_at == kMonoT0 + 100ms);
     CHECK(m.pid() == 0);
     CHECK(m.reason().find("cannot execute: Resource temporarily unavailable") != std::string::npos);
 
     RestartPolicy p = policy();
     p.mode = RestartMode::never;
     InstanceMachine n(settings_with(p));
-    n.start(T0);
-    e = n.spawn_failed("Permission denied", T0, kNoJitter);
+    n.start(kMonoT0);
+    e = n.spawn_failed("Permission denied", kMonoT0, kNoJitter);
     CHECK(n.state() == InstanceState::exited);
     CHECK_FALSE(e.timer_at);
     CHECK_FALSE(e.spawn);
@@ -290,8 +290,8 @@ TEST_CASE("spawn_failed counts as a crash; restart = never ends in exited") {
 
 TEST_CASE("repeated spawn failures double the delay like other consecutive crashes") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    Usec now = T0;
+    m.start(kMonoT0);
+    Usec now = kMonoT0;
     for (Usec want : {100ms, 200ms, 400ms, 800ms}) {
         Effects e = m.spawn_failed("Cannot allocate memory", now, kNoJitter);
         REQUIRE(e.timer_at);

@@ -14,18 +14,18 @@ TEST_CASE("stop while running: stop_signal, stop_timeout timer, then stopped on 
     s.stop_signal = 2;
     s.stop_timeout = 7s;
     InstanceMachine m(s);
-    m.start(T0);
-    run(m, T0);
-    Effects e = m.stop(T0 + 10s);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    Effects e = m.stop(kMonoT0 + 10s);
     CHECK(m.state() == InstanceState::stopping);
     REQUIRE(e.signal_main);
     CHECK(*e.signal_main == 2);
     CHECK_FALSE(e.kill_group);
     REQUIRE(e.timer_at);
-    CHECK(*e.timer_at == T0 + 17s);
+    CHECK(*e.timer_at == kMonoT0 + 17s);
     CHECK(m.reason() == "stopping: sent INT");
 
-    Effects x = m.exited(by_signal(2), T0 + 11s, kNoJitter);
+    Effects x = m.exited(by_signal(2), kMonoT0 + 11s, kNoJitter);
     CHECK(m.state() == InstanceState::stopped);
     CHECK(x.kill_group);
     CHECK(x.cancel_timer);
@@ -38,15 +38,15 @@ TEST_CASE("stop while running: stop_signal, stop_timeout timer, then stopped on 
 
 TEST_CASE("the stop timeout kills the whole group") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
-    Effects e = m.stop(T0);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    Effects e = m.stop(kMonoT0);
     Effects t = m.timer_fired(*e.timer_at);
     CHECK(t.kill_group);
     CHECK_FALSE(t.spawn);
     CHECK(m.state() == InstanceState::stopping);
     CHECK(m.reason().find("stop_timeout elapsed") != std::string::npos);
-    m.exited(by_signal(9), T0 + 31s, kNoJitter);
+    m.exited(by_signal(9), kMonoT0 + 31s, kNoJitter);
     CHECK(m.state() == InstanceState::stopped);
 }
 
@@ -54,35 +54,35 @@ TEST_CASE("stop during backoff or cooldown stops at once and cancels the timer")
     RestartPolicy p = policy();
     p.crash_limit = 1;
     InstanceMachine cool(settings_with(p));
-    cool.start(T0);
-    run(cool, T0);
-    cool.exited(code(1), T0 + 1s, kNoJitter);
+    cool.start(kMonoT0);
+    run(cool, kMonoT0);
+    cool.exited(code(1), kMonoT0 + 1s, kNoJitter);
     REQUIRE(cool.state() == InstanceState::cooldown);
-    Effects e = cool.stop(T0 + 2s);
+    Effects e = cool.stop(kMonoT0 + 2s);
     CHECK(e.cancel_timer);
     CHECK_FALSE(e.signal_main);
     CHECK(cool.state() == InstanceState::stopped);
     CHECK_FALSE(cool.timer_deadline());
 
     InstanceMachine back(settings_with(policy()));
-    back.start(T0);
-    run(back, T0);
-    back.exited(code(1), T0 + 1s, kNoJitter);
+    back.start(kMonoT0);
+    run(back, kMonoT0);
+    back.exited(code(1), kMonoT0 + 1s, kNoJitter);
     REQUIRE(back.state() == InstanceState::backoff);
-    e = back.stop(T0 + 1s);
+    e = back.stop(kMonoT0 + 1s);
     CHECK(e.cancel_timer);
     CHECK(back.state() == InstanceState::stopped);
     CHECK(back.reason() == "stopped by request");
     CHECK_FALSE(back.timer_deadline());
     // A late timer does not resurrect it.
-    CHECK_FALSE(back.timer_fired(T0 + 2s).spawn);
+    CHECK_FALSE(back.timer_fired(kMonoT0 + 2s).spawn);
     CHECK(back.state() == InstanceState::stopped);
 }
 
 TEST_CASE("manual restart while running: stop, respawn on exit, counted apart") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    Usec now = T0;
+    m.start(kMonoT0);
+    Usec now = kMonoT0;
     for (int i = 0; i < 3; ++i) {
         run(m, now);
         now = *m.exited(code(1), now + 1s, kNoJitter).timer_at;
@@ -111,13 +111,13 @@ TEST_CASE("manual restart while running: stop, respawn on exit, counted apart") 
 
 TEST_CASE("manual restart from stopped or backoff spawns at once") {
     InstanceMachine m(settings_with(policy()));
-    Effects e = m.restart(T0);
+    Effects e = m.restart(kMonoT0);
     CHECK(e.spawn);
     CHECK(m.manual_restarts() == 1);
-    run(m, T0);
-    m.exited(code(1), T0 + 1s, kNoJitter);
+    run(m, kMonoT0);
+    m.exited(code(1), kMonoT0 + 1s, kNoJitter);
     REQUIRE(m.state() == InstanceState::backoff);
-    e = m.restart(T0 + 1s);
+    e = m.restart(kMonoT0 + 1s);
     CHECK(e.spawn);
     CHECK(e.cancel_timer);
     CHECK_FALSE(m.timer_deadline());
@@ -127,8 +127,8 @@ TEST_CASE("manual restart from stopped or backoff spawns at once") {
 
 TEST_CASE("a manual start from backoff or exited clears the crash counters") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    Usec now = T0;
+    m.start(kMonoT0);
+    Usec now = kMonoT0;
     for (int i = 0; i < 3; ++i) {
         run(m, now);
         now += 1s;
@@ -149,28 +149,28 @@ TEST_CASE("a manual start from backoff or exited clears the crash counters") {
     RestartPolicy p = policy();
     p.mode = RestartMode::never;
     InstanceMachine n(settings_with(p));
-    n.start(T0);
-    run(n, T0);
-    n.exited(code(1), T0 + 1s, kNoJitter);
+    n.start(kMonoT0);
+    run(n, kMonoT0);
+    n.exited(code(1), kMonoT0 + 1s, kNoJitter);
     REQUIRE(n.state() == InstanceState::exited);
-    CHECK(n.start(T0 + 2s).spawn);
+    CHECK(n.start(kMonoT0 + 2s).spawn);
     CHECK(n.state() == InstanceState::starting);
 }
 
 TEST_CASE("start while stopping respawns after the exit; stop cancels that") {
     InstanceMachine m(settings_with(policy()));
-    m.start(T0);
-    run(m, T0);
-    m.stop(T0);
-    CHECK_FALSE(m.start(T0).spawn);
-    CHECK(m.exited(code(0), T0 + 1s, kNoJitter).spawn);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    m.stop(kMonoT0);
+    CHECK_FALSE(m.start(kMonoT0).spawn);
+    CHECK(m.exited(code(0), kMonoT0 + 1s, kNoJitter).spawn);
 
     InstanceMachine n(settings_with(policy()));
-    n.start(T0);
-    run(n, T0);
-    n.restart(T0);
-    n.stop(T0);
-    CHECK_FALSE(n.exited(code(0), T0 + 1s, kNoJitter).spawn);
+    n.start(kMonoT0);
+    run(n, kMonoT0);
+    n.restart(kMonoT0);
+    n.stop(kMonoT0);
+    CHECK_FALSE(n.exited(code(0), kMonoT0 + 1s, kNoJitter).spawn);
     CHECK(n.state() == InstanceState::stopped);
 }
 
@@ -180,34 +180,34 @@ TEST_CASE("exited always kills the group, whatever comes next") {
         p.mode = mode;
         for (int c : {0, 1}) {
             InstanceMachine m(settings_with(p));
-            m.start(T0);
-            run(m, T0);
+            m.start(kMonoT0);
+            run(m, kMonoT0);
             INFO("mode " << to_string(mode) << " code " << c);
-            CHECK(m.exited(code(c), T0 + 1s, kNoJitter).kill_group);
+            CHECK(m.exited(code(c), kMonoT0 + 1s, kNoJitter).kill_group);
         }
     }
     p = policy();
     p.crash_limit = 1;
     InstanceMachine cool(settings_with(p));
-    cool.start(T0);
-    run(cool, T0);
-    CHECK(cool.exited(code(1), T0 + 1s, kNoJitter).kill_group);
+    cool.start(kMonoT0);
+    run(cool, kMonoT0);
+    CHECK(cool.exited(code(1), kMonoT0 + 1s, kNoJitter).kill_group);
     CHECK(cool.state() == InstanceState::cooldown);
     p.restart_delay = 0us;
     p.crash_limit = 5;
     InstanceMachine now(settings_with(p));
-    now.start(T0);
-    run(now, T0);
-    CHECK(now.exited(code(1), T0 + 1s, kNoJitter).kill_group);
+    now.start(kMonoT0);
+    run(now, kMonoT0);
+    CHECK(now.exited(code(1), kMonoT0 + 1s, kNoJitter).kill_group);
 }
 
 TEST_CASE("restart_delay 0 respawns immediately without a timer") {
     RestartPolicy p = policy();
     p.restart_delay = 0us;
     InstanceMachine m(settings_with(p));
-    m.start(T0);
-    run(m, T0);
-    Effects e = m.exited(code(1), T0 + 1s, kNoJitter);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    Effects e = m.exited(code(1), kMonoT0 + 1s, kNoJitter);
     CHECK(e.spawn);
     CHECK(e.kill_group);
     CHECK_FALSE(e.timer_at);

@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir : test::TempDir {
-    TempDir() : test::TempDir("tend-store") {}
+struct LogDir : test::TempDir {
+    LogDir() : test::TempDir("tend-store") {}
     std::string log() const { return path + "/jobs.log"; }
 };
 
@@ -33,7 +33,7 @@ struct Replayed {
     bool operator==(const Replayed&) const = default;
 };
 
-Result<JobLog::Opened> open_log(const TempDir& dir, std::vector<Replayed>& seen) {
+Result<JobLog::Opened> open_log(const LogDir& dir, std::vector<Replayed>& seen) {
     seen.clear();
     return JobLog::open(dir.path, [&](const ScannedRecord& r) {
         seen.push_back({r.type, r.payload_offset, std::string(r.payload)});
@@ -52,7 +52,7 @@ std::string frame(RecordType t, const std::string& payload) {
     return f;
 }
 
-std::vector<std::string> damaged_copies(const TempDir& dir) {
+std::vector<std::string> damaged_copies(const LogDir& dir) {
     std::vector<std::string> out;
     for (const auto& e : fs::directory_iterator(dir.path))
         if (e.path().filename().string().starts_with("jobs.log.damaged-"))
@@ -98,7 +98,7 @@ struct FileSizeLimit {
 }  // namespace
 
 TEST_CASE("JobLog creates a log, commits batches and replays them on reopen", "[store]") {
-    TempDir dir;
+    LogDir dir;
     std::vector<Replayed> seen;
     auto opened = open_log(dir, seen);
     REQUIRE(opened.ok());
@@ -153,7 +153,7 @@ TEST_CASE("JobLog creates a log, commits batches and replays them on reopen", "[
 }
 
 TEST_CASE("Done callbacks may enqueue more work", "[store]") {
-    TempDir dir;
+    LogDir dir;
     std::vector<Replayed> seen;
     auto opened = open_log(dir, seen);
     REQUIRE(opened.ok());
@@ -173,7 +173,7 @@ TEST_CASE("Done callbacks may enqueue more work", "[store]") {
 }
 
 TEST_CASE("a failed commit fails droppable batches and keeps the others", "[store]") {
-    TempDir dir;
+    LogDir dir;
     std::vector<Replayed> seen;
     auto opened = open_log(dir, seen);
     REQUIRE(opened.ok());
@@ -222,7 +222,7 @@ TEST_CASE("a failed commit fails droppable batches and keeps the others", "[stor
 }
 
 TEST_CASE("a torn tail is truncated on open with a warning", "[store]") {
-    TempDir dir;
+    LogDir dir;
     std::vector<Replayed> seen;
     std::vector<Replayed> committed;
     {
@@ -253,7 +253,7 @@ TEST_CASE("a torn tail is truncated on open with a warning", "[store]") {
 }
 
 TEST_CASE("damage is skipped on open and the damaged file is kept", "[store]") {
-    TempDir dir;
+    LogDir dir;
     std::vector<Replayed> seen;
     std::vector<Replayed> committed;
     {
@@ -293,7 +293,7 @@ TEST_CASE("damage is skipped on open and the damaged file is kept", "[store]") {
 }
 
 TEST_CASE("JobLog::open handles short, foreign and newer files", "[store]") {
-    TempDir dir;
+    LogDir dir;
     std::vector<Replayed> seen;
     write_file(dir.log(), "TENDJ");
     auto opened = open_log(dir, seen);
@@ -336,7 +336,7 @@ TEST_CASE("JobLog::open handles short, foreign and newer files", "[store]") {
 }
 
 TEST_CASE("compaction copies the live tail in steps and switches files", "[store]") {
-    TempDir dir;
+    LogDir dir;
     std::vector<Replayed> seen;
     auto opened = open_log(dir, seen);
     REQUIRE(opened.ok());
@@ -393,7 +393,7 @@ TEST_CASE("compaction copies the live tail in steps and switches files", "[store
 }
 
 TEST_CASE("an aborted compaction leaves the live log untouched", "[store]") {
-    TempDir dir;
+    LogDir dir;
     std::vector<Replayed> seen;
     auto opened = open_log(dir, seen);
     REQUIRE(opened.ok());

@@ -18,7 +18,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr WallUs kNow = 1795341600LL * 1000000;
+constexpr WallUs kViewNow = 1795341600LL * 1000000;
 
 std::string log_image() {
     JobSpec a;
@@ -26,7 +26,7 @@ std::string log_image() {
     a.argv = {"echo", "one"};
     a.cwd = "/";
     a.uid = 1000;
-    a.submitted_at = kNow - 5000000;
+    a.submitted_at = kViewNow - 5000000;
     JobSpec b = a;
     b.id = 2;
     b.argv = {"echo", "two"};
@@ -39,8 +39,8 @@ std::string log_image() {
     done.status.state = JobState::succeeded;
     done.status.attempt = 1;
     done.status.runs = 1;
-    done.status.started_at = kNow - 4000000;
-    done.status.finished_at = kNow - 3000000;
+    done.status.started_at = kViewNow - 4000000;
+    done.status.finished_at = kViewNow - 3000000;
     done.status.last_exit = ExitStatus{0, 0};
     append_frame(image, RecordType::status, encode_status(done));
     append_frame(image, RecordType::queue_state, encode_queue_state({"held", true}));
@@ -58,7 +58,7 @@ json reply(const JobLogView& v, const std::string& cmd, const json& args) {
 std::unique_ptr<JobLogView> open_view(const std::string& dir, std::uint32_t uid) {
     JobLogViewOptions o;
     o.state_dir = dir;
-    o.now = kNow;
+    o.now = kViewNow;
     o.uid = uid;
     o.queues = {QueueSettings{}};
     o.queues[0].name = "default";

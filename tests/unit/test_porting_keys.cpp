@@ -123,9 +123,9 @@ TEST_CASE("restart = on-failure: an exit in success_exit_codes ends in exited") 
     p.mode = RestartMode::on_failure;
     p.success_exit_codes = {0, 3};
     InstanceMachine m(settings_with(p));
-    m.start(T0);
-    run(m, T0);
-    Effects e = m.exited(code(3), T0 + 1s, kNoJitter);
+    m.start(kMonoT0);
+    run(m, kMonoT0);
+    Effects e = m.exited(code(3), kMonoT0 + 1s, kNoJitter);
     CHECK(m.state() == InstanceState::exited);
     CHECK(e.kill_group);
     CHECK_FALSE(e.spawn);
@@ -139,9 +139,9 @@ TEST_CASE("restart = on-failure: an exit in success_exit_codes ends in exited") 
     // 0 is not listed here: a crash.
     p.success_exit_codes = {3};
     InstanceMachine z(settings_with(p));
-    z.start(T0);
-    run(z, T0);
-    z.exited(code(0), T0 + 1s, kNoJitter);
+    z.start(kMonoT0);
+    run(z, kMonoT0);
+    z.exited(code(0), kMonoT0 + 1s, kNoJitter);
     CHECK(z.state() == InstanceState::backoff);
 }
 
@@ -150,8 +150,8 @@ TEST_CASE("restart = always: clean exits restart at restart_delay and never reac
     p.crash_limit = 3;
     p.success_exit_codes = {0, 3};
     InstanceMachine m(settings_with(p));
-    m.start(T0);
-    Usec now = T0;
+    m.start(kMonoT0);
+    Usec now = kMonoT0;
     for (int i = 1; i <= 10; ++i) {
         run(m, now);
         Effects e = m.exited(code(3), now + 10ms, kNoJitter);

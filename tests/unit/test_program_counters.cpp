@@ -6,7 +6,8 @@
 using namespace tend;
 
 namespace {
-InstanceEvent ev(const std::string& from, const std::string& to, std::optional<ExitInfo> exit) {
+InstanceEvent counter_ev(const std::string& from, const std::string& to,
+                         std::optional<ExitInfo> exit) {
     InstanceEvent e;
     e.program = "web";
     e.instance = 0;
@@ -25,17 +26,17 @@ std::uint64_t exits(const ProgramCounters& c, ExitHow h) {
 
 TEST_CASE("restarts by cause, exits by how", "[metrics]") {
     ProgramCounters c;
-    c.on_event(ev("stopped", "starting", std::nullopt));  // a first start: no restart
-    c.on_event(ev("starting", "running", std::nullopt));
+    c.on_event(counter_ev("stopped", "starting", std::nullopt));  // a first start: no restart
+    c.on_event(counter_ev("starting", "running", std::nullopt));
     CHECK(restarts(c, RestartReason::crash) == 0);
-    c.on_event(ev("running", "backoff", ExitInfo{false, 3, ""}));
-    c.on_event(ev("backoff", "starting", std::nullopt));
-    c.on_event(ev("running", "starting", ExitInfo{true, 9, ""}));  // restart_delay = 0
+    c.on_event(counter_ev("running", "backoff", ExitInfo{false, 3, ""}));
+    c.on_event(counter_ev("backoff", "starting", std::nullopt));
+    c.on_event(counter_ev("running", "starting", ExitInfo{true, 9, ""}));  // restart_delay = 0
     CHECK(restarts(c, RestartReason::crash) == 2);
-    c.on_event(ev("stopping", "starting", ExitInfo{true, 15, ""}));  // tend restart
+    c.on_event(counter_ev("stopping", "starting", ExitInfo{true, 15, ""}));  // tend restart
     CHECK(restarts(c, RestartReason::manual) == 1);
-    c.on_event(ev("running", "exited", ExitInfo{false, 0, ""}));
-    c.on_event(ev("starting", "exited", ExitInfo{false, 127, "No such file or directory"}));
+    c.on_event(counter_ev("running", "exited", ExitInfo{false, 0, ""}));
+    c.on_event(counter_ev("starting", "exited", ExitInfo{false, 127, "No such file or directory"}));
     CHECK(exits(c, ExitHow::code_nonzero) == 1);
     CHECK(exits(c, ExitHow::signal) == 2);
     CHECK(exits(c, ExitHow::code_zero) == 1);
@@ -44,7 +45,7 @@ TEST_CASE("restarts by cause, exits by how", "[metrics]") {
     c.rollout_start("web", true);
     CHECK(restarts(c, RestartReason::rollout) == 1);
     CHECK(restarts(c, RestartReason::reload) == 1);
-    InstanceEvent rollout = ev("rollout", "started", std::nullopt);
+    InstanceEvent rollout = counter_ev("rollout", "started", std::nullopt);
     rollout.instance = kProgramEvent;
     c.on_event(rollout);
     CHECK(restarts(c, RestartReason::crash) == 2);

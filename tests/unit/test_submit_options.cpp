@@ -14,12 +14,12 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::int64_t kNow = 1'800'000'000'000'000;  // 2027-01-15T08:00:00Z
+constexpr std::int64_t kOptionsNow = 1'800'000'000'000'000;  // 2027-01-15T08:00:00Z
 const char* const kEnviron[] = {"HOME=/home/a", "X=old", nullptr};
 
 Caller fixed_caller() {
     Caller c;
-    c.now_us = kNow;
+    c.now_us = kOptionsNow;
     c.utc_offset_at = [](std::int64_t) { return 3600L; };
     c.cwd = "/work/dir";
     c.environ = kEnviron;
@@ -73,7 +73,7 @@ TEST_CASE("every submit option lands in its request field", "[cli][submit]") {
     CHECK(a["queue"] == "mail");
     CHECK(a["name"] == "digest");
     CHECK(a["priority"] == -4);
-    CHECK(a["run_at_us"] == kNow + 600'000'000);
+    CHECK(a["run_at_us"] == kOptionsNow + 600'000'000);
     CHECK(a["attempts"] == 3);
     CHECK(a["timeout_us"] == 5'000'000);
     CHECK(a["after"] == json{7, 9});
@@ -85,8 +85,8 @@ TEST_CASE("every submit option lands in its request field", "[cli][submit]") {
 TEST_CASE("--at is read in the caller's zone; --in and --at exclude each other", "[cli][submit]") {
     Parsed p;
     parse(p, {"--at", "2027-01-15T10:30:00", "--", "true"});
-    // 10:30 at UTC+1 is 09:30Z, 90 minutes after kNow.
-    CHECK(p.form.request_args(fixed_caller())["run_at_us"] == kNow + 5'400'000'000);
+    // 10:30 at UTC+1 is 09:30Z, 90 minutes after kOptionsNow.
+    CHECK(p.form.request_args(fixed_caller())["run_at_us"] == kOptionsNow + 5'400'000'000);
     Parsed q;
     CHECK_THROWS_AS(parse(q, {"--at", "10:00", "--in", "5m", "--", "true"}), CLI::ParseError);
 }

@@ -9,9 +9,9 @@ namespace {
 
 constexpr std::int64_t kS = 1000000;
 // 2026-11-22T10:00:00Z
-constexpr std::int64_t kNow = 1795341600LL * kS;
+constexpr std::int64_t kTimeNow = 1795341600LL * kS;
 
-std::int64_t at(const char* text, std::int64_t now = kNow, long offset = 0) {
+std::int64_t at(const char* text, std::int64_t now = kTimeNow, long offset = 0) {
     auto r = parse_at(text, now, offset);
     INFO(text);
     if (!r) FAIL(r.error());
@@ -19,7 +19,7 @@ std::int64_t at(const char* text, std::int64_t now = kNow, long offset = 0) {
 }
 
 std::string error_of(const char* text, long offset = 0) {
-    auto r = parse_at(text, kNow, offset);
+    auto r = parse_at(text, kTimeNow, offset);
     INFO(text);
     REQUIRE_FALSE(r.ok());
     return r.error();
@@ -28,55 +28,55 @@ std::string error_of(const char* text, long offset = 0) {
 }  // namespace
 
 TEST_CASE("the reference instant is what the tests assume", "[cli]") {
-    CHECK(parse_iso8601("2026-11-22T10:00:00Z").value() == kNow);
+    CHECK(parse_iso8601("2026-11-22T10:00:00Z").value() == kTimeNow);
     CHECK(parse_iso8601("1970-01-01T00:00:00Z").value() == 0);
     CHECK(parse_iso8601("2000-02-29T00:00:00Z").value() == 951782400LL * kS);
 }
 
 TEST_CASE("ISO 8601 times with a zone are absolute", "[cli]") {
-    CHECK(at("2026-11-22T12:30:00Z") == kNow + 9000 * kS);
-    CHECK(at("2026-11-22T12:30Z") == kNow + 9000 * kS);
-    CHECK(at("2026-11-22t12:30:00z") == kNow + 9000 * kS);
-    CHECK(at("2026-11-22 12:30:00Z") == kNow + 9000 * kS);
-    CHECK(at("2026-11-22T13:30:00+01:00") == kNow + 9000 * kS);
-    CHECK(at("2026-11-22T13:30:00+0100") == kNow + 9000 * kS);
-    CHECK(at("2026-11-22T05:00:00-05:30") == kNow + 1800 * kS);
-    CHECK(at("2026-11-22T10:00:00.123Z") == kNow + 123000);
-    CHECK(at("2026-11-22T10:00:00.5Z") == kNow + 500000);
-    CHECK(at("2026-11-22T10:00:00.123456789Z") == kNow + 123456);
+    CHECK(at("2026-11-22T12:30:00Z") == kTimeNow + 9000 * kS);
+    CHECK(at("2026-11-22T12:30Z") == kTimeNow + 9000 * kS);
+    CHECK(at("2026-11-22t12:30:00z") == kTimeNow + 9000 * kS);
+    CHECK(at("2026-11-22 12:30:00Z") == kTimeNow + 9000 * kS);
+    CHECK(at("2026-11-22T13:30:00+01:00") == kTimeNow + 9000 * kS);
+    CHECK(at("2026-11-22T13:30:00+0100") == kTimeNow + 9000 * kS);
+    CHECK(at("2026-11-22T05:00:00-05:30") == kTimeNow + 1800 * kS);
+    CHECK(at("2026-11-22T10:00:00.123Z") == kTimeNow + 123000);
+    CHECK(at("2026-11-22T10:00:00.5Z") == kTimeNow + 500000);
+    CHECK(at("2026-11-22T10:00:00.123456789Z") == kTimeNow + 123456);
     // What JavaScript's toISOString prints, and longer fractions: truncated to microseconds.
-    CHECK(at("2026-11-22T10:00:00.000Z") == kNow);
-    CHECK(at("2026-11-22T10:00:00.1234567890123Z") == kNow + 123456);
-    CHECK(at("2026-11-22T11:00:00.999999999+01:00") == kNow + 999999);
-    CHECK(at("2026-11-22 10:00:00.250") == kNow + 250000);  // local time, offset 0
-    CHECK(tend::cli::parse_iso8601("2026-11-22T10:00:00.000Z").value() == kNow);
+    CHECK(at("2026-11-22T10:00:00.000Z") == kTimeNow);
+    CHECK(at("2026-11-22T10:00:00.1234567890123Z") == kTimeNow + 123456);
+    CHECK(at("2026-11-22T11:00:00.999999999+01:00") == kTimeNow + 999999);
+    CHECK(at("2026-11-22 10:00:00.250") == kTimeNow + 250000);  // local time, offset 0
+    CHECK(tend::cli::parse_iso8601("2026-11-22T10:00:00.000Z").value() == kTimeNow);
     // The local offset does not matter when the text names its zone.
-    CHECK(at("2026-11-22T12:30:00Z", kNow, 7200) == kNow + 9000 * kS);
+    CHECK(at("2026-11-22T12:30:00Z", kTimeNow, 7200) == kTimeNow + 9000 * kS);
     // A time in the past is accepted: the job runs at once.
     CHECK(at("2020-01-01T00:00:00Z") == 1577836800LL * kS);
 }
 
 TEST_CASE("a date and time without a zone is local time", "[cli]") {
-    CHECK(at("2026-11-22 12:30", kNow, 0) == kNow + 9000 * kS);
-    CHECK(at("2026-11-22 12:30:15", kNow, 3600) == kNow + (9015 - 3600) * kS);
-    CHECK(at("2026-11-22T12:30:15", kNow, -3600) == kNow + (9015 + 3600) * kS);
-    CHECK(at("2026-11-23 00:00", kNow, 0) == kNow + 14 * 3600 * kS);
+    CHECK(at("2026-11-22 12:30", kTimeNow, 0) == kTimeNow + 9000 * kS);
+    CHECK(at("2026-11-22 12:30:15", kTimeNow, 3600) == kTimeNow + (9015 - 3600) * kS);
+    CHECK(at("2026-11-22T12:30:15", kTimeNow, -3600) == kTimeNow + (9015 + 3600) * kS);
+    CHECK(at("2026-11-23 00:00", kTimeNow, 0) == kTimeNow + 14 * 3600 * kS);
 }
 
 TEST_CASE("HH:MM means today, or tomorrow once that time has passed", "[cli]") {
     // Now is 10:00 UTC.
-    CHECK(at("12:00") == kNow + 2 * 3600 * kS);
-    CHECK(at("12:00:30") == kNow + (7200 + 30) * kS);
-    CHECK(at("10:00") == kNow);  // now has not passed
-    CHECK(at("09:59:59") == kNow + (86400 - 1) * kS);
-    CHECK(at("00:00") == kNow + 14 * 3600 * kS);
-    CHECK(at("23:59") == kNow + (13 * 3600 + 59 * 60) * kS);
+    CHECK(at("12:00") == kTimeNow + 2 * 3600 * kS);
+    CHECK(at("12:00:30") == kTimeNow + (7200 + 30) * kS);
+    CHECK(at("10:00") == kTimeNow);  // now has not passed
+    CHECK(at("09:59:59") == kTimeNow + (86400 - 1) * kS);
+    CHECK(at("00:00") == kTimeNow + 14 * 3600 * kS);
+    CHECK(at("23:59") == kTimeNow + (13 * 3600 + 59 * 60) * kS);
     // At UTC+3 it is 13:00 local: 12:00 has passed, 14:00 has not.
-    CHECK(at("12:00", kNow, 3 * 3600) == kNow + 23 * 3600 * kS);
-    CHECK(at("14:00", kNow, 3 * 3600) == kNow + 3600 * kS);
+    CHECK(at("12:00", kTimeNow, 3 * 3600) == kTimeNow + 23 * 3600 * kS);
+    CHECK(at("14:00", kTimeNow, 3 * 3600) == kTimeNow + 3600 * kS);
     // At UTC-11 it is 23:00 on the previous day: 23:30 is still today there.
-    CHECK(at("23:30", kNow, -11 * 3600) == kNow + 1800 * kS);
-    CHECK(at("00:30", kNow, -11 * 3600) == kNow + 5400 * kS);
+    CHECK(at("23:30", kTimeNow, -11 * 3600) == kTimeNow + 1800 * kS);
+    CHECK(at("00:30", kTimeNow, -11 * 3600) == kTimeNow + 5400 * kS);
     // The rollover crosses a month end and a year end.
     const std::int64_t nye = parse_iso8601("2026-12-31T23:00:00Z").value();
     CHECK(at("22:00", nye) == parse_iso8601("2027-01-01T22:00:00Z").value());
@@ -98,17 +98,17 @@ TEST_CASE("a local time takes the offset in force at that time", "[cli]") {
 }
 
 TEST_CASE("--in adds a duration to now", "[cli]") {
-    CHECK(parse_in("90s", kNow).value() == kNow + 90 * kS);
-    CHECK(parse_in("1h30m", kNow).value() == kNow + 5400 * kS);
-    CHECK(parse_in("0", kNow).value() == kNow);
-    auto bad = parse_in("soon", kNow);
+    CHECK(parse_in("90s", kTimeNow).value() == kTimeNow + 90 * kS);
+    CHECK(parse_in("1h30m", kTimeNow).value() == kTimeNow + 5400 * kS);
+    CHECK(parse_in("0", kTimeNow).value() == kTimeNow);
+    auto bad = parse_in("soon", kTimeNow);
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().find("invalid duration") != std::string::npos);
 }
 
 TEST_CASE("--in past the end of time is an error, not an overflow", "[cli]") {
     // Found by tests/fuzz: now + 106751991d overflowed int64 (undefined behaviour).
-    auto far = parse_in("106751991d", kNow);
+    auto far = parse_in("106751991d", kTimeNow);
     REQUIRE_FALSE(far.ok());
     CHECK(far.error() == "invalid duration \"106751991d\": too far in the future");
     CHECK(parse_in("106751991d", 0).ok());  // exactly representable from the epoch
@@ -165,5 +165,5 @@ TEST_CASE("parse_iso8601 wants a date and a zone", "[cli]") {
     CHECK_FALSE(parse_iso8601("2026-11-22 10:00").ok());
     CHECK_FALSE(parse_iso8601("10:00").ok());
     CHECK_FALSE(parse_iso8601("garbage").ok());
-    CHECK(parse_iso8601("2026-11-22T11:00:00.250+01:00").value() == kNow + 250000);
+    CHECK(parse_iso8601("2026-11-22T11:00:00.250+01:00").value() == kTimeNow + 250000);
 }
