@@ -20,6 +20,7 @@
 #include "cmd/tendd/metrics_render.hpp"
 #include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
+#include "queue/pg/pg_queue.hpp"
 #include "supervisor/config/probe_pitfall.hpp"
 #include "supervisor/config/queue_store_config.hpp"
 #include "supervisor/core/http_diff.hpp"
@@ -100,6 +101,36 @@ rlim_t raise_fd_limit() {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
     return old;
+}
+
+// [daemon] host_name, else the machine's host name.
+std::string pg_host_name(const QueueStoreConfig& store) {
+    if (store.host_name) return *store.host_name;
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+    return name;
+}
+
+// With the PostgreSQL store a hung tendd cannot fence itself; systemd's watchdog kills it, and
+// only then do its jobs die (tend-shim). That is safe only when the watchdog fires before
+// another host may rescue the jobs (design postgres.md §5).
+std::optional<std::string> watchdog_too_long(const QueueStoreConfig& store) {
+    if (!store.postgres()) return std::nullopt;
+    const char* usec = std::getenv("WATCHDOG_USEC");
+    const char* pid = std::getenv("WATCHDOG_PID");
+    if (!usec || (pid && std::to_string(getpid()) != pid)) return std::nullopt;
+    char* end = nullptr;
+    const unsigned long long w = std::strtoull(usec, &end, 10);
+    if (!end || *end != '\0' || w == 0) return std::nullopt;
+    const Usec watchdog(static_cast<std::int64_t>(w));
+    if (watchdog + store.renew + std::chrono::seconds(1) < store.lease + store.rescue_grace)
+        return std::nullopt;
+    return "the systemd watchdog (WatchdogSec=" + format_duration(watchdog) +
+           ") is too long for the host lease: WatchdogSec + queue_renew (" +
+           format_duration(store.renew) + ") + 1s must be shorter than queue_lease (" +
+           format_duration(store.lease) + ") + queue_rescue_grace (" +
+           format_duration(store.rescue_grace) +
+           "), or a hung tendd's jobs may run twice; shorten WatchdogSec or lengthen the lease";
 }
 
 struct Daemon {
@@ -242,6 +273,11 @@ int run_daemon(const DaemonOptions& options) {
         spdlog::error("tendd did not start");
         return kDaemonUnsupported;
     }
+    if (auto why = watchdog_too_long(lc.config.daemon.store)) {
+        spdlog::error("{}", *why);
+        spdlog::error("tendd did not start");
+        return kDaemonUnsupported;
+    }
     for (const auto& w : config_warnings(lc.config)) spdlog::warn("config: {}", w);
     if (!lc.file_found) spdlog::info("no config at {}: running with no programs", paths.config);
     if (lc.config.daemon.socket_group && geteuid() != 0)
@@ -347,12 +383,36 @@ int run_daemon(const DaemonOptions& options) {
     jo.nofile_soft = nofile_soft;
     jo.info = [](const std::string& m) { spdlog::info("{}", m); };
     jo.warn = [](const std::string& m) { spdlog::warn("{}", m); };
-    auto job_service = jobs::JobService::open(std::move(jo));
-    if (!job_service) {
-        spdlog::error("cannot open the job queue: {}", job_service.error());
-        return kDaemonFailure;
+    if (lc.config.daemon.store.postgres()) {
+        // The one place a store is chosen: the queue on PostgreSQL (tendd(8) MULTI-HOST).
+        pg::PgQueueOptions po;
+        po.loop = e;
+        po.reaper = d.reaper.get();
+        po.state_dir = paths.state_dir;
+        po.store = lc.config.daemon.store;
+        po.host_name = pg_host_name(lc.config.daemon.store);
+        po.version = options.version;
+        po.queues = jo.queues;
+        po.max_running = jo.max_running;
+        po.nofile_soft = nofile_soft;
+        po.budget = d.budget.get();
+        po.info = jo.info;
+        po.warn = jo.warn;
+        po.error = [](const std::string& m) { spdlog::error("{}", m); };
+        auto pq = pg::PgQueue::open(std::move(po));
+        if (!pq) {
+            spdlog::error("cannot open the job queue: {}", pq.error());
+            return kDaemonFailure;
+        }
+        d.jobs = std::move(pq.value());
+    } else {
+        auto job_service = jobs::JobService::open(std::move(jo));
+        if (!job_service) {
+            spdlog::error("cannot open the job queue: {}", job_service.error());
+            return kDaemonFailure;
+        }
+        d.jobs = std::move(job_service.value());
     }
-    d.jobs = std::move(job_service.value());
 
     jobs::CronServiceOptions co;
     co.loop = e;
