@@ -143,6 +143,7 @@ struct Daemon {
     std::unique_ptr<Supervisor> supervisor;
     std::unique_ptr<jobs::JobQueue> jobs;  // the one place a store is chosen: below
     std::unique_ptr<jobs::CronService> cron;
+    std::function<void()> restart_cron;  // PostgreSQL: once the cron book is read
     std::unique_ptr<ControlServer> server;
     std::unique_ptr<LoopLag> loop_lag;  // before http: its sampler listens to it
     std::unique_ptr<DaemonHttp> http;   // [http]: the HTTP server, when configured
@@ -399,6 +400,9 @@ int run_daemon(const DaemonOptions& options) {
         po.info = jo.info;
         po.warn = jo.warn;
         po.error = [](const std::string& m) { spdlog::error("{}", m); };
+        po.on_cron_loaded = [&d] {
+            if (d.restart_cron) d.restart_cron();
+        };
         auto pq = pg::PgQueue::open(std::move(po));
         if (!pq) {
             spdlog::error("cannot open the job queue: {}", pq.error());
@@ -429,12 +433,23 @@ int run_daemon(const DaemonOptions& options) {
     }
     co.info = [](const std::string& m) { spdlog::info("{}", m); };
     co.warn = [](const std::string& m) { spdlog::warn("{}", m); };
-    auto cron_service = jobs::CronService::start(std::move(co));
+    auto cron_service = jobs::CronService::start(co);  // a copy: restart_cron starts it again
     if (!cron_service) {
         spdlog::error("cannot start cron: {}", cron_service.error());
         return kDaemonFailure;
     }
     d.cron = std::move(cron_service.value());
+    // The PostgreSQL store reads its cron book once the database answers: cron then starts
+    // anew on it (its entries' last ticks), as the file store's cron starts on the recovered
+    // book.
+    d.restart_cron = [&d, co] {
+        jobs::CronServiceOptions o = co;
+        o.config = d.queue_config.crons;
+        auto c = jobs::CronService::start(std::move(o));
+        if (!c) return spdlog::error("cannot start cron on the database's entries: {}", c.error());
+        d.cron = std::move(*c);
+        d.control.cron = d.cron.get();
+    };
 
     d.control.supervisor = d.supervisor.get();
     d.control.version = options.version;

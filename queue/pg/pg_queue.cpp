@@ -163,10 +163,12 @@ std::optional<jobs::JobReply> PgQueue::unavailable() const {
         return JobReply::error(Kind::failed,
                                "the queue's database cannot be used: " + schema_error_);
     if (!work_->up())
-        return JobReply::error(
-            Kind::failed,
-            "the queue's database is unreachable: " +
-                (down_why_.empty() ? std::string("connecting to ") + conninfo_shown_ : down_why_));
+        return JobReply::error(Kind::failed,
+                               "the queue's database is unreachable: " +
+                                   (down_why_.empty() ? "no connection to " + conninfo_shown_ +
+                                                            " yet (tendd keeps trying; its log "
+                                                            "says why)"
+                                                      : down_why_));
     if (schema_ != Schema::ready)
         return JobReply::error(Kind::failed,
                                "the queue's database is not ready yet (checking its schema); "
@@ -281,7 +283,28 @@ void PgQueue::schema_ready() {
     opt_.info("the queue's database is ready (schema " + std::to_string(max_schema) +
               "): registering host " + opt_.host_name);
     host_->start();
+    load_cron();
     tick();
+}
+
+void PgQueue::load_cron() {
+    if (cron_loaded_ || cron_loading_) return;
+    cron_loading_ = true;
+    cron_tried_at_ = ticks_;
+    std::weak_ptr<PgQueue*> alive = self_;
+    cron_->load([this, alive](Status st) {
+        if (alive.expired()) return;
+        cron_loading_ = false;
+        if (!st) {
+            if (!cron_warned_)
+                opt_.warn("cannot read the cron entries: " + st.error() + "; retrying");
+            cron_warned_ = true;
+            return;
+        }
+        cron_loaded_ = true;
+        if (cron_warned_) opt_.info("cron entries read from the database");
+        if (opt_.on_cron_loaded) opt_.on_cron_loaded();
+    });
 }
 
 void PgQueue::arm_tick() {
@@ -310,14 +333,15 @@ void PgQueue::tick() {
     for (auto& [id, f] : finishes_)
         if (!f.in_flight) send_finish(id);
     if (stopping_) return;
+    const auto per_s =
+        std::max<std::int64_t>(1, 1'000'000 / std::max<std::int64_t>(1, opt_.store.poll.count()));
     claim_all();
     promote();
     settle();
     rescue();
     poll_running();
     poll_waiters();
-    const auto per_s =
-        std::max<std::int64_t>(1, 1'000'000 / std::max<std::int64_t>(1, opt_.store.poll.count()));
+    if (!cron_loaded_ && ticks_ - cron_tried_at_ >= static_cast<unsigned>(10 * per_s)) load_cron();
     if (ticks_ % static_cast<unsigned>(std::max<std::int64_t>(1, 5 * per_s)) == 0)
         views_->refresh_figures();
     if (ticks_ % static_cast<unsigned>(std::max<std::int64_t>(1, 60 * per_s)) == 1) prune();

@@ -43,6 +43,9 @@ struct PgQueueOptions {
     std::optional<unsigned long> nofile_soft;
     ClientBudget* budget = nullptr;  // --stdin batches draw on it
     std::function<void(const std::string&)> info, warn, error;
+    // The cron book was read from the database (at start, once it answers): the daemon starts
+    // its cron service anew on it.
+    std::function<void()> on_cron_loaded;
 };
 
 class PgQueue final : public jobs::JobQueue {
@@ -161,6 +164,7 @@ class PgQueue final : public jobs::JobQueue {
     void settle();
     void rescue();
     void prune();
+    void load_cron();
     void maybe_stopped();
     static int on_tick(sd_event_source*, uint64_t, void* self);
     static int on_stop_deadline(sd_event_source*, uint64_t, void* self);
@@ -211,6 +215,8 @@ class PgQueue final : public jobs::JobQueue {
     int claims_in_flight_ = 0;
     bool polling_running_ = false;
     bool promoting_ = false, settling_ = false, rescuing_ = false, pruning_ = false;
+    bool cron_loaded_ = false, cron_loading_ = false, cron_warned_ = false;
+    unsigned cron_tried_at_ = 0;  // the tick of the last load (retried every ~10 s)
     unsigned ticks_ = 0;
     // Environments by id: jobs submitted with the same variables share one (bounded).
     std::unordered_map<std::int64_t, std::vector<std::string>> envs_;
