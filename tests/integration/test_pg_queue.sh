@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # tendd's job queue on PostgreSQL (SPEC §9, tendd(8) MULTI-HOST), driven through `tend` like a
-# user: submit --wait of jobs that succeed and fail (same exit statuses as the file store),
-# retries with attempts, --timeout, --key deduplication, --after, --in, cancel of a running job
-# (its process group dies), retry, pause/resume, a --stdin batch; then kill -9 of tendd while a
-# job runs: tend-shim kills the job's group at once, and a new tendd (a new host lease) runs
-# the job again once the old lease has expired, to success. The database is checked with psql.
+# user: a database that cannot be reached stops nothing but the queue's requests; submit --wait
+# of jobs that succeed and fail (same exit statuses as the file store), retries with attempts,
+# --timeout, --key deduplication, --after, --in, cancel of a running job (its process group
+# dies), retry, pause/resume, a --stdin batch; then kill -9 of tendd while a job runs: tend-shim
+# kills the job's group at once, and a new tendd (a new host lease) runs the job again once the
+# old lease has expired, to success. The database is checked with psql.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 pg_start
@@ -14,6 +15,20 @@ db() { pg_sql q "$1"; }
 has_pid() { [[ -n $(db "SELECT pid FROM tend.job WHERE id = $1 AND pid IS NOT NULL") ]]; }
 group_gone() { [[ -z $(pids_in_group "$1") ]]; }
 assert_status 0 timeout -s KILL 30 "$TEND_BIN_DIR/tend" migrate --url "$URL"
+
+say "a database that cannot be reached: programs run, queue requests say why"
+write_config <<EOF
+[daemon]
+queue = "postgresql:///q?host=$T/nothing-here&user=tend"
+[program.p]
+command = "sleep 60"
+EOF
+start_tendd
+wait_until 5 state_is p 0 running
+assert_status 1 tend submit -- true
+assert_contains "$ERR" "the queue's database is unreachable" "a submit's error"
+tend shutdown >/dev/null
+wait_tendd_exit 10
 
 write_config <<EOF
 [daemon]
