@@ -176,6 +176,32 @@ std::optional<jobs::JobReply> PgQueue::unavailable() const {
     return std::nullopt;
 }
 
+bool PgQueue::must_defer() const {
+    return !stopping_ && schema_ != Schema::ready && schema_ != Schema::refused &&
+           schema_error_.empty() && deferred_.size() < 10000;
+}
+
+void PgQueue::defer(std::function<void()> again, JobReplier reply) {
+    deferred_.push_back(
+        Deferred{std::move(again), std::move(reply), ev::now(opt_.loop, CLOCK_MONOTONIC)});
+}
+
+void PgQueue::expire_deferred(bool all) {
+    if (deferred_.empty()) return;
+    const std::uint64_t now_us = ev::now(opt_.loop, CLOCK_MONOTONIC);
+    const std::uint64_t limit = work_->up() ? 10'000'000 : 2'000'000;
+    std::vector<Deferred> keep, due;
+    for (auto& d : deferred_)
+        (all || now_us - d.since_us >= limit ? due : keep).push_back(std::move(d));
+    deferred_ = std::move(keep);
+    for (auto& d : due) {
+        if (auto u = unavailable())
+            d.reply(*u);
+        else
+            d.again();
+    }
+}
+
 void PgQueue::check_schema() {
     if (schema_ != Schema::unknown || !work_->up()) return;
     schema_ = Schema::checking;
@@ -284,6 +310,7 @@ void PgQueue::schema_ready() {
               "): registering host " + opt_.host_name);
     host_->start();
     load_cron();
+    expire_deferred(true);  // the requests that waited for this run now
     tick();
 }
 
@@ -321,6 +348,7 @@ void PgQueue::arm_tick() {
 int PgQueue::on_tick(sd_event_source*, uint64_t, void* self) {
     auto* q = static_cast<PgQueue*>(self);
     ++q->ticks_;
+    q->expire_deferred(false);
     q->tick();
     q->arm_tick();
     return 0;

@@ -170,6 +170,12 @@ class PgQueue final : public jobs::JobQueue {
     static int on_stop_deadline(sd_event_source*, uint64_t, void* self);
     // Why queue requests cannot be served now (nullopt: they can).
     std::optional<JobReply> unavailable() const;
+    // Requests that come while the database is still being checked at start wait for it
+    // (answered by unavailable() after 10 s, or 2 s without a connection), instead of failing
+    // in the first moments of every start.
+    bool must_defer() const;
+    void defer(std::function<void()> again, JobReplier reply);
+    void expire_deferred(bool all);
     QueueState* find_queue(const std::string& name);
     const QueueState* find_queue(const std::string& name) const;
 
@@ -195,6 +201,7 @@ class PgQueue final : public jobs::JobQueue {
     void drop_batch(std::uint64_t client);
     void poll_waiters();
     void ask_waiter(std::size_t index);
+    void answer_wait(std::vector<JobId> ids, std::vector<nlohmann::json> jobs, JobReplier reply);
 
     PgQueueOptions opt_;
     std::unique_ptr<PgConn> work_, control_, read_;
@@ -224,6 +231,12 @@ class PgQueue final : public jobs::JobQueue {
     std::map<JobId, jobs::JobState> ended_here_;
     std::deque<JobId> ended_order_;
     std::vector<Waiter> waiters_;
+    struct Deferred {
+        std::function<void()> again;
+        JobReplier reply;
+        std::uint64_t since_us = 0;  // CLOCK_MONOTONIC
+    };
+    std::vector<Deferred> deferred_;
     // --stdin batches held per client until their submit (the file store's bounds).
     std::unordered_map<std::uint64_t, std::vector<std::string>> batches_;
     std::unordered_map<std::uint64_t, std::uint64_t> batch_bytes_;

@@ -16,6 +16,7 @@ using json = nlohmann::json;
 
 // ---- cancel, retry: one statement per job, pipelined; the reply lists each job's result.
 void PgQueue::cancel(const std::vector<JobId>& ids, JobReplier reply) {
+    if (must_defer()) return defer([this, ids, reply] { cancel(ids, reply); }, reply);
     if (auto u = unavailable()) return reply(*u);
     struct Join {
         json results;
@@ -74,6 +75,7 @@ Result<bool> PgQueue::cancel_job(JobId id, const std::string& reason) {
 }
 
 void PgQueue::retry(const std::vector<JobId>& ids, JobReplier reply) {
+    if (must_defer()) return defer([this, ids, reply] { retry(ids, reply); }, reply);
     if (auto u = unavailable()) return reply(*u);
     struct Join {
         json results;
@@ -113,6 +115,8 @@ void PgQueue::retry(const std::vector<JobId>& ids, JobReplier reply) {
 
 // ---- queues
 void PgQueue::set_paused(const std::string& queue, bool paused, JobReplier reply) {
+    if (must_defer())
+        return defer([this, queue, paused, reply] { set_paused(queue, paused, reply); }, reply);
     if (auto u = unavailable()) return reply(*u);
     std::weak_ptr<PgQueue*> alive = self_;
     store_->set_paused(queue, paused, [this, alive, queue, paused, reply](StoreReply<bool> r) {

@@ -81,6 +81,9 @@ void PgQueue::submit_batch(SubmitBatch batch, bool single, jobs::SubmitSource so
 }
 
 void PgQueue::submit(jobs::SubmitRequest r, JobReplier reply) {
+    if (must_defer())
+        return defer([this, r = std::move(r), reply]() mutable { submit(std::move(r), reply); },
+                     reply);
     if (auto bad = check_shape(r)) {
         if (bad->kind == Kind::invalid)
             counters_.refused(r.shape.queue, jobs::RefuseReason::invalid);

@@ -31,6 +31,7 @@ constexpr std::string_view owners_sql =
 // ---- wait: the jobs' states from the database, asked again at every poll and whenever one
 // of them ends on this host, until all have ended.
 void PgQueue::wait(std::vector<JobId> ids, std::uint64_t client, JobReplier reply) {
+    if (must_defer()) return defer([this, ids, client, reply] { wait(ids, client, reply); }, reply);
     if (auto u = unavailable()) return reply(*u);
     if (ids.empty()) return reply(JobReply::ok(json::array()));
     waiters_.push_back(Waiter{std::move(ids), client, std::move(reply), false, nullptr});
@@ -91,11 +92,36 @@ void PgQueue::ask_waiter(std::size_t index) {
                     return reply(JobReply::error(Kind::not_found, "no job " + std::to_string(id)));
                 }
             if (!done) return;
-            json arr = json::array();
-            for (JobId id : it->ids) arr.push_back(found[id]);
+            std::vector<json> jobs;
+            for (JobId id : it->ids) jobs.push_back(std::move(found[id]));
             JobReplier reply = std::move(it->reply);
+            std::vector<JobId> ids = std::move(it->ids);
             waiters_.erase(it);
-            reply(JobReply::ok(std::move(arr)));
+            answer_wait(std::move(ids), std::move(jobs), std::move(reply));
+        });
+}
+
+// Each job as `tend show --json` renders it (the file store's answer) when the views can say,
+// for waits of a few jobs; else, or for many, the rows read above.
+void PgQueue::answer_wait(std::vector<JobId> ids, std::vector<json> jobs, JobReplier reply) {
+    constexpr std::size_t kShown = 64;
+    if (ids.size() > kShown) return reply(JobReply::ok(json(std::move(jobs))));
+    struct Join {
+        std::vector<json> jobs;
+        std::size_t left = 0;
+        JobReplier reply;
+    };
+    auto join = std::make_shared<Join>();
+    join->jobs = std::move(jobs);
+    join->left = ids.size();
+    join->reply = std::move(reply);
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        views_->show(ids[i], [join, i](const JobReply& r) {
+            if (r.kind == Kind::ok) {
+                json shown = r.text.empty() ? r.data : json::parse(r.text, nullptr, false);
+                if (shown.is_object()) join->jobs[i] = std::move(shown);
+            }
+            if (--join->left == 0) join->reply(JobReply::ok(json(std::move(join->jobs))));
         });
 }
 

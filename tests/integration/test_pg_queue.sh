@@ -100,7 +100,8 @@ S=$(jq -r .id <<<"$OUT")
 assert_status 124 tend wait --timeout 1s "$S"
 assert_eq "pending" "$(db "SELECT state FROM tend.job WHERE id = $S")" "a job of the paused queue"
 assert_status 0 tend resume side
-assert_status 0 tend wait "$S"
+assert_status 0 tend wait --json "$S"
+assert_eq "$S succeeded 0" "$(jq -r '.[0] | "\(.id) \(.state) \(.exit_status.code)"' <<<"$OUT")" "tend wait --json"
 
 say "a --stdin batch"
 assert_status 0 tend submit --stdin --json <<<$'true\ntrue\nexit 4'
