@@ -230,6 +230,13 @@ int submit_batch(const CliContext& ctx, const SubmitForm& o) {
     const std::uint64_t count = data.value("count", std::uint64_t(0));
     std::vector<std::uint64_t> ids(count);
     for (std::uint64_t k = 0; k < count; ++k) ids[k] = first + k;
+    // A shared queue (PostgreSQL) may interleave another host's jobs with the batch's: it
+    // then lists the ids.
+    if (auto listed = data.find("ids"); listed != data.end() && listed->is_array()) {
+        ids.clear();
+        for (const auto& id : *listed)
+            if (id.is_number_unsigned()) ids.push_back(id.get<std::uint64_t>());
+    }
     if (ctx.json) {
         ctx.print_json({{"ids", ids}, {"spooled", false}});
     } else {

@@ -20,6 +20,7 @@
 #include "cmd/tendd/metrics_render.hpp"
 #include "queue/daemon/cron_service.hpp"
 #include "queue/daemon/job_service.hpp"
+#include "queue/pg/pg_queue.hpp"
 #include "supervisor/config/probe_pitfall.hpp"
 #include "supervisor/config/queue_store_config.hpp"
 #include "supervisor/core/http_diff.hpp"
@@ -102,6 +103,36 @@ rlim_t raise_fd_limit() {
     return old;
 }
 
+// [daemon] host_name, else the machine's host name.
+std::string pg_host_name(const QueueStoreConfig& store) {
+    if (store.host_name) return *store.host_name;
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+    return name;
+}
+
+// With the PostgreSQL store a hung tendd cannot fence itself; systemd's watchdog kills it, and
+// only then do its jobs die (tend-shim). That is safe only when the watchdog fires before
+// another host may rescue the jobs (design postgres.md §5).
+std::optional<std::string> watchdog_too_long(const QueueStoreConfig& store) {
+    if (!store.postgres()) return std::nullopt;
+    const char* usec = std::getenv("WATCHDOG_USEC");
+    const char* pid = std::getenv("WATCHDOG_PID");
+    if (!usec || (pid && std::to_string(getpid()) != pid)) return std::nullopt;
+    char* end = nullptr;
+    const unsigned long long w = std::strtoull(usec, &end, 10);
+    if (!end || *end != '\0' || w == 0) return std::nullopt;
+    const Usec watchdog(static_cast<std::int64_t>(w));
+    if (watchdog + store.renew + std::chrono::seconds(1) < store.lease + store.rescue_grace)
+        return std::nullopt;
+    return "the systemd watchdog (WatchdogSec=" + format_duration(watchdog) +
+           ") is too long for the host lease: WatchdogSec + queue_renew (" +
+           format_duration(store.renew) + ") + 1s must be shorter than queue_lease (" +
+           format_duration(store.lease) + ") + queue_rescue_grace (" +
+           format_duration(store.rescue_grace) +
+           "), or a hung tendd's jobs may run twice; shorten WatchdogSec or lengthen the lease";
+}
+
 struct Daemon {
     EventLoop loop;
     // Client connections and memory (SPEC §8): shared by the control server and the job queue,
@@ -112,6 +143,7 @@ struct Daemon {
     std::unique_ptr<Supervisor> supervisor;
     std::unique_ptr<jobs::JobQueue> jobs;  // the one place a store is chosen: below
     std::unique_ptr<jobs::CronService> cron;
+    std::function<void()> restart_cron;  // PostgreSQL: once the cron book is read
     std::unique_ptr<ControlServer> server;
     std::unique_ptr<LoopLag> loop_lag;  // before http: its sampler listens to it
     std::unique_ptr<DaemonHttp> http;   // [http]: the HTTP server, when configured
@@ -242,6 +274,11 @@ int run_daemon(const DaemonOptions& options) {
         spdlog::error("tendd did not start");
         return kDaemonUnsupported;
     }
+    if (auto why = watchdog_too_long(lc.config.daemon.store)) {
+        spdlog::error("{}", *why);
+        spdlog::error("tendd did not start");
+        return kDaemonUnsupported;
+    }
     for (const auto& w : config_warnings(lc.config)) spdlog::warn("config: {}", w);
     if (!lc.file_found) spdlog::info("no config at {}: running with no programs", paths.config);
     if (lc.config.daemon.socket_group && geteuid() != 0)
@@ -347,12 +384,39 @@ int run_daemon(const DaemonOptions& options) {
     jo.nofile_soft = nofile_soft;
     jo.info = [](const std::string& m) { spdlog::info("{}", m); };
     jo.warn = [](const std::string& m) { spdlog::warn("{}", m); };
-    auto job_service = jobs::JobService::open(std::move(jo));
-    if (!job_service) {
-        spdlog::error("cannot open the job queue: {}", job_service.error());
-        return kDaemonFailure;
+    if (lc.config.daemon.store.postgres()) {
+        // The one place a store is chosen: the queue on PostgreSQL (tendd(8) MULTI-HOST).
+        pg::PgQueueOptions po;
+        po.loop = e;
+        po.reaper = d.reaper.get();
+        po.state_dir = paths.state_dir;
+        po.store = lc.config.daemon.store;
+        po.host_name = pg_host_name(lc.config.daemon.store);
+        po.version = options.version;
+        po.queues = jo.queues;
+        po.max_running = jo.max_running;
+        po.nofile_soft = nofile_soft;
+        po.budget = d.budget.get();
+        po.info = jo.info;
+        po.warn = jo.warn;
+        po.error = [](const std::string& m) { spdlog::error("{}", m); };
+        po.on_cron_loaded = [&d] {
+            if (d.restart_cron) d.restart_cron();
+        };
+        auto pq = pg::PgQueue::open(std::move(po));
+        if (!pq) {
+            spdlog::error("cannot open the job queue: {}", pq.error());
+            return kDaemonFailure;
+        }
+        d.jobs = std::move(pq.value());
+    } else {
+        auto job_service = jobs::JobService::open(std::move(jo));
+        if (!job_service) {
+            spdlog::error("cannot open the job queue: {}", job_service.error());
+            return kDaemonFailure;
+        }
+        d.jobs = std::move(job_service.value());
     }
-    d.jobs = std::move(job_service.value());
 
     jobs::CronServiceOptions co;
     co.loop = e;
@@ -369,12 +433,23 @@ int run_daemon(const DaemonOptions& options) {
     }
     co.info = [](const std::string& m) { spdlog::info("{}", m); };
     co.warn = [](const std::string& m) { spdlog::warn("{}", m); };
-    auto cron_service = jobs::CronService::start(std::move(co));
+    auto cron_service = jobs::CronService::start(co);  // a copy: restart_cron starts it again
     if (!cron_service) {
         spdlog::error("cannot start cron: {}", cron_service.error());
         return kDaemonFailure;
     }
     d.cron = std::move(cron_service.value());
+    // The PostgreSQL store reads its cron book once the database answers: cron then starts
+    // anew on it (its entries' last ticks), as the file store's cron starts on the recovered
+    // book.
+    d.restart_cron = [&d, co] {
+        jobs::CronServiceOptions o = co;
+        o.config = d.queue_config.crons;
+        auto c = jobs::CronService::start(std::move(o));
+        if (!c) return spdlog::error("cannot start cron on the database's entries: {}", c.error());
+        d.cron = std::move(*c);
+        d.control.cron = d.cron.get();
+    };
 
     d.control.supervisor = d.supervisor.get();
     d.control.version = options.version;

@@ -148,10 +148,21 @@ const std::vector<KeyRow<DaemonConfig>>& queue_store_keys() {
 
 std::optional<std::string> store_unavailable(const QueueStoreConfig& c) {
     if (!c.postgres()) return std::nullopt;
-    return "[daemon] queue names a PostgreSQL database, but this tend has only the foundations "
-           "of the PostgreSQL store (its schema and `tend migrate`); the job store itself "
-           "(claims, host leases, rescue, cron across hosts) is not built yet: use queue = "
-           "\"file\"";
+    // The keys of parts of the PostgreSQL store this tend does not have yet: refused, never
+    // silently ignored.
+    if (c.listen == QueueListen::on)
+        return "queue_listen = \"on\": this tend does not LISTEN yet; it polls the database "
+               "every queue_poll (use \"auto\" or \"off\")";
+    if (c.listen_url)
+        return "queue_listen_url: this tend does not LISTEN yet (it polls every queue_poll): "
+               "remove the key";
+    if (c.submit_url)
+        return "queue_submit_url: direct submits to the database while tendd is down are not "
+               "built yet: remove the key";
+    if (c.direct_submit_user)
+        return "direct_submit_user: direct submits to the database are not built yet: remove "
+               "the key";
+    return std::nullopt;
 }
 
 std::vector<std::string> queue_store_errors(const QueueStoreConfig& c) {

@@ -3,8 +3,8 @@
 # from the migrations embedded in the binary (--dry-run changes nothing), is a no-op on a
 # current schema, applies each migration once when two run at once (the advisory lock),
 # refuses a newer schema with the design's message, redacts passwords, and reads [daemon]
-# queue. The store's config keys: their rules in `tend check`, and tendd's honest refusal of
-# a PostgreSQL queue (exit 78) until the store exists.
+# queue. The store's config keys: their rules in `tend check`, and tendd's refusal (exit 78)
+# of the keys of parts not built yet.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 pg_start
@@ -69,13 +69,16 @@ global_concurrency = 3
 EOF2
 assert_status 0 "${TENDC[@]}" --config "$CONF" migrate --json
 assert_eq "$(jq .to <<<"$OUT")" 1 "schema after migrate from the config"
+assert_status 0 "${TENDC[@]}" check "$CONF"
+# A key of a part of the store this tend does not have: refused by both, never ignored.
+sed -i 's/^queue_listen = "off"$/queue_listen = "on"/' "$CONF"
 assert_status 65 "${TENDC[@]}" check "$CONF"
-assert_contains "$ERR" "$CONF:2:9: [daemon] queue names a PostgreSQL database, but this tend has only the foundations" "tend check"
+assert_contains "$ERR" "$CONF:2:9: queue_listen = \"on\": this tend does not LISTEN yet" "tend check"
 rc=0
 timeout -s KILL 20 env "$MARK" "$TEND_BIN_DIR/tendd" --config "$CONF" --state-dir "$STATE" --socket "$SOCK" \
     2>"$T/refused.stderr" </dev/null || rc=$?
 assert_eq "$rc" 78 "tendd's exit status"
-assert_contains "$(cat "$T/refused.stderr")" "the job store itself (claims, host leases, rescue, cron across hosts) is not built yet" "tendd's log"
+assert_contains "$(cat "$T/refused.stderr")" "this tend does not LISTEN yet" "tendd's log"
 
 say "the store's rules in tend check"
 check_errors() { write_config; assert_status 65 "${TENDC[@]}" check "$CONF"; }

@@ -62,10 +62,18 @@ global_concurrency = 3
     CHECK(*s.submit_url == "postgresql://tend_submit@db/tend");
     CHECK(*s.direct_submit_user == "nobody");
     CHECK(r.config.queues[1].global_concurrency == 3);
-    // Valid, but this build has no PostgreSQL store: tendd refuses it and says why.
+    // Valid, but this build has no direct submit nor LISTEN: tendd refuses them and says why.
     auto why = store_unavailable(s);
     REQUIRE(why);
-    CHECK(why->find("is not built yet") != std::string::npos);
+    CHECK(why->find("queue_listen_url") != std::string::npos);
+    QueueStoreConfig plain = s;
+    plain.listen_url.reset();
+    plain.submit_url.reset();
+    plain.direct_submit_user.reset();
+    CHECK_FALSE(store_unavailable(plain));
+    plain.listen = QueueListen::on;
+    REQUIRE(store_unavailable(plain));
+    CHECK(store_unavailable(plain)->find("does not LISTEN") != std::string::npos);
     CHECK(store_rule_errors(r.config, s).empty());
 }
 
