@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "cmd/commands.hpp"
 #include "cmd/journal_api.hpp"
@@ -37,6 +38,11 @@ struct Source {
     std::uint64_t job = 0;           // a job's output rather than a program instance's
     std::string state;               // a job's state when the command started
     bool finished = false;           // a job that will write no more
+    // A job that ran on another host (the PostgreSQL store): the output tail stored with its
+    // last run, and that host; `live`: it runs there now.
+    std::optional<std::string> tail;
+    std::string host;
+    bool live = false;
 };
 
 class Printer {
@@ -222,6 +228,11 @@ Source source_of(const json& d) {
         s.state = text("state");
         auto state = jobs::parse_job_state(s.state);
         s.finished = state && jobs::is_finished(*state);
+        if (auto t = d.find("tail"); t != d.end() && t->is_string()) {
+            s.tail = t->get<std::string>();
+            s.host = text("host");
+            s.live = d.value("live", false);
+        }
     } else {
         s.program = text("program");
         s.instance = d.value("instance", 0);
@@ -230,9 +241,37 @@ Source source_of(const json& d) {
     return s;
 }
 
+// The last `n` lines (n < 0: all) of a stored output tail, in the log files' line format.
+std::vector<LogLine> tail_text_lines(const std::string& text, long n, int source) {
+    std::vector<LogLine> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t nl = text.find('\n', start);
+        if (nl == std::string::npos) nl = text.size();
+        lines.push_back(parse_stored_line(text.substr(start, nl - start), source));
+        start = nl + 1;
+    }
+    if (n >= 0 && lines.size() > std::size_t(n)) lines.erase(lines.begin(), lines.end() - n);
+    return lines;
+}
+
+// A job that ran elsewhere: say where its output is, and what is shown instead.
+void note_tail(const Source& s) {
+    if (s.live)
+        std::fprintf(stderr,
+                     "tend: logs: %s is running on host %s, which has its output; showing what "
+                     "its previous run left in the database\n",
+                     s.label.c_str(), s.host.c_str());
+    else
+        std::fprintf(stderr,
+                     "tend: logs: %s ran on host %s; showing the end of its output kept in the "
+                     "database (the whole output is on %s)\n",
+                     s.label.c_str(), s.host.c_str(), s.host.c_str());
+}
+
 int run_logs(const CliContext& ctx, const LogsOptions& o) {
     json data = ctx.call("logs", {{"targets", o.targets}});
-    std::vector<Source> files, journal;
+    std::vector<Source> files, journal, tails;
     for (const auto& d : data) {
         Source s = source_of(d);
         auto out = d.find("output");
@@ -240,6 +279,8 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
             out != d.end() && out->is_string() ? out->get<std::string>() : "file";
         if (mode == "journal")
             journal.push_back(s);
+        else if (mode == "tail" && s.job && s.tail)
+            tails.push_back(s);
         else if (mode == "file" && !s.files.empty())
             files.push_back(s);
         else if (s.job)
@@ -249,17 +290,26 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
             std::fprintf(stderr, "tend: logs: %s has output = null: nothing is captured\n",
                          s.label.c_str());
     }
-    if (!journal.empty() && !files.empty())
+    if (!journal.empty() && !(files.empty() && tails.empty()))
         throw CliError(kExitUsage, "logs: some targets log to the journal and some to files",
                        "ask for them separately, e.g. `tend logs PROGRAM`");
     if (!journal.empty()) {
         Printer p(ctx, journal, o.timestamps);
         return show_journal(journal, o, p);
     }
+    // Stored tails after the files: the first `nfiles` sources are the ones -f can follow.
+    const std::size_t nfiles = files.size();
+    files.insert(files.end(), tails.begin(), tails.end());
     Printer printer(ctx, files, o.timestamps);
     std::vector<LogLine> all;
     std::vector<ReadPosition> ends(files.size());
     for (size_t i = 0; i < files.size(); ++i) {
+        if (i >= nfiles) {
+            note_tail(files[i]);
+            auto lines = tail_text_lines(*files[i].tail, o.lines, int(i));
+            all.insert(all.end(), lines.begin(), lines.end());
+            continue;
+        }
         // A file that is missing is not written yet; one we may not read would look empty.
         const std::string& newest = files[i].files[0];
         if (access(newest.c_str(), R_OK) != 0 && errno != ENOENT)
@@ -279,6 +329,11 @@ int run_logs(const CliContext& ctx, const LogsOptions& o) {
     if (o.lines >= 0 && all.size() > size_t(o.lines)) all.erase(all.begin(), all.end() - o.lines);
     for (const auto& l : all) printer.print(l);
     std::fflush(stdout);
+    if (o.follow)
+        for (size_t i = nfiles; i < files.size(); ++i)
+            std::fprintf(stderr, "tend: logs: not following %s: its output is on host %s\n",
+                         files[i].label.c_str(), files[i].host.c_str());
+    files.resize(nfiles);
     if (!o.follow || files.empty()) return kExitOk;
     if (ctx.read_from_disk) {  // nothing is written while tendd is down
         std::fprintf(stderr, "tend: logs: not following: tendd is not running\n");

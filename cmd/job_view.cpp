@@ -259,6 +259,7 @@ void print_job(const CliContext& ctx, const json& job) {
     line("queue:", printable(str(job, "queue")));
     line("state:", state + (flag(job, "interrupted") ? " (interrupted)" : ""),
          colour ? job_state_colour(state) : nullptr);
+    opt("host:", str(job, "host"));  // the PostgreSQL store: the host that runs or ran it
     opt("waiting:", str(job, "waiting"));
     opt("reason:", str(job, "reason"));
     line("command:",
@@ -283,7 +284,17 @@ void print_job(const CliContext& ctx, const json& job) {
     when("finished:", "finished_at");
     const std::string output = str(job, "output");
     opt("output:", output);
-    const auto attempts = attempt_lines(output);
+    auto attempts = attempt_lines(output);
+    // The PostgreSQL store keeps each run in the database (newest first): where the output
+    // file is elsewhere, they say what happened.
+    if (auto h = job.find("history"); attempts.empty() && h != job.end() && h->is_array())
+        for (auto r = h->rbegin(); r != h->rend(); ++r) {
+            std::string e = exit_status_text(exit_of(*r));
+            std::string text = "run " + int_text(*r, "run") + " on " + printable(str(*r, "host"));
+            if (auto t = time_field(*r, "started_at")) text += ", started " + local_time_text(*t);
+            text += ": " + printable(str(*r, "outcome")) + (e != "-" ? " (" + e + ")" : "");
+            attempts.push_back(std::move(text));
+        }
     if (!attempts.empty()) {
         std::printf("attempts:\n");
         for (const auto& a : attempts) std::printf("  %s\n", a.c_str());
