@@ -52,6 +52,7 @@ struct CronShared {
     std::map<jobs::JobId, std::uint64_t> fired_gen;
     std::uint64_t refresh_gen = 0;
     std::set<std::string> warned;
+    std::map<std::string, cron::Overlap> overlap;  // set_overlap
 
     // One retry waiting on its timer.
     struct Timer {
@@ -190,6 +191,16 @@ struct FireCall {
 
 void send_fire(const std::shared_ptr<State>& st, std::shared_ptr<FireCall> c);
 
+// Whether the entry's overlap is skip: set_overlap's word, else its `tend cron add`
+// definition's, else allow (no check in the database).
+bool skip_live(const State& st, const std::string& entry) {
+    if (auto it = st.overlap.find(entry); it != st.overlap.end())
+        return it->second == cron::Overlap::skip;
+    if (auto it = st.book.cli_defs().find(entry); it != st.book.cli_defs().end())
+        return it->second.overlap == cron::Overlap::skip;
+    return false;
+}
+
 void fire_answered(const std::shared_ptr<State>& st, const std::shared_ptr<FireCall>& c,
                    const StatementResult& r) {
     const std::string& queue = c->tick.spec.queue;
@@ -208,6 +219,7 @@ void fire_answered(const std::shared_ptr<State>& st, const std::shared_ptr<FireC
         }
         case FireOutcome::taken:
         case FireOutcome::duplicate:
+        case FireOutcome::skipped:
             return c->done(jobs::CronFired{0});
         case FireOutcome::full:
             return c->done(make_error("queue " + queue + " is full (max_pending)"));
@@ -230,9 +242,16 @@ void send_fire(const std::shared_ptr<State>& st, std::shared_ptr<FireCall> c) {
     std::optional<std::string> state_tick;
     for (const auto& s : t.state.states)
         if (s.name == t.entry && s.last_tick_s > 0) state_tick = std::to_string(s.last_tick_s);
-    PgConn::Params p{t.entry,      std::to_string(t.tick_s),   state_tick,
-                     t.spec.queue, submit_jobs_json({t.spec}), text_array_param(t.env),
-                     c->token,     "cron:" + t.entry,          st->deps.host_name};
+    PgConn::Params p{t.entry,
+                     std::to_string(t.tick_s),
+                     state_tick,
+                     t.spec.queue,
+                     submit_jobs_json({t.spec}),
+                     text_array_param(t.env),
+                     c->token,
+                     "cron:" + t.entry,
+                     st->deps.host_name,
+                     skip_live(*st, t.entry) ? "true" : "false"};
     std::weak_ptr<State> weak = st;
     send(st, std::string(cron_fire_sql), std::move(p), c->give_up_us, 0,
          [weak, c](StatementResult r) {
@@ -281,6 +300,10 @@ void PgCronStore::fire(jobs::CronTick tick, std::function<void(Result<jobs::Cron
     c->give_up_us = mono_us() + state_->deps.fire_give_up_us;
     c->done = std::move(done);
     send_fire(state_, std::move(c));
+}
+
+void PgCronStore::set_overlap(const std::string& entry, cron::Overlap overlap) {
+    state_->overlap[entry] = overlap;
 }
 
 std::optional<jobs::JobBrief> PgCronStore::job_brief(jobs::JobId id) const {

@@ -64,6 +64,12 @@ class PgCronStore {
     // service calls it every few seconds (tendd(8) MULTI-HOST: how long an entry added on one
     // host takes to fire on the others).
     void refresh_book(std::function<void(Result<CronDefsDiff>)> done);
+    // The overlap policy of an entry of the config (entries of `tend cron add` have theirs in
+    // book()). With skip, fire() checks again in the database, after taking the entry's row
+    // lock, that no job of the entry is live on any host (the cron service sees only the
+    // jobs this host fired): such a tick is consumed and answers CronFired::job == 0. The
+    // queue service sets it for every [cron.NAME] at start and reload.
+    void set_overlap(const std::string& entry, cron::Overlap overlap);
 
   private:
     struct State;

@@ -230,7 +230,8 @@ Result<FireRow> decode_fire(const Rows& rows) {
     static const std::pair<const char*, FireOutcome> names[] = {
         {"fired", FireOutcome::fired},       {"taken", FireOutcome::taken},
         {"early", FireOutcome::early},       {"full", FireOutcome::full},
-        {"no_queue", FireOutcome::no_queue}, {"duplicate", FireOutcome::duplicate}};
+        {"no_queue", FireOutcome::no_queue}, {"duplicate", FireOutcome::duplicate},
+        {"skipped", FireOutcome::skipped}};
     FireRow out;
     bool known = false;
     for (const auto& [n, o] : names)

@@ -59,7 +59,7 @@ struct CronWriteParams {
 CronWriteParams cron_write_params(const jobs::CronRecords& records);
 
 // The answer of cron_fire_sql (see tend.cron_fire in migrations/0001_schema.sql).
-enum class FireOutcome { fired, taken, early, full, no_queue, duplicate };
+enum class FireOutcome { fired, taken, early, full, no_queue, duplicate, skipped };
 struct FireRow {
     FireOutcome outcome = FireOutcome::taken;
     std::optional<int64_t> job;           // fired, duplicate

@@ -10,12 +10,13 @@
 namespace tend::pg {
 
 // cron_fire($1 entry, $2 tick s, $3 state tick s or NULL, $4 queue, $5 jobs jsonb (one job,
-// pg_submit.hpp's encoding), $6 env text[], $7 token uuid, $8 submitted_by, $9 host name) ->
-// one row (outcome, job_id, state). The environment's hash as submit_sql computes it.
+// pg_submit.hpp's encoding), $6 env text[], $7 token uuid, $8 submitted_by, $9 host name,
+// $10 skip while a job of the entry is live) -> one row (outcome, job_id, state). The
+// environment's hash as submit_sql computes it.
 inline constexpr std::string_view cron_fire_sql =
     "SELECT outcome, job_id, state FROM tend.cron_fire($1::text, $2::bigint, $3::bigint, "
     "$4::text, $5::jsonb, $6::text[], sha256(convert_to($6::text[]::text, 'UTF8')), $7::uuid, "
-    "$8::text, $9::text)";
+    "$8::text, $9::text, $10::boolean)";
 
 // cron_write($1 defs jsonb, $2 states jsonb) (pg_decode_cron.hpp: cron_write_params).
 inline constexpr std::string_view cron_write_sql = "SELECT tend.cron_write($1::jsonb, $2::jsonb)";

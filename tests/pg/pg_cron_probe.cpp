@@ -6,7 +6,8 @@
 // fires; a retried fire (same token) answers its own job; a tick ahead of the database's clock
 // is refused; a full queue (TE075) and a missing one (TE404) drop the tick and consume it;
 // definitions and states round-trip between two stores (write, load, refresh_book); job_brief
-// follows the job. Usage: tend_pg_cron_probe MIGRATED_URL. Prints "ok: ..." per check.
+// follows the job; overlap = skip holds across hosts. Usage: tend_pg_cron_probe MIGRATED_URL.
+// Prints "ok: ..." per check.
 #include <signal.h>
 #include <systemd/sd-event.h>
 #include <time.h>
@@ -159,7 +160,7 @@ void stale_and_retry(PgCronStore& s) {
     const std::string call =
         "SELECT outcome || ' ' || coalesce(job_id::text, '-') FROM tend.cron_fire('t', "
         "$1::bigint, NULL, 'cq', '[{\"argv\":[\"true\"],\"cwd\":\"/\"}]'::jsonb, '{}'::text[], "
-        "'\\x01'::bytea, '6f1d3c1e-0000-4000-8000-000000000001'::uuid, 'probe', 'h')";
+        "'\\x01'::bytea, '6f1d3c1e-0000-4000-8000-000000000001'::uuid, 'probe', 'h', false)";
     const std::string first = q(call, {std::to_string(kBase)});
     check(first.rfind("fired ", 0) == 0, "a first fire: " + first);
     check(q(call, {std::to_string(kBase)}) == first, "its retry answers the same job");
@@ -195,6 +196,29 @@ void refusals(PgCronStore& a, PgCronStore& b) {
     check(q("SELECT count(*) FROM tend.job WHERE queue = 'nope'") == "0", "no job stored");
     ok("a full queue (TE075) or a missing one (TE404): the tick is dropped with an error and "
        "consumed");
+}
+
+// (e) overlap = skip across hosts: a tick is skipped while the entry's job fired by another
+// host is live, and consumed.
+void overlap(PgCronStore& a, PgCronStore& b) {
+    a.set_overlap("ov", cron::Overlap::skip);
+    b.set_overlap("ov", cron::Overlap::skip);
+    auto r = fire(a, tick_of("ov", kBase + 60));
+    check(r && r->job != 0, "the first tick of a skip entry fires");
+    const std::string job = std::to_string(r->job);
+    r = fire(b, tick_of("ov", kBase + 120));
+    check(r && r->job == 0, "another host skips the next tick while that job is pending");
+    check(q("SELECT extract(epoch FROM last_tick)::bigint FROM tend.cron WHERE name = 'ov'") ==
+              std::to_string(kBase + 120),
+          "the skipped tick is consumed");
+    exec(*admin,
+         "UPDATE tend.job SET state = 'succeeded', finished_at = now() WHERE id = $1::bigint",
+         {job});
+    r = fire(b, tick_of("ov", kBase + 180));
+    check(r && r->job != 0, "once the job ended, the next tick fires");
+    check(q("SELECT count(*) FROM tend.job WHERE cron_name = 'ov'") == "2", "two jobs in all");
+    ok("overlap = skip holds across hosts: a tick is skipped (and consumed) while the entry's "
+       "job from another host is live");
 }
 
 cron::CronDef def_of(const std::string& name) {
@@ -330,6 +354,7 @@ int main(int argc, char** argv) {
     concurrent(hosts);
     stale_and_retry(*hosts[0]);
     refusals(*hosts[0], *hosts[1]);
+    overlap(*hosts[1], *hosts[2]);
     round_trip(*hosts[0], *conns[2]);
     return 0;
 }

@@ -177,6 +177,7 @@ TEST_CASE("the answer of tend.cron_fire", "[pg][cron]") {
         CHECK_FALSE(g->job.has_value());
     }
     CHECK(decode_fire({Row{Cell("duplicate"), Cell("9"), null}})->job == 9);
+    CHECK(decode_fire({Row{Cell("skipped"), null, null}})->outcome == FireOutcome::skipped);
     CHECK_FALSE(decode_fire({}).ok());
     CHECK_FALSE(decode_fire({Row{Cell("fired"), null, null}}).ok());  // no job
     CHECK_FALSE(decode_fire({Row{Cell("fired"), Cell("0"), null}}).ok());

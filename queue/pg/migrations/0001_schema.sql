@@ -192,10 +192,13 @@ END $$;
 --   early     the tick is more than 500 ms ahead of the database's clock: nothing changed;
 --   full, no_queue  the queue is at max_pending (TE075) or does not exist (TE404): the tick
 --             is consumed (no host fires it) and its job dropped, as with the file store;
---   duplicate a live job holds the tick's key (job_id): the tick is consumed, no new job.
+--   duplicate a live job holds the tick's key (job_id): the tick is consumed, no new job;
+--   skipped   p_skip_live (overlap = skip) and a job of the entry, fired by any host, is still
+--             scheduled, blocked, pending or running: the tick is consumed, no new job. Checked
+--             in a statement after the cron row's lock: its snapshot sees every fire before ours.
 CREATE FUNCTION tend.cron_fire(p_name text, p_tick bigint, p_state_tick bigint, p_queue text,
                                p_jobs jsonb, p_env text[], p_env_hash bytea, p_token uuid,
-                               p_by text, p_host text)
+                               p_by text, p_host text, p_skip_live boolean)
 RETURNS TABLE (outcome text, job_id bigint, state tend.job_state) LANGUAGE plpgsql AS $$
 DECLARE v_tick timestamptz := to_timestamp(p_tick); v_id bigint; v_dup boolean;
 BEGIN
@@ -215,6 +218,13 @@ BEGIN
       RETURN;
     END IF;
     RETURN QUERY SELECT 'taken'::text, NULL::bigint, NULL::tend.job_state; RETURN;
+  END IF;
+  IF p_skip_live THEN
+    PERFORM 1 FROM tend.job j WHERE j.cron_name = p_name
+      AND j.state IN ('scheduled', 'blocked', 'pending', 'running') LIMIT 1;
+    IF FOUND THEN
+      RETURN QUERY SELECT 'skipped'::text, NULL::bigint, NULL::tend.job_state; RETURN;
+    END IF;
   END IF;
   BEGIN                                          -- a refusal keeps the tick consumed
     SELECT s.job_id, s.deduplicated INTO v_id, v_dup
