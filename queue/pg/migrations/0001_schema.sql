@@ -178,3 +178,100 @@ BEGIN
   IF NOT FOUND THEN RAISE EXCEPTION 'queue % is full', v_queue USING ERRCODE = 'TE075'; END IF;
   RETURN QUERY SELECT p_id, v_queue;
 END $$;
+
+-- Cron across hosts (design §1, §4.8). One tick of an entry, fired by any host: the tick is
+-- admitted only while the entry's last_tick is older (idempotence by predicate; the row is
+-- created for an entry that has none), and only then is its job submitted through tend.submit,
+-- so a tick enqueues one job whichever hosts try it, in whatever order. Lock order (rule 1):
+-- the cron row first, then tend.submit's env and job rows, then the queue row. p_tick and
+-- p_state_tick are seconds since the epoch; p_state_tick (the firing host's new last tick,
+-- never older than p_tick) is stored with the admitted tick. Outcomes:
+--   fired     job_id is the tick's new job (also the answer to a retry of a fire that
+--             committed: its token is in tend.submit_log);
+--   taken     this tick or a later one was fired, skipped or dropped already (on any host);
+--   early     the tick is more than 500 ms ahead of the database's clock: nothing changed;
+--   full, no_queue  the queue is at max_pending (TE075) or does not exist (TE404): the tick
+--             is consumed (no host fires it) and its job dropped, as with the file store;
+--   duplicate a live job holds the tick's key (job_id): the tick is consumed, no new job;
+--   skipped   p_skip_live (overlap = skip) and a job of the entry, fired by any host, is still
+--             scheduled, blocked, pending or running: the tick is consumed, no new job. Checked
+--             in a statement after the cron row's lock: its snapshot sees every fire before ours.
+CREATE FUNCTION tend.cron_fire(p_name text, p_tick bigint, p_state_tick bigint, p_queue text,
+                               p_jobs jsonb, p_env text[], p_env_hash bytea, p_token uuid,
+                               p_by text, p_host text, p_skip_live boolean)
+RETURNS TABLE (outcome text, job_id bigint, state tend.job_state) LANGUAGE plpgsql AS $$
+DECLARE v_tick timestamptz := to_timestamp(p_tick); v_id bigint; v_dup boolean;
+BEGIN
+  IF v_tick > now() + interval '500 ms' THEN
+    RETURN QUERY SELECT 'early'::text, NULL::bigint, NULL::tend.job_state; RETURN;
+  END IF;
+  INSERT INTO tend.cron AS c (name, def, source, last_tick, last_host)
+    VALUES (p_name, '{}', 'config', to_timestamp(greatest(p_tick, coalesce(p_state_tick, p_tick))),
+            p_host)
+    ON CONFLICT (name) DO UPDATE SET last_tick = EXCLUDED.last_tick, last_host = EXCLUDED.last_host
+    WHERE c.last_tick < v_tick;
+  IF NOT FOUND THEN
+    SELECT s.ids[1] INTO v_id FROM tend.submit_log s WHERE s.token = p_token;
+    IF FOUND THEN                                -- our own fire, committed before a retry
+      RETURN QUERY SELECT 'fired'::text, j.id, j.state FROM tend.job j WHERE j.id = v_id;
+      IF NOT FOUND THEN RETURN QUERY SELECT 'fired'::text, v_id, NULL::tend.job_state; END IF;
+      RETURN;
+    END IF;
+    RETURN QUERY SELECT 'taken'::text, NULL::bigint, NULL::tend.job_state; RETURN;
+  END IF;
+  IF p_skip_live THEN
+    PERFORM 1 FROM tend.job j WHERE j.cron_name = p_name
+      AND j.state IN ('scheduled', 'blocked', 'pending', 'running') LIMIT 1;
+    IF FOUND THEN
+      RETURN QUERY SELECT 'skipped'::text, NULL::bigint, NULL::tend.job_state; RETURN;
+    END IF;
+  END IF;
+  BEGIN                                          -- a refusal keeps the tick consumed
+    SELECT s.job_id, s.deduplicated INTO v_id, v_dup
+      FROM tend.submit(p_queue, p_jobs, p_env, p_env_hash, p_token, p_by) s;
+  EXCEPTION
+    WHEN SQLSTATE 'TE075' THEN
+      RETURN QUERY SELECT 'full'::text, NULL::bigint, NULL::tend.job_state; RETURN;
+    WHEN SQLSTATE 'TE404' THEN
+      RETURN QUERY SELECT 'no_queue'::text, NULL::bigint, NULL::tend.job_state; RETURN;
+  END;
+  IF v_dup THEN
+    RETURN QUERY SELECT 'duplicate'::text, v_id, NULL::tend.job_state; RETURN;
+  END IF;
+  -- The job is ours alone until commit: no lock order to respect for it; the cron row is ours.
+  UPDATE tend.job j SET cron_name = p_name, cron_tick = v_tick WHERE j.id = v_id;
+  UPDATE tend.cron c SET last_job = v_id WHERE c.name = p_name;
+  RETURN QUERY SELECT 'fired'::text, j.id, j.state FROM tend.job j WHERE j.id = v_id;
+END $$;
+
+-- Entries of `tend cron add` / `tend cron remove` and entries' states, written by any host.
+-- p_defs: [{"name", "def"}] in order, the last per name winning; "def": null removes the entry
+-- (its row and state go, as the file store forgets them). p_states: [{"name", "last_tick"
+-- (seconds since the epoch, 0: never), "last_job" (0: none)}]: both only grow, so a late or
+-- repeated write never moves an entry back (a retry is harmless). Existing rows are locked in
+-- name order first (rule 1; two writers never wait on each other in opposite orders).
+CREATE FUNCTION tend.cron_write(p_defs jsonb, p_states jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE r jsonb;
+BEGIN
+  PERFORM 1 FROM tend.cron c
+    WHERE c.name IN (SELECT x->>'name' FROM jsonb_array_elements(p_defs || p_states) x)
+    ORDER BY c.name FOR UPDATE;
+  FOR r IN SELECT x FROM jsonb_array_elements(p_defs) x LOOP
+    IF jsonb_typeof(r->'def') IS DISTINCT FROM 'object' THEN
+      DELETE FROM tend.cron c WHERE c.name = r->>'name';
+    ELSE
+      INSERT INTO tend.cron AS c (name, def, source) VALUES (r->>'name', r->'def', 'cli')
+        ON CONFLICT (name) DO UPDATE SET def = EXCLUDED.def, source = 'cli';
+    END IF;
+  END LOOP;
+  FOR r IN SELECT x FROM jsonb_array_elements(p_states) x LOOP
+    INSERT INTO tend.cron AS c (name, def, source, last_tick, last_job)
+      VALUES (r->>'name', '{}', 'config',
+              CASE WHEN (r->>'last_tick')::bigint > 0 THEN to_timestamp((r->>'last_tick')::bigint)
+                   ELSE '-infinity' END,
+              nullif((r->>'last_job')::bigint, 0))
+      ON CONFLICT (name) DO UPDATE SET last_tick = greatest(c.last_tick, EXCLUDED.last_tick),
+        last_job = greatest(c.last_job, EXCLUDED.last_job);
+  END LOOP;
+END $$;
