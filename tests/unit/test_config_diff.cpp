@@ -10,7 +10,7 @@ using namespace tend;
 namespace {
 
 FullConfig cfg(const std::string& text) {
-    auto r = test::parse(text);
+    auto r = tend::test::parse(text);
     INFO(text);
     REQUIRE(r.errors.empty());
     return r.config;

@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct LogDir : test::TempDir {
-    LogDir() : test::TempDir("tend-store") {}
+struct LogDir : tend::test::TempDir {
+    LogDir() : tend::test::TempDir("tend-store") {}
     std::string log() const { return path + "/jobs.log"; }
 };
 

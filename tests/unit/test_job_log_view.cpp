@@ -72,9 +72,9 @@ std::unique_ptr<JobLogView> open_view(const std::string& dir, std::uint32_t uid)
 }  // namespace
 
 TEST_CASE("a stopped daemon's jobs answer jobs, show and logs", "[offline]") {
-    test::TempDir dir("tend-offline");
+    tend::test::TempDir dir("tend-offline");
     const std::string image = log_image();
-    test::write_file(dir.path + "/jobs.log", image);
+    tend::test::write_file(dir.path + "/jobs.log", image);
     auto v = open_view(dir.path, geteuid());  // the owner of the state dir sees everything
     CHECK(v->warnings().empty());
     json list = reply(*v, "jobs", {{"limit", 0}});
@@ -94,24 +94,24 @@ TEST_CASE("a stopped daemon's jobs answer jobs, show and logs", "[offline]") {
     CHECK(reply(*v, "logs", {{"targets", {"web"}}})["ok"] == false);
     CHECK(reply(*v, "cancel", {{"ids", {1}}})["error"]["message"] ==
           "cancel needs tendd, which is not running");
-    CHECK(test::read_file(dir.path + "/jobs.log") == image);  // nothing written
+    CHECK(tend::test::read_file(dir.path + "/jobs.log") == image);  // nothing written
 }
 
 TEST_CASE("a torn tail is read past and left in place", "[offline]") {
-    test::TempDir dir("tend-offline");
+    tend::test::TempDir dir("tend-offline");
     const std::string image = log_image() + std::string("\x40\x00\x00\x00\x01", 5);
-    test::write_file(dir.path + "/jobs.log", image);
+    tend::test::write_file(dir.path + "/jobs.log", image);
     auto v = open_view(dir.path, geteuid());
     REQUIRE(v->warnings().size() == 1);
     CHECK(v->warnings()[0].find("torn") != std::string::npos);
     CHECK(reply(*v, "jobs", json::object())["data"].size() == 2);
-    CHECK(test::read_file(dir.path + "/jobs.log") == image);
+    CHECK(tend::test::read_file(dir.path + "/jobs.log") == image);
 }
 
 TEST_CASE("other users see their own jobs only, as through the socket", "[offline]") {
     if (geteuid() != 0) return;  // needs a state dir owned by someone else than the reader
-    test::TempDir dir("tend-offline");
-    test::write_file(dir.path + "/jobs.log", log_image());
+    tend::test::TempDir dir("tend-offline");
+    tend::test::write_file(dir.path + "/jobs.log", log_image());
     REQUIRE(chown(dir.path.c_str(), 3000, 3000) == 0);
     // uid 1000 reads (as if it could): its own job whole, the other hidden.
     auto v = open_view(dir.path, 1000);
@@ -130,7 +130,7 @@ TEST_CASE("no state dir, or no job log", "[offline]") {
     JobLogView::OpenError error;
     CHECK_FALSE(JobLogView::open(o, error));
     CHECK(error.missing);
-    test::TempDir dir("tend-offline");
+    tend::test::TempDir dir("tend-offline");
     o.state_dir = dir.path;
     auto v = JobLogView::open(o, error);
     REQUIRE(v);

@@ -136,7 +136,7 @@ struct Harness {
 };
 
 struct FileStoreHarness : Harness {
-    test::TempDir dir{"tend-store-contract"};
+    tend::test::TempDir dir{"tend-store-contract"};
     std::unique_ptr<JobStore> make() override {
         FileJobStoreOptions o;
         o.loop = loop;

@@ -14,7 +14,7 @@ using namespace tend;
 using namespace tend::pg;
 
 namespace {
-const Cell null = std::nullopt;
+const Cell kNull = std::nullopt;
 
 cron::CronDef full_def() {
     cron::CronDef d;
@@ -116,10 +116,10 @@ TEST_CASE("tend.cron rows rebuild the book as recovery does", "[pg][cron]") {
     const cron::CronDef d = full_def();
     Rows rows = {
         Row{Cell("backup"), Cell("cli"), Cell(cron_def_json(d)), Cell("1764950400"), Cell("42")},
-        Row{Cell("cfg"), Cell("config"), null, Cell("1764950460"), null},
-        Row{Cell("fresh"), Cell("config"), null, null, null},  // -infinity: never
+        Row{Cell("cfg"), Cell("config"), kNull, Cell("1764950460"), kNull},
+        Row{Cell("fresh"), Cell("config"), kNull, kNull, kNull},  // -infinity: never
         Row{Cell("broken"), Cell("cli"), Cell("{\"argv\":7}"), Cell("1764950500"), Cell("7")},
-        Row{Cell("nodef"), Cell("cli"), null, null, null},
+        Row{Cell("nodef"), Cell("cli"), kNull, kNull, kNull},
     };
     auto decoded = decode_cron_rows(rows);
     REQUIRE(decoded.ok());
@@ -134,10 +134,10 @@ TEST_CASE("tend.cron rows rebuild the book as recovery does", "[pg][cron]") {
     CHECK(b.warnings[0].find("broken") != std::string::npos);
     CHECK(b.warnings[1].find("nodef") != std::string::npos);
 
-    CHECK_FALSE(decode_cron_rows({Row{Cell("a"), Cell("cli"), null, null}}).ok());
-    CHECK_FALSE(decode_cron_rows({Row{null, Cell("cli"), null, null, null}}).ok());
-    CHECK_FALSE(decode_cron_rows({Row{Cell("a"), Cell("cli"), null, Cell("x"), null}}).ok());
-    CHECK_FALSE(decode_cron_rows({Row{Cell("a"), Cell("cli"), null, null, Cell("1e9")}}).ok());
+    CHECK_FALSE(decode_cron_rows({Row{Cell("a"), Cell("cli"), kNull, kNull}}).ok());
+    CHECK_FALSE(decode_cron_rows({Row{kNull, Cell("cli"), kNull, kNull, kNull}}).ok());
+    CHECK_FALSE(decode_cron_rows({Row{Cell("a"), Cell("cli"), kNull, Cell("x"), kNull}}).ok());
+    CHECK_FALSE(decode_cron_rows({Row{Cell("a"), Cell("cli"), kNull, kNull, Cell("1e9")}}).ok());
 }
 
 TEST_CASE("the parameters of tend.cron_write", "[pg][cron]") {
@@ -171,27 +171,28 @@ TEST_CASE("the answer of tend.cron_fire", "[pg][cron]") {
                               {"early", FireOutcome::early},
                               {"full", FireOutcome::full},
                               {"no_queue", FireOutcome::no_queue}}) {
-        auto g = decode_fire({Row{Cell(text), null, null}});
+        auto g = decode_fire({Row{Cell(text), kNull, kNull}});
         REQUIRE(g.ok());
         CHECK(g->outcome == want);
         CHECK_FALSE(g->job.has_value());
     }
-    CHECK(decode_fire({Row{Cell("duplicate"), Cell("9"), null}})->job == 9);
-    CHECK(decode_fire({Row{Cell("skipped"), null, null}})->outcome == FireOutcome::skipped);
+    CHECK(decode_fire({Row{Cell("duplicate"), Cell("9"), kNull}})->job == 9);
+    CHECK(decode_fire({Row{Cell("skipped"), kNull, kNull}})->outcome == FireOutcome::skipped);
     CHECK_FALSE(decode_fire({}).ok());
-    CHECK_FALSE(decode_fire({Row{Cell("fired"), null, null}}).ok());  // no job
-    CHECK_FALSE(decode_fire({Row{Cell("fired"), Cell("0"), null}}).ok());
-    CHECK_FALSE(decode_fire({Row{Cell("exploded"), null, null}}).ok());
-    CHECK_FALSE(decode_fire({Row{null, null, null}}).ok());
-    CHECK_FALSE(decode_fire({Row{Cell("fired"), Cell("x"), null}}).ok());
+    CHECK_FALSE(decode_fire({Row{Cell("fired"), kNull, kNull}}).ok());  // no job
+    CHECK_FALSE(decode_fire({Row{Cell("fired"), Cell("0"), kNull}}).ok());
+    CHECK_FALSE(decode_fire({Row{Cell("exploded"), kNull, kNull}}).ok());
+    CHECK_FALSE(decode_fire({Row{kNull, kNull, kNull}}).ok());
+    CHECK_FALSE(decode_fire({Row{Cell("fired"), Cell("x"), kNull}}).ok());
     CHECK_FALSE(decode_fire({Row{Cell("fired"), Cell("1"), Cell("asleep")}}).ok());
-    CHECK_FALSE(decode_fire({Row{Cell("taken"), null, null}, Row{Cell("taken"), null, null}}).ok());
+    CHECK_FALSE(
+        decode_fire({Row{Cell("taken"), kNull, kNull}, Row{Cell("taken"), kNull, kNull}}).ok());
 }
 
 TEST_CASE("the briefs of the entries' jobs", "[pg][cron]") {
-    auto b = decode_briefs({Row{Cell("5"), Cell("running"), null, null},
-                            Row{Cell("6"), Cell("failed"), Cell("3"), null},
-                            Row{Cell("7"), Cell("failed"), null, Cell("9")}});
+    auto b = decode_briefs({Row{Cell("5"), Cell("running"), kNull, kNull},
+                            Row{Cell("6"), Cell("failed"), Cell("3"), kNull},
+                            Row{Cell("7"), Cell("failed"), kNull, Cell("9")}});
     REQUIRE(b.ok());
     REQUIRE(b->size() == 3);
     CHECK((*b)[0].first == 5);
@@ -199,9 +200,9 @@ TEST_CASE("the briefs of the entries' jobs", "[pg][cron]") {
     CHECK_FALSE((*b)[0].second.last_exit.has_value());
     CHECK((*b)[1].second.last_exit == jobs::ExitStatus{3, 0});
     CHECK((*b)[2].second.last_exit == jobs::ExitStatus{0, 9});
-    CHECK_FALSE(decode_briefs({Row{Cell("5"), Cell("zombie"), null, null}}).ok());
-    CHECK_FALSE(decode_briefs({Row{Cell("5"), null, null, null}}).ok());
-    CHECK_FALSE(decode_briefs({Row{Cell("5"), Cell("failed"), Cell("99999999999"), null}}).ok());
+    CHECK_FALSE(decode_briefs({Row{Cell("5"), Cell("zombie"), kNull, kNull}}).ok());
+    CHECK_FALSE(decode_briefs({Row{Cell("5"), kNull, kNull, kNull}}).ok());
+    CHECK_FALSE(decode_briefs({Row{Cell("5"), Cell("failed"), Cell("99999999999"), kNull}}).ok());
     CHECK_FALSE(decode_briefs({Row{Cell("5"), Cell("failed")}}).ok());
 }
 

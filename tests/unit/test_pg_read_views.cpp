@@ -16,7 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-const Cell null = std::nullopt;
+const Cell kNullCell = std::nullopt;
 
 // A job row as show_job_sql returns it, with the given overrides by column index.
 Row job_row(std::initializer_list<std::pair<int, Cell>> over = {}) {
@@ -38,19 +38,19 @@ Row job_row(std::initializer_list<std::pair<int, Cell>> over = {}) {
              "1767225601000000",
              "1767225602500000",
              "0",
-             null,
-             null,
+             kNullCell,
+             kNullCell,
              "f",
              "",
              "-1",
              "{3,4}",
              "h1",
-             null,
+             kNullCell,
              "f",
-             null,
-             null,
-             null,
-             null};
+             kNullCell,
+             kNullCell,
+             kNullCell,
+             kNullCell};
     for (const auto& [i, c] : over) r[static_cast<std::size_t>(i)] = c;
     return r;
 }
@@ -164,14 +164,14 @@ TEST_CASE("a job that ran elsewhere has no local output path", "[pg][pg_reads]")
     CHECK(rendered(one(job_row({{24, "h2"}})))["output"].is_null());
     CHECK(rendered(one(job_row({{24, "h2"}})))["host"] == "h2");
     // Never run: where its run here would write.
-    CHECK(rendered(one(job_row({{24, null}, {2, "pending"}})))["output"] ==
+    CHECK(rendered(one(job_row({{24, kNullCell}, {2, "pending"}})))["output"] ==
           "/var/lib/tend/jobs/output/7.log");
 }
 
 TEST_CASE("exit statuses, signals and timeouts render as the file store's", "[pg][pg_reads]") {
-    const json sig = rendered(one(job_row({{17, null}, {18, "9"}, {2, "failed"}})));
+    const json sig = rendered(one(job_row({{17, kNullCell}, {18, "9"}, {2, "failed"}})));
     CHECK(sig["exit_status"] == json{{"signal", "KILL"}});
-    CHECK(rendered(one(job_row({{17, null}})))["exit_status"].is_null());
+    CHECK(rendered(one(job_row({{17, kNullCell}})))["exit_status"].is_null());
     CHECK(rendered(one(job_row({{22, "2500000"}})))["timeout_s"] == 2.5);
     CHECK(rendered(one(job_row({{22, "0"}})))["timeout_s"].is_null());
     // A queue not configured here: no default timeout known.
@@ -210,14 +210,14 @@ TEST_CASE("hostile job rows are errors, not crashes", "[pg][pg_reads]") {
     CHECK_FALSE(decode_jobs({Row{}}));
     CHECK_FALSE(decode_jobs({job_row({{0, "seven"}})}));
     CHECK_FALSE(decode_jobs({job_row({{0, "-1"}})}));
-    CHECK_FALSE(decode_jobs({job_row({{0, null}})}));
+    CHECK_FALSE(decode_jobs({job_row({{0, kNullCell}})}));
     CHECK_FALSE(decode_jobs({job_row({{2, "exploded"}})}));
     CHECK_FALSE(decode_jobs({job_row({{8, "{unterminated"}})}));
     CHECK_FALSE(decode_jobs({job_row({{9, "yes"}})}));
     CHECK_FALSE(decode_jobs({job_row({{12, "99999999999"}})}));
     CHECK_FALSE(decode_jobs({job_row({{23, "{1,x}"}})}));
     CHECK_FALSE(decode_jobs({job_row({{13, "1e9"}})}));
-    CHECK_FALSE(decode_jobs({job_row({{26, null}})}));
+    CHECK_FALSE(decode_jobs({job_row({{26, kNullCell}})}));
     auto err = decode_jobs({job_row({{4, "many"}})});
     REQUIRE_FALSE(err);
     CHECK(err.error().find("attempt") != std::string::npos);
@@ -229,8 +229,9 @@ TEST_CASE("hostile job rows are errors, not crashes", "[pg][pg_reads]") {
 
 TEST_CASE("show carries the job's runs", "[pg][pg_reads]") {
     auto runs = decode_runs(
-        {Row{"2", "h2", "1767225601000000", "1767225602000000", null, "15", "interrupted", "0"},
-         Row{"1", "h1", "1767225600000000", "1767225600500000", "1", null, "failed", "120"}});
+        {Row{"2", "h2", "1767225601000000", "1767225602000000", kNullCell, "15", "interrupted",
+             "0"},
+         Row{"1", "h1", "1767225600000000", "1767225600500000", "1", kNullCell, "failed", "120"}});
     REQUIRE(runs);
     auto out = pg_show_answer(7, {one(job_row())}, *runs, env());
     REQUIRE(out.is_ok());
@@ -245,7 +246,7 @@ TEST_CASE("show carries the job's runs", "[pg][pg_reads]") {
     CHECK(out.data["history"][1]["exit_status"] == json{{"code", 1}});
     CHECK(pg_show_answer(8, {}, {}, env()).kind == protocol::Outcome::Kind::not_found);
     CHECK_FALSE(decode_runs({Row{"1", "h1"}}));
-    CHECK_FALSE(decode_runs({Row{"1", null, "1", "2", null, null, "failed", "0"}}));
+    CHECK_FALSE(decode_runs({Row{"1", kNullCell, "1", "2", kNullCell, kNullCell, "failed", "0"}}));
 }
 
 TEST_CASE("owners answer one per id, in order", "[pg][pg_reads]") {
@@ -266,20 +267,21 @@ TEST_CASE("a job's brief: state and last exit", "[pg][pg_reads]") {
     auto none = decode_brief({});
     REQUIRE(none);
     CHECK_FALSE(*none);
-    auto b = decode_brief({Row{"failed", "3", null}});
+    auto b = decode_brief({Row{"failed", "3", kNullCell}});
     REQUIRE(b);
     REQUIRE(*b);
     CHECK((*b)->state == jobs::JobState::failed);
     CHECK((*b)->last_exit == jobs::ExitStatus{3, 0});
-    auto s = decode_brief({Row{"dead", null, "9"}});
+    auto s = decode_brief({Row{"dead", kNullCell, "9"}});
     REQUIRE((s && *s));
     CHECK((*s)->last_exit == jobs::ExitStatus{0, 9});
-    auto p = decode_brief({Row{"pending", null, null}});
+    auto p = decode_brief({Row{"pending", kNullCell, kNullCell}});
     REQUIRE((p && *p));
     CHECK_FALSE((*p)->last_exit);
-    CHECK_FALSE(decode_brief({Row{"pending", null}}));
-    CHECK_FALSE(decode_brief({Row{"nope", null, null}}));
-    CHECK_FALSE(decode_brief({Row{"pending", null, null}, Row{"pending", null, null}}));
+    CHECK_FALSE(decode_brief({Row{"pending", kNullCell}}));
+    CHECK_FALSE(decode_brief({Row{"nope", kNullCell, kNullCell}}));
+    CHECK_FALSE(
+        decode_brief({Row{"pending", kNullCell, kNullCell}, Row{"pending", kNullCell, kNullCell}}));
 }
 
 TEST_CASE("logs: the local file, or the stored tail naming the host", "[pg][pg_reads]") {
@@ -291,36 +293,37 @@ TEST_CASE("logs: the local file, or the stored tail naming the host", "[pg][pg_r
     using K = protocol::Outcome::Kind;
     CHECK(pg_logs_answer(9, std::nullopt, env(), false).kind == K::not_found);
     // Ran here and the file is here: the file store's answer.
-    auto here = pg_logs_answer(9, logs({"succeeded", null, "h1", "\\x6869"}), env(), true);
+    auto here = pg_logs_answer(9, logs({"succeeded", kNullCell, "h1", "\\x6869"}), env(), true);
     REQUIRE(here.is_ok());
     CHECK(here.data["output"] == "file");
     CHECK(here.data["files"] == json::array({"/var/lib/tend/jobs/output/9.log"}));
     CHECK(here.data["job"] == 9);
     CHECK(here.data["state"] == "succeeded");
     // Ran here but the file is gone: the stored tail.
-    auto gone = pg_logs_answer(9, logs({"succeeded", null, "h1", "\\x6869"}), env(), false);
+    auto gone = pg_logs_answer(9, logs({"succeeded", kNullCell, "h1", "\\x6869"}), env(), false);
     CHECK(gone.data["output"] == "tail");
     CHECK(gone.data["tail"] == "hi");
     CHECK(gone.data["host"] == "h1");
     // Ran elsewhere: the tail and that host.
-    auto there = pg_logs_answer(9, logs({"failed", null, "h2", "\\x6f7574"}), env(), true);
+    auto there = pg_logs_answer(9, logs({"failed", kNullCell, "h2", "\\x6f7574"}), env(), true);
     CHECK(there.data["output"] == "tail");
     CHECK(there.data["host"] == "h2");
     CHECK(there.data["tail"] == "out");
     CHECK(there.data["live"] == false);
     // Running elsewhere now: named, live, the previous run's tail (none here).
-    auto live = pg_logs_answer(9, logs({"running", "h3", null, null}), env(), false);
+    auto live = pg_logs_answer(9, logs({"running", "h3", kNullCell, kNullCell}), env(), false);
     CHECK(live.data["output"] == "tail");
     CHECK(live.data["host"] == "h3");
     CHECK(live.data["tail"] == "");
     CHECK(live.data["live"] == true);
     // Running here, or never run: the local file.
-    CHECK(pg_logs_answer(9, logs({"running", "h1", "h2", null}), env(), false).data["output"] ==
-          "file");
-    CHECK(pg_logs_answer(9, logs({"pending", null, null, null}), env(), false).data["output"] ==
-          "file");
-    CHECK_FALSE(decode_logs({Row{"running", null, null, "\\xzz"}}));
-    CHECK_FALSE(decode_logs({Row{"running", null, null}}));
+    CHECK(
+        pg_logs_answer(9, logs({"running", "h1", "h2", kNullCell}), env(), false).data["output"] ==
+        "file");
+    CHECK(pg_logs_answer(9, logs({"pending", kNullCell, kNullCell, kNullCell}), env(), false)
+              .data["output"] == "file");
+    CHECK_FALSE(decode_logs({Row{"running", kNullCell, kNullCell, "\\xzz"}}));
+    CHECK_FALSE(decode_logs({Row{"running", kNullCell, kNullCell}}));
 }
 
 TEST_CASE("queue figures from queue_stats", "[pg][pg_reads]") {
@@ -330,9 +333,10 @@ TEST_CASE("queue figures from queue_stats", "[pg][pg_reads]") {
                    running, "4",    "10",  "3",   "1",     "2", "1767225690000000",
                    "2"};
     };
-    auto stats = decode_queue_stats(
-        {row("default", "t", null, "5", "1"), row("gone", "f", "3", "1", "2"),
-         Row{"idle", "f", null, "100", "0", "0", "0", "0", "3", "9", "0", "0", "0", null, "0"}});
+    auto stats = decode_queue_stats({row("default", "t", kNullCell, "5", "1"),
+                                     row("gone", "f", "3", "1", "2"),
+                                     Row{"idle", "f", kNullCell, "100", "0", "0", "0", "0", "3",
+                                         "9", "0", "0", "0", kNullCell, "0"}});
     REQUIRE(stats);
     jobs::QueueSettings d;
     d.name = "default";
@@ -364,8 +368,8 @@ TEST_CASE("queue figures from queue_stats", "[pg][pg_reads]") {
     CHECK(gone["global_concurrency"] == 3);
     CHECK(gone["slots_taken"] == 2);
     CHECK_FALSE(decode_queue_stats({Row{"x"}}));
-    Row neg = row("q", "f", null, "-1", "0");
+    Row neg = row("q", "f", kNullCell, "-1", "0");
     CHECK_FALSE(decode_queue_stats({neg}));
-    Row bad = row("q", "maybe", null, "1", "0");
+    Row bad = row("q", "maybe", kNullCell, "1", "0");
     CHECK_FALSE(decode_queue_stats({bad}));
 }

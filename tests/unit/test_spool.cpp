@@ -23,10 +23,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct SpoolDir : test::TempDir {
+struct SpoolDir : tend::test::TempDir {
     std::string dir;
     UniqueFd fd;
-    SpoolDir() : test::TempDir("tend-spool"), dir(path + "/spool") {}
+    SpoolDir() : tend::test::TempDir("tend-spool"), dir(path + "/spool") {}
     std::string file(const std::string& name) const { return dir + "/" + name; }
     // tendd's view: the directory opened once.
     int dfd() {

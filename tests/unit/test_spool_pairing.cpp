@@ -26,7 +26,7 @@ TEST_CASE("the pairing file holds one absolute path", "[spool]") {
 }
 
 TEST_CASE("tendd writes SOCKET.spool and tend reads it back", "[spool]") {
-    test::TempDir d("tend-pairing");
+    tend::test::TempDir d("tend-pairing");
     const std::string sock = d.path + "/tend.sock";
     CHECK(read_pairing_file(sock, ::getuid()).state == Pairing::State::absent);
     REQUIRE(write_pairing_file(sock, "/srv/spool").ok());
@@ -45,7 +45,7 @@ TEST_CASE("tendd writes SOCKET.spool and tend reads it back", "[spool]") {
     CHECK_THAT(p.problem, Catch::Contains("writable by other users"));
 
     ::unlink(pairing_path(sock).c_str());
-    test::write_file(d.path + "/elsewhere", "/tmp/evil\n");
+    tend::test::write_file(d.path + "/elsewhere", "/tmp/evil\n");
     REQUIRE(::symlink((d.path + "/elsewhere").c_str(), pairing_path(sock).c_str()) == 0);
     p = read_pairing_file(sock, ::getuid());
     CHECK(p.state == Pairing::State::untrusted);
@@ -114,7 +114,7 @@ TEST_CASE("the spool directory must not let other users read, replace or delete 
 }
 
 TEST_CASE("tendd creates its spool with the policy's mode and refuses a bad one", "[spool]") {
-    test::TempDir d("tend-spooldir");
+    tend::test::TempDir d("tend-spooldir");
     const std::string dir = d.path + "/a/spool";
     SpoolDirPolicy policy{::geteuid(), std::nullopt};
     auto fd = open_spool_dir(dir, policy);
