@@ -78,6 +78,17 @@ void api_jobs(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
     call_method(ctx, req, "jobs", std::move(args), std::move(reply));
 }
 
+// The last `lines` lines of `buf`; `cut`: buf starts mid-file, so its first line is dropped.
+std::string last_lines(const std::string& buf, std::size_t lines, bool cut = false) {
+    std::size_t start = 0;
+    if (cut) start = buf.find('\n') == std::string::npos ? buf.size() : buf.find('\n') + 1;
+    std::size_t pos = buf.size();
+    if (pos > start && buf[pos - 1] == '\n') --pos;
+    for (std::size_t seen = 0; pos > start; --pos)
+        if (buf[pos - 1] == '\n' && ++seen == lines) break;
+    return buf.substr(pos);
+}
+
 // The last `lines` lines of `path`, from at most its last 64 KiB (the first line of that
 // window is dropped when it is cut). Opened O_NOFOLLOW: the file is in tendd's own state dir.
 Result<std::string> tail_of(const std::string& path, std::size_t lines) {
@@ -91,13 +102,7 @@ Result<std::string> tail_of(const std::string& path, std::size_t lines) {
     const ssize_t n = pread(fd->get(), buf.data(), buf.size(), from);
     if (n < 0) return make_error("cannot read " + path);
     buf.resize(static_cast<std::size_t>(n));
-    std::size_t start = 0;
-    if (from > 0) start = buf.find('\n') == std::string::npos ? buf.size() : buf.find('\n') + 1;
-    std::size_t pos = buf.size();
-    if (pos > start && buf[pos - 1] == '\n') --pos;
-    for (std::size_t seen = 0; pos > start; --pos)
-        if (buf[pos - 1] == '\n' && ++seen == lines) break;
-    return buf.substr(pos);
+    return last_lines(buf, lines, from > 0);
 }
 
 // /api/jobs/ID and /api/jobs/ID/log?tail=N.
@@ -126,6 +131,11 @@ void api_job(HttpContext& ctx, const HttpRequest& req, RouteReply reply) {
                         data[0]["files"][0].is_string()) {
                         auto t = tail_of(data[0]["files"][0].get<std::string>(), lines);
                         if (t) text = std::move(*t);  // no output yet: empty
+                    } else if (data.is_array() && !data.empty() && data[0].contains("tail") &&
+                               data[0]["tail"].is_string()) {
+                        // The PostgreSQL store, for a job that ran on another host: the tail
+                        // of its output stored with its last run (tend(1) logs).
+                        text = last_lines(data[0]["tail"].get<std::string>(), lines);
                     }
                     reply(HttpReply::text(200, std::move(text)));
                 });

@@ -189,7 +189,7 @@ void CronService::enqueue_ticks(Entry& e, const std::vector<std::int64_t>& ticks
             spec.run_at = std::max(now, ticks[i]) * 1000000 + j;
         }
         const bool last_one = i + 1 == ticks.size();
-        CronTick tick{name, ticks[i], std::move(spec), job_env(e, iso), {}};
+        CronTick tick{name, ticks[i], std::move(spec), job_env(e, iso), {}, e.def.overlap};
         // The entry's state rides with the last tick's job.
         if (last_one) tick.state = records_of(name, e.state);
         ++e.in_flight;

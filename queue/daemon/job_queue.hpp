@@ -16,6 +16,7 @@
 #include "queue/core/job_request_args.hpp"
 #include "queue/core/queue_figures.hpp"
 #include "queue/cron/cron_book.hpp"
+#include "queue/cron/cron_entry.hpp"
 #include "queue/store/job_store.hpp"
 #include "supervisor/protocol/outcome.hpp"
 
@@ -36,6 +37,9 @@ struct CronTick {
     std::vector<std::string> env;
     // The entry's state, stored with the tick's job (the file store: in the same commit).
     CronRecords state;
+    // The entry's overlap rule: a store shared by hosts checks `skip` itself (another host may
+    // run the entry's last job); the file store leaves it to the cron service.
+    cron::Overlap overlap = cron::Overlap::skip;
 };
 struct CronFired {
     // The tick's job; 0 when the tick was not fired because its job exists already (it was

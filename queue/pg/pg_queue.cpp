@@ -129,6 +129,8 @@ Status PgQueue::start() {
     PgCronDeps cd;
     cd.conn = work_.get();
     cd.host_name = opt_.host_name;
+    cd.loop = opt_.loop;
+    cd.warn = opt_.warn;
     cron_ = std::make_unique<PgCronStore>(std::move(cd));
 
     auto timer = ev::add_time_relative(opt_.loop, CLOCK_MONOTONIC, 1, 1000, &PgQueue::on_tick, this,
@@ -314,26 +316,6 @@ void PgQueue::schema_ready() {
     tick();
 }
 
-void PgQueue::load_cron() {
-    if (cron_loaded_ || cron_loading_) return;
-    cron_loading_ = true;
-    cron_tried_at_ = ticks_;
-    std::weak_ptr<PgQueue*> alive = self_;
-    cron_->load([this, alive](Status st) {
-        if (alive.expired()) return;
-        cron_loading_ = false;
-        if (!st) {
-            if (!cron_warned_)
-                opt_.warn("cannot read the cron entries: " + st.error() + "; retrying");
-            cron_warned_ = true;
-            return;
-        }
-        cron_loaded_ = true;
-        if (cron_warned_) opt_.info("cron entries read from the database");
-        if (opt_.on_cron_loaded) opt_.on_cron_loaded();
-    });
-}
-
 void PgQueue::arm_tick() {
     // Jittered by ±10%: hosts started together do not poll in step.
     static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -370,6 +352,17 @@ void PgQueue::tick() {
     poll_running();
     poll_waiters();
     if (!cron_loaded_ && ticks_ - cron_tried_at_ >= static_cast<unsigned>(10 * per_s)) load_cron();
+    if (cron_loaded_) {
+        if (!cron_refreshing_) {  // the live jobs of cron entries (overlap, job_brief)
+            cron_refreshing_ = true;
+            std::weak_ptr<PgQueue*> alive = self_;
+            cron_->refresh([this, alive](Status) {
+                if (!alive.expired()) cron_refreshing_ = false;
+            });
+        }
+        if (ticks_ % static_cast<unsigned>(std::max<std::int64_t>(1, 5 * per_s)) == 2)
+            refresh_cron_book();
+    }
     if (ticks_ % static_cast<unsigned>(std::max<std::int64_t>(1, 5 * per_s)) == 0)
         views_->refresh_figures();
     if (ticks_ % static_cast<unsigned>(std::max<std::int64_t>(1, 60 * per_s)) == 1) prune();

@@ -94,12 +94,8 @@ class PgQueue final : public jobs::JobQueue {
     // ---- cron (PgCronStore)
     cron::CronBook& cron_book() override { return cron_->book(); }
     void write_cron(jobs::CronRecords records, bool droppable,
-                    std::function<void(Status)> done) override {
-        cron_->write(std::move(records), droppable, std::move(done));
-    }
-    void fire(jobs::CronTick tick, std::function<void(Result<jobs::CronFired>)> done) override {
-        cron_->fire(std::move(tick), std::move(done));
-    }
+                    std::function<void(Status)> done) override;
+    void fire(jobs::CronTick tick, std::function<void(Result<jobs::CronFired>)> done) override;
     void submit_internal(std::vector<jobs::JobSpec> specs, const std::vector<std::string>& env,
                          std::function<void(Result<std::vector<JobId>>)> done) override;
     Result<bool> cancel_job(JobId id, const std::string& reason) override;
@@ -165,6 +161,8 @@ class PgQueue final : public jobs::JobQueue {
     void rescue();
     void prune();
     void load_cron();
+    void restart_cron();
+    void refresh_cron_book();
     void maybe_stopped();
     static int on_tick(sd_event_source*, uint64_t, void* self);
     static int on_stop_deadline(sd_event_source*, uint64_t, void* self);
@@ -224,6 +222,11 @@ class PgQueue final : public jobs::JobQueue {
     bool promoting_ = false, settling_ = false, rescuing_ = false, pruning_ = false;
     bool cron_loaded_ = false, cron_loading_ = false, cron_warned_ = false;
     unsigned cron_tried_at_ = 0;  // the tick of the last load (retried every ~10 s)
+    // Which cron service the callbacks of write_cron and fire belong to: on_cron_loaded starts
+    // a new one (after the first read of the book, and when another host changed the entries),
+    // and an answer meant for the old one is dropped instead of reaching a destroyed object.
+    unsigned cron_generation_ = 0;
+    bool cron_book_refreshing_ = false, cron_refreshing_ = false;
     unsigned ticks_ = 0;
     // Environments by id: jobs submitted with the same variables share one (bounded).
     std::unordered_map<std::int64_t, std::vector<std::string>> envs_;

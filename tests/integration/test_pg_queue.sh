@@ -14,6 +14,7 @@ db() { pg_sql q "$1"; }
 # (functions, so that wait_until asks again each time)
 has_pid() { [[ -n $(db "SELECT pid FROM tend.job WHERE id = $1 AND pid IS NOT NULL") ]]; }
 group_gone() { [[ -z $(pids_in_group "$1") ]]; }
+cron_jobs_done() { (($(db "SELECT count(*) FROM tend.job WHERE cron_name = '$1' AND state = 'succeeded'") >= $2)); }
 assert_status 0 timeout -s KILL 30 "$TEND_BIN_DIR/tend" migrate --url "$URL"
 
 say "a database that cannot be reached: programs run, queue requests say why"
@@ -108,6 +109,29 @@ assert_status 0 tend submit --stdin --json <<<$'true\ntrue\nexit 4'
 read -r -a IDS <<<"$(jq -r '.ids | map(tostring) | join(" ")' <<<"$OUT")"
 assert_eq 3 "${#IDS[@]}" "jobs in the batch"
 assert_status 4 tend wait "${IDS[@]}"
+
+say "reads: jobs, show, logs, queues answer from the database"
+assert_status 0 tend submit --json --name said -- echo hello-from-pg
+H=$(jq -r .id <<<"$OUT")
+assert_status 0 tend wait "$H"
+assert_status 0 tend show --json "$H"
+assert_eq "succeeded h1" "$(jq -r '"\(.state) \(.host)"' <<<"$OUT")" "tend show --json: state and host"
+assert_status 0 tend logs "$H"
+assert_contains "$OUT" "hello-from-pg" "tend logs of a job that ran here"
+assert_status 0 tend jobs --json --state succeeded
+assert_contains "$(jq -r '.[].id' <<<"$OUT")" "$H" "tend jobs --state succeeded"
+assert_status 0 tend queues --json
+assert_contains "$(jq -r '.[].name' <<<"$OUT")" "side" "tend queues"
+assert_status 1 tend logs 999999
+assert_contains "$ERR" "no job 999999" "logs of a job that does not exist"
+
+say "cron: an entry added with tend cron add fires once per tick"
+assert_status 0 tend cron add every '* * * * * *' -- true
+wait_until 15 cron_jobs_done every 3
+assert_status 0 tend cron remove every
+assert_eq 0 "$(db "SELECT count(*) FROM (SELECT cron_tick FROM tend.job WHERE cron_name = 'every' GROUP BY cron_tick HAVING count(*) > 1) d")" "ticks with more than one job"
+assert_status 0 tend cron list --json
+assert_eq 0 "$(jq '[.[] | select(.name == "every")] | length' <<<"$OUT")" "the removed entry in tend cron list"
 
 say "kill -9 of tendd: the job dies with it and runs again under a new lease"
 assert_status 0 tend submit --json --shell -- "if [ -e $T/ran ]; then exit 0; fi; touch $T/ran; sleep 60"
