@@ -1,7 +1,21 @@
-// Names of job states, as shown by `tend jobs` and accepted by `tend jobs --state`.
+// Names of job states, as shown by `tend jobs` and accepted by `tend jobs --state`, and the
+// time format of their "why it waits".
 #include "queue/core/job.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 namespace tend::jobs {
+
+std::string format_utc(WallUs at) {
+    const std::time_t secs = static_cast<std::time_t>(at / 1000000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
 
 namespace {
 constexpr const char* kNames[kJobStateCount] = {"scheduled", "blocked", "pending", "running",

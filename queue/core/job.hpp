@@ -14,6 +14,8 @@ using JobId = std::uint64_t;
 // Wall-clock time in microseconds since the Unix epoch: delays and retry times must survive
 // a restart of tendd, so they are absolute realtime instants.
 using WallUs = std::int64_t;
+// A wall-clock time as "why it waits" says it: second precision, UTC ("2026-12-05T16:00:00Z").
+std::string format_utc(WallUs at);
 
 // SPEC §6.1. `failed` is final only for a job with a single attempt; a job whose retries are
 // exhausted ends `dead`. Both can be retried with `tend retry`.

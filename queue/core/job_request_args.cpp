@@ -13,6 +13,20 @@
 #endif
 
 namespace tend::jobs {
+
+std::optional<std::string> submit_shape_error(const SubmitRequest& r) {
+    const JobSpec& s = r.shape;
+    if (r.batch) {
+        if (!s.key.empty()) return "--key cannot be used with a batch";
+    } else if (s.argv.empty() || s.argv[0].empty()) {
+        return "\"argv\" must name a command";
+    }
+    if (s.cwd.empty() || s.cwd[0] != '/') return "\"cwd\" must be an absolute path";
+    if (s.key.starts_with("cron:"))
+        return "keys starting with \"cron:\" are reserved for cron entries";
+    if (s.max_attempts > 1000000) return "\"attempts\" must be at most 1000000";
+    return std::nullopt;
+}
 namespace {
 
 using protocol::ArgReader;

@@ -28,6 +28,18 @@ struct SubmitRequest {
     std::vector<std::uint32_t> peer_groups;
 };
 
+// What every store refuses in a submit before it stores anything (a bad_request's message):
+// a batch with a key, no command, a relative cwd, a key reserved for cron ticks (they prove,
+// in the store, that a tick fired: SPEC §7), too many attempts. nullopt: acceptable.
+std::optional<std::string> submit_shape_error(const SubmitRequest& r);
+
+// A --stdin batch is held in memory until its `submit`; this bounds one client's share.
+inline constexpr std::size_t kMaxBatchBytes = 256u << 20;
+// What a buffered line costs besides its text: its std::string (32 bytes), the allocator's
+// header and rounding, and the vector's spare capacity (measured: 100-byte lines held in a
+// batch take about 165 bytes each).
+inline constexpr std::size_t kBatchLineOverhead = 64;
+
 // Lines of a --stdin batch, sent ahead of its `submit`.
 struct SubmitLinesArgs {
     std::vector<std::string> lines;

@@ -15,16 +15,6 @@ bool is_waiting(JobState s) {
     return s == JobState::scheduled || s == JobState::blocked || s == JobState::pending;
 }
 
-std::string format_utc(WallUs at) {
-    const std::time_t secs = static_cast<std::time_t>(at / 1000000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
-}
-
 std::string join_ids(const std::vector<JobId>& ids) {
     std::string out;
     for (JobId id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);

@@ -5,31 +5,11 @@ namespace tend::jobs {
 
 namespace {
 using Kind = JobReply::Kind;
-// A --stdin batch is held in memory until its `submit`; this bounds one client's share.
-constexpr std::size_t kMaxBatchBytes = 256u << 20;
-// What a buffered line costs besides its text: its std::string (32 bytes), the allocator's
-// header and rounding, and the vector's spare capacity (measured: 100-byte lines held in a
-// batch take about 165 bytes each).
-constexpr std::size_t kLineOverhead = 64;
 }  // namespace
 
 std::optional<JobReply> SubmitIntake::check_shape(const SubmitRequest& r) const {
     if (c_.stopping) return JobReply::error(Kind::failed, "tendd is shutting down");
-    const JobSpec& s = r.shape;
-    if (r.batch) {
-        if (!s.key.empty())
-            return JobReply::error(Kind::bad_request, "--key cannot be used with a batch");
-    } else if (s.argv.empty() || s.argv[0].empty()) {
-        return JobReply::error(Kind::bad_request, "\"argv\" must name a command");
-    }
-    if (s.cwd.empty() || s.cwd[0] != '/')
-        return JobReply::error(Kind::bad_request, "\"cwd\" must be an absolute path");
-    // The keys of cron ticks prove, in the log, that a tick fired (SPEC §7).
-    if (s.key.starts_with("cron:"))
-        return JobReply::error(Kind::bad_request,
-                               "keys starting with \"cron:\" are reserved for cron entries");
-    if (s.max_attempts > 1000000)
-        return JobReply::error(Kind::bad_request, "\"attempts\" must be at most 1000000");
+    if (auto why = submit_shape_error(r)) return JobReply::error(Kind::bad_request, *why);
     return std::nullopt;
 }
 
@@ -81,61 +61,18 @@ void SubmitIntake::submit(SubmitRequest r, JobReplier reply) {
     });
 }
 
-void SubmitIntake::drop_batch(std::uint64_t client) {
-    batches_.erase(client);
-    auto it = batch_bytes_.find(client);
-    if (it == batch_bytes_.end()) return;
-    if (c_.opt.budget) c_.opt.budget->release(it->second);
-    batch_bytes_.erase(it);
-}
-
 JobReply SubmitIntake::buffer_lines(std::uint64_t client, std::vector<std::string> lines,
                                     bool privileged) {
-    if (auto it = refused_batches_.find(client); it != refused_batches_.end()) return it->second;
-    // What the lines will cost held in memory: their text and a string each.
-    std::uint64_t add = 0;
-    for (const auto& l : lines) add += l.size() + kLineOverhead;
-    auto& bytes = batch_bytes_[client];
-    std::optional<JobReply> refusal;
-    if (bytes + add > kMaxBatchBytes) {
-        refusal = JobReply::error(Kind::bad_request, "batch larger than 256 MiB; split it");
-    } else if (!c_.opt.budget) {
-        bytes += add;
-    } else if (auto why = c_.opt.budget->resize(bytes, bytes + add, privileged)) {
-        refusal = JobReply::error(Kind::busy, *why + "; the batch was dropped, nothing submitted");
-    }
-    if (refusal) {
-        drop_batch(client);
-        refused_batches_.emplace(client, *refusal);
-        return *refusal;
-    }
-    auto& held = batches_[client];
-    for (auto& l : lines)
-        if (!l.empty()) held.push_back(std::move(l));
-    return JobReply::ok({{"buffered", held.size()}});
+    return batches_.add(client, std::move(lines), privileged);
 }
 
 void SubmitIntake::submit_buffered(std::uint64_t client, SubmitRequest r, JobReplier reply) {
-    // The batch's earlier lines were refused: storing the rest would run part of it.
-    if (auto it = refused_batches_.find(client); it != refused_batches_.end()) {
-        JobReply refusal = std::move(it->second);
-        refused_batches_.erase(it);
-        return reply(refusal);
-    }
-    auto it = batches_.find(client);
-    if (it != batches_.end()) {
-        std::vector<std::string> lines = std::move(it->second);
-        drop_batch(client);
-        for (auto& l : r.lines)
-            if (!l.empty()) lines.push_back(std::move(l));
-        r.lines = std::move(lines);
-    }
+    if (auto refusal = batches_.take(client, r)) return reply(*refusal);
     submit(std::move(r), std::move(reply));
 }
 
 void SubmitIntake::client_gone(std::uint64_t client) {
-    drop_batch(client);
-    refused_batches_.erase(client);
+    batches_.forget(client);
 }
 
 void SubmitIntake::commit_submit(std::vector<JobSpec> specs, const std::vector<std::string>& env,

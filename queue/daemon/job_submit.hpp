@@ -11,6 +11,7 @@
 #include "queue/core/job_request_args.hpp"
 #include "queue/daemon/job_context.hpp"
 #include "queue/daemon/job_dispatcher.hpp"
+#include "queue/daemon/submit_batches.hpp"
 
 namespace tend::jobs {
 
@@ -18,7 +19,7 @@ namespace tend::jobs {
 // one atomic store write, acknowledged once durable.
 class SubmitIntake {
   public:
-    SubmitIntake(JobContext& c, Dispatcher& d) : c_(c), d_(d) {}
+    SubmitIntake(JobContext& c, Dispatcher& d) : c_(c), d_(d), batches_(c.opt.budget) {}
 
     void submit(SubmitRequest request, JobReplier reply);
     // Lines of a --stdin batch, sent ahead of its `submit` on the same connection. Past the
@@ -40,14 +41,10 @@ class SubmitIntake {
 
   private:
     std::optional<JobReply> check_shape(const SubmitRequest& r) const;
-    void drop_batch(std::uint64_t client);
 
     JobContext& c_;
     Dispatcher& d_;
-    std::unordered_map<std::uint64_t, std::vector<std::string>> batches_;
-    std::unordered_map<std::uint64_t, std::uint64_t> batch_bytes_;  // share of the budget
-    // Clients whose batch was refused: its `submit` is refused too (the reason), not cut short.
-    std::unordered_map<std::uint64_t, JobReply> refused_batches_;
+    SubmitBatches batches_;
 };
 
 }  // namespace tend::jobs

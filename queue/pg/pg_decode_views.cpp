@@ -49,17 +49,6 @@ std::string exit_text(std::optional<int64_t> code, std::optional<int64_t> signal
     return "null";
 }
 
-// The scheduler's wording (Scheduler::why_waiting): second precision, UTC.
-std::string format_utc(int64_t at_us) {
-    const std::time_t secs = static_cast<std::time_t>(at_us / 1000000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
-}
-
 const jobs::QueueSettings* find_queue(const std::vector<jobs::QueueSettings>& qs,
                                       const std::string& name) {
     for (const auto& q : qs)
@@ -97,7 +86,7 @@ void append_history(std::string& out, const std::vector<RunView>& runs) {
 std::string pg_why_waiting(const JobView& j) {
     switch (j.state) {
         case jobs::JobState::scheduled:
-            return "waiting until " + format_utc(j.run_at_us);
+            return "waiting until " + jobs::format_utc(j.run_at_us);
         case jobs::JobState::blocked: {
             if (j.unmet.empty()) return "waiting for its dependencies to be settled";
             std::string ids;

@@ -35,7 +35,7 @@ std::string migration_statement(const Migration& m, const std::string& applied_b
 }  // namespace
 
 PgQueue::PgQueue(PgQueueOptions options)
-    : opt_(std::move(options)), self_(std::make_shared<PgQueue*>(this)) {
+    : opt_(std::move(options)), batches_(opt_.budget), self_(std::make_shared<PgQueue*>(this)) {
     for (const auto& q : opt_.queues) queues_.push_back(QueueState{q, 0, false});
 }
 

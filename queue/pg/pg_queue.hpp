@@ -19,6 +19,7 @@
 
 #include "queue/daemon/job_process.hpp"
 #include "queue/daemon/job_queue.hpp"
+#include "queue/daemon/submit_batches.hpp"
 #include "queue/pg/pg_conn.hpp"
 #include "queue/pg/pg_cron_store.hpp"
 #include "queue/pg/pg_host.hpp"
@@ -196,7 +197,6 @@ class PgQueue final : public jobs::JobQueue {
     void submit_batch(SubmitBatch batch, bool single, jobs::SubmitSource source,
                       std::function<void(StoreReply<std::vector<SubmittedJob>>)> done,
                       int retries = 2);
-    void drop_batch(std::uint64_t client);
     void poll_waiters();
     void ask_waiter(std::size_t index);
     void answer_wait(std::vector<JobId> ids, std::vector<nlohmann::json> jobs, JobReplier reply);
@@ -241,9 +241,7 @@ class PgQueue final : public jobs::JobQueue {
     };
     std::vector<Deferred> deferred_;
     // --stdin batches held per client until their submit (the file store's bounds).
-    std::unordered_map<std::uint64_t, std::vector<std::string>> batches_;
-    std::unordered_map<std::uint64_t, std::uint64_t> batch_bytes_;
-    std::unordered_map<std::uint64_t, JobReply> refused_batches_;
+    jobs::SubmitBatches batches_;
     bool spool_wanted_ = false;
     jobs::JobCounters counters_;
     jobs::WallUs started_at_ = 0;

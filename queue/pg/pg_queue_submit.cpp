@@ -13,10 +13,6 @@ using Kind = jobs::JobReply::Kind;
 using jobs::JobReply;
 using json = nlohmann::json;
 
-// The file store's bounds of a --stdin batch held in memory (job_submit.cpp).
-constexpr std::size_t kMaxBatchBytes = 256u << 20;
-constexpr std::size_t kLineOverhead = 64;
-
 // Keys are per user (SPEC §8): stored as "UID:KEY", as the file store scopes them.
 std::string scoped_key(std::uint32_t uid, const std::string& key) {
     return std::to_string(uid) + ":" + key;
@@ -25,20 +21,8 @@ std::string scoped_key(std::uint32_t uid, const std::string& key) {
 
 std::optional<JobReply> PgQueue::check_shape(const jobs::SubmitRequest& r) const {
     if (stopping_) return JobReply::error(Kind::failed, "tendd is shutting down");
+    if (auto why = jobs::submit_shape_error(r)) return JobReply::error(Kind::bad_request, *why);
     const jobs::JobSpec& s = r.shape;
-    if (r.batch) {
-        if (!s.key.empty())
-            return JobReply::error(Kind::bad_request, "--key cannot be used with a batch");
-    } else if (s.argv.empty() || s.argv[0].empty()) {
-        return JobReply::error(Kind::bad_request, "\"argv\" must name a command");
-    }
-    if (s.cwd.empty() || s.cwd[0] != '/')
-        return JobReply::error(Kind::bad_request, "\"cwd\" must be an absolute path");
-    if (s.key.starts_with("cron:"))
-        return JobReply::error(Kind::bad_request,
-                               "keys starting with \"cron:\" are reserved for cron entries");
-    if (s.max_attempts > 1000000)
-        return JobReply::error(Kind::bad_request, "\"attempts\" must be at most 1000000");
     if (s.key.size() > 500)
         return JobReply::error(Kind::bad_request, "\"key\" must be at most 500 bytes");
     if (auto u = unavailable()) return u;
@@ -146,58 +130,18 @@ void PgQueue::submit(jobs::SubmitRequest r, JobReplier reply) {
         });
 }
 
-void PgQueue::drop_batch(std::uint64_t client) {
-    batches_.erase(client);
-    auto it = batch_bytes_.find(client);
-    if (it == batch_bytes_.end()) return;
-    if (opt_.budget) opt_.budget->release(it->second);
-    batch_bytes_.erase(it);
-}
-
 JobReply PgQueue::buffer_lines(std::uint64_t client, std::vector<std::string> lines,
                                bool privileged) {
-    if (auto it = refused_batches_.find(client); it != refused_batches_.end()) return it->second;
-    std::uint64_t add = 0;
-    for (const auto& l : lines) add += l.size() + kLineOverhead;
-    auto& bytes = batch_bytes_[client];
-    std::optional<JobReply> refusal;
-    if (bytes + add > kMaxBatchBytes) {
-        refusal = JobReply::error(Kind::bad_request, "batch larger than 256 MiB; split it");
-    } else if (!opt_.budget) {
-        bytes += add;
-    } else if (auto why = opt_.budget->resize(bytes, bytes + add, privileged)) {
-        refusal = JobReply::error(Kind::busy, *why + "; the batch was dropped, nothing submitted");
-    }
-    if (refusal) {
-        drop_batch(client);
-        refused_batches_.emplace(client, *refusal);
-        return *refusal;
-    }
-    auto& held = batches_[client];
-    for (auto& l : lines)
-        if (!l.empty()) held.push_back(std::move(l));
-    return JobReply::ok({{"buffered", held.size()}});
+    return batches_.add(client, std::move(lines), privileged);
 }
 
 void PgQueue::submit_buffered(std::uint64_t client, jobs::SubmitRequest r, JobReplier reply) {
-    if (auto it = refused_batches_.find(client); it != refused_batches_.end()) {
-        JobReply refusal = std::move(it->second);
-        refused_batches_.erase(it);
-        return reply(refusal);
-    }
-    if (auto it = batches_.find(client); it != batches_.end()) {
-        std::vector<std::string> lines = std::move(it->second);
-        drop_batch(client);
-        for (auto& l : r.lines)
-            if (!l.empty()) lines.push_back(std::move(l));
-        r.lines = std::move(lines);
-    }
+    if (auto refusal = batches_.take(client, r)) return reply(*refusal);
     submit(std::move(r), std::move(reply));
 }
 
 void PgQueue::client_gone(std::uint64_t client) {
-    drop_batch(client);
-    refused_batches_.erase(client);
+    batches_.forget(client);
     std::erase_if(waiters_, [client](const Waiter& w) { return w.client == client; });
 }
 
