@@ -269,7 +269,7 @@ PgCronStore::~PgCronStore() = default;
 void PgCronStore::load(std::function<void(Status)> done) {
     std::weak_ptr<State> weak = state_;
     send(state_, std::string(cron_load_sql), {}, 0, 0,
-         [weak, done = std::move(done)](StatementResult r) {
+         [weak, done = std::move(done)](StatementResult r) mutable {
              auto st = weak.lock();
              if (!st) return;
              auto loaded = read_book(*st, r);
