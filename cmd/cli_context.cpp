@@ -60,6 +60,10 @@ std::string CliContext::submit_spool() const {
     in.state_dir = absolute_path(p.state_dir);
     in.default_spool = p.spool;  // the default when neither --spool nor a state dir is named
     auto spool = jobs::choose_submit_spool(in);
+    if (!spool && in.pairing.state == jobs::Pairing::State::found && in.pairing.spool.empty())
+        throw CliError(kExitUnreachable, "submit: tendd is not running and " + spool.error(),
+                       "start tendd, or submit through the tendd of another host that shares "
+                       "the queue");
     if (!spool)
         throw CliError(kExitUnreachable, "submit: tendd is not running and " + spool.error(),
                        "name the spool tendd reads with --spool or TEND_SPOOL (tendd's --spool, "

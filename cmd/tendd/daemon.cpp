@@ -390,6 +390,7 @@ int run_daemon(const DaemonOptions& options) {
         po.loop = e;
         po.reaper = d.reaper.get();
         po.state_dir = paths.state_dir;
+        po.socket = paths.socket;
         po.store = lc.config.daemon.store;
         po.host_name = pg_host_name(lc.config.daemon.store);
         po.version = options.version;

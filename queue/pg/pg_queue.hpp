@@ -36,6 +36,8 @@ struct PgQueueOptions {
     sd_event* loop = nullptr;
     ChildReaper* reaper = nullptr;
     std::string state_dir;
+    // The control socket: SOCKET.spool says that this tendd takes in no spool (tend(1) submit).
+    std::string socket;
     QueueStoreConfig store;  // [daemon] queue and its keys
     std::string host_name;   // [daemon] host_name, else the machine's
     std::string version;     // tend's, recorded with the host lease
@@ -163,6 +165,7 @@ class PgQueue final : public jobs::JobQueue {
     void prune();
     void load_cron();
     void restart_cron();
+    void cron_answered();
     void refresh_cron_book();
     void maybe_stopped();
     static int on_tick(sd_event_source*, uint64_t, void* self);
@@ -227,6 +230,8 @@ class PgQueue final : public jobs::JobQueue {
     // and an answer meant for the old one is dropped instead of reaching a destroyed object.
     unsigned cron_generation_ = 0;
     bool cron_book_refreshing_ = false, cron_refreshing_ = false;
+    unsigned cron_in_flight_ = 0;        // writes and fires of the cron service not answered
+    bool cron_restart_pending_ = false;  // restart_cron waits for them
     unsigned ticks_ = 0;
     // Environments by id: jobs submitted with the same variables share one (bounded).
     std::unordered_map<std::int64_t, std::vector<std::string>> envs_;
@@ -242,7 +247,6 @@ class PgQueue final : public jobs::JobQueue {
     std::vector<Deferred> deferred_;
     // --stdin batches held per client until their submit (the file store's bounds).
     jobs::SubmitBatches batches_;
-    bool spool_wanted_ = false;
     jobs::JobCounters counters_;
     jobs::WallUs started_at_ = 0;
     bool stopping_ = false, drain_ = false, stop_finishing_ = false;

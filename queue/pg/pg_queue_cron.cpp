@@ -1,6 +1,7 @@
 // PgQueue's cron seam (pg_queue.hpp): the book read from the database before cron starts, cron
-// started anew when another host changes the entries, and write/fire forwarded to PgCronStore
-// with answers dropped once they belong to a cron service that was replaced.
+// started anew when another host changes the entries (once no write or fire of the running
+// cron service is in flight, so that each of its answers reaches it), and write/fire forwarded
+// to PgCronStore.
 #include "queue/pg/pg_queue.hpp"
 
 namespace tend::pg {
@@ -26,8 +27,19 @@ void PgQueue::load_cron() {
 }
 
 void PgQueue::restart_cron() {
+    // The cron service's callbacks point at it: replacing it under an answer in flight would
+    // lose that answer (a `tend cron add` never answered). It restarts when the last one lands.
+    if (cron_in_flight_ > 0) {
+        cron_restart_pending_ = true;
+        return;
+    }
+    cron_restart_pending_ = false;
     ++cron_generation_;
     if (opt_.on_cron_loaded) opt_.on_cron_loaded();
+}
+
+void PgQueue::cron_answered() {
+    if (--cron_in_flight_ == 0 && cron_restart_pending_) restart_cron();
 }
 
 // Entries another host added or removed (tend cron add/remove there): cron starts anew on the
@@ -50,9 +62,13 @@ void PgQueue::refresh_cron_book() {
 void PgQueue::write_cron(jobs::CronRecords records, bool droppable,
                          std::function<void(Status)> done) {
     std::weak_ptr<PgQueue*> alive = self_;
+    ++cron_in_flight_;
     cron_->write(std::move(records), droppable,
                  [this, alive, gen = cron_generation_, done = std::move(done)](Status st) {
-                     if (!alive.expired() && gen == cron_generation_) done(std::move(st));
+                     if (alive.expired()) return;
+                     // (A replaced service's answer would reach a destroyed object: never sent.)
+                     if (gen == cron_generation_) done(std::move(st));
+                     cron_answered();
                  });
 }
 
@@ -62,9 +78,12 @@ void PgQueue::fire(jobs::CronTick tick, std::function<void(Result<jobs::CronFire
         return done(make_error("the cron entries are not read from the database yet"));
     cron_->set_overlap(tick.entry, tick.overlap);
     std::weak_ptr<PgQueue*> alive = self_;
+    ++cron_in_flight_;
     cron_->fire(std::move(tick), [this, alive, gen = cron_generation_,
                                   done = std::move(done)](Result<jobs::CronFired> r) {
-        if (!alive.expired() && gen == cron_generation_) done(std::move(r));
+        if (alive.expired()) return;
+        if (gen == cron_generation_) done(std::move(r));
+        cron_answered();
     });
 }
 

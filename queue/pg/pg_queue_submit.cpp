@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "queue/pg/pg_queue.hpp"
+
 #include "queue/pg/pg_queue_text.hpp"
+#include "queue/store/spool_pairing.hpp"
 
 namespace tend::pg {
 
@@ -172,9 +174,12 @@ void PgQueue::submit_internal(std::vector<jobs::JobSpec> specs, const std::vecto
 }
 
 void PgQueue::start_spool_intake() {
-    // The spool is the file store's (its intake is built on the file store's table);
-    // with PostgreSQL, `tend submit` while tendd is down uses queue_submit_url instead.
-    spool_wanted_ = true;
+    // The spool is the file store's. Recorded beside the socket, so that `tend submit` while
+    // this tendd is down refuses (exit 69) instead of spooling a job nobody would take in.
+    if (opt_.socket.empty()) return;
+    if (auto st = jobs::write_pairing_file(opt_.socket, ""); !st)
+        opt_.warn("cannot record beside the socket that this tendd takes in no spool: " +
+                  st.error() + "; `tend submit` while it is down may spool jobs it never reads");
 }
 
 }  // namespace tend::pg

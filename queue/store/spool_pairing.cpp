@@ -35,13 +35,14 @@ std::string pairing_path(const std::string& socket) {
 }
 
 std::string encode_pairing(const std::string& spool) {
-    return spool + "\n";
+    return (spool.empty() ? std::string("none") : spool) + "\n";
 }
 
 Result<std::string> parse_pairing(std::string_view bytes) noexcept {
     try {
         if (bytes.empty() || bytes.back() != '\n') return make_error("does not end in a newline");
         bytes.remove_suffix(1);
+        if (bytes == "none") return std::string();
         if (bytes.empty() || bytes.front() != '/')
             return make_error("does not hold an absolute path");
         if (bytes.size() >= kMaxPairingBytes) return make_error("holds a path that is too long");
@@ -121,6 +122,10 @@ Result<std::string> choose_submit_spool(const SpoolChoiceInput& in) {
     if (!in.spool_named.empty()) return in.spool_named;
     switch (in.pairing.state) {
         case Pairing::State::found:
+            if (in.pairing.spool.empty())
+                return make_error("tendd at " + in.socket +
+                                  " takes in no spool (its queue is on PostgreSQL): nothing was "
+                                  "submitted");
             return in.pairing.spool;
         case Pairing::State::untrusted:
             return make_error("cannot tell which spool tendd at " + in.socket +

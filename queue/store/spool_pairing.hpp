@@ -16,9 +16,12 @@ namespace tend::jobs {
 // stops, so submits during a restart still find it.
 std::string pairing_path(const std::string& socket);
 
-// The file's content: the spool's absolute path and a newline.
+// The file's content: the spool's absolute path and a newline; "none\n" for an empty `spool`, a
+// tendd that takes in no spool (its queue is on PostgreSQL): `tend submit` then refuses to
+// spool rather than acknowledge a job nobody would read.
 std::string encode_pairing(const std::string& spool);
-// Pure; never throws. An absolute path of at most 4095 bytes with no NUL or newline, then '\n'.
+// Pure; never throws. An absolute path of at most 4095 bytes with no NUL or newline, then '\n';
+// or "none\n", read as an empty path.
 Result<std::string> parse_pairing(std::string_view bytes) noexcept;
 
 // tendd: writes SOCKET.spool (mode 0644) through a temporary file and a rename in the socket's
@@ -29,7 +32,7 @@ Status write_pairing_file(const std::string& socket, const std::string& spool);
 struct Pairing {
     enum class State { absent, found, untrusted };
     State state = State::absent;
-    std::string spool;    // when found
+    std::string spool;    // when found; empty: that tendd takes in no spool
     std::string problem;  // when untrusted: why it is not believed
 };
 
@@ -49,7 +52,8 @@ struct SpoolChoiceInput {
 };
 
 // The spool to write to, or why it cannot be known (the CLI exits 69). Pure. In order:
-// --spool/TEND_SPOOL; the pairing file (an untrusted one is an error, never passed over);
+// --spool/TEND_SPOOL; the pairing file (an untrusted one is an error, never passed over, and so
+// is one saying that tendd takes in no spool);
 // a named state dir's spool (tendd's own rule for a named state dir); the default spool
 // when the socket is the caller's default one, /var/spool/tend for /run/tend/tend.sock.
 Result<std::string> choose_submit_spool(const SpoolChoiceInput& in);

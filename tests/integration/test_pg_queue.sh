@@ -156,3 +156,8 @@ say "a clean stop retires the lease"
 tend shutdown >/dev/null
 wait_tendd_exit 10
 assert_eq 0 "$(db "SELECT count(*) FROM tend.host WHERE lease_until > now()")" "live leases after the stop"
+
+say "tend submit while tendd is down: refused, never spooled where nobody reads"
+assert_eq "none" "$(cat "$SOCK.spool")" "what SOCKET.spool says of this tendd"
+assert_status 69 tend submit -- true
+assert_contains "$ERR" "takes in no spool (its queue is on PostgreSQL): nothing was submitted" "the refusal"

@@ -17,6 +17,9 @@ using namespace tend::jobs;
 
 TEST_CASE("the pairing file holds one absolute path", "[spool]") {
     CHECK(parse_pairing(encode_pairing("/var/spool/tend")).value() == "/var/spool/tend");
+    // A tendd that takes in no spool (its queue is on PostgreSQL).
+    CHECK(encode_pairing("") == "none\n");
+    CHECK(parse_pairing("none\n").value().empty());
     for (const std::string& bad :
          std::vector<std::string>{"", "\n", "relative\n", "/no/newline", "/a\n/b\n",
                                   std::string("/a\0b\n", 5), "/" + std::string(5000, 'x') + "\n"}) {
@@ -71,6 +74,11 @@ TEST_CASE("tend submit picks the spool that pairs with the socket, or none", "[s
     in.pairing.state = Pairing::State::found;
     in.pairing.spool = "/var/spool/app";
     CHECK(choose_submit_spool(in).value() == "/var/spool/app");
+    // A tendd that takes in no spool: no job is spooled for it, whatever the flags imply.
+    in.pairing.spool = "";
+    r = choose_submit_spool(in);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error(), Catch::Contains("takes in no spool"));
     // An untrusted one is an error, never passed over for a guess.
     in.pairing.state = Pairing::State::untrusted;
     in.pairing.problem = "X is owned by uid 1001";
