@@ -12,22 +12,33 @@ namespace {
 using Kind = jobs::JobReply::Kind;
 using jobs::JobReply;
 using json = nlohmann::json;
+
+// The reply of a request about several jobs: one result per id, in order, sent once the last
+// statement answered.
+struct ResultsJoin {
+    json results = json::array();
+    std::size_t left = 0;
+    PgQueue::JobReplier reply;
+
+    static std::shared_ptr<ResultsJoin> make(const std::vector<PgQueue::JobId>& ids,
+                                             PgQueue::JobReplier reply) {
+        auto j = std::make_shared<ResultsJoin>();
+        for (auto id : ids) j->results.push_back(json{{"id", id}});
+        j->left = ids.size();
+        j->reply = std::move(reply);
+        return j;
+    }
+    void done() {
+        if (--left == 0) reply(PgQueue::JobReply::ok({{"results", results}}));
+    }
+};
 }  // namespace
 
 // ---- cancel, retry: one statement per job, pipelined; the reply lists each job's result.
 void PgQueue::cancel(const std::vector<JobId>& ids, JobReplier reply) {
     if (must_defer()) return defer([this, ids, reply] { cancel(ids, reply); }, reply);
     if (auto u = unavailable()) return reply(*u);
-    struct Join {
-        json results;
-        std::size_t left = 0;
-        JobReplier reply;
-    };
-    auto join = std::make_shared<Join>();
-    join->results = json::array();
-    for (JobId id : ids) join->results.push_back(json{{"id", id}});
-    join->left = ids.size();
-    join->reply = std::move(reply);
+    auto join = ResultsJoin::make(ids, std::move(reply));
     if (ids.empty()) return join->reply(JobReply::ok({{"results", join->results}}));
     std::weak_ptr<PgQueue*> alive = self_;
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -53,8 +64,7 @@ void PgQueue::cancel(const std::vector<JobId>& ids, JobReplier reply) {
                                       {"state", running ? "running" : "cancelled"},
                                       {"signalled", running}};
                            }
-                           if (--join->left == 0)
-                               join->reply(JobReply::ok({{"results", join->results}}));
+                           join->done();
                        });
     }
 }
@@ -77,16 +87,7 @@ Result<bool> PgQueue::cancel_job(JobId id, const std::string& reason) {
 void PgQueue::retry(const std::vector<JobId>& ids, JobReplier reply) {
     if (must_defer()) return defer([this, ids, reply] { retry(ids, reply); }, reply);
     if (auto u = unavailable()) return reply(*u);
-    struct Join {
-        json results;
-        std::size_t left = 0;
-        JobReplier reply;
-    };
-    auto join = std::make_shared<Join>();
-    join->results = json::array();
-    for (JobId id : ids) join->results.push_back(json{{"id", id}});
-    join->left = ids.size();
-    join->reply = std::move(reply);
+    auto join = ResultsJoin::make(ids, std::move(reply));
     if (ids.empty()) return join->reply(JobReply::ok({{"results", join->results}}));
     std::weak_ptr<PgQueue*> alive = self_;
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -107,8 +108,7 @@ void PgQueue::retry(const std::vector<JobId>& ids, JobReplier reply) {
                               if (!alive.expired())
                                   if (QueueState* q = find_queue((*r.value)->queue)) claim(*q);
                           }
-                          if (--join->left == 0)
-                              join->reply(JobReply::ok({{"results", join->results}}));
+                          join->done();
                       });
     }
 }
