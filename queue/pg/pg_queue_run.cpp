@@ -24,6 +24,20 @@ constexpr std::size_t kTailBytes = 64 * 1024;        // run.output_tail (design 
 constexpr std::size_t kCheckpointMax = 1024 * 1024;  // the column's CHECK
 constexpr std::size_t kEnvCache = 1024;              // environments kept by id
 
+// A run that ends before its job could run, or that this host cannot vouch for: back to
+// pending without using an attempt, recorded as interrupted.
+FinishArgs interrupted(std::int64_t id, std::int64_t lease, std::string reason,
+                       const std::string& host) {
+    FinishArgs a;
+    a.id = id;
+    a.lease = lease;
+    a.state = jobs::JobState::pending;
+    a.reason = std::move(reason);
+    a.host = host;
+    a.outcome = "interrupted";
+    return a;
+}
+
 // The last `max` bytes of a file tendd wrote (nullopt when it cannot be read).
 std::optional<std::string> read_tail(const std::string& path, std::size_t max) {
     auto fd = open_regular(path, O_RDONLY);
@@ -88,14 +102,10 @@ void PgQueue::claim(QueueState& q) {
             for (auto& job : *r.value) {
                 if (!live_ || host != host_id_) continue;  // fenced meanwhile: rescue has them
                 if (stopping_) {
-                    FinishArgs a;
-                    a.id = job.id;
-                    a.lease = job.lease;
-                    a.state = jobs::JobState::pending;
-                    a.reason = "interrupted: tendd shut down before it started";
-                    a.host = opt_.host_name;
-                    a.outcome = "interrupted";
-                    end_run(job.id, name, std::move(a));
+                    end_run(job.id, name,
+                            interrupted(job.id, job.lease,
+                                        "interrupted: tendd shut down before it started",
+                                        opt_.host_name));
                     continue;
                 }
                 start_run(std::move(job), name);
@@ -131,14 +141,10 @@ void PgQueue::start_run(ClaimedJob job, const std::string& queue) {
             // Not started: back to pending without using an attempt (the environment is
             // read again by whichever host claims it next).
             const std::string queue = it->second.queue;
-            FinishArgs a;
-            a.id = id;
-            a.lease = lease;
-            a.state = jobs::JobState::pending;
-            a.reason = "interrupted: its environment could not be read (" +
-                       (r.ok() ? std::string("no such row") : r.message) + ")";
-            a.host = opt_.host_name;
-            a.outcome = "interrupted";
+            FinishArgs a = interrupted(id, lease,
+                                       "interrupted: its environment could not be read (" +
+                                           (r.ok() ? std::string("no such row") : r.message) + ")",
+                                       opt_.host_name);
             if (QueueState* q = find_queue(queue)) --q->running;
             runs_.erase(it);
             return end_run(id, queue, std::move(a));
@@ -372,14 +378,10 @@ void PgQueue::poll_running() {
                     continue;
                 }
                 if (!reconcile || finishes_.count(j.id) || stopping_) continue;
-                FinishArgs a;
-                a.id = j.id;
-                a.lease = j.lease;
-                a.state = jobs::JobState::pending;
-                a.reason = "interrupted: claimed by an answer this host never received";
-                a.host = opt_.host_name;
-                a.outcome = "interrupted";
-                end_run(j.id, "", std::move(a));
+                end_run(j.id, "",
+                        interrupted(j.id, j.lease,
+                                    "interrupted: claimed by an answer this host never received",
+                                    opt_.host_name));
             }
         });
 }
