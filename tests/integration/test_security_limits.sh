@@ -147,8 +147,6 @@ assert_contains "$(cat "$T"/st/batch*.st)" "the batch was dropped, nothing submi
 rss_kb=$(awk '/^VmRSS/ { print $2 }' /proc/"$TENDD_PID"/status)
 hwm_kb=$(awk '/^VmHWM/ { print $2 }' /proc/"$TENDD_PID"/status)
 say "tendd: VmRSS $((rss_kb >> 10)) MiB, VmHWM $((hwm_kb >> 10)) MiB (bound 128 MiB)"
-SANITIZED=false
-grep -qa __asan_init "$TEND_BIN_DIR/tendd" && SANITIZED=true
 if $SANITIZED; then
     say "sanitizer build: memory use is not comparable; the RSS bound is not checked"
 else
