@@ -146,18 +146,33 @@ assert_fcmp() {
 wait_until() {
     local timeout=$1
     shift
-    local start=$EPOCHREALTIME
+    local deadline t0
+    deadline=$((${EPOCHREALTIME//[.,]/} + $(awk -v t="$timeout" 'BEGIN { printf "%d", t * 1000000 }')))
     while true; do
+        t0=${EPOCHREALTIME//[.,]/}
         if "$@" >/dev/null 2>&1; then
             return 0
         fi
-        if fcmp "$(elapsed_since "$start")" ">" "$timeout"; then
+        if ((${EPOCHREALTIME//[.,]/} > deadline)); then
             # One more run with its output visible, for the failure message.
             "$@" || true
             fail "timed out after ${timeout}s waiting for: $*"
         fi
-        sleep 0.02
+        poll_pause "$t0"
     done
+}
+
+# poll_pause T0: the pause between two checks of a polling loop, where T0 is when the last
+# check began (${EPOCHREALTIME//[.,]/}): as long as that check took, 20 ms at least and 0.5 s at
+# most. A check that runs a sanitizer-built `tend` costs 0.15 s of CPU; run back to back by
+# three tests at once, such checks took both cores of the test machine from the daemons they
+# waited for. A cheap check (a release `tend`: 10 ms) still runs every 20 ms.
+poll_pause() {
+    local took=$((${EPOCHREALTIME//[.,]/} - $1)) secs
+    ((took < 20000)) && took=20000
+    ((took > 500000)) && took=500000
+    printf -v secs '%d.%06d' $((took / 1000000)) $((took % 1000000))
+    sleep "$secs"
 }
 
 # write_config TEXT: the config file for start_tendd (also: write_config <<'EOF' ... EOF).
@@ -187,7 +202,7 @@ start_tendd() {
     env "$MARK" setsid ${TENDD_WRAPPER[@]+"${TENDD_WRAPPER[@]}"} "$TEND_BIN_DIR/tendd" "${args[@]}" "$@" \
         2>>"$TENDD_ERR" </dev/null &
     TENDD_PID=$!
-    local start=$EPOCHREALTIME
+    local start=$EPOCHREALTIME t0=${EPOCHREALTIME//[.,]/}
     until tendd_answers; do
         if ! kill -0 "$TENDD_PID" 2>/dev/null || is_zombie "$TENDD_PID"; then
             local rc=0
@@ -196,7 +211,8 @@ start_tendd() {
             fail "tendd exited with status $rc before answering; its stderr: $(tail -n 30 "$TENDD_ERR")"
         fi
         fcmp "$(elapsed_since "$start")" "<" 15 || fail "tendd did not answer on $SOCK within 15s"
-        sleep 0.02
+        poll_pause "$t0"
+        t0=${EPOCHREALTIME//[.,]/}
     done
     say "tendd running (pid $TENDD_PID, socket $SOCK)"
 }
