@@ -225,7 +225,7 @@ Result<std::vector<ClaimedJob>> decode_claim(const Rows& rows) {
     std::vector<ClaimedJob> out;
     out.reserve(rows.size());
     for (const Row& row : rows) {
-        Cols c(row, 14, "claim");
+        Cols c(row, 15, "claim");
         ClaimedJob j;
         j.id = c.i64(0, "id");
         j.lease = c.i64(1, "lease");
@@ -241,6 +241,14 @@ Result<std::vector<ClaimedJob>> decode_claim(const Rows& rows) {
         j.gid = c.opt_i32(11, "gid");
         j.name = c.text(12, "name");
         j.checkpoint = c.opt_bytea(13, "checkpoint");
+        for (const auto& g : c.array(14, "groups")) {
+            // int in the table, as uid and gid: a negative one is no group of a submitter.
+            auto gid = parse_int64(g);
+            if (!gid || *gid < 0 || *gid > std::numeric_limits<int32_t>::max())
+                return make_error("claim: job " + std::to_string(j.id) + " has a bad group \"" +
+                                  g.substr(0, 40) + "\"");
+            j.groups.push_back(static_cast<std::uint32_t>(*gid));
+        }
         if (!c.ok()) return make_error(c.error());
         if (j.argv.empty())
             return make_error("claim: job " + std::to_string(j.id) + " has no argv");

@@ -48,6 +48,7 @@ struct ClaimedJob {
     std::optional<int> uid, gid;
     std::string name;
     std::optional<std::string> checkpoint;  // the bytes saved by the last run that reached us
+    std::vector<std::uint32_t> groups;      // supplementary groups of the submitter
 };
 Result<std::vector<ClaimedJob>> decode_claim(const Rows& rows);
 

@@ -222,8 +222,9 @@ void PgQueue::launch(std::int64_t id, const std::vector<std::string>& vars) {
                                            {"TEND_LEASE", std::to_string(job.lease)}});
     if (!job.cwd.empty()) l.spawn.cwd = job.cwd;
     if (as_user)
-        l.spawn.credentials = Credentials{
-            static_cast<uid_t>(*job.uid), static_cast<gid_t>(job.gid.value_or(*job.uid)), {}};
+        l.spawn.credentials = Credentials{static_cast<uid_t>(*job.uid),
+                                          static_cast<gid_t>(job.gid.value_or(*job.uid)),
+                                          std::vector<gid_t>(job.groups.begin(), job.groups.end())};
     l.spawn.nofile_soft = opt_.nofile_soft;
     l.output_path = output;
     l.output_cap = qs.output_max;

@@ -30,7 +30,7 @@ WITH c AS (
     finished_at = NULL, exit_code = NULL, exit_signal = NULL
   FROM c WHERE j.id = c.id
   RETURNING j.id, j.lease, j.attempt, j.max_attempts, j.runs, j.argv, j.shell, j.cwd, j.env_id,
-            j.timeout_us, j.uid, j.gid, j.name, j.checkpoint
+            j.timeout_us, j.uid, j.gid, j.name, j.checkpoint, coalesce(j.groups, '{}') AS groups
 ), d AS (
   UPDATE tend.queue q SET depth = q.depth - (SELECT count(*) FROM u)
   WHERE q.name = $1::text AND EXISTS (SELECT 1 FROM u)
@@ -66,7 +66,7 @@ WITH s AS (
     finished_at = NULL, exit_code = NULL, exit_signal = NULL
   FROM pair WHERE j.id = pair.id
   RETURNING j.id, j.lease, j.attempt, j.max_attempts, j.runs, j.argv, j.shell, j.cwd, j.env_id,
-            j.timeout_us, j.uid, j.gid, j.name, j.checkpoint
+            j.timeout_us, j.uid, j.gid, j.name, j.checkpoint, coalesce(j.groups, '{}') AS groups
 ), taken AS (
   UPDATE tend.slot sl SET job_id = pair.id FROM pair
   WHERE sl.queue = $1::text AND sl.n = pair.n

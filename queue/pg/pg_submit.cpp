@@ -12,10 +12,11 @@ namespace tend::pg {
 std::string submit_jobs_json(const std::vector<jobs::JobSpec>& specs) {
     nlohmann::json jobs = nlohmann::json::array();
     for (const auto& s : specs) {
-        nlohmann::json j = {
-            {"argv", s.argv}, {"shell", s.shell},       {"cwd", s.cwd},
-            {"name", s.name}, {"priority", s.priority}, {"timeout_us", s.timeout_us},
-            {"uid", s.uid},   {"gid", s.gid},           {"after", s.after}};
+        nlohmann::json j = {{"argv", s.argv},         {"shell", s.shell},
+                            {"cwd", s.cwd},           {"name", s.name},
+                            {"priority", s.priority}, {"timeout_us", s.timeout_us},
+                            {"uid", s.uid},           {"gid", s.gid},
+                            {"groups", s.groups},     {"after", s.after}};
         if (!s.key.empty()) j["key"] = s.key;
         if (s.max_attempts > 0) j["max_attempts"] = s.max_attempts;
         if (s.run_at > 0) j["run_at"] = timestamptz_param(s.run_at);

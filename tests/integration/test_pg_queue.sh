@@ -3,11 +3,13 @@
 # user: a database that cannot be reached stops nothing but the queue's requests; submit --wait
 # of jobs that succeed and fail (same exit statuses as the file store), retries with attempts,
 # --timeout, --key deduplication, --after, --in, cancel of a running job (its process group
-# dies), retry, pause/resume, a --stdin batch; then kill -9 of tendd while a job runs: tend-shim
+# dies), retry, pause/resume, a --stdin batch, a user's job with its supplementary groups; then kill -9 of tendd while a job runs: tend-shim
 # kills the job's group at once, and a new tendd (a new host lease) runs the job again once the
 # old lease has expired, to success. The database is checked with psql.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
+source "$(dirname "$0")/users.sh"
+need_root
 pg_start
 URL=$(pg_new_db q)
 db() { pg_sql q "$1"; }
@@ -31,10 +33,13 @@ assert_contains "$ERR" "the queue's database is unreachable" "a submit's error"
 tend shutdown >/dev/null
 wait_tendd_exit 10
 
+G=$(make_group)
+U=$(make_user "$G")
 write_config <<EOF
 [daemon]
 queue = "$URL"
 host_name = "h1"
+socket_group = "$G"
 queue_lease = "3s"
 queue_renew = "1s"
 queue_rescue_grace = "500ms"
@@ -124,6 +129,16 @@ assert_status 0 tend queues --json
 assert_contains "$(jq -r '.[].name' <<<"$OUT")" "side" "tend queues"
 assert_status 1 tend logs 999999
 assert_contains "$ERR" "no job 999999" "logs of a job that does not exist"
+
+say "a user's job runs as that user, with the user's supplementary groups"
+as_user_tend "$U" submit --json --shell -- 'id -un; id -Gn'
+assert_eq 0 "$RC" "a submit by $U ($ERR)"
+UJ=$(jq -r .id <<<"$OUT")
+assert_status 0 tend wait "$UJ"
+assert_status 0 tend logs "$UJ"
+JOB_OUT=$(grep -v '^\[tend\]' <<<"$OUT")
+assert_eq "$U" "$(head -n 1 <<<"$JOB_OUT")" "the user the job ran as"
+assert_contains "$(sed -n 2p <<<"$JOB_OUT")" "$G" "the job's groups"
 
 say "cron: an entry added with tend cron add fires once per tick"
 assert_status 0 tend cron add every '* * * * * *' -- true

@@ -79,9 +79,9 @@ TEST_CASE("text array literals", "[pg]") {
 
 TEST_CASE("claim rows", "[pg]") {
     Rows rows{row({"7", "31", "1", "3", "1", "{echo,\"hi there\"}", "f", "/tmp", "2", "-1", null,
-                   null, "nightly", "\\x6869"}),
+                   null, "nightly", "\\x6869", "{}"}),
               row({"8", "32", "2", "3", "2", "{true}", "t", "/", null, "5000000", "1000", "1000",
-                   "", null})};
+                   "", null, "{27,1001}"})};
     auto r = decode_claim(rows);
     REQUIRE(r);
     REQUIRE(r->size() == 2);
@@ -100,6 +100,8 @@ TEST_CASE("claim rows", "[pg]") {
     CHECK((*r)[1].uid == 1000);
     CHECK_FALSE((*r)[1].env_id);
     CHECK_FALSE((*r)[1].checkpoint);
+    CHECK(a.groups.empty());
+    CHECK((*r)[1].groups == std::vector<std::uint32_t>{27, 1001});
     CHECK(decode_claim({})->empty());
 
     SECTION("a bad value names its column") {
@@ -123,6 +125,14 @@ TEST_CASE("claim rows", "[pg]") {
         Rows bad = rows;
         bad[0][2] = "4294967296";
         CHECK_FALSE(decode_claim(bad));
+    }
+    SECTION("a group that is no gid") {
+        for (const char* g : {"{-1}", "{x}", "{2147483648}", "{NULL}"}) {
+            INFO(g);
+            Rows bad = rows;
+            bad[1][14] = g;
+            CHECK_FALSE(decode_claim(bad));
+        }
     }
     SECTION("an empty argv") {
         Rows bad = rows;

@@ -125,14 +125,16 @@ BEGIN
       SELECT count(*) INTO v_unmet FROM tend.job d WHERE d.id = ANY (v_after) AND d.state <> 'succeeded';
     END IF;
     INSERT INTO tend.job AS t (queue, state, argv, shell, cwd, env_id, key, name, priority,
-                               run_at, max_attempts, timeout_us, uid, gid, submitted_by, unmet_deps)
+                               run_at, max_attempts, timeout_us, uid, gid, groups, submitted_by, unmet_deps)
     VALUES (p_queue,
             CASE WHEN v_unmet > 0 THEN 'blocked' WHEN v_run > now() THEN 'scheduled'
                  ELSE 'pending' END::tend.job_state,
             ARRAY(SELECT jsonb_array_elements_text(j->'argv')), coalesce((j->>'shell')::boolean, false),
             j->>'cwd', v_env, j->>'key', coalesce(j->>'name', ''), coalesce((j->>'priority')::int, 0),
             v_run, coalesce((j->>'max_attempts')::int, 1), coalesce((j->>'timeout_us')::bigint, -1),
-            (j->>'uid')::int, (j->>'gid')::int, p_by, v_unmet)
+            (j->>'uid')::int, (j->>'gid')::int,
+            ARRAY(SELECT g::int FROM jsonb_array_elements_text(coalesce(j->'groups', '[]')) g),
+            p_by, v_unmet)
     ON CONFLICT (key) WHERE key IS NOT NULL AND state IN ('scheduled', 'blocked', 'pending', 'running')
     DO UPDATE SET key = EXCLUDED.key             -- returns (and locks) the live holder of the key
     RETURNING t.id, (t.xmax::text <> '0') INTO v_id, v_dup;
