@@ -11,10 +11,12 @@ namespace tend::pg {
 namespace {
 constexpr clockid_t kClock = CLOCK_MONOTONIC;
 constexpr std::uint64_t kNever = UINT64_MAX;
-constexpr std::uint64_t kSelftestWaitUs = 1'000'000;     // the notification must be back
-constexpr std::uint64_t kSelftestEveryUs = 300'000'000;  // again every 5 minutes
-constexpr std::uint64_t kPeriodicUs = 10'000'000;        // heartbeat of a dedicated listener
-constexpr std::uint64_t kStatementUs = 10'000'000;       // LISTEN, NOTIFY, SELECT 1
+constexpr std::uint64_t kSelftestWaitUs = 1'000'000;  // the notification must be back
+constexpr std::uint64_t kSelftestEveryUs = 300'000'000;
+constexpr std::uint64_t kSelftestRetryUs =
+    250'000;  // after the work connection could not send  // again every 5 minutes
+constexpr std::uint64_t kPeriodicUs = 10'000'000;   // heartbeat of a dedicated listener
+constexpr std::uint64_t kStatementUs = 10'000'000;  // LISTEN, NOTIFY, SELECT 1
 constexpr const char* kNotifySql = "SELECT pg_notify($1, $2)";
 
 std::uint64_t random_nonce() {
@@ -113,12 +115,10 @@ void PgListener::selftest() {
                     kStatementUs, [this, alive, gen](StatementResult r) {
                         if (alive.expired() || gen != subscribe_generation_ || !testing_) return;
                         if (r.outcome != Outcome::ok) {
-                            // The work connection is down: no verdict on LISTEN; try later.
+                            // The work connection is not up (yet): no verdict on LISTEN;
+                            // the self-test timer sends it again soon.
                             testing_ = false;
-                            ignore_result(ev::set_enabled(selftest_timer_.get(), SD_EVENT_OFF,
-                                                          "disarm the self-test timer"),
-                                          "a late firing finds no test running");
-                            last_test_us_ = now_us() - kSelftestEveryUs + kPeriodicUs;
+                            arm(selftest_timer_.get(), now_us() + kSelftestRetryUs, "self-test");
                         }
                     });
 }
@@ -170,7 +170,10 @@ void PgListener::on_notify(const std::string& channel, const std::string& payloa
 
 int PgListener::on_selftest_timeout(sd_event_source*, uint64_t, void* self) {
     auto* l = static_cast<PgListener*>(self);
-    if (l->testing_) l->selftest_failed("the self-test notification did not arrive within 1s");
+    if (l->testing_)
+        l->selftest_failed("the self-test notification did not arrive within 1s");
+    else
+        l->selftest();  // its notification could not be sent: again
     return 0;
 }
 
