@@ -20,6 +20,8 @@ build_deps=(g++ cmake make pkg-config libcli11-dev libtomlplusplus-dev libsystem
 # PostgreSQL test file (tests/integration/pg_lib.sh); libpq-dev: the PG store.
 test_deps=(man-db procps python3 python3-gunicorn util-linux systemd wrk clang-14 libclang-rt-14-dev
            clang-tidy nginx redis-server prometheus curl postgresql)
+# pgbouncer: tendd through a transaction pooler (test_pg_pgbouncer.sh).
+test_deps+=(pgbouncer)
 
 missing=()
 # The dashboard's browser test (test_dashboard.sh): headless Chromium driven by selenium.

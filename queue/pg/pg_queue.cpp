@@ -71,14 +71,24 @@ Status PgQueue::start() {
     if (!shim) return make_error(shim.error());
     shim_ = *shim;
     const std::string incarnation = std::to_string(getpid());
-    auto make = [&](const std::string& role,
-                    PgConn::OnState on_state) -> Result<std::unique_ptr<PgConn>> {
+    auto make = [&](const std::string& role, PgConn::OnState on_state,
+                    PgConn::OnNotify on_notify = {},
+                    const std::string* url = nullptr) -> Result<std::unique_ptr<PgConn>> {
         ConnOptions o;
-        o.conninfo = opt_.store.queue;
+        o.conninfo = url ? *url : opt_.store.queue;
         o.defaults.application_name = "tend/" + opt_.host_name + "/" + incarnation + "/" + role;
-        return PgConn::create(opt_.loop, o, {}, std::move(on_state));
+        return PgConn::create(opt_.loop, o, std::move(on_notify), std::move(on_state));
     };
     std::weak_ptr<PgQueue*> alive = self_;
+    // LISTEN (pg_queue_wake.cpp) runs on the control connection, or on queue_listen_url's own.
+    auto listen_state = [this, alive](bool up, const std::string& why) {
+        if (!alive.expired() && listener_) listener_->on_state(up, why);
+    };
+    auto listen_notify = [this, alive](const std::string& channel, const std::string& payload) {
+        if (!alive.expired() && listener_) listener_->on_notify(channel, payload);
+    };
+    const bool listens = opt_.store.listen != QueueListen::off;
+    const bool own_listen = listens && opt_.store.listen_url.has_value();
     // work: submits, claims, finishes, upkeep. control: the lease alone (a renew must never
     // wait behind a job statement, §8). read: listings and waits, which may be large, must not
     // delay a finish or a claim either; one more server connection per host is the price.
@@ -88,12 +98,18 @@ Status PgQueue::start() {
     });
     if (!work) return make_error("[daemon] queue: " + work.error());
     work_ = std::move(*work);
-    auto control = make("control", {});
+    auto control =
+        listens && !own_listen ? make("control", listen_state, listen_notify) : make("control", {});
     if (!control) return make_error("[daemon] queue: " + control.error());
     control_ = std::move(*control);
     auto read = make("read", {});
     if (!read) return make_error("[daemon] queue: " + read.error());
     read_ = std::move(*read);
+    if (own_listen) {
+        auto l = make("listen", listen_state, listen_notify, &*opt_.store.listen_url);
+        if (!l) return make_error("[daemon] queue_listen_url: " + l.error());
+        listen_conn_ = std::move(*l);
+    }
     conninfo_shown_ = work_->redacted_conninfo();
     store_ = std::make_unique<PgJobStore>(*work_);
 
@@ -137,8 +153,10 @@ Status PgQueue::start() {
                                        "arm the queue's poll timer");
     if (!timer) return make_error(timer.error());
     tick_timer_ = std::move(*timer);
-    for (PgConn* c : {work_.get(), control_.get(), read_.get()})
-        if (auto st = c->start(); !st) return st;
+    if (auto st = start_listener(); !st) return st;
+    for (PgConn* c : {work_.get(), control_.get(), read_.get(), listen_conn_.get()})
+        if (c)
+            if (auto st = c->start(); !st) return st;
     opt_.info("job queue on PostgreSQL " + conninfo_shown_ + " as host " + opt_.host_name +
               ": connecting");
     return ok_status();
@@ -345,6 +363,7 @@ void PgQueue::tick() {
     if (stopping_) return;
     const auto per_s =
         std::max<std::int64_t>(1, 1'000'000 / std::max<std::int64_t>(1, opt_.store.poll.count()));
+    count_hosts();
     claim_all();
     promote();
     settle();

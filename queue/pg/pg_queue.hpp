@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "queue/pg/pg_host.hpp"
 #include "queue/pg/pg_job_store.hpp"
 #include "queue/pg/pg_job_views.hpp"
+#include "queue/pg/pg_listen.hpp"
 #include "supervisor/config/config.hpp"
 #include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
@@ -195,6 +197,17 @@ class PgQueue final : public jobs::JobQueue {
     void poll_running();
     void terminate_here(std::int64_t id, const std::string& why);
 
+    // pg_queue_wake.cpp: LISTEN/NOTIFY wake-ups and the fairness rule under a global limit.
+    Status start_listener();
+    void notify_jobs(const std::string& queue);
+    void notify_cancel(const std::optional<std::int64_t>& host, std::int64_t job);
+    // A queue may have work: claim now, or after kFairWaitUs when `fair` and this host holds
+    // at least its share of the queue's global limit.
+    void wake(const std::string& queue, bool fair);
+    void count_hosts();
+    void poll_running_now();
+    static int on_fair_timer(sd_event_source*, uint64_t, void* self);
+
     // pg_queue_requests.cpp
     std::optional<JobReply> check_shape(const jobs::SubmitRequest& r) const;
     void submit_batch(SubmitBatch batch, bool single, jobs::SubmitSource source,
@@ -206,6 +219,12 @@ class PgQueue final : public jobs::JobQueue {
 
     PgQueueOptions opt_;
     std::unique_ptr<PgConn> work_, control_, read_;
+    std::unique_ptr<PgConn> listen_conn_;  // queue_listen_url's own connection, if set
+    std::unique_ptr<PgListener> listener_;
+    std::map<std::string, int> serving_hosts_;  // live hosts per queue (fairness)
+    std::set<std::string> fair_waiting_;        // queues whose claim waits for fair_timer_
+    EventSource fair_timer_;
+    bool counting_hosts_ = false, repoll_running_ = false;
     std::unique_ptr<PgJobStore> store_;
     std::unique_ptr<PgHost> host_;
     std::unique_ptr<PgJobViews> views_;

@@ -75,8 +75,10 @@ void PgQueue::send_finish(std::int64_t id) {
         const FinishResult done = **r.value;
         finishes_.erase(id);
         finished(id, done.state);
-        for (const auto& name : done.wake)
-            if (auto* q = find_queue(name)) claim(*q);
+        for (const auto& name : done.wake) {
+            notify_jobs(name);  // a freed slot or a released dependent: other hosts may take it
+            wake(name, true);
+        }
     });
 }
 

@@ -43,29 +43,31 @@ void PgQueue::cancel(const std::vector<JobId>& ids, JobReplier reply) {
     std::weak_ptr<PgQueue*> alive = self_;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         const JobId id = ids[i];
-        store_->cancel(static_cast<std::int64_t>(id), "cancelled by user",
-                       [this, alive, join, i, id](StoreReply<std::optional<CancelResult>> r) {
-                           json& out = join->results[i];
-                           if (!r.ok()) {
-                               out = {{"id", id}, {"ok", false}, {"error", server_text(r.message)}};
-                           } else if (!*r.value) {
-                               out = {{"id", id},
-                                      {"ok", false},
-                                      {"error", "job " + std::to_string(id) +
-                                                    " is not waiting or running (no such job, "
-                                                    "or it has already finished)"}};
-                           } else {
-                               const bool running = (*r.value)->state == jobs::JobState::running;
-                               if (running && !alive.expired())
-                                   terminate_here(static_cast<std::int64_t>(id),
-                                                  "cancelled: sending TERM");
-                               out = {{"id", id},
-                                      {"ok", true},
-                                      {"state", running ? "running" : "cancelled"},
-                                      {"signalled", running}};
-                           }
-                           join->done();
-                       });
+        store_->cancel(
+            static_cast<std::int64_t>(id), "cancelled by user",
+            [this, alive, join, i, id](StoreReply<std::optional<CancelResult>> r) {
+                json& out = join->results[i];
+                if (!r.ok()) {
+                    out = {{"id", id}, {"ok", false}, {"error", server_text(r.message)}};
+                } else if (!*r.value) {
+                    out = {{"id", id},
+                           {"ok", false},
+                           {"error", "job " + std::to_string(id) +
+                                         " is not waiting or running (no such job, "
+                                         "or it has already finished)"}};
+                } else {
+                    const bool running = (*r.value)->state == jobs::JobState::running;
+                    if (running && !alive.expired()) {
+                        terminate_here(static_cast<std::int64_t>(id), "cancelled: sending TERM");
+                        notify_cancel((*r.value)->host_id, static_cast<std::int64_t>(id));
+                    }
+                    out = {{"id", id},
+                           {"ok", true},
+                           {"state", running ? "running" : "cancelled"},
+                           {"signalled", running}};
+                }
+                join->done();
+            });
     }
 }
 
@@ -78,8 +80,10 @@ Result<bool> PgQueue::cancel_job(JobId id, const std::string& reason) {
     store_->cancel(static_cast<std::int64_t>(id), reason,
                    [this, alive, id](StoreReply<std::optional<CancelResult>> r) {
                        if (alive.expired() || !r.ok() || !*r.value) return;
-                       if ((*r.value)->state == jobs::JobState::running)
+                       if ((*r.value)->state == jobs::JobState::running) {
                            terminate_here(static_cast<std::int64_t>(id), "cancelled: sending TERM");
+                           notify_cancel((*r.value)->host_id, static_cast<std::int64_t>(id));
+                       }
                    });
     return here;
 }
@@ -105,8 +109,10 @@ void PgQueue::retry(const std::vector<JobId>& ids, JobReplier reply) {
                                                    "cancelled jobs can be retried"}};
                           } else {
                               out = {{"id", id}, {"ok", true}, {"state", "pending"}};
-                              if (!alive.expired())
+                              if (!alive.expired()) {
+                                  notify_jobs((*r.value)->queue);
                                   if (QueueState* q = find_queue((*r.value)->queue)) claim(*q);
+                              }
                           }
                           join->done();
                       });
@@ -137,8 +143,10 @@ void PgQueue::set_paused(const std::string& queue, bool paused, JobReplier reply
         }
         f.stats.name = queue;
         f.stats.paused = paused;
-        if (!paused)
+        if (!paused) {
+            notify_jobs(queue);  // the queue is resumed on every host
             if (QueueState* q = find_queue(queue)) claim(*q);
+        }
         reply(JobReply::ok(jobs::queue_figures_json(f, now(), started_at_)));
     });
 }

@@ -316,7 +316,9 @@ void PgQueue::on_exit(std::int64_t id, jobs::ExitStatus x, const std::string& re
     a.output_tail =
         read_tail(jobs::job_output_path(opt_.state_dir, static_cast<jobs::JobId>(id)), kTailBytes);
     end_run(id, run.queue, std::move(a));
-    if (q) claim(*q);
+    // Pipelined after the finish, so it sees the slot freed; under a global limit a host at
+    // its share waits (fairness, pg_queue_wake.cpp).
+    if (q) wake(run.queue, true);
     maybe_stopped();  // the last run of a stop: the stop's deadline for unacknowledged finishes
 }
 
@@ -370,6 +372,10 @@ void PgQueue::poll_running() {
         host_id_, [this, alive, reconcile](StoreReply<std::vector<RunningJob>> r) {
             if (alive.expired()) return;
             polling_running_ = false;
+            if (repoll_running_) {  // a cancel notification came meanwhile: ask again
+                repoll_running_ = false;
+                poll_running();
+            }
             if (!r.ok()) return;
             for (const RunningJob& j : *r.value) {
                 auto it = runs_.find(j.id);

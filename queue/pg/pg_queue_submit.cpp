@@ -55,6 +55,7 @@ void PgQueue::submit_batch(SubmitBatch batch, bool single, jobs::SubmitSource so
                 ++counters_.queue(queue).deduplicated;
             // A host that submitted claims at once (design §6).
             if (QueueState* q = find_queue(queue)) claim(*q);
+            if (fresh) notify_jobs(queue);  // and the other hosts hear of it (§6)
         } else if (r.sqlstate == "TE075") {
             counters_.refused(queue, jobs::RefuseReason::full);
         } else if (r.sqlstate == "TE404" || r.sqlstate == "TE065") {

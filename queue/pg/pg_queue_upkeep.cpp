@@ -18,8 +18,10 @@ void PgQueue::promote() {
         if (alive.expired()) return;
         promoting_ = false;
         if (!r.ok()) return;
-        for (const auto& name : r.value->wake)
+        for (const auto& name : r.value->wake) {
+            notify_jobs(name);
             if (auto* q = find_queue(name)) claim(*q);
+        }
         if (r.value->jobs == kBatch) promote();
     });
 }
@@ -32,8 +34,10 @@ void PgQueue::settle() {
         if (alive.expired()) return;
         settling_ = false;
         if (!r.ok()) return;
-        for (const auto& name : r.value->wake)
+        for (const auto& name : r.value->wake) {
+            notify_jobs(name);
             if (auto* q = find_queue(name)) claim(*q);
+        }
         if (r.value->jobs == kBatch) settle();
     });
 }
@@ -48,8 +52,10 @@ void PgQueue::rescue() {
         if (!r.ok() || !r.value->host) return;
         opt_.info("rescued " + std::to_string(r.value->jobs) + " job(s) of host " + *r.value->host +
                   ", whose lease ended");
-        for (const auto& name : r.value->wake)
+        for (const auto& name : r.value->wake) {
+            notify_jobs(name);
             if (auto* q = find_queue(name)) claim(*q);
+        }
         rescue();  // another host may have expired too
     });
 }

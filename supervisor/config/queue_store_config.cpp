@@ -150,12 +150,6 @@ std::optional<std::string> store_unavailable(const QueueStoreConfig& c) {
     if (!c.postgres()) return std::nullopt;
     // The keys of parts of the PostgreSQL store this tend does not have yet: refused, never
     // silently ignored.
-    if (c.listen == QueueListen::on)
-        return "queue_listen = \"on\": this tend does not LISTEN yet; it polls the database "
-               "every queue_poll (use \"auto\" or \"off\")";
-    if (c.listen_url)
-        return "queue_listen_url: this tend does not LISTEN yet (it polls every queue_poll): "
-               "remove the key";
     if (c.submit_url)
         return "queue_submit_url: direct submits to the database while tendd is down are not "
                "built yet: remove the key";

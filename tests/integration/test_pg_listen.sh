@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Wake-ups by LISTEN/NOTIFY between tendd hosts on one database (design postgres.md §6,
+# tendd(8) MULTI-HOST): with a 30 s queue_poll, a job submitted to host A (its one slot busy)
+# starts on host B within seconds, so B was woken by A's NOTIFY and not by its poll; a cancel
+# sent to A stops the job on B at once (tend_cancel); after pg_terminate_backend of B's
+# listening connection, B LISTENs again (its self-test logs it a second time) and is woken as
+# before; a host with queue_listen = "off" starts nothing before its poll, then does.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pg_lib.sh"
+pg_start
+URL=$(pg_new_db listen)
+db() { pg_sql listen "$1"; }
+assert_status 0 timeout -s KILL 30 "$TEND_BIN_DIR/tend" migrate --url "$URL"
+
+# Hosts of this test: each a tendd with its own state dir, socket and log ($T/NAME.stderr).
+declare -A HOST_PID=()
+host_conf() {  # NAME CONCURRENCY LISTEN POLL
+    cat <<EOF2
+[daemon]
+queue = "$URL"
+host_name = "$1"
+queue_lease = "3s"
+queue_renew = "1s"
+queue_rescue_grace = "500ms"
+queue_poll = "$4"
+queue_listen = "$3"
+
+[queue.default]
+concurrency = $2
+EOF2
+}
+ht() {  # NAME TEND-ARGS...: the CLI against that host
+    local n=$1
+    shift
+    timeout -s KILL 20 env "$CLI_ASAN_OPTIONS" "$TEND_BIN_DIR/tend" --socket "$T/$n.sock" "$@"
+}
+host_start() {  # NAME CONCURRENCY LISTEN POLL
+    mkdir -p "$T/$1"
+    host_conf "$@" >"$T/$1/tend.toml"
+    env "$MARK" setsid "$TEND_BIN_DIR/tendd" --config "$T/$1/tend.toml" --state-dir "$T/$1/state" \
+        --socket "$T/$1.sock" --log-level debug 2>>"$T/$1.stderr" </dev/null &
+    HOST_PID[$1]=$!
+    BG_PIDS+=("$!")
+    wait_until 15 grep -q "claiming jobs" "$T/$1.stderr"
+    say "host $1 up (pid ${HOST_PID[$1]}, queue_listen = $3, queue_poll = $4)"
+}
+host_stop() {
+    ht "$1" shutdown >/dev/null
+    wait_until 15 gone "${HOST_PID[$1]}"
+}
+listen_ok() { (($(grep -c "wake-ups by LISTEN/NOTIFY: working" "$T/$1.stderr") >= $2)); }
+runs_on() { [[ $(db "SELECT j.state || ':' || h.name FROM tend.job j JOIN tend.host h ON h.id = j.host_id WHERE j.id = $1") == "running:$2" ]]; }
+ran_on() { [[ $(db "SELECT j.state || ':' || r.host FROM tend.job j JOIN tend.run r ON r.job_id = j.id WHERE j.id = $1") == "succeeded:$2" ]]; }
+state_of() { db "SELECT state FROM tend.job WHERE id = $1"; }
+has_pid() { [[ -n $(db "SELECT pid FROM tend.job WHERE id = $1 AND state = 'running' AND pid IS NOT NULL") ]]; }
+
+say "host A: one slot, busy"
+host_start A 1 on 30s
+wait_until 5 listen_ok A 1
+assert_status 0 ht A submit --json --name block -- sleep 60
+BLOCK=$(jq -r .id <<<"$OUT")
+wait_until 10 runs_on "$BLOCK" A
+
+say "host B: free slots; a submit to A starts on B at once (woken, not polled)"
+host_start B 2 auto 30s
+wait_until 5 listen_ok B 1
+T0=$EPOCHREALTIME
+assert_status 0 ht A submit --json --name w1 -- sleep 60
+W1=$(jq -r .id <<<"$OUT")
+wait_until 5 runs_on "$W1" B
+say "w1 running on B $(elapsed_since "$T0")s after its submit to A (B polls every 30s)"
+
+say "a cancel through A stops the job on B at once (tend_cancel)"
+wait_until 5 has_pid "$W1"
+PID=$(db "SELECT pid FROM tend.job WHERE id = $W1")
+T0=$EPOCHREALTIME
+assert_status 0 ht A cancel "$W1"
+wait_until 5 gone "$PID"
+wait_until 5 eval '[[ $(state_of '"$W1"') == cancelled ]]'
+say "w1 cancelled on B $(elapsed_since "$T0")s after the cancel on A"
+
+say "pg_terminate_backend of B's listening connection: B listens again"
+LISTENER=$(pg_backend_pid listen "tend/B/%/control")
+[[ -n $LISTENER ]] || fail "no control connection of host B in pg_stat_activity"
+assert_eq t "$(db "SELECT pg_terminate_backend($LISTENER)")" "the listener terminated"
+wait_until 10 listen_ok B 2
+assert_not_contains "$(cat "$T/B.stderr")" "host lease lost" "B's log"
+assert_status 0 ht A submit --json --name w2 -- true
+W2=$(jq -r .id <<<"$OUT")
+wait_until 5 ran_on "$W2" B
+host_stop B
+
+say "host C with queue_listen = \"off\": nothing starts before its poll"
+host_start C 2 off 4s
+assert_contains "$(cat "$T/C.stderr")" 'wake-ups by LISTEN/NOTIFY: off' "C's log"
+assert_status 0 ht A submit --json --name w3 -- true
+W3=$(jq -r .id <<<"$OUT")
+T0=$EPOCHREALTIME
+# Pending for a whole second (C's next poll is about 4s after its start): asked every 50 ms.
+while fcmp "$(elapsed_since "$T0")" "<" 1; do
+    assert_eq pending "$(state_of "$W3")" "w3 before C's poll" >/dev/null
+    sleep 0.05
+done
+check "w3 stayed pending for 1s"
+wait_until 8 eval '[[ $(state_of '"$W3"') == succeeded ]]'
+say "w3 ran on C $(elapsed_since "$T0")s after its submit (its poll)"
+assert_eq C "$(db "SELECT string_agg(host, ',') FROM tend.run WHERE job_id = $W3")" "the host that ran w3"
+assert_not_contains "$(cat "$T/C.stderr")" "wake-ups by LISTEN/NOTIFY: working" "C's log"
+
+ht A cancel "$BLOCK" >/dev/null
+host_stop C
+host_stop A

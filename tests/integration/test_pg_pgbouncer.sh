@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# tendd through PgBouncer in transaction mode (design postgres.md §7, tendd(8) MULTI-HOST):
+# Debian's pgbouncer in front of the throwaway server, pool_mode = transaction, and a tendd
+# with queue_pooler = "transaction" and queue_listen = "auto". The self-test finds that
+# notifications do not come through the pooler and says so once; tendd polls, and jobs flow:
+# the schema is migrated through the pooler, submit --wait, a --stdin batch, a cron tick, a
+# cancel of a running job, a retry. PgBouncer's log shows no refused statement.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pg_lib.sh"
+command -v pgbouncer >/dev/null || skip "no pgbouncer (apt-get install -y pgbouncer)"
+pg_start
+URL=$(pg_new_db bq)
+db() { pg_sql bq "$1"; }
+
+say "PgBouncer in transaction mode in front of the server"
+BDIR=$PG_DIR/bouncer
+mkdir -p "$BDIR"
+BPORT=6432
+cat >"$BDIR/pgbouncer.ini" <<EOF2
+[databases]
+* = host=$PG_DIR port=5432
+[pgbouncer]
+listen_addr =
+listen_port = $BPORT
+unix_socket_dir = $BDIR
+auth_type = trust
+auth_file = $BDIR/users.txt
+pool_mode = transaction
+pidfile = $BDIR/pgbouncer.pid
+logfile = $BDIR/pgbouncer.log
+max_client_conn = 100
+default_pool_size = 4
+EOF2
+echo '"tend" ""' >"$BDIR/users.txt"
+chown -R postgres: "$BDIR"
+BOUNCER_PID=
+bouncer_stop() {
+    [[ -n $BOUNCER_PID ]] || return 0
+    kill -TERM "$BOUNCER_PID" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$BOUNCER_PID" 2>/dev/null || break; sleep 0.02; done
+    kill -KILL "$BOUNCER_PID" 2>/dev/null
+    BOUNCER_PID=
+}
+# Before pg_stop (the hooks run in order): the bouncer's files live in the server's dir.
+CLEANUP_HOOKS=(bouncer_stop "${CLEANUP_HOOKS[@]}")
+(cd "$BDIR" && runuser -u postgres -- pgbouncer -d "$BDIR/pgbouncer.ini") ||
+    fail "pgbouncer did not start: $(cat "$BDIR/pgbouncer.log")"
+wait_until 10 test -s "$BDIR/pgbouncer.pid"
+BOUNCER_PID=$(cat "$BDIR/pgbouncer.pid")
+wait_until 10 test -S "$BDIR/.s.PGSQL.$BPORT"
+BURL="postgresql:///bq?host=$BDIR&port=$BPORT&user=tend"
+assert_eq 1 "$(psql -qXAt "$BURL" -c 'SELECT 1')" "a query through the bouncer"
+
+write_config <<EOF
+[daemon]
+queue = "$BURL"
+queue_pooler = "transaction"
+queue_listen = "auto"
+host_name = "pooled"
+queue_lease = "3s"
+queue_renew = "1s"
+queue_rescue_grace = "500ms"
+queue_poll = "200ms"
+
+[queue.default]
+concurrency = 4
+EOF
+start_tendd
+say "the schema is migrated through the pooler, and the self-test finds no notifications"
+wait_until 15 grep -q "claiming jobs" "$TENDD_ERR"
+assert_eq 1 "$(db "SELECT max(version) FROM tend.migration")" "the schema version"
+wait_until 10 grep -q "wake-ups by LISTEN/NOTIFY: not working" "$TENDD_ERR"
+assert_contains "$(grep "wake-ups by LISTEN/NOTIFY" "$TENDD_ERR")" 'queue_pooler = "transaction"' "the warning's cause"
+assert_not_contains "$(cat "$TENDD_ERR")" "wake-ups by LISTEN/NOTIFY: working" "tendd's log"
+
+say "jobs flow by polling"
+T0=$EPOCHREALTIME
+assert_status 0 tend submit --wait -- true
+say "submit --wait: $(elapsed_since "$T0")s"
+assert_status 3 tend submit --wait --shell -- 'exit 3'
+printf 'true\ntrue\ntrue\n' >"$T/batch"
+assert_status 0 tend submit --stdin --json <"$T/batch"
+done_count() { (($(db "SELECT count(*) FROM tend.job WHERE state = 'succeeded'") >= $1)); }
+wait_until 10 done_count 4
+
+say "a cron tick"
+assert_status 0 tend cron add tick '* * * * * *' -- true
+cron_done() { (($(db "SELECT count(*) FROM tend.job WHERE cron_name = 'tick' AND state = 'succeeded'") >= 1)); }
+wait_until 10 cron_done
+assert_status 0 tend cron remove tick
+
+say "cancel of a running job, then retry"
+assert_status 0 tend submit --json --name slow -- sleep 60
+ID=$(jq -r .id <<<"$OUT")
+has_pid() { [[ -n $(db "SELECT pid FROM tend.job WHERE id = $ID AND state = 'running' AND pid IS NOT NULL") ]]; }
+wait_until 10 has_pid
+PID=$(db "SELECT pid FROM tend.job WHERE id = $ID")
+assert_status 0 tend cancel "$ID"
+wait_until 10 gone "$PID"
+assert_status 143 tend wait "$ID"
+assert_status 0 tend retry "$ID"
+wait_until 10 has_pid
+assert_status 0 tend cancel "$ID"
+assert_status 143 tend wait "$ID"
+assert_status 0 tend jobs --json
+assert_eq 0 "$(grep -ciE 'prepared statement|unsupported startup parameter|ERROR' "$BDIR/pgbouncer.log" || true)" "errors in PgBouncer's log"
+assert_not_contains "$(cat "$TENDD_ERR")" "host lease lost" "tendd's log"
+tend shutdown >/dev/null
+wait_tendd_exit 15
