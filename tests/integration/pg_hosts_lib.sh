@@ -130,5 +130,6 @@ pg_server_start() {
         tail -n 30 "$PG_DIR/server.log" >&2
         fail "the PostgreSQL server did not start again"
     }
+    # shellcheck disable=SC2034  # pg_lib.sh's EXIT hook stops the server by this pid
     PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
 }

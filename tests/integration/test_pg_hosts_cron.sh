@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2163  # export "$MARK" exports its value
+# shellcheck disable=SC2163,SC2119  # export "$MARK" exports its value; lib functions take no script args
 # Issue 16, design postgres.md §4.8: a cron entry every second on 3 tendd hosts sharing one
 # PostgreSQL database, for 30 s (12 s in the sanitizer tree), with one host killed (-9) a third
 # of the way in and restarted at two thirds. Every tick between the first and the end of the

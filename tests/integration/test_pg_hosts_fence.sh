@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2163  # export "$MARK" exports its value
+# shellcheck disable=SC2163,SC2119  # export "$MARK" exports its value; lib functions take no script args
 # Issue 16, design postgres.md §5: a host cut off from the database kills its own jobs (fences)
 # BEFORE another host re-runs them, then recovers once the database answers again.
 # h1 reaches PostgreSQL through a relay of its own (pg_hosts_proxy.py); `kill -STOP` of the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2163  # export "$MARK" exports its value
+# shellcheck disable=SC2163,SC2119  # export "$MARK" exports its value; lib functions take no script args
 # Issue 16, design postgres.md §4.5: [queue.g] global_concurrency = 3 on 3 tendd hosts with
 # concurrency = 4 each (12 local slots): never more than 3 jobs of the queue run at once across
 # the hosts, and every job finishes. 45 jobs (24 in the sanitizer tree) of 0.4 s are submitted

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2163  # export "$MARK" exports its value
+# shellcheck disable=SC2163,SC2119  # export "$MARK" exports its value; lib functions take no script args
 # Issue 16, SPEC §9: 3 tendd hosts on one PostgreSQL database under load, with kill -9. 2000
 # jobs are submitted across the hosts (one client per host's socket: single submits and
 # --stdin batches) while one host at a time is killed with SIGKILL (at least 5 times, a
