@@ -135,6 +135,7 @@ done
 
 kills=0
 kill_log=""
+kill_at=""  # SQL VALUES: (host, time of its kill)
 total_lines=$((2 * JOBS))
 while ((kills < MIN_KILLS)); do
     lines0=$(result_lines)
@@ -148,6 +149,7 @@ while ((kills < MIN_KILLS)); do
     host_kill9 "$v"
     kills=$((kills + 1))
     kill_log+=" h$v@$(elapsed_since "$t0")s"
+    kill_at+="${kill_at:+, }('h$v', to_timestamp($EPOCHREALTIME))"
     host_start "$v"
 done
 say "killed $kills times:$kill_log; waiting for the rest"
@@ -202,11 +204,22 @@ not_acked_but_ran=$(cut -d' ' -f1 "$T/unacked" | comm -12 - <(cut -d' ' -f1 "$T/
 
 interrupted=$(hdb "SELECT count(*) FROM tend.run WHERE outcome = 'interrupted'")
 ((interrupted > 0)) || fail "no run was interrupted by $kills kills: the kills found no running job"
+# A rescue keeps the job's attempt (only a job's third rescue uses one).
+bad=$(hdb "SELECT id || ' attempt ' || attempt || ' rescues ' || rescues FROM tend.job WHERE attempt <> 1 AND rescues < 3 LIMIT 10")
+assert_eq "" "$bad" "jobs on another attempt than the first though rescued fewer than 3 times"
+# Failover: from a kill to the next run of each job its host was running then.
+failover=$(hdb "WITH k(host, at) AS (VALUES $kill_at),
+    i AS (SELECT r.job_id, r.run, (SELECT min(k.at) FROM k WHERE k.host = r.host AND k.at > r.started_at) AS killed
+          FROM tend.run r WHERE r.outcome = 'interrupted'),
+    n AS (SELECT extract(epoch FROM (SELECT r2.started_at FROM tend.run r2 WHERE r2.job_id = i.job_id AND r2.run = i.run + 1) - i.killed) AS s
+          FROM i WHERE i.killed IS NOT NULL)
+    SELECT count(s) || ' runs, ' || round(min(s)::numeric, 2) || '..' || round(max(s)::numeric, 2) || ' s' FROM n")
 runs=$(grep -c '^start' "$RESULTS")
 started=$(awk '$1 == "start" { print $2 }' "$RESULTS" | sort -u | wc -l)
 per_host=$(awk '$1 == "end" { n[$4]++ } END { for (h in n) printf "%s=%d ", h, n[h] }' "$RESULTS")
 say "acknowledged: $n_acked; not acknowledged: $n_unacked ($not_acked_but_ran of them ran anyway)"
 say "runs: $runs for $started jobs ($((runs - started)) re-runs); interrupted runs rescued: $interrupted; kills: $kills; ends per host: $per_host"
+say "from a kill to the next run of the killed host's jobs (failover): ${failover:-none}"
 say "throughput with kills: $(awk -v n="$started" -v s="$elapsed" 'BEGIN { printf "%.0f", n / s }') jobs/s over 3 hosts"
 hosts_stop
 assert_eq 0 "$(hdb "SELECT count(*) FROM tend.host WHERE lease_until > now()")" "live leases after the hosts stopped"
