@@ -5,11 +5,13 @@
 # h1 reaches PostgreSQL through a relay of its own (pg_hosts_proxy.py); `kill -STOP` of the
 # relay is the cut: h1's statements, and every reconnect it tries, go unanswered, while h2 is
 # unaffected (a backend's SIGSTOP would not do: tendd would reconnect to a fresh backend).
-# h1 runs 4 jobs (each holds a per-job flock and, on h1, sleeps until it is killed); then:
+# h1 runs 5 jobs (each holds a per-job flock; on h1, 4 sleep until they are killed and one,
+# `quick`, ends right after the cut, so its result cannot reach the database); then:
 #   - h1 fences: every job process of it is gone (times taken by this script, polling 10 ms),
 #     its log says so, and `tend status` still answers on it (supervision never stalls);
-#   - h2 rescues and re-runs the 4 jobs, each run starting (the time the job writes) after the
-#     last of h1's job processes was gone; no run finds its job's flock taken;
+#   - h2 rescues and re-runs the 5 jobs (quick too: its result is fenced out, at least once),
+#     each run starting (the time the job writes) after the last of h1's job processes was gone;
+#     no run finds its job's flock taken;
 #   - the relay resumes: h1 retires its old lease, holds a new one, and runs jobs again (a
 #     queue only h1 serves).
 # Lease 2 s, renew 500 ms (the smallest lease for it: 2 x renew + 1 s), rescue grace 500 ms.
@@ -34,7 +36,7 @@ queue_poll = "200ms"'
 host_config 1 "postgresql:///$HOSTS_DB?host=$T/relay&user=tend" <<EOF
 $TIMING
 [queue.work]
-concurrency = 4
+concurrency = 5
 [queue.only1]
 concurrency = 1
 EOF
@@ -55,23 +57,28 @@ if ! flock -n 9; then
     exit 0
 fi
 { flock 8; echo "start \$tok \$TEND_HOST \$\$ \$(date +%s.%N)" >&8; } 8>>"$RESULTS"
-if [ "\$TEND_HOST" = h1 ] && [ "\$tok" != after ]; then sleep 60; fi
+if [ "\$TEND_HOST" = h1 ] && [ "\$tok" = quick ]; then
+    while [ ! -e "$T/go" ]; do sleep 0.01; done
+elif [ "\$TEND_HOST" = h1 ] && [ "\$tok" != after ]; then
+    sleep 60
+fi
 { flock 8; echo "end \$tok \$TEND_HOST \$\$ \$(date +%s.%N)" >&8; } 8>>"$RESULTS"
 EOF
 lines_of() { awk -v w="$1" -v h="$2" '$1 == w && $3 == h' "$RESULTS"; }
 count_of() { (($(lines_of "$1" "$2" | wc -l) >= $3)); }
 
-say "h1 alone runs 4 jobs"
+say "h1 alone runs 5 jobs"
 host_start 1 --live
-for k in 1 2 3 4; do htend 1 submit --queue work -- sh "$T/job.sh" "j$k" >/dev/null; done
-wait_until 15 count_of start h1 4
-mapfile -t VICTIMS < <(lines_of start h1 | awk '{ print $4 }')
+for k in j1 j2 j3 j4 quick; do htend 1 submit --queue work -- sh "$T/job.sh" "$k" >/dev/null; done
+wait_until 15 count_of start h1 5
+mapfile -t VICTIMS < <(lines_of start h1 | awk '$2 != "quick" { print $4 }')
 OLD_LEASE=$(hdb "SELECT id FROM tend.host WHERE name = 'h1'")
 host_start 2 --live
 
 say "cut h1 off the database (SIGSTOP of its relay)"
 kill -STOP "$RELAY"
 t_cut=$EPOCHREALTIME
+touch "$T/go"  # quick ends now, while h1 cannot tell the database
 victims_gone() { local p; for p in "${VICTIMS[@]}"; do gone "$p" || return 1; done; }
 until victims_gone; do
     fcmp "$(elapsed_since "$t_cut")" "<" 10 || fail "h1's jobs still run 10s after the cut: ${VICTIMS[*]}"
@@ -81,10 +88,11 @@ done
 t_gone=$EPOCHREALTIME
 check "tend status answered on h1 while it was cut off"
 wait_until 5 grep -q "host lease lost" "$(host_err 1)"
+assert_eq "end quick h1" "$(lines_of end h1 | awk '{ print $1, $2, $3 }')" "what h1 ran to its end during the cut"
 check "h1's log: $(grep -m1 "host lease lost" "$(host_err 1)")"
 
 say "h2 re-runs them"
-wait_until 20 count_of end h2 4
+wait_until 20 count_of end h2 5
 first_rescue=$(lines_of start h2 | awk '{ print $5 }' | sort -n | head -n 1)
 fence_s=$(awk -v a="$t_cut" -v b="$t_gone" 'BEGIN { printf "%.3f", b - a }')
 rescue_s=$(awk -v a="$t_cut" -v b="$first_rescue" 'BEGIN { printf "%.3f", b - a }')
@@ -97,9 +105,10 @@ assert_eq "" "$overlaps" "runs that found their job's flock taken"
 assert_eq "j1 succeeded 2 h1:interrupted,h2:succeeded
 j2 succeeded 2 h1:interrupted,h2:succeeded
 j3 succeeded 2 h1:interrupted,h2:succeeded
-j4 succeeded 2 h1:interrupted,h2:succeeded" "$(hdb "SELECT j.argv[3] || ' ' || j.state || ' ' || j.runs || ' ' ||
+j4 succeeded 2 h1:interrupted,h2:succeeded
+quick succeeded 2 h1:interrupted,h2:succeeded" "$(hdb "SELECT j.argv[3] || ' ' || j.state || ' ' || j.runs || ' ' ||
     (SELECT string_agg(r.host || ':' || r.outcome, ',' ORDER BY r.run) FROM tend.run r WHERE r.job_id = j.id)
-    FROM tend.job j WHERE j.queue = 'work' ORDER BY 1")" "the 4 jobs: state, runs, each run's host and outcome"
+    FROM tend.job j WHERE j.queue = 'work' ORDER BY 1")" "the 5 jobs: state, runs, each run's host and outcome"
 
 say "the relay resumes: h1 holds a new lease and runs jobs again"
 t_heal=$EPOCHREALTIME
