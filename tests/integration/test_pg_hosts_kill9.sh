@@ -3,7 +3,8 @@
 # Issue 16, SPEC §9: 3 tendd hosts on one PostgreSQL database under load, with kill -9. 2000
 # jobs are submitted across the hosts (one client per host's socket: single submits and
 # --stdin batches) while one host at a time is killed with SIGKILL (at least 5 times, a
-# random host each time, after a random amount of progress) and restarted at once. Each job
+# random host each time, after a random amount of progress) and restarted, at once or after
+# 100 more result lines (then the other hosts rescue its jobs while it is down). Each job
 # takes a per-job `flock -n` (a failed lock records OVERLAP), appends its token and sleeps 20 ms.
 # Afterwards:
 #   - every acknowledged job (a printed id) ran to its end at least once; the printed id is the
@@ -150,6 +151,9 @@ while ((kills < MIN_KILLS)); do
     kills=$((kills + 1))
     kill_log+=" h$v@$(elapsed_since "$t0")s"
     kill_at+="${kill_at:+, }('h$v', to_timestamp($EPOCHREALTIME))"
+    # Every other kill, the host stays down for a while (its jobs are rescued by the others);
+    # else it restarts at once (a new lease of the same host name beside the dead one).
+    if ((kills % 2 == 0)); then wait_for_lines 60 $(($(result_lines) + 100)); fi
     host_start "$v"
 done
 say "killed $kills times:$kill_log; waiting for the rest"
