@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2163,SC2119  # export "$MARK" exports its value; lib functions take no script args
 # Issue 16, SPEC §9: 3 tendd hosts on one PostgreSQL database under load, with kill -9. 2000
-# jobs are submitted across the hosts (one client per host's socket: single submits and
-# --stdin batches) while one host at a time is killed with SIGKILL (at least 5 times, a
+# jobs or more are submitted across the hosts (one client per host's socket: single submits
+# and --stdin batches; they go on until the last kill, so that every kill finds load) while one host at a time is killed with SIGKILL (at least 5 times, a
 # random host each time, after a random amount of progress) and restarted, at once or after
-# 100 more result lines (then the other hosts rescue its jobs while it is down). Each job
+# some more progress (then the other hosts rescue its jobs while it is down). Each job
 # takes a per-job `flock -n` (a failed lock records OVERLAP), appends its token and sleeps 20 ms.
 # Afterwards:
 #   - every acknowledged job (a printed id) ran to its end at least once; the printed id is the
 #     job of that submit; no submit made two jobs; nothing is lost;
 #   - no job ever ran twice at the same time (the flock), none failed, died or was cancelled;
 #   - the killed hosts' jobs were rescued by the others (runs recorded as interrupted).
-# Scale: the sanitizer tree ($SANITIZED) runs 400 jobs and 5 kills, the release tree 2000 and
-# 5. Lease 3 s, renew 1 s, rescue grace 500 ms: a killed host's jobs run elsewhere ~3.5 s later.
-# HOSTS_KILL9_SEED=N reproduces the choice of hosts and kill points.
+# Scale: the sanitizer tree ($SANITIZED) runs 400 jobs or more and 5 kills, the release tree
+# 2000 or more and 5. Lease 3 s, renew 1 s, rescue grace 500 ms: a killed host's jobs run elsewhere ~3.5 s later.
+# HOSTS_KILL9_SEED=N reproduces the choice of hosts and kill points; HOSTS_KILL9_JOBS=N sets
+# the number of jobs.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/pg_hosts_lib.sh"
@@ -24,6 +25,7 @@ SEED=${HOSTS_KILL9_SEED:-$RANDOM}
 RANDOM=$SEED
 JOBS=2000 BATCH=32 MIN_KILLS=5
 if $SANITIZED; then JOBS=400 BATCH=12; fi
+JOBS=${HOSTS_KILL9_JOBS:-$JOBS}
 say "random seed $SEED (HOSTS_KILL9_SEED=$SEED reproduces it); $JOBS jobs, >= $MIN_KILLS kills"
 RESULTS=$T/results
 mkdir -p "$T/locks"
@@ -61,27 +63,42 @@ sleep 0.02
 EOF
 
 # A client of one host: tokens PREFIX-1..PREFIX-COUNT, one single submit then a --stdin batch
-# of BATCH, over and over. Acknowledged submits go to OUT.acked as "TOKEN ID", the others to
-# OUT.unacked as "TOKEN status" (a host that is down refuses with 69: nothing was submitted);
-# OUT.done marks the end.
+# of BATCH, over and over; then single submits, 5 a second, until $T/stop exists (the kills are
+# done: every kill finds load). Acknowledged submits go to OUT.acked as "TOKEN ID", the others
+# to OUT.unacked as "TOKEN status"; OUT.done marks the end. A submit that tend refuses saying
+# "nothing was submitted" (the host is down) is made again until the host is back (up to 60 s);
+# any other failure may or may not have made the job (exit 69 also says "tendd closed the
+# connection", after the request was sent), and is not repeated.
 cat >"$T/submitter.sh" <<'EOF'
 #!/bin/bash
 set -u
 TEND=$1 SOCK=$2 T=$3 PREFIX=$4 COUNT=$5 BATCH=$6 OUT=$7
+# submit ARGS...: tend submit, made again while the host is down; sets out and rc.
+submit() {
+    local tries=0
+    while true; do
+        out=$(timeout -s KILL 30 "$TEND" --socket "$SOCK" submit --json "$@" 2>"$OUT.err" <<<"$lines")
+        rc=$?
+        cat "$OUT.err" >>"$OUT.stderr"
+        [[ $rc == 69 ]] && grep -q "nothing was submitted" "$OUT.err" && ((++tries < 600)) || return 0
+        sleep 0.1
+    done
+}
+single() {
+    lines=""
+    submit -- sh "$T/job.sh" "$1"
+    if [[ $rc == 0 && $out =~ \"id\":([0-9]+) ]]; then
+        echo "$1 ${BASH_REMATCH[1]}" >>"$OUT.acked"
+    elif [[ $rc == 0 ]]; then
+        echo "$1 ?" >>"$OUT.acked"
+        echo "submit $1: exit 0 but no id: $out" >>"$OUT.errors"
+    else
+        echo "$1 $rc" >>"$OUT.unacked"
+    fi
+}
 i=1
 while ((i <= COUNT)); do
-    tok=$PREFIX-$i
-    out=$(timeout -s KILL 30 "$TEND" --socket "$SOCK" submit --json -- sh "$T/job.sh" "$tok" 2>>"$OUT.stderr")
-    rc=$?
-    if [[ $rc == 0 && $out =~ \"id\":([0-9]+) ]]; then
-        echo "$tok ${BASH_REMATCH[1]}" >>"$OUT.acked"
-    elif [[ $rc == 0 ]]; then
-        echo "$tok ?" >>"$OUT.acked"
-        echo "submit $tok: exit 0 but no id: $out" >>"$OUT.errors"
-    else
-        echo "$tok $rc" >>"$OUT.unacked"
-        sleep 0.05  # the host is down or restarting: do not spin
-    fi
+    single "$PREFIX-$i"
     i=$((i + 1))
     lines="" toks=()
     for ((j = 0; j < BATCH && i <= COUNT; j++, i++)); do
@@ -89,8 +106,7 @@ while ((i <= COUNT)); do
         lines+="sh $T/job.sh $PREFIX-$i"$'\n'
     done
     ((${#toks[@]})) || break
-    out=$(timeout -s KILL 30 "$TEND" --socket "$SOCK" submit --stdin --json <<<"$lines" 2>>"$OUT.stderr")
-    rc=$?
+    submit --stdin
     if [[ $rc == 0 ]]; then
         mapfile -t ids < <(jq -r '.ids[]' <<<"$out")
         if [[ ${#ids[@]} != "${#toks[@]}" ]]; then
@@ -99,8 +115,12 @@ while ((i <= COUNT)); do
         for ((j = 0; j < ${#toks[@]}; j++)); do echo "${toks[j]} ${ids[j]:-?}" >>"$OUT.acked"; done
     else
         printf "%s $rc\n" "${toks[@]}" >>"$OUT.unacked"
-        sleep 0.05
     fi
+done
+while [[ ! -e $T/stop ]]; do
+    single "$PREFIX-$i"
+    i=$((i + 1))
+    sleep 0.2
 done
 touch "$OUT.done"
 EOF
@@ -137,11 +157,13 @@ done
 kills=0
 kill_log=""
 kill_at=""  # SQL VALUES: (host, time of its kill)
-total_lines=$((2 * JOBS))
 while ((kills < MIN_KILLS)); do
     lines0=$(result_lines)
-    # Spread the kills over the run: the next one after a random share of what is left.
-    base=$(((total_lines - lines0) / (MIN_KILLS - kills + 1)))
+    # A start and an end line per job that a submit made (refused ones make none).
+    total_lines=$((2 * (JOBS - $({ cat "$T"/sub?.unacked 2>/dev/null || true; } | wc -l))))
+    # The next kill after a random share of the run (a kill, the wait and the restart take a
+    # few seconds while the other hosts go on: MIN_KILLS fit into the first half or so).
+    base=$((total_lines / (3 * MIN_KILLS)))
     ((base < 20)) && base=20
     target=$((lines0 + base / 2 + RANDOM % base))
     wait_for_lines 60 "$target"
@@ -153,9 +175,10 @@ while ((kills < MIN_KILLS)); do
     kill_at+="${kill_at:+, }('h$v', to_timestamp($EPOCHREALTIME))"
     # Every other kill, the host stays down for a while (its jobs are rescued by the others);
     # else it restarts at once (a new lease of the same host name beside the dead one).
-    if ((kills % 2 == 0)); then wait_for_lines 60 $(($(result_lines) + 100)); fi
+    if ((kills % 2 == 0)); then wait_for_lines 60 $(($(result_lines) + base / 2)); fi
     host_start "$v"
 done
+touch "$T/stop"  # the submitters end once they made their share
 say "killed $kills times:$kill_log; waiting for the rest"
 ((kills >= MIN_KILLS)) || fail "only $kills kills happened before every job ended (want $MIN_KILLS): the run was too short"
 deadline=$((${EPOCHREALTIME/./} + 120 * 1000000))
@@ -175,9 +198,11 @@ sort -u -k1,1 "$T"/sub?.acked >"$T/acked"
 { cat "$T"/sub?.unacked 2>/dev/null || true; } | sort -u -k1,1 >"$T/unacked"
 n_acked=$(wc -l <"$T/acked")
 n_unacked=$(wc -l <"$T/unacked")
-assert_eq "$JOBS" $((n_acked + n_unacked)) "submits made (acknowledged + not)"
+n_submits=$((n_acked + n_unacked))
+((n_submits >= JOBS)) || fail "only $n_submits submits were made (want $JOBS)"
+check "$n_submits submits made (acknowledged + not)"
 assert_eq "$(cat "$T"/sub?.acked | wc -l)" "$n_acked" "acknowledged tokens are distinct"
-((n_acked >= JOBS / 2)) || fail "only $n_acked of $JOBS submits were acknowledged: the hosts were down too long to test anything"
+((n_acked >= n_submits / 2)) || fail "only $n_acked of $n_submits submits were acknowledged: the hosts were down too long to test anything"
 
 awk '$1 == "end" { print $2 }' "$RESULTS" | sort -u >"$T/ended"
 missing=$(cut -d' ' -f1 "$T/acked" | comm -23 - "$T/ended")
