@@ -80,13 +80,16 @@ kill -STOP "$RELAY"
 t_cut=$EPOCHREALTIME
 touch "$T/go"  # quick ends now, while h1 cannot tell the database
 victims_gone() { local p; for p in "${VICTIMS[@]}"; do gone "$p" || return 1; done; }
+# A tight loop of builtins (and sleep): the time it sees the last one gone is at most ~10 ms
+# late, so the margin below errs on the safe side only.
+deadline=$((${t_cut/./} + 10000000))
 until victims_gone; do
-    fcmp "$(elapsed_since "$t_cut")" "<" 10 || fail "h1's jobs still run 10s after the cut: ${VICTIMS[*]}"
-    host_answers 1 || fail "tend status on h1 did not answer while it was cut off"
+    ((${EPOCHREALTIME/./} < deadline)) || fail "h1's jobs still run 10s after the cut: ${VICTIMS[*]}"
     sleep 0.01
 done
 t_gone=$EPOCHREALTIME
-check "tend status answered on h1 while it was cut off"
+host_answers 1 || fail "tend status on h1 did not answer while it was cut off"
+check "tend status answers on h1 while it is cut off"
 wait_until 5 grep -q "host lease lost" "$(host_err 1)"
 assert_eq "end quick h1" "$(lines_of end h1 | awk '{ print $1, $2, $3 }')" "what h1 ran to its end during the cut"
 check "h1's log: $(grep -m1 "host lease lost" "$(host_err 1)")"
