@@ -40,7 +40,7 @@ profile_keys() {
   esac
 }
 count_stamps() { local f; f=$(compgen -G "$1/j$2.*" || true); [ -z "$f" ] && echo 0 || wc -l <<<"$f"; }
-ms_since() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.0f", (b - a) / 1e6}'; }
+ms_since() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.0f\n", (b - a) / 1e6}'; }
 
 n=0
 declare -A RERUN DIED
@@ -79,12 +79,13 @@ trial() {
   log "  $prof: $JOBS jobs run on h1 (pids $(echo $jpids)); h2, h3 up; kill -9 h1 (load $(loadavg))"
   local tk t p
   tk=$(now_ns)
+  disown "$apid" 2>/dev/null || true   # no "Killed" line from bash
   kill -KILL "$apid"
   # The old processes: gone when? (tend-shim's parent-death signal.)
   deadline=$(( $(date +%s) + 30 ))
   while :; do
     local left=0
-    for p in $jpids; do kill -0 "$p" 2>/dev/null && left=1; done
+    for p in $jpids; do alive "$p" && left=1; done   # a zombie waiting for its reaper is dead
     [ $left = 0 ] && break
     [ "$(date +%s)" -lt $deadline ] || die "h1's jobs still run 30 s after its kill"
     sleep 0.01
