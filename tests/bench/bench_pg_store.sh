@@ -94,7 +94,7 @@ median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a
 
 FLOOR=$(median "${R[floor]}")
 echo
-echo "PostgreSQL store alone: claim + fenced finish of no-op jobs, durable (fsync on), $JOBS jobs per run, median of $ROUNDS"
+echo "== PostgreSQL store benchmark: claim + fenced finish of no-op jobs, durable (fsync on), $JOBS jobs per run, median of $ROUNDS"
 printf '%-10s %8s %10s %12s %10s %10s  %s\n' row clients jobs/s prototype vs-proto vs-floor runs
 for row in single batch10 single-1c floor; do
   m=$(median "${R[$row]}")

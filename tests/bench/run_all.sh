@@ -8,13 +8,15 @@
 #               listing_stall (about 12 minutes on a quiet machine)
 #   cron:       cron_idle cron_next                 (2 minutes)
 #   rollout:    rollout                             (1-2 minutes)
+#   postgresql: pg_store pg_throughput pg_latency pg_failover
+#               (about 8 minutes; each starts its own PostgreSQL server, fsync on)
 # e.g. BENCH_SET="bulk dispatch" tests/bench/run_all.sh. Longer if a benchmark has to
 # wait for the load average to drop (see README.md).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-/tmp/tend-bench-results.$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
-SET=${BENCH_SET:-respawn idle memory scale submit_latency bulk concurrent dispatch job_latency queue_scale listing_stall cron_idle cron_next rollout}
+SET=${BENCH_SET:-respawn idle memory scale submit_latency bulk concurrent dispatch job_latency queue_scale listing_stall cron_idle cron_next rollout pg_store pg_throughput pg_latency pg_failover}
 
 rc=0
 for b in $SET; do
