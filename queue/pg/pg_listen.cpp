@@ -9,7 +9,7 @@
 namespace tend::pg {
 
 namespace {
-constexpr clockid_t kClock = CLOCK_MONOTONIC;
+constexpr clockid_t kListenClock = CLOCK_MONOTONIC;
 constexpr std::uint64_t kNever = UINT64_MAX;
 constexpr std::uint64_t kSelftestWaitUs = 1'000'000;  // the notification must be back
 constexpr std::uint64_t kSelftestEveryUs = 300'000'000;
@@ -29,7 +29,7 @@ Result<std::unique_ptr<PgListener>> PgListener::create(ListenOptions options) {
     std::unique_ptr<PgListener> l(new PgListener(std::move(options)));
     sd_event* loop = l->opt_.loop;
     auto make = [&](sd_event_time_handler_t cb, const char* what) -> Result<EventSource> {
-        return ev::add_time(loop, kClock, kNever, 1000, cb, l.get(), what);
+        return ev::add_time(loop, kListenClock, kNever, 1000, cb, l.get(), what);
     };
     auto d = make(&PgListener::on_debounce, "arm the NOTIFY debounce timer");
     if (!d) return make_error(d.error());
@@ -52,7 +52,7 @@ PgListener::~PgListener() {
 }
 
 std::uint64_t PgListener::now_us() const {
-    return ev::now(opt_.loop, kClock);
+    return ev::now(opt_.loop, kListenClock);
 }
 
 void PgListener::arm(sd_event_source* s, std::uint64_t at_us, const char* what) {
