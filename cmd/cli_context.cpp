@@ -147,6 +147,17 @@ void Connection::send(std::string_view line) {
         }
         off += static_cast<size_t>(n);
     }
+    sent_ = true;
+}
+
+CliError Connection::closed() const {
+    const std::string what = "tendd closed the connection at " + path_;
+    if (!sent_) return CliError(kExitUnreachable, what);
+    // It may have been committed just before tendd went away (a crash, a kill -9): 69 would
+    // tell a retrying script that nothing happened, and a retried submit would run twice.
+    return CliError(kExitNoAnswer, what + " before it answered: the request may have taken effect",
+                    "see whether it did (tend jobs, tend status) before repeating it; a submit "
+                    "with --key can be repeated safely");
 }
 
 nlohmann::json Connection::request(const std::string& cmd, const nlohmann::json& args,
@@ -205,7 +216,7 @@ std::string Connection::read_line(const std::string& cmd, Deadline deadline) {
         if (r == 0) continue;  // the deadline check above ends the wait
         ssize_t n = recv(fd_.get(), chunk, sizeof chunk, 0);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw CliError(kExitUnreachable, "tendd closed the connection at " + path_);
+        if (n <= 0) throw closed();
         buf_.append(chunk, static_cast<size_t>(n));
     }
 }

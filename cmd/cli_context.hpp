@@ -28,6 +28,10 @@ inline constexpr int kExitNotRunning = 3;  // tend status: an instance is not ru
 inline constexpr int kExitInvalid = 65;
 inline constexpr int kExitUnreachable = 69;
 inline constexpr int kExitQueueFull = 75;
+// tendd closed the connection after a whole request reached it and before it answered: the
+// request may have taken effect. (69: tendd was not reached, or closed the connection before
+// the whole request was sent: nothing was done, so a submit may be repeated.)
+inline constexpr int kExitNoAnswer = 76;
 inline constexpr int kExitTimeout = 124;
 
 // Thrown by commands; main() turns it into "tend: WHAT: WHY" and the exit status.
@@ -118,11 +122,14 @@ class Connection {
 
   private:
     void connect_socket();
+    // The error for a connection that tendd closed while a reply was awaited.
+    CliError closed() const;
 
     UniqueFd fd_;
     std::string path_;
     std::string buf_;
     std::shared_ptr<const jobs::JobLogView> disk_;
+    bool sent_ = false;  // a whole request line went out on this connection
 };
 
 // A reply line's data; an error reply becomes CliError as in Connection::request.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPEC §2, §3, §4: exit statuses and messages of the CLI and of tendd for an unreachable
-# daemon, invalid configs (every error as FILE:LINE:COLUMN), missing configs and usage errors.
+# daemon (69) or one that closed the connection before answering (76), invalid configs (every
+# error as FILE:LINE:COLUMN), missing configs and usage errors.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/users.sh"
 
@@ -12,6 +13,25 @@ assert_status 69 tend start --wait whatever
 assert_contains "$ERR" "$SOCK" "stderr of tend start without a daemon"
 assert_status 69 env TEND_SOCKET="$T/env.sock" "$TEND_BIN_DIR/tend" status
 assert_contains "$ERR" "$T/env.sock" "stderr with TEND_SOCKET"
+
+say "a daemon that closes the connection once the request reached it -> 76, never 69"
+# A stand-in for a tendd killed between reading a request and answering it: the request may
+# have been carried out, so the exit status must not be 69 (which says it was not).
+bg_start "$T/closer.out" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(4)
+while True:
+    c, _ = s.accept()
+    c.makefile("rb").readline()
+    c.close()
+' "$T/closer.sock"
+wait_until 10 test -S "$T/closer.sock"
+assert_status 76 env "$CLI_ASAN_OPTIONS" "$TEND_BIN_DIR/tend" --socket "$T/closer.sock" submit -- true
+assert_contains "$ERR" "may have taken effect" "stderr of a submit that got no answer"
+assert_status 76 env "$CLI_ASAN_OPTIONS" "$TEND_BIN_DIR/tend" --socket "$T/closer.sock" status
+bg_stop "$BG_PID"
 
 say "tend check on a config with several errors -> each as FILE:LINE:COLUMN, exit 65"
 BAD=$T/bad.toml
