@@ -75,6 +75,7 @@ Result<std::unique_ptr<JobProcess>> JobProcess::start(sd_event* loop, ChildReape
     if (!launch.shim.empty()) {
         auto wrapped = wrap_in_shim(launch.spawn, launch.shim, getpid());
         if (!wrapped) return make_error(wrapped.error());
+        launch.spawn.exec_fd = launch.shim_fd;
     }
     auto spawned = spawn_process(launch.spawn);
     if (!spawned) return make_error(spawned.error());

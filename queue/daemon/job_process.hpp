@@ -27,6 +27,7 @@ struct JobLaunch {
     // itself, which outlives a restart of tendd on purpose (recovery deals with it). The
     // parent-death signal follows the *thread* that forked: spawn only from the loop's thread.
     std::string shim;
+    int shim_fd = -1;  // tend-shim opened by tendd (SpawnSpec::exec_fd), or -1: run by path
 };
 
 // tend-shim beside this process's executable (a build tree), else

@@ -3,8 +3,11 @@
 // settle, rescue, prune, cancel and wait polling, finish retries) and the clean stop.
 #include "queue/pg/pg_queue.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <random>
 
 #include "queue/pg/pg_queue_text.hpp"
@@ -70,6 +73,8 @@ Status PgQueue::start() {
     auto shim = jobs::locate_shim();
     if (!shim) return make_error(shim.error());
     shim_ = *shim;
+    shim_fd_ = UniqueFd(::open(shim_.c_str(), O_PATH | O_CLOEXEC));
+    if (!shim_fd_) return make_error("cannot open " + shim_ + ": " + std::strerror(errno));
     const std::string incarnation = std::to_string(getpid());
     auto make = [&](const std::string& role, PgConn::OnState on_state,
                     PgConn::OnNotify on_notify = {},

@@ -230,6 +230,9 @@ class PgQueue final : public jobs::JobQueue {
     std::unique_ptr<PgJobViews> views_;
     std::unique_ptr<PgCronStore> cron_;
     std::string shim_;
+    // tend-shim opened once, as root: a job's user execs it through this fd, so a build tree
+    // under a 0700 directory (the README's clone in /root) runs other users' jobs too.
+    UniqueFd shim_fd_;
     std::string conninfo_shown_;  // redacted, for messages
     Schema schema_ = Schema::unknown;
     std::string schema_error_;  // Schema::refused: why, for every queue request

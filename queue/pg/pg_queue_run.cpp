@@ -231,6 +231,7 @@ void PgQueue::launch(std::int64_t id, const std::vector<std::string>& vars) {
     l.timeout = job.timeout_us < 0 ? qs.timeout : Usec(job.timeout_us);
     l.stop_timeout = qs.stop_timeout;
     l.shim = shim_;
+    l.shim_fd = shim_fd_.get();
     std::weak_ptr<PgQueue*> alive = self_;
     auto proc = jobs::JobProcess::start(
         opt_.loop, *opt_.reaper, std::move(l),

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -104,6 +106,11 @@ __attribute__((no_sanitize("address", "undefined"))) int child_main(void* p) {
     // the status pipe included.
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     int status_fd = a.status_fd;
+    int exec_fd = spec.exec_fd;
+    // Out of the way of the fds handed over below (3 .. 3 + listen fds): they are overwritten.
+    if (const int top = 3 + std::max<int>(1, static_cast<int>(spec.listen_fds.size()));
+        exec_fd >= 0 && exec_fd < top && (exec_fd = fcntl(exec_fd, F_DUPFD_CLOEXEC, top)) < 0)
+        child_fail(status_fd, kStageStdio);
     if (const int n = static_cast<int>(spec.listen_fds.size()); n > 0) {
         // Out of the way of 3..3+n first (the status pipe and the sockets themselves may sit
         // there), then into place without CLOEXEC.
@@ -123,7 +130,10 @@ __attribute__((no_sanitize("address", "undefined"))) int child_main(void* p) {
         if (spec.fd3 == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(spec.fd3, 3) < 0)
             child_fail(status_fd, kStageStdio);
     }
-    execve(a.path, a.argv, a.envp);
+    if (exec_fd >= 0)
+        syscall(SYS_execveat, exec_fd, "", a.argv, a.envp, AT_EMPTY_PATH);
+    else
+        execve(a.path, a.argv, a.envp);
     child_fail(status_fd, kStageExec);
 }
 
@@ -187,7 +197,8 @@ Result<std::string> find_executable(const std::string& name, const std::vector<s
 
 Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
     if (spec.argv.empty()) return make_error("empty command");
-    auto path = find_executable(spec.argv[0], spec.env);
+    auto path = spec.exec_fd >= 0 ? Result<std::string>(spec.argv[0])
+                                  : find_executable(spec.argv[0], spec.env);
     if (!path) return make_error(path.error());
     std::vector<char*> argv;
     for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));

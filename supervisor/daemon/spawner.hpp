@@ -30,6 +30,10 @@ struct SpawnSpec {
     // should then hold LISTEN_FDS, LISTEN_FDNAMES and "LISTEN_PID=" followed by 10 characters:
     // the child writes its own pid there, which nobody can know before it exists.
     std::vector<int> listen_fds;
+    // When set, the program run is this open file (execveat, AT_EMPTY_PATH) and argv[0] only
+    // names it: the daemon opened it, so the user the child runs as need not be able to reach
+    // its directory (tend-shim in a build tree under a 0700 /root). A binary, not a script.
+    int exec_fd = -1;
     // The daemon raises its own fd limit; programs get back the limit it started with.
     std::optional<unsigned long> nofile_soft;
 };
