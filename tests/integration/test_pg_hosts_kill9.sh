@@ -11,8 +11,11 @@
 #     job of that submit; no submit made two jobs; nothing is lost;
 #   - no job ever ran twice at the same time (the flock), none failed, died or was cancelled;
 #   - the killed hosts' jobs were rescued by the others (runs recorded as interrupted).
-# Scale: the sanitizer tree ($SANITIZED) runs 400 jobs or more and 5 kills, the release tree
-# 2000 or more and 5. Lease 3 s, renew 1 s, rescue grace 500 ms: a killed host's jobs run elsewhere ~3.5 s later.
+# Scale: the release tree runs 2000 jobs or more and 5 kills. The sanitizer tree skips it
+# (reported as skipped), for the test command's 30 minutes: its memory checks of the same paths
+# (claim, fence, tend-shim, rescue after a kill -9) come from test_pg_queue and the other
+# test_pg_hosts_* there; HOSTS_KILL9_JOBS=400 runs it there by hand. Lease 3 s, renew 1 s,
+# rescue grace 500 ms: a killed host's jobs run elsewhere ~3.5 s later.
 # HOSTS_KILL9_SEED=N reproduces the choice of hosts and kill points; HOSTS_KILL9_JOBS=N sets
 # the number of jobs.
 source "$(dirname "$0")/lib.sh"
@@ -24,7 +27,10 @@ export LC_ALL=C  # sort, comm and join agree on the order
 SEED=${HOSTS_KILL9_SEED:-$RANDOM}
 RANDOM=$SEED
 JOBS=2000 BATCH=32 MIN_KILLS=5
-if $SANITIZED; then JOBS=400 BATCH=12; fi
+if $SANITIZED; then
+    [[ -n ${HOSTS_KILL9_JOBS:-} ]] || skip "release tree only (HOSTS_KILL9_JOBS=400 runs it here)"
+    BATCH=12
+fi
 JOBS=${HOSTS_KILL9_JOBS:-$JOBS}
 say "random seed $SEED (HOSTS_KILL9_SEED=$SEED reproduces it); $JOBS jobs, >= $MIN_KILLS kills"
 RESULTS=$T/results
