@@ -32,6 +32,10 @@ struct ResultsJoin {
         if (--left == 0) reply(PgQueue::JobReply::ok({{"results", results}}));
     }
 };
+// One job's entry in a cancel or retry reply when nothing was done to it.
+json refused(jobs::JobId id, std::string why) {
+    return {{"id", id}, {"ok", false}, {"error", std::move(why)}};
+}
 }  // namespace
 
 // ---- cancel, retry: one statement per job, pipelined; the reply lists each job's result.
@@ -48,13 +52,11 @@ void PgQueue::cancel(const std::vector<JobId>& ids, JobReplier reply) {
             [this, alive, join, i, id](StoreReply<std::optional<CancelResult>> r) {
                 json& out = join->results[i];
                 if (!r.ok()) {
-                    out = {{"id", id}, {"ok", false}, {"error", server_text(r.message)}};
+                    out = refused(id, server_text(r.message));
                 } else if (!*r.value) {
-                    out = {{"id", id},
-                           {"ok", false},
-                           {"error", "job " + std::to_string(id) +
-                                         " is not waiting or running (no such job, "
-                                         "or it has already finished)"}};
+                    out = refused(id, "job " + std::to_string(id) +
+                                          " is not waiting or running (no such job, or it has "
+                                          "already finished)");
                 } else {
                     const bool running = (*r.value)->state == jobs::JobState::running;
                     if (running && !alive.expired()) {
@@ -100,13 +102,11 @@ void PgQueue::retry(const std::vector<JobId>& ids, JobReplier reply) {
                       [this, alive, join, i, id](StoreReply<std::optional<RetryResult>> r) {
                           json& out = join->results[i];
                           if (!r.ok()) {
-                              out = {{"id", id}, {"ok", false}, {"error", server_text(r.message)}};
+                              out = refused(id, server_text(r.message));
                           } else if (!*r.value) {
-                              out = {{"id", id},
-                                     {"ok", false},
-                                     {"error", "job " + std::to_string(id) +
-                                                   " cannot be retried: only failed, dead or "
-                                                   "cancelled jobs can be retried"}};
+                              out = refused(id, "job " + std::to_string(id) +
+                                                    " cannot be retried: only failed, dead or "
+                                                    "cancelled jobs can be retried");
                           } else {
                               out = {{"id", id}, {"ok", true}, {"state", "pending"}};
                               if (!alive.expired()) {
