@@ -87,8 +87,7 @@ TEST_CASE("hostile definitions are errors naming the problem", "[pg][cron]") {
         "{\"schedule\":\"@daily\",\"argv\":[\"x\"],\"cwd\":\"/\",\"groups\":[1,-2]}",
         "{\"schedule\":\"@daily\",\"argv\":[\"x\"],\"cwd\":\"/\",\"groups\":7}",
         "{\"schedule\":\"@daily\",\"argv\":[\"x\"],\"cwd\":\"/\",\"jitter_us\":-1}",
-        "{\"schedule\":\"@daily\",\"argv\":[\"x\"],\"cwd\":\"/\",\"jitter_us\":"
-        "18446744073709551615}",
+        R"({"schedule":"@daily","argv":["x"],"cwd":"/","jitter_us":18446744073709551615})",
         "{\"schedule\":\"@daily\",\"argv\":[\"x\"],\"cwd\":\"/\",\"jitter_us\":1e300}",
         "{\"schedule\":\"@daily\",\"argv\":[\"x\"],\"cwd\":\"/\",\"overlap\":\"sometimes\"}",
         "{\"schedule\":\"@daily\",\"argv\":[\"x\"],\"cwd\":\"/\",\"catch_up\":2}",
