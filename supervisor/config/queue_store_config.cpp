@@ -146,19 +146,6 @@ const std::vector<KeyRow<DaemonConfig>>& queue_store_keys() {
     return keys;
 }
 
-std::optional<std::string> store_unavailable(const QueueStoreConfig& c) {
-    if (!c.postgres()) return std::nullopt;
-    // The keys of parts of the PostgreSQL store this tend does not have yet: refused, never
-    // silently ignored.
-    if (c.submit_url)
-        return "queue_submit_url: direct submits to the database while tendd is down are not "
-               "built yet: remove the key";
-    if (c.direct_submit_user)
-        return "direct_submit_user: direct submits to the database are not built yet: remove "
-               "the key";
-    return std::nullopt;
-}
-
 std::vector<std::string> queue_store_errors(const QueueStoreConfig& c) {
     using namespace std::chrono_literals;
     std::vector<std::string> out;

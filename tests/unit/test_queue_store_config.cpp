@@ -24,7 +24,6 @@ TEST_CASE("the queue store's defaults are the file store and the design's timing
     CHECK(s.listen == QueueListen::automatic);
     CHECK(s.pooler == QueuePooler::none);
     CHECK(s.migrate == QueueMigrate::automatic);
-    CHECK_FALSE(store_unavailable(s));
     CHECK(r.config.queues[0].global_concurrency == 0);
 }
 
@@ -62,20 +61,6 @@ global_concurrency = 3
     CHECK(*s.submit_url == "postgresql://tend_submit@db/tend");
     CHECK(*s.direct_submit_user == "nobody");
     CHECK(r.config.queues[1].global_concurrency == 3);
-    // Valid, but this build has no direct submit: tendd refuses it and says why.
-    auto why = store_unavailable(s);
-    REQUIRE(why);
-    QueueStoreConfig listening = s;  // LISTEN is built: its keys are accepted
-    listening.submit_url.reset();
-    listening.direct_submit_user.reset();
-    CHECK_FALSE(store_unavailable(listening));
-    QueueStoreConfig plain = s;
-    plain.listen_url.reset();
-    plain.submit_url.reset();
-    plain.direct_submit_user.reset();
-    CHECK_FALSE(store_unavailable(plain));
-    plain.listen = QueueListen::on;
-    CHECK_FALSE(store_unavailable(plain));
     CHECK(store_rule_errors(r.config, s).empty());
 }
 
