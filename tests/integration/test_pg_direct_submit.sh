@@ -5,7 +5,8 @@
 # role granted it cannot INSERT INTO tend.job nor call tend.submit, and the wrapper drops the
 # uid, gid and groups it is given); with tendd stopped, `tend submit --json` goes direct
 # (direct: true, the note on stderr), --key deduplicates onto the same job, a full queue is
-# exit 75, a --stdin batch goes direct too; a root tendd then runs the jobs as
+# exit 75, a --stdin batch goes direct too, and the CLI's NOTIFY wakes a running host of the
+# queue (a 30 s poll away); a root tendd runs the jobs as
 # direct_submit_user (a throwaway user: `id -un`) and `tend show` names direct:ROLE; without
 # direct_submit_user such a job fails with the reason and never runs as root; with the
 # database unreachable too the job goes to the spool, and the messages name both failures.
@@ -145,6 +146,32 @@ assert_contains "$(jq -r .reason <<<"$OUT")" "no [daemon] direct_submit_user" "t
 assert_contains "$(cat "$TENDD_ERR")" "job $R cannot start" "tendd's log"
 tend shutdown >/dev/null
 wait_tendd_exit 10
+
+say "the CLI's NOTIFY wakes a running host of the queue (its poll is 30 s away)"
+mkdir -p "$T/B"
+cat >"$T/B/tend.toml" <<EOF
+[daemon]
+queue = "$URL"
+host_name = "B"
+direct_submit_user = "$U"
+queue_lease = "3s"
+queue_renew = "1s"
+queue_poll = "30s"
+queue_listen = "on"
+EOF
+env "$MARK" setsid "$TEND_BIN_DIR/tendd" --config "$T/B/tend.toml" --state-dir "$T/B/state" \
+    --socket "$T/B.sock" --log-level debug 2>>"$T/B.stderr" </dev/null &
+B_PID=$!
+BG_PIDS+=("$B_PID")
+wait_until 15 grep -q "wake-ups by LISTEN/NOTIFY: working" "$T/B.stderr"
+config "direct_submit_user = \"$U\"" "$SUBMIT_URL"
+run "${TC[@]}" submit --json --cwd / -- true
+assert_eq 0 "$RC" "a direct submit while host B runs ($ERR)"
+N=$(jq -r .id <<<"$OUT")
+ran_on_b() { [[ $(db "SELECT j.state || ':' || r.host FROM tend.job j JOIN tend.run r ON r.job_id = j.id WHERE j.id = $N") == "succeeded:B" ]]; }
+wait_until 5 ran_on_b
+timeout -s KILL 20 env "$CLI_ASAN_OPTIONS" "$TEND_BIN_DIR/tend" --socket "$T/B.sock" shutdown >/dev/null
+wait_until 15 gone "$B_PID"
 
 say "the database unreachable too: the spool, and the messages name both failures"
 config "direct_submit_user = \"$U\"" "postgresql:///d?host=$T/nowhere&user=$ROLE"
