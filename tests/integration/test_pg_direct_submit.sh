@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `tend submit` straight into PostgreSQL while tendd is down (SPEC §9, design postgres.md §11,
-# tendd(8) MULTI-HOST): `tend migrate` upgrades a schema-1 database to 2 (--dry-run shows only
+# tendd(8) MULTI-HOST): `tend migrate` by a role without CREATEROLE still reaches schema 2 (a
+# warning, no tend_submit); it upgrades a schema-1 database to 2 (--dry-run shows only
 # migration 2); the tend_submit role may call tend.submit_direct and nothing else (psql as a
 # role granted it cannot INSERT INTO tend.job nor call tend.submit, and the wrapper drops the
 # uid, gid and groups it is given); with tendd stopped, `tend submit --json` goes direct
@@ -21,6 +22,14 @@ db() { pg_sql d "$1"; }
 # psql as ROLE (trust authentication on the throwaway server's socket); sets RC, OUT, ERR.
 as_role() { run psql -qXAt -v ON_ERROR_STOP=1 -U "$1" -d d -c "$2"; }
 ROLE=direct_alice
+
+say "a migrating role without CREATEROLE: schema 2 all the same, with a warning and no tend_submit"
+pg_sql postgres "CREATE ROLE lowly LOGIN NOCREATEROLE" >/dev/null
+pg_sql postgres "CREATE DATABASE low OWNER lowly" >/dev/null
+assert_status 0 "${TENDC[@]}" migrate --url "postgresql:///low?host=$PG_DIR&user=lowly" --json
+assert_eq 2 "$(jq .to <<<"$OUT")" "the schema lowly migrated to"
+assert_contains "$ERR" "cannot create the role tend_submit" "the migration's warning"
+assert_eq 0 "$(db "SELECT count(*) FROM pg_roles WHERE rolname = 'tend_submit'")" "tend_submit roles"
 
 say "tend migrate upgrades schema 1 to 2; --dry-run shows migration 2 only"
 assert_status 0 "${TENDC[@]}" migrate --dry-run --url "$URL"

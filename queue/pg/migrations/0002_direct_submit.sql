@@ -5,14 +5,20 @@
 -- tendd runs such jobs only as [daemon] direct_submit_user.
 
 -- Roles belong to the cluster, not to this database: another database's migration may have
--- made it (or may be making it now: the advisory lock is per database).
+-- made it (or may be making it now: the advisory lock is per database). A migrating role
+-- without CREATEROLE (tendd's, with queue_migrate = "auto") must not fail the upgrade: the
+-- schema is still usable, and direct submits stay off until an administrator creates the role
+-- and grants it what the end of this file grants (tend-state(5)).
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'tend_submit') THEN
     CREATE ROLE tend_submit NOLOGIN;
   END IF;
-EXCEPTION WHEN duplicate_object OR unique_violation THEN
-  NULL;
+EXCEPTION
+  WHEN duplicate_object OR unique_violation THEN
+    NULL;
+  WHEN insufficient_privilege THEN
+    RAISE WARNING 'tend: cannot create the role tend_submit (%): direct submits stay off until an administrator creates it and grants it USAGE ON SCHEMA tend and EXECUTE ON FUNCTION tend.submit_direct (tend-state(5))', SQLERRM;
 END $$;
 
 -- Functions are executable by PUBLIC by default. tend_submit needs USAGE on the schema to reach
@@ -65,5 +71,10 @@ BEGIN
 END $$;
 
 REVOKE ALL ON FUNCTION tend.submit_direct(text, jsonb, text[], uuid) FROM PUBLIC;
-GRANT USAGE ON SCHEMA tend TO tend_submit;
-GRANT EXECUTE ON FUNCTION tend.submit_direct(text, jsonb, text[], uuid) TO tend_submit;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'tend_submit') THEN
+    GRANT USAGE ON SCHEMA tend TO tend_submit;
+    GRANT EXECUTE ON FUNCTION tend.submit_direct(text, jsonb, text[], uuid) TO tend_submit;
+  END IF;
+END $$;
