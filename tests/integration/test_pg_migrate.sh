@@ -96,11 +96,13 @@ EOF2
 assert_contains "$ERR" "\"queue\" contains a password" "a password in tend.toml"
 check_errors <<'EOF2'
 [daemon]
+queue = "postgresql:///x"
 direct_submit_user = "root"
 EOF2
 assert_contains "$ERR" "[daemon] direct_submit_user: \"root\" is root" "direct_submit_user = root"
 check_errors <<'EOF2'
 [daemon]
+queue = "postgresql:///x"
 direct_submit_user = "no-such-user-here"
 EOF2
 assert_contains "$ERR" "[daemon] direct_submit_user: unknown user \"no-such-user-here\"" "an unknown direct_submit_user"

@@ -95,6 +95,13 @@ TEST_CASE("queue store keys refuse what cannot work", "[config][pg]") {
          "t.toml:2:13: \"host_name\" must be 1 to 64 letters, digits, '-', '_' or '.'"},
         {"[daemon]\ndirect_submit_user = \"-x\"\n",
          "t.toml:2:22: \"direct_submit_user\" must be a user name"},
+        {"[daemon]\nqueue_submit_url = \"host=db user=alice\"\n",
+         "t.toml:1:1: [daemon]: queue_submit_url needs the PostgreSQL store ([daemon] queue = "
+         "\"postgresql://...\"); with the file store a submit while tendd is down goes to the "
+         "spool"},
+        {"[daemon]\ndirect_submit_user = \"nobody\"\n",
+         "t.toml:1:1: [daemon]: direct_submit_user needs the PostgreSQL store ([daemon] queue = "
+         "\"postgresql://...\"): only its jobs can be submitted directly"},
         {"[daemon]\nqueue = \"host=db\"\nqueue_pooler = \"transaction\"\nqueue_listen = \"on\"\n",
          "t.toml:1:1: [daemon]: queue_listen = \"on\" with queue_pooler = \"transaction\" needs "
          "queue_listen_url (a direct connection: LISTEN does not work through a transaction "
