@@ -6,7 +6,6 @@
 #include "cmd/full_config_loader.hpp"
 #include "supervisor/config/paths.hpp"
 #include "supervisor/config/probe_pitfall.hpp"
-#include "supervisor/config/queue_store_config.hpp"
 
 namespace tend::cli {
 
@@ -23,13 +22,6 @@ void register_check_command(CLI::App& app, CliContext& ctx, Action& action) {
             // Like tendd: a missing default config is valid (no programs); a named one is not.
             FullLoadResult full = load_full_config(path, named);
             LoadResult& r = full.load;
-            // A config tendd would refuse to run is not ok, even when every key is valid.
-            if (r.loaded)
-                if (auto why = store_unavailable(r.loaded->config.daemon.store)) {
-                    const SourcePos& at = r.loaded->config.daemon.store.queue_pos;
-                    r.errors.push_back(at.file + ":" + std::to_string(at.line) + ":" +
-                                       std::to_string(at.column) + ": " + *why);
-                }
             if (r.loaded && !r.loaded->file_found) {
                 if (ctx.json)
                     ctx.print_json({{"file", path},

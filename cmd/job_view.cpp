@@ -279,6 +279,8 @@ void print_job(const CliContext& ctx, const json& job) {
         line("after:", ids);
     }
     when("submitted:", "submitted_at");
+    // The PostgreSQL store: "uid:1000", "cron:NAME", or "direct:ROLE" (tend.submit_direct).
+    opt("submitter:", str(job, "submitted_by"));
     when("run at:", "run_at");
     when("started:", "started_at");
     when("finished:", "finished_at");

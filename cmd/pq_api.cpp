@@ -1,4 +1,5 @@
-// Loads the libpq functions of `tend migrate` from libpq.so.5 at first use (see the header).
+// Loads the libpq functions of `tend migrate` and direct submits from libpq.so.5 at first use (see
+// the header).
 #include "cmd/pq_api.hpp"
 
 #include "cmd/dl_library.hpp"
@@ -17,6 +18,9 @@ PqApi load() {
     lib.resolve(api.exec_params, "PQexecParams");
     lib.resolve(api.result_status, "PQresultStatus");
     lib.resolve(api.result_error_message, "PQresultErrorMessage");
+    lib.resolve(api.result_error_field, "PQresultErrorField");
+    lib.resolve(api.nfields, "PQnfields");
+    lib.resolve(api.getisnull, "PQgetisnull");
     lib.resolve(api.ntuples, "PQntuples");
     lib.resolve(api.getvalue, "PQgetvalue");
     lib.resolve(api.clear, "PQclear");

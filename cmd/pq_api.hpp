@@ -1,9 +1,10 @@
-// The few libpq functions `tend migrate` needs, loaded from libpq.so.5 on first use.
+// The few libpq functions `tend migrate` and a direct `tend submit` need, loaded from libpq.so.5 on
+// first use.
 //
 // Why not link libpq: every `tend` command would pay for loading it and its dependencies
-// (libssl, libcrypto, GSSAPI, LDAP) at start, while only `tend migrate` talks to PostgreSQL;
-// `tend submit` must cost little more than an exec (journal_api.hpp does the same for
-// libsystemd). The CLI is not on tendd's loop: blocking libpq calls are fine here.
+// (libssl, libcrypto, GSSAPI, LDAP) at start, while only `tend migrate` and a submit while tendd is
+// down talk to PostgreSQL; `tend submit` must cost little more than an exec (journal_api.hpp does
+// the same for libsystemd). The CLI is not on tendd's loop: blocking libpq calls are fine here.
 #pragma once
 
 #include <libpq-fe.h>
@@ -19,6 +20,9 @@ struct PqApi {
     decltype(&PQexecParams) exec_params = nullptr;
     decltype(&PQresultStatus) result_status = nullptr;
     decltype(&PQresultErrorMessage) result_error_message = nullptr;
+    decltype(&PQresultErrorField) result_error_field = nullptr;  // SQLSTATE of a refusal
+    decltype(&PQnfields) nfields = nullptr;
+    decltype(&PQgetisnull) getisnull = nullptr;
     decltype(&PQntuples) ntuples = nullptr;
     decltype(&PQgetvalue) getvalue = nullptr;
     decltype(&PQclear) clear = nullptr;

@@ -1,4 +1,5 @@
-// tend submit: enqueue one job, or one per line of standard input; spool when tendd is down.
+// tend submit: enqueue one job, or one per line of standard input; when tendd is down, straight
+// into PostgreSQL (queue_submit_url) or into the spool.
 #include "cmd/submit_run.hpp"
 
 #include <sys/stat.h>
@@ -12,6 +13,8 @@
 
 #include "cmd/job_view.hpp"
 #include "cmd/job_wait.hpp"
+#include "cmd/submit_direct.hpp"
+#include "cmd/submit_direct_text.hpp"
 #include "cmd/submit_time.hpp"
 #include "cmd/usage_hint.hpp"
 #include "queue/core/job_request_args.hpp"
@@ -66,22 +69,31 @@ jobs::JobSpec spool_spec(const json& args, std::int64_t now_us) {
 }
 
 // tendd is not running: store the submit in the spool for tendd to take in when it starts.
+// `direct_failure`: why PostgreSQL (queue_submit_url) could not be reached either, or "".
 int spool(const CliContext& ctx, const SubmitForm& o, const std::vector<std::string>& env,
-          const std::vector<jobs::JobSpec>& specs, const DaemonNotRunning& down) {
+          const std::vector<jobs::JobSpec>& specs, const DaemonNotRunning& down,
+          const std::string& direct_failure) {
+    const std::string also =
+        direct_failure.empty() ? "" : "; PostgreSQL (queue_submit_url) too: " + direct_failure;
     // The spool of the daemon behind the socket, never one it would not read (SPEC §8).
-    const std::string dir = ctx.submit_spool();
+    std::string dir;
+    try {
+        dir = ctx.submit_spool();
+    } catch (const CliError& e) {
+        throw CliError(e.status, e.what() + also, e.hint);
+    }
     auto token = jobs::write_spool_file(dir, specs, env);
     if (!token)
         throw CliError(kExitUnreachable,
-                       "submit: " + std::string(down.what()) +
+                       "submit: " + std::string(down.what()) + also +
                            "; and the job could not be stored in the spool: " + token.error(),
                        down.hint);
     const std::string what =
         specs.size() == 1 ? "job stored" : std::to_string(specs.size()) + " jobs stored";
     std::fprintf(stderr,
-                 "tend: tendd is not running (socket %s); %s in the spool (%s/%s); tendd will "
+                 "tend: tendd is not running (socket %s)%s; %s in the spool (%s/%s); tendd will "
                  "enqueue %s when it starts\n",
-                 down.socket.c_str(), what.c_str(), dir.c_str(), token->c_str(),
+                 down.socket.c_str(), also.c_str(), what.c_str(), dir.c_str(), token->c_str(),
                  specs.size() == 1 ? "it" : "them");
     if (ctx.json) {
         if (o.from_stdin)
@@ -93,6 +105,33 @@ int spool(const CliContext& ctx, const SubmitForm& o, const std::vector<std::str
     if (o.wait)
         throw CliError(kExitUnreachable, "submit: cannot wait: tendd is not running",
                        "the job stays in the spool; tendd enqueues it when it starts");
+    return kExitOk;
+}
+
+// tendd is not running: straight into PostgreSQL when the config names queue_submit_url
+// (design postgres.md §11), else, or when the database cannot be reached, the spool.
+int when_down(const CliContext& ctx, const SubmitForm& o, const std::vector<std::string>& env,
+              const std::vector<jobs::JobSpec>& specs, const DaemonNotRunning& down) {
+    const DirectAttempt d = submit_direct(ctx, specs, env);
+    if (d.state != DirectAttempt::State::submitted) return spool(ctx, o, env, specs, down, d.why);
+    std::fprintf(stderr, "tend: %s\n", direct_note(d.ids).c_str());
+    if (ctx.json) {
+        if (o.from_stdin)
+            ctx.print_json({{"ids", d.ids}, {"spooled", false}, {"direct", true}});
+        else
+            ctx.print_json({{"id", d.ids.front()},
+                            {"deduplicated", bool(d.deduplicated.front())},
+                            {"spooled", false},
+                            {"direct", true}});
+    } else {
+        for (auto id : d.ids) std::printf("%lld\n", static_cast<long long>(id));
+    }
+    if (!o.from_stdin && d.deduplicated.front())
+        std::fprintf(stderr, "tend: submit: deduplicated: job %lld already has key %s\n",
+                     static_cast<long long>(d.ids.front()), o.key.c_str());
+    if (o.wait)
+        throw CliError(kExitUnreachable, "submit: cannot wait: tendd is not running",
+                       "the job is in the database; `tend wait` it once tendd runs");
     return kExitOk;
 }
 
@@ -123,8 +162,8 @@ int submit_one(const CliContext& ctx, const SubmitForm& o) {
     } catch (const DaemonNotRunning& down) {
         args["argv"] = argv;
         args["shell"] = o.shell;
-        return spool(ctx, o, args["env"].get<std::vector<std::string>>(),
-                     {spool_spec(args, caller.now_us)}, down);
+        return when_down(ctx, o, args["env"].get<std::vector<std::string>>(),
+                         {spool_spec(args, caller.now_us)}, down);
     }
     args["argv"] = argv;
     args["shell"] = o.shell;
@@ -190,7 +229,7 @@ int submit_batch(const CliContext& ctx, const SubmitForm& o) {
             specs[i].shell = true;
             specs[i].argv = {std::string(in.lines[i])};
         }
-        return spool(ctx, o, args["env"].get<std::vector<std::string>>(), specs, down);
+        return when_down(ctx, o, args["env"].get<std::vector<std::string>>(), specs, down);
     }
     args["batch"] = true;
     std::string tail = args.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -9,8 +9,9 @@
 
 namespace tend::cli {
 
-// Submits the job (or the batch of --stdin), spooling it when tendd is not running; with
-// --wait, waits and returns the job's exit status. Failures are CliError.
+// Submits the job (or the batch of --stdin); when tendd is not running, straight into
+// PostgreSQL (queue_submit_url) or into the spool; with --wait, waits and returns the job's
+// exit status. Failures are CliError.
 int run_submit(const CliContext& ctx, const SubmitForm& form);
 
 // This process's environment as "KEY=VALUE" (variables that are not UTF-8 are left out with a

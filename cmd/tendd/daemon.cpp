@@ -268,12 +268,6 @@ int run_daemon(const DaemonOptions& options) {
     }
     LoadedConfig& lc = *load.loaded;
     setup_logging(lc.config.daemon, options.log_level_override);
-    if (auto why = store_unavailable(lc.config.daemon.store)) {
-        spdlog::error("{}:{}: {}", lc.config.daemon.store.queue_pos.file,
-                      lc.config.daemon.store.queue_pos.line, *why);
-        spdlog::error("tendd did not start");
-        return kDaemonUnsupported;
-    }
     if (auto why = watchdog_too_long(lc.config.daemon.store)) {
         spdlog::error("{}", *why);
         spdlog::error("tendd did not start");
@@ -397,6 +391,8 @@ int run_daemon(const DaemonOptions& options) {
         po.queues = jo.queues;
         po.max_running = jo.max_running;
         po.nofile_soft = nofile_soft;
+        if (const auto& c = lc.direct_submit_credentials)
+            po.direct_user = pg::RunAs{c->uid, c->gid, {c->groups.begin(), c->groups.end()}};
         po.budget = d.budget.get();
         po.info = jo.info;
         po.warn = jo.warn;

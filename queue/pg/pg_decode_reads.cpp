@@ -120,7 +120,7 @@ class Cells {
     std::string error_;
 };
 
-constexpr std::size_t kJobColumns = 31;
+constexpr std::size_t kJobColumns = 32;
 
 }  // namespace
 
@@ -162,6 +162,7 @@ Result<std::vector<JobView>> decode_jobs(const Rows& rows) {
         j.slots_taken = c.opt_int("slots_taken");
         j.served = c.opt_flag("served");
         j.position = c.opt_int("position");
+        j.submitted_by = c.text("submitted_by");
         if (!c.ok()) return make_error(c.error());
         if (j.id <= 0 || j.uid < 0 || j.uid > 0xffffffffLL)
             return make_error("job row: id or uid out of range");

@@ -27,6 +27,7 @@ struct JobView {
     std::string cwd;
     std::optional<std::string> key;
     int64_t uid = 0;
+    std::string submitted_by;  // "uid:1000", "cron:NAME", "direct:ROLE" (no uid: design §11)
     int64_t submitted_us = 0, run_at_us = 0;
     std::optional<int64_t> started_us, finished_us;
     std::optional<int64_t> exit_code, exit_signal, pid;

@@ -205,6 +205,11 @@ void append_pg_job_text(std::string& out, const JobView& j, const ViewEnv& env, 
     put_json_string(out, jobs::to_string(j.state));
     put_key(out, "submitted_at");
     put_time_or_null(out, j.submitted_us);
+    put_key(out, "submitted_by");
+    if (details && !j.submitted_by.empty())
+        put_json_string(out, j.submitted_by);
+    else
+        out += "null";
     put_key(out, "timeout_s");
     int64_t timeout = j.timeout_us;
     if (timeout < 0) {

@@ -27,6 +27,7 @@
 #include "queue/pg/pg_job_store.hpp"
 #include "queue/pg/pg_job_views.hpp"
 #include "queue/pg/pg_listen.hpp"
+#include "queue/pg/pg_model_identity.hpp"
 #include "supervisor/config/config.hpp"
 #include "supervisor/core/client_budget.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
@@ -46,6 +47,9 @@ struct PgQueueOptions {
     std::vector<jobs::QueueSettings> queues;
     int max_running = 0;  // [daemon] max_running_jobs on this host (0: per queue only)
     std::optional<unsigned long> nofile_soft;
+    // [daemon] direct_submit_user as resolved at config load (root tendd only): who runs the
+    // jobs that carry no uid (pg_model_identity.hpp).
+    std::optional<RunAs> direct_user;
     ClientBudget* budget = nullptr;  // --stdin batches draw on it
     std::function<void(const std::string&)> info, warn, error;
     // The cron book was read from the database (at start, once it answers): the daemon starts

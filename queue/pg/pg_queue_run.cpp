@@ -162,15 +162,16 @@ void PgQueue::launch(std::int64_t id, const std::vector<std::string>& vars) {
     if (const QueueState* q = find_queue(run.queue)) qs = q->s;
     const std::string ids = std::to_string(id);
     const std::string output = jobs::job_output_path(opt_.state_dir, static_cast<jobs::JobId>(id));
-    auto fail = [&](const std::string& why) {
+    // final: no retry, as another attempt would be refused the same way.
+    auto fail = [&](const std::string& why, bool final = false) {
         jobs::append_job_note(
             output, "attempt " + std::to_string(job.attempt) + " could not start: " + why);
         RunEnd e;
         e.exit = jobs::ExitStatus{127, 0};
         e.reason = "cannot start: " + why;
         e.stopping = stopping_;
-        e.attempt = job.attempt;
-        e.max_attempts = job.max_attempts;
+        e.attempt = final ? 1 : job.attempt;  // final: failed, not retried nor dead
+        e.max_attempts = final ? 1 : job.max_attempts;
         const RunVerdict v = judge_run(e, qs, now(), random01());
         FinishArgs a;
         a.id = id;
@@ -186,7 +187,14 @@ void PgQueue::launch(std::int64_t id, const std::vector<std::string>& vars) {
         runs_.erase(id);
         end_run(id, queue, std::move(a));
     };
-    const bool as_user = geteuid() == 0 && job.uid && *job.uid != 0;
+    // A job without a uid (a direct submit) never runs as root (design §11).
+    const RunIdentity who =
+        run_identity(geteuid() == 0, job.uid, job.gid, job.groups, opt_.direct_user);
+    if (!who.refused.empty()) {
+        opt_.warn("job " + ids + " cannot start: " + who.refused);
+        return fail(who.refused, true);
+    }
+    const bool as_user = who.as.has_value();
     jobs::JobLaunch l;
     if (job.shell)
         l.spawn.argv = {"/bin/sh", "-c", job.argv.empty() ? "" : job.argv[0]};
@@ -206,8 +214,8 @@ void PgQueue::launch(std::int64_t id, const std::vector<std::string>& vars) {
     UniqueFd checkpoint_fd;
     if (as_user) {
         // As the file store: the job's user reaches its checkpoint only through fd 3.
-        if (fchown(cp->get(), static_cast<uid_t>(*job.uid),
-                   static_cast<gid_t>(job.gid.value_or(*job.uid))) != 0)
+        if (fchown(cp->get(), static_cast<uid_t>(who.as->uid), static_cast<gid_t>(who.as->gid)) !=
+            0)
             return fail("cannot prepare its checkpoint file " + checkpoint + ": " +
                         std::strerror(errno));
         checkpoint_fd = std::move(*cp);
@@ -222,9 +230,9 @@ void PgQueue::launch(std::int64_t id, const std::vector<std::string>& vars) {
                                            {"TEND_LEASE", std::to_string(job.lease)}});
     if (!job.cwd.empty()) l.spawn.cwd = job.cwd;
     if (as_user)
-        l.spawn.credentials = Credentials{static_cast<uid_t>(*job.uid),
-                                          static_cast<gid_t>(job.gid.value_or(*job.uid)),
-                                          std::vector<gid_t>(job.groups.begin(), job.groups.end())};
+        l.spawn.credentials =
+            Credentials{static_cast<uid_t>(who.as->uid), static_cast<gid_t>(who.as->gid),
+                        std::vector<gid_t>(who.as->groups.begin(), who.as->groups.end())};
     l.spawn.nofile_soft = opt_.nofile_soft;
     l.output_path = output;
     l.output_cap = qs.output_max;

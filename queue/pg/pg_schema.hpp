@@ -24,7 +24,7 @@ std::span<const Migration> embedded_migrations();
 // The schemas this binary works with: it can run on any of them (expand/contract changes
 // keep N and N+1 compatible) and migrates an older one up to max_schema.
 inline constexpr int min_schema = 1;
-inline constexpr int max_schema = 1;
+inline constexpr int max_schema = 2;
 
 // Every migration transaction holds this transaction-scoped advisory lock (fine through a
 // transaction pooler), so two hosts migrating at once run each step once.

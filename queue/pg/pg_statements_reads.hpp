@@ -49,13 +49,14 @@ inline constexpr std::string_view owners_sql =
     "= j.queue"
 
 // show_job($1 id) -> 0 or 1 row: the job columns plus its place in the claim order (pending
-// only: the jobs of its queue a claim takes first, + 1; the job_claim index).
+// only: the jobs of its queue a claim takes first, + 1; the job_claim index), then its
+// submitter (last: added with direct submits, design §11).
 inline constexpr std::string_view show_job_sql = "SELECT" TEND_PG_JOB_COLUMNS R"SQL(,
   CASE WHEN j.state = 'pending' THEN 1 + (SELECT count(*) FROM tend.job p
     WHERE p.queue = j.queue AND p.state = 'pending'
       AND (p.priority > j.priority OR (p.priority = j.priority
-           AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id))))) END)SQL" TEND_PG_JOB_FROM
-                                                 " WHERE j.id = $1::bigint";
+           AND (p.run_at < j.run_at OR (p.run_at = j.run_at AND p.id < j.id))))) END,
+  j.submitted_by)SQL" TEND_PG_JOB_FROM " WHERE j.id = $1::bigint";
 
 // show_runs($1 id) -> the job's newest 100 runs, newest first: (run, host, started µs,
 // finished µs, exit code, signal, outcome, bytes of output kept).
@@ -69,7 +70,7 @@ inline constexpr std::string_view show_runs_sql =
 // job column rows, newest first (the primary key backwards; no position: it costs a count
 // per row, `tend show` gives it).
 inline constexpr std::string_view list_jobs_sql =
-    "SELECT" TEND_PG_JOB_COLUMNS ", NULL::bigint" TEND_PG_JOB_FROM
+    "SELECT" TEND_PG_JOB_COLUMNS ", NULL::bigint, j.submitted_by" TEND_PG_JOB_FROM
     " WHERE ($1::tend.job_state IS NULL OR j.state = $1::tend.job_state)"
     " AND ($2::text IS NULL OR j.queue = $2::text)"
     " AND ($3::bigint = 0 OR j.id < $3::bigint)"

@@ -146,19 +146,6 @@ const std::vector<KeyRow<DaemonConfig>>& queue_store_keys() {
     return keys;
 }
 
-std::optional<std::string> store_unavailable(const QueueStoreConfig& c) {
-    if (!c.postgres()) return std::nullopt;
-    // The keys of parts of the PostgreSQL store this tend does not have yet: refused, never
-    // silently ignored.
-    if (c.submit_url)
-        return "queue_submit_url: direct submits to the database while tendd is down are not "
-               "built yet: remove the key";
-    if (c.direct_submit_user)
-        return "direct_submit_user: direct submits to the database are not built yet: remove "
-               "the key";
-    return std::nullopt;
-}
-
 std::vector<std::string> queue_store_errors(const QueueStoreConfig& c) {
     using namespace std::chrono_literals;
     std::vector<std::string> out;
@@ -170,6 +157,17 @@ std::vector<std::string> queue_store_errors(const QueueStoreConfig& c) {
                       format_duration(2 * c.renew + 1s) +
                       "): one lost renew must not expire the lease");
     if (c.poll < 10ms || c.poll > 1h) out.push_back("queue_poll must be between 10ms and 1h");
+    // Direct submits go into the database of a PostgreSQL queue: with the file store they
+    // would reach a database no tendd reads.
+    if (!c.postgres() && c.submit_url)
+        out.push_back(
+            "queue_submit_url needs the PostgreSQL store ([daemon] queue = "
+            "\"postgresql://...\"); with the file store a submit while tendd is down goes to "
+            "the spool");
+    if (!c.postgres() && c.direct_submit_user)
+        out.push_back(
+            "direct_submit_user needs the PostgreSQL store ([daemon] queue = "
+            "\"postgresql://...\"): only its jobs can be submitted directly");
     if (c.pooler == QueuePooler::transaction && c.listen == QueueListen::on && !c.listen_url)
         out.push_back(
             "queue_listen = \"on\" with queue_pooler = \"transaction\" needs "

@@ -22,9 +22,4 @@ const std::vector<KeyRow<DaemonConfig>>& queue_store_keys();
 // the keys that mean nothing with the file store. Each message names the keys.
 std::vector<std::string> queue_store_errors(const QueueStoreConfig& c);
 
-// Why this build cannot run the configured store (nullopt: it can): a key of a part of the
-// PostgreSQL store not built yet (direct submit). tendd refuses such a config (exit
-// 78) and `tend check` reports it.
-std::optional<std::string> store_unavailable(const QueueStoreConfig& c);
-
 }  // namespace tend

@@ -38,13 +38,12 @@ ProgramDiff diff_program(const ProgramConfig& a, const ProgramConfig& b) {
 }
 
 // The queue store is chosen at start: any change of its keys needs a restart (its position in
-// the file is not a setting).
+// the file is not a setting; submit_url is the CLI's alone, tendd never reads it).
 bool same_store(const QueueStoreConfig& a, const QueueStoreConfig& b) {
     return a.queue == b.queue && a.host_name == b.host_name && a.lease == b.lease &&
            a.renew == b.renew && a.rescue_grace == b.rescue_grace && a.poll == b.poll &&
            a.listen == b.listen && a.listen_url == b.listen_url && a.pooler == b.pooler &&
-           a.migrate == b.migrate && a.submit_url == b.submit_url &&
-           a.direct_submit_user == b.direct_submit_user;
+           a.migrate == b.migrate && a.direct_submit_user == b.direct_submit_user;
 }
 
 bool same_daemon(const DaemonConfig& a, const DaemonConfig& b) {

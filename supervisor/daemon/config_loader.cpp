@@ -97,6 +97,17 @@ LoadResult load_config_file(const std::string& path, bool must_exist,
     };
     group_id(lc.config.daemon.socket_group, lc.config.daemon.socket_group_pos, lc.socket_gid);
     group_id(lc.config.daemon.admin_group, lc.config.daemon.admin_group_pos, lc.admin_gid);
+    if (const auto& u = lc.config.daemon.store.direct_submit_user; u && geteuid() == 0) {
+        auto c = resolve_user(*u);
+        if (!c)
+            out.errors.push_back(path + ": [daemon] direct_submit_user: " + c.error());
+        else if (c->uid == 0)
+            out.errors.push_back(path + ": [daemon] direct_submit_user: \"" + *u +
+                                 "\" is root: jobs submitted straight into the database "
+                                 "never run as root");
+        else
+            lc.direct_submit_credentials = *c;
+    }
     if (out.errors.empty()) out.loaded = std::move(lc);
     return out;
 }

@@ -18,6 +18,9 @@ struct LoadedConfig {
     std::vector<std::shared_ptr<const ProgramRuntime>> runtimes;
     std::optional<gid_t> socket_gid;
     std::optional<gid_t> admin_gid;
+    // [daemon] direct_submit_user, resolved by a root tendd (a non-root one runs every job as
+    // itself): the identity of jobs submitted straight into the database (design §11).
+    std::optional<Credentials> direct_submit_credentials;
     bool file_found = false;
 };
 

@@ -68,7 +68,7 @@ EOF
 start_tendd
 say "the schema is migrated through the pooler, and the self-test finds no notifications"
 wait_until 15 grep -q "claiming jobs" "$TENDD_ERR"
-assert_eq 1 "$(db "SELECT max(version) FROM tend.migration")" "the schema version"
+assert_eq 2 "$(db "SELECT max(version) FROM tend.migration")" "the schema version"
 wait_until 10 grep -q "wake-ups by LISTEN/NOTIFY: not working" "$TENDD_ERR"
 assert_contains "$(grep "wake-ups by LISTEN/NOTIFY" "$TENDD_ERR")" 'queue_pooler = "transaction"' "the warning's cause"
 assert_not_contains "$(cat "$TENDD_ERR")" "wake-ups by LISTEN/NOTIFY: working" "tendd's log"

@@ -50,7 +50,8 @@ Row job_row(std::initializer_list<std::pair<int, Cell>> over = {}) {
              kNullCell,
              kNullCell,
              kNullCell,
-             kNullCell};
+             kNullCell,
+             "uid:1000"};
     for (const auto& [i, c] : over) r[static_cast<std::size_t>(i)] = c;
     return r;
 }
@@ -117,6 +118,10 @@ TEST_CASE("a job row renders with job_render's fields plus its host", "[pg][pg_r
     CHECK(j["runs"] == 1);
     CHECK(j["priority"] == 5);
     CHECK(j["uid"] == 1000);
+    CHECK(j["submitted_by"] == "uid:1000");
+    // A direct submit (design §11) names its role; hidden from others like the key.
+    CHECK(rendered(one(job_row({{31, "direct:alice"}})))["submitted_by"] == "direct:alice");
+    CHECK(rendered(one(job_row({{31, "direct:alice"}})), false)["submitted_by"].is_null());
     CHECK(j["after"] == json::array({3, 4}));
     CHECK(j["exit_status"] == json{{"code", 0}});
     CHECK(j["submitted_at"] == "2026-01-01T00:00:00.000Z");
@@ -133,14 +138,15 @@ TEST_CASE("a job row renders with job_render's fields plus its host", "[pg][pg_r
     CHECK(j["interrupted"] == false);
     CHECK_FALSE(j.contains("hidden"));
     CHECK_FALSE(j.contains("history"));
-    // The same keys as the file store's (job_render), plus host.
-    for (const char* k : {"after",       "attempt",      "command",     "cwd",      "exit_status",
-                          "finished_at", "id",           "interrupted", "key",      "max_attempts",
-                          "name",        "output",       "pid",         "priority", "queue",
-                          "reason",      "run_at",       "runs",        "shell",    "started_at",
-                          "state",       "submitted_at", "timeout_s",   "uid",      "waiting"})
+    // The same keys as the file store's (job_render), plus host and submitted_by.
+    for (const char* k :
+         {"after",   "attempt",     "command",     "cwd",          "exit_status", "finished_at",
+          "id",      "interrupted", "key",         "max_attempts", "name",        "output",
+          "pid",     "priority",    "queue",       "reason",       "run_at",      "runs",
+          "shell",   "started_at",  "state",       "submitted_at", "timeout_s",   "uid",
+          "waiting", "host",        "submitted_by"})
         CHECK(j.contains(k));
-    CHECK(j.size() == 26);
+    CHECK(j.size() == 27);
 }
 
 TEST_CASE("another user's job is listed without its details", "[pg][pg_reads]") {

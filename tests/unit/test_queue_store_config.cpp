@@ -24,7 +24,6 @@ TEST_CASE("the queue store's defaults are the file store and the design's timing
     CHECK(s.listen == QueueListen::automatic);
     CHECK(s.pooler == QueuePooler::none);
     CHECK(s.migrate == QueueMigrate::automatic);
-    CHECK_FALSE(store_unavailable(s));
     CHECK(r.config.queues[0].global_concurrency == 0);
 }
 
@@ -62,20 +61,6 @@ global_concurrency = 3
     CHECK(*s.submit_url == "postgresql://tend_submit@db/tend");
     CHECK(*s.direct_submit_user == "nobody");
     CHECK(r.config.queues[1].global_concurrency == 3);
-    // Valid, but this build has no direct submit: tendd refuses it and says why.
-    auto why = store_unavailable(s);
-    REQUIRE(why);
-    QueueStoreConfig listening = s;  // LISTEN is built: its keys are accepted
-    listening.submit_url.reset();
-    listening.direct_submit_user.reset();
-    CHECK_FALSE(store_unavailable(listening));
-    QueueStoreConfig plain = s;
-    plain.listen_url.reset();
-    plain.submit_url.reset();
-    plain.direct_submit_user.reset();
-    CHECK_FALSE(store_unavailable(plain));
-    plain.listen = QueueListen::on;
-    CHECK_FALSE(store_unavailable(plain));
     CHECK(store_rule_errors(r.config, s).empty());
 }
 
@@ -110,6 +95,13 @@ TEST_CASE("queue store keys refuse what cannot work", "[config][pg]") {
          "t.toml:2:13: \"host_name\" must be 1 to 64 letters, digits, '-', '_' or '.'"},
         {"[daemon]\ndirect_submit_user = \"-x\"\n",
          "t.toml:2:22: \"direct_submit_user\" must be a user name"},
+        {"[daemon]\nqueue_submit_url = \"host=db user=alice\"\n",
+         "t.toml:1:1: [daemon]: queue_submit_url needs the PostgreSQL store ([daemon] queue = "
+         "\"postgresql://...\"); with the file store a submit while tendd is down goes to the "
+         "spool"},
+        {"[daemon]\ndirect_submit_user = \"nobody\"\n",
+         "t.toml:1:1: [daemon]: direct_submit_user needs the PostgreSQL store ([daemon] queue = "
+         "\"postgresql://...\"): only its jobs can be submitted directly"},
         {"[daemon]\nqueue = \"host=db\"\nqueue_pooler = \"transaction\"\nqueue_listen = \"on\"\n",
          "t.toml:1:1: [daemon]: queue_listen = \"on\" with queue_pooler = \"transaction\" needs "
          "queue_listen_url (a direct connection: LISTEN does not work through a transaction "
