@@ -266,7 +266,11 @@ int FileJobStore::on_commit_retry(sd_event_source*, uint64_t, void* self) {
 }
 
 JobStore::Figures FileJobStore::figures() const {
-    return {&commit_seconds_, commit_errors_, log_ ? std::optional(log_->size()) : std::nullopt};
+    Figures f;
+    f.commit = &commit_seconds_;
+    f.commit_errors = commit_errors_;
+    if (log_) f.log_bytes = log_->size();
+    return f;
 }
 
 Result<JobSpec> FileJobStore::read_spec(SpecRef where) const {

@@ -68,6 +68,11 @@ void PgHost::start() {
     step();
 }
 
+double PgHost::lease_remaining_s() const {
+    if (!may_claim()) return 0;
+    return double((lease_.deadline() - now()).count()) / 1e6;
+}
+
 bool PgHost::may_claim() const {
     return !stopping_ && lease_.state() == HostLease::State::live && !lease_.must_fence(now());
 }

@@ -59,6 +59,9 @@ class PgHost {
     HostLease::State state() const { return lease_.state(); }
     // Counters for logs, metrics and tests.
     unsigned fences() const { return fences_; }
+    // Seconds until the local deadline (the host fences then unless a renew lands first); 0
+    // when it may not claim.
+    double lease_remaining_s() const;
     unsigned registrations() const { return registrations_; }
     unsigned renewals() const { return renewals_; }
 

@@ -118,7 +118,7 @@ class PgQueue final : public jobs::JobQueue {
     const char* store_kind() const override { return "postgresql"; }
     jobs::WallUs started_at() const override { return started_at_; }
     const jobs::JobCounters& counters() const override { return counters_; }
-    jobs::JobStore::Figures store_figures() const override { return {}; }
+    jobs::JobStore::Figures store_figures() const override;
     std::size_t spool_files_in_flight() const override { return 0; }
     std::vector<jobs::QueueFigures> queue_figures() const override { return views_->figures(); }
 
@@ -274,6 +274,7 @@ class PgQueue final : public jobs::JobQueue {
     // --stdin batches held per client until their submit (the file store's bounds).
     jobs::SubmitBatches batches_;
     jobs::JobCounters counters_;
+    prom::Histogram claim_seconds_{prom::short_buckets()};  // tend_pg_claim_seconds
     jobs::WallUs started_at_ = 0;
     bool stopping_ = false, drain_ = false, stop_finishing_ = false;
     std::function<void()> stopped_;

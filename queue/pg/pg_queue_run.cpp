@@ -14,6 +14,7 @@
 #include "queue/pg/pg_model_exit.hpp"
 #include "queue/pg/pg_queue.hpp"
 #include "supervisor/core/environment.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 #include "supervisor/daemon/safe_dir.hpp"
 #include "supervisor/util/signals.hpp"
 
@@ -84,11 +85,14 @@ void PgQueue::claim(QueueState& q) {
     ++claims_in_flight_;
     std::weak_ptr<PgQueue*> alive = self_;
     const std::int64_t host = host_id_;
+    const std::uint64_t sent_us = ev::now(opt_.loop, CLOCK_MONOTONIC);
     store_->claim(
         q.s.name, host, free, q.s.global_concurrency > 0,
-        [this, alive, host, free, name = q.s.name](StoreReply<std::vector<ClaimedJob>> r) {
+        [this, alive, host, free, sent_us, name = q.s.name](StoreReply<std::vector<ClaimedJob>> r) {
             if (alive.expired()) return;
             --claims_in_flight_;
+            if (r.outcome == Outcome::ok || r.outcome == Outcome::error)
+                claim_seconds_.observe(double(ev::now(opt_.loop, CLOCK_MONOTONIC) - sent_us) / 1e6);
             QueueState* q = find_queue(name);
             if (q) q->claiming = false;
             if (!r.ok()) {

@@ -108,6 +108,12 @@ class JobStore {
         const prom::Histogram* commit = nullptr;  // duration of one commit (write and sync)
         std::uint64_t commit_errors = 0;          // commits that failed
         std::optional<std::uint64_t> log_bytes;   // size of the job log file
+        // The PostgreSQL store's (queue/pg); unset on the file store.
+        const prom::Histogram* claim = nullptr;   // one claim statement, from send to answer
+        std::optional<bool> lease_live;           // this host holds a lease it may claim under
+        std::optional<double> lease_remaining_s;  // until it must fence its jobs (0: not live)
+        std::optional<std::uint64_t> fences;      // times this host fenced its jobs
+        std::optional<bool> listen_up;            // LISTEN/NOTIFY's last self-test passed
     };
     virtual Figures figures() const { return {}; }
 

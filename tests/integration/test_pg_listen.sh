@@ -4,7 +4,8 @@
 # starts on host B within seconds, so B was woken by A's NOTIFY and not by its poll; a cancel
 # sent to A stops the job on B at once (tend_cancel); after pg_terminate_backend of B's
 # listening connection, B LISTENs again (its self-test logs it a second time) and is woken as
-# before; a host with queue_listen = "off" starts nothing before its poll, then does.
+# before; a host with queue_listen = "off" starts nothing before its poll, then does. /metrics
+# shows each host's lease, claim time and whether it listens (tend_pg_*, tendd(8) METRICS).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 pg_start
@@ -27,6 +28,9 @@ queue_listen = "$3"
 
 [queue.default]
 concurrency = $2
+
+[http]
+listen = "unix:$T/$1.http"
 EOF2
 }
 ht() {  # NAME TEND-ARGS...: the CLI against that host
@@ -106,6 +110,28 @@ wait_until 8 eval '[[ $(state_of '"$W3"') == succeeded ]]'
 say "w3 ran on C $(elapsed_since "$T0")s after its submit (its poll)"
 assert_eq C "$(db "SELECT string_agg(host, ',') FROM tend.run WHERE job_id = $W3")" "the host that ran w3"
 assert_not_contains "$(cat "$T/C.stderr")" "wake-ups by LISTEN/NOTIFY: working" "C's log"
+
+say "/metrics: A listens, C polls; both hold their lease; A has timed its claims"
+metrics() { curl -sS --max-time 5 --unix-socket "$T/$1.http" http://localhost/metrics; }
+metric() { awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print "absent" }'; }
+MA=$(metrics A) || fail "GET /metrics of A failed"
+MC=$(metrics C) || fail "GET /metrics of C failed"
+assert_eq 1 "$(metric tend_pg_listen_up <<<"$MA")" "A: tend_pg_listen_up"
+assert_eq 0 "$(metric tend_pg_listen_up <<<"$MC")" "C: tend_pg_listen_up (queue_listen = off)"
+assert_eq 1 "$(metric tend_pg_lease_live <<<"$MA")" "A: tend_pg_lease_live"
+assert_eq 1 "$(metric tend_pg_lease_live <<<"$MC")" "C: tend_pg_lease_live"
+assert_eq 0 "$(metric tend_pg_fences_total <<<"$MA")" "A: tend_pg_fences_total"
+LEFT=$(metric tend_pg_lease_remaining_seconds <<<"$MA")
+# queue_lease 3s, renewed every 1s, the local deadline 1 s before the lease: in (0, 2].
+fcmp "$LEFT" ">" 0 && fcmp "$LEFT" "<=" 2 || fail "A: tend_pg_lease_remaining_seconds = $LEFT"
+CLAIMS=$(metric tend_pg_claim_seconds_count <<<"$MA")
+[[ $CLAIMS =~ ^[0-9]+$ ]] && ((CLAIMS >= 1)) || fail "A: tend_pg_claim_seconds_count = $CLAIMS"
+check "A: lease ${LEFT}s left, $CLAIMS claims timed"
+if command -v promtool >/dev/null; then
+    promtool check metrics <<<"$MA" >"$T/promtool.out" 2>&1 || fail "promtool: $(cat "$T/promtool.out")"
+    [[ ! -s $T/promtool.out ]] || fail "promtool had remarks: $(cat "$T/promtool.out")"
+    check "promtool check metrics: A's exposition is valid"
+fi
 
 ht A cancel "$BLOCK" >/dev/null
 host_stop C
