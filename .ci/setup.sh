@@ -85,7 +85,7 @@ case "$mode" in
     (
       renice -n 19 -p "$BASHPID" >/dev/null || true
       st=0
-      build build-asan -DCMAKE_CXX_COMPILER=clang++-14 -DTEND_SANITIZE=ON >"$asan_log" 2>&1 || st=$?
+      build build-asan -DCMAKE_CXX_COMPILER=clang++-14 -DTEND_SANITIZE=ON >"$asan_log" 2>&1 3>&- || st=$?
       echo "$st" >&3
       exec 3>&-
       # The fuzz tree builds only the fuzz targets and the libraries they need (not `all`).
@@ -100,7 +100,8 @@ case "$mode" in
     # every one, even when they fail: count them before and after.
     made_before=$({ grep -cE '^tend[ug][0-9]' /etc/passwd /etc/group || true; } | awk -F: '{n += $2} END {print n}')
     echo "== tests (release build; the sanitizer and fuzz trees build meanwhile, logs in $asan_log, $fuzz_log)"
-    ctest --test-dir build --output-on-failure -j"$test_jobs" || status=1
+    # Not fd 3: the tests and their daemons must not inherit the FIFO.
+    ctest --test-dir build --output-on-failure -j"$test_jobs" 3<&- || status=1
     read -r asan_status <&3
     exec 3<&-
     if [ "$asan_status" != 0 ]; then
