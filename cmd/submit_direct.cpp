@@ -8,6 +8,7 @@
 #include "cmd/pq_api.hpp"
 #include "cmd/submit_direct_text.hpp"
 #include "queue/pg/pg_model.hpp"
+#include "queue/pg/pg_model_lease.hpp"
 #include "queue/pg/pg_model_listen.hpp"
 #include "queue/pg/pg_submit.hpp"
 #include "supervisor/config/paths.hpp"
@@ -21,20 +22,6 @@ constexpr const char* kSubmitDirectSql =
     "$4::uuid)";
 // The daemon's wake-up (pg_model_listen.hpp): channel tend_jobs, the queue as payload.
 constexpr const char* kNotifySql = "SELECT pg_notify($1::text, $2::text)";
-
-// An array literal of texts for a text[] parameter: every element quoted, " and \ escaped.
-std::string text_array(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        out += i ? ",\"" : "\"";
-        for (char c : items[i]) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    return out + "}";
-}
 
 class DirectSession {
   public:
@@ -122,8 +109,8 @@ DirectAttempt submit_direct(const CliContext& ctx, std::vector<jobs::JobSpec> sp
         s.gid = 0;
         s.groups.clear();
     }
-    const std::vector<std::string> params = {queue, pg::submit_jobs_json(specs), text_array(env),
-                                             pg::new_submit_token()};
+    const std::vector<std::string> params = {queue, pg::submit_jobs_json(specs),
+                                             pg::text_array_param(env), pg::new_submit_token()};
     DirectSession db(*api);
     if (std::string why = db.connect(url); !why.empty()) {
         out.why = "cannot connect to " + pg::redact(url) + ": " + why;

@@ -23,7 +23,8 @@ struct DaemonOptions {
 inline constexpr int kDaemonOk = 0;
 inline constexpr int kDaemonFailure = 1;
 inline constexpr int kDaemonConfigInvalid = 65;
-// A valid config this build cannot run (EX_CONFIG): the PostgreSQL store, for now.
+// A valid config this build cannot run (EX_CONFIG): a systemd watchdog too long for the host
+// lease of the PostgreSQL store (tendd(8) MULTI-HOST).
 inline constexpr int kDaemonUnsupported = 78;
 
 // Runs until shutdown; returns the process exit status.

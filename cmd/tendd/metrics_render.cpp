@@ -203,27 +203,22 @@ void store(Writer& w, const MetricsSources& s) {
                  "Duration of one claim statement on PostgreSQL, from send to answer.");
         w.histogram({}, *f.claim);
     }
-    if (f.lease_live) {
-        w.family("tend_pg_lease_live", Type::gauge,
-                 "1 while this host holds its lease and may claim jobs, else 0.");
-        w.sample({}, *f.lease_live ? 1.0 : 0.0);
-    }
-    if (f.lease_remaining_s) {
-        w.family("tend_pg_lease_remaining_seconds", Type::gauge,
-                 "Seconds until this host must kill its jobs unless a renew lands (0: no lease).");
-        w.sample({}, *f.lease_remaining_s);
-    }
-    if (f.fences) {
-        w.family("tend_pg_fences_total", Type::counter,
-                 "Times this host killed its jobs because it could not prove its lease.");
-        w.sample({}, double(*f.fences));
-    }
-    if (f.listen_up) {
-        w.family("tend_pg_listen_up", Type::gauge,
-                 "1 while LISTEN/NOTIFY's last self-test passed (wake-ups), 0 while the host "
-                 "polls.");
-        w.sample({}, *f.listen_up ? 1.0 : 0.0);
-    }
+    // One unlabelled sample each, when the store has the figure.
+    auto single = [&w](const char* name, Type type, const char* help, auto value) {
+        if (!value) return;
+        w.family(name, type, help);
+        w.sample({}, double(*value));
+    };
+    single("tend_pg_lease_live", Type::gauge,
+           "1 while this host holds its lease and may claim jobs, else 0.", f.lease_live);
+    single("tend_pg_lease_remaining_seconds", Type::gauge,
+           "Seconds until this host must kill its jobs unless a renew lands (0: no lease).",
+           f.lease_remaining_s);
+    single("tend_pg_fences_total", Type::counter,
+           "Times this host killed its jobs because it could not prove its lease.", f.fences);
+    single("tend_pg_listen_up", Type::gauge,
+           "1 while LISTEN/NOTIFY's last self-test passed (wake-ups), 0 while the host polls.",
+           f.listen_up);
 }
 
 void daemon(Writer& w, const MetricsSources& s) {
