@@ -4,9 +4,11 @@
 // session and after the user switch; the shim leads the job's process group. It asks the kernel
 // for SIGUSR1 when its parent dies (PR_SET_PDEATHSIG, set here after exec because any change
 // of uid or gid clears it), and kills the whole group then. It ignores SIGTERM (tendd's TERM to
-// the group reaches the job, and the shim stays to report how the job ended), forks the job
+// the group reaches the job, and the shim stays to report how the job ended), spawns the job
 // into its group, and exits the way the job did: the same code, or the same signal re-raised.
-// Single-threaded and small on purpose: nothing here allocates after fork.
+// Single-threaded, small and linked statically on purpose: it starts once per job, and the
+// dynamic loader and a fork() were a third of what it cost (tests/bench/bench_pg_shim.sh).
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -37,20 +39,34 @@ void on_parent_death(int) {
     if (getppid() != g_parent) kill(0, SIGKILL);
 }
 
-[[noreturn]] void exec_job(const tend::shim::ShimArgs& a) {
-    for (int sig : kIgnored) signal(sig, SIG_DFL);
-    signal(SIGUSR1, SIG_DFL);
-    sigset_t none;
+// Starts the job in the shim's process group with posix_spawn (vfork-like: no copy of the
+// shim's page tables, which on this kind of VM cost more than the rest of the shim together).
+// The signals the shim ignores or handles get their defaults back and nothing is blocked.
+// Returns the job's pid, or 0 after saying why it could not start (*code: as a shell, 127 when
+// the command does not exist or no process could be made, 126 when it cannot be run).
+pid_t spawn_job(const tend::shim::ShimArgs& a, int* code) {
+    posix_spawnattr_t attr;
+    if (posix_spawnattr_init(&attr) != 0) {
+        say("cannot start a process: out of memory");
+        *code = 127;
+        return 0;
+    }
+    sigset_t defaults, none;
+    sigemptyset(&defaults);
+    for (int sig : kIgnored) sigaddset(&defaults, sig);
+    sigaddset(&defaults, SIGUSR1);
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (a.exec)
-        execv(a.exec, a.argv);
-    else
-        execvp(a.argv[0], a.argv);
-    int err = errno;
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    pid_t child = 0;
+    const int err = a.exec ? posix_spawn(&child, a.exec, nullptr, &attr, a.argv, environ)
+                           : posix_spawnp(&child, a.argv[0], nullptr, &attr, a.argv, environ);
+    posix_spawnattr_destroy(&attr);
+    if (err == 0) return child;
     say(a.exec ? a.exec : a.argv[0], ": ", std::strerror(err));
-    // As a shell: 127 when the command does not exist, 126 when it cannot be run.
-    _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+    *code = err == ENOENT || err == ENOTDIR || err == EAGAIN || err == ENOMEM ? 127 : 126;
+    return 0;
 }
 
 // Ends the shim the way the job ended, so that tendd records the job's own status.
@@ -99,12 +115,9 @@ int main(int argc, char** argv) {
         kill(0, SIGKILL);
         return 127;
     }
-    pid_t child = fork();
-    if (child < 0) {
-        say("cannot start a process: ", std::strerror(errno));
-        return 127;
-    }
-    if (child == 0) exec_job(args);
+    int code = 0;
+    const pid_t child = spawn_job(args, &code);
+    if (child == 0) return code;
     int status = 0;
     while (waitpid(child, &status, 0) < 0)
         if (errno != EINTR) {
