@@ -147,6 +147,10 @@ class PgQueue final : public jobs::JobQueue {
     };
     struct Waiter {
         std::vector<JobId> ids;
+        // The ids not known to have ended: a job ending here leaves it without a statement,
+        // and the rows are read again when it is empty (and at every poll), so that waiting
+        // on N jobs costs O(N) per poll, not O(N) per job that ends.
+        std::set<JobId> open;
         std::uint64_t client = 0;
         JobReplier reply;
         bool asking = false;

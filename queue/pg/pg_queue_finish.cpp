@@ -91,13 +91,10 @@ void PgQueue::finished(std::int64_t id, jobs::JobState state) {
             ended_order_.pop_front();
         }
     }
-    // Waiters on it hear at once instead of at the next poll.
-    for (std::size_t i = 0; i < waiters_.size(); ++i)
-        for (JobId w : waiters_[i].ids)
-            if (w == jid) {
-                ask_waiter(i);
-                break;
-            }
+    // A waiter whose last open job this was hears at once instead of at the next poll.
+    if (jobs::is_finished(state))
+        for (std::size_t i = 0; i < waiters_.size(); ++i)
+            if (waiters_[i].open.erase(jid) && waiters_[i].open.empty()) ask_waiter(i);
     maybe_stopped();
 }
 

@@ -28,13 +28,15 @@ constexpr std::string_view owners_sql =
     "SELECT id, coalesce(uid, 0) FROM tend.job WHERE id = ANY($1::bigint[])";
 }  // namespace
 
-// ---- wait: the jobs' states from the database, asked again at every poll and whenever one
-// of them ends on this host, until all have ended.
+// ---- wait: the jobs' states from the database, asked again at every poll and when the last
+// of them not yet seen ended ends on this host, until all have ended.
 void PgQueue::wait(std::vector<JobId> ids, std::uint64_t client, JobReplier reply) {
     if (must_defer()) return defer([this, ids, client, reply] { wait(ids, client, reply); }, reply);
     if (auto u = unavailable()) return reply(*u);
     if (ids.empty()) return reply(JobReply::ok(json::array()));
-    waiters_.push_back(Waiter{std::move(ids), client, std::move(reply), false, nullptr});
+    std::set<JobId> open(ids.begin(), ids.end());
+    waiters_.push_back(
+        Waiter{std::move(ids), std::move(open), client, std::move(reply), false, nullptr});
     ask_waiter(waiters_.size() - 1);
 }
 
@@ -82,7 +84,10 @@ void PgQueue::ask_waiter(std::size_t index) {
                 } else if (auto code = cell(res, row, 2)) {
                     if (auto n = parse_int64(*code)) j["exit_status"] = {{"code", *n}};
                 }
-                if (!jobs::is_finished(*state)) done = false;
+                if (jobs::is_finished(*state))
+                    it->open.erase(static_cast<JobId>(*id));
+                else
+                    done = false;
                 found[static_cast<JobId>(*id)] = std::move(j);
             }
             for (JobId id : it->ids)
