@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -16,6 +17,15 @@ std::string conn_error(PGconn* c) {
     return c ? one_line(PQerrorMessage(c)) : std::string("out of memory");
 }
 
+// tend_<64 random bits>_: this connection's prepared statements' names (PreparedNames).
+std::string statement_prefix() {
+    std::random_device rd;
+    const uint64_t v = (uint64_t(rd()) << 32) | rd();
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "tend_%016llx_", static_cast<unsigned long long>(v));
+    return buf;
+}
+
 }  // namespace
 
 PgConn::PgConn(sd_event* loop, ConnOptions options, OnNotify on_notify, OnState on_state)
@@ -24,6 +34,7 @@ PgConn::PgConn(sd_event* loop, ConnOptions options, OnNotify on_notify, OnState 
       on_notify_(std::move(on_notify)),
       on_state_(std::move(on_state)),
       redacted_(redact(options_.conninfo)),
+      prepared_(statement_prefix()),
       backoff_(options_.backoff_min_us, options_.backoff_max_us),
       rng_(std::random_device{}()) {}
 
@@ -212,6 +223,15 @@ void PgConn::connected() {
 }
 
 void PgConn::send(std::string sql, Params params, uint64_t timeout_us, Done done) {
+    dispatch(sql, params, timeout_us, std::move(done), false);
+}
+
+void PgConn::send_prepared(std::string_view sql, Params params, uint64_t timeout_us, Done done) {
+    dispatch(sql, params, timeout_us, std::move(done), options_.prepare);
+}
+
+void PgConn::dispatch(std::string_view sql, const Params& params, uint64_t timeout_us, Done done,
+                      bool prepare) {
     if (state_ != State::up) {
         StatementResult r;
         r.outcome = Outcome::not_sent;
@@ -221,20 +241,64 @@ void PgConn::send(std::string sql, Params params, uint64_t timeout_us, Done done
     }
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-    if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0) != 1 ||
-        PQpipelineSync(conn_) != 1) {
+    const int n = static_cast<int>(values.size());
+    Pending pending{std::move(done), {}, false, {}, false, {}, {}, false};
+    bool sent = false;
+    if (prepare) {
+        // A new text is parsed in the same pipeline, before its first run and without a sync
+        // of its own: if the Parse fails, the run is skipped and the Parse's error is the
+        // statement's (read_results).
+        const std::string* name = prepared_.find(sql);
+        if (!name) {
+            name = &prepared_.add(sql);
+            pending.parsing = true;
+        }
+        pending.prepared = *name;
+        pending.sql = std::string(sql);
+        pending.params = params;
+        sent =
+            (!pending.parsing ||
+             PQsendPrepare(conn_, name->c_str(), std::string(sql).c_str(), 0, nullptr) == 1) &&
+            PQsendQueryPrepared(conn_, name->c_str(), n, values.data(), nullptr, nullptr, 0) == 1;
+    } else {
+        sent = PQsendQueryParams(conn_, std::string(sql).c_str(), n, nullptr, values.data(),
+                                 nullptr, nullptr, 0) == 1;
+    }
+    if (!sent || PQpipelineSync(conn_) != 1) {
         StatementResult r;
         r.outcome = Outcome::not_sent;
         r.message = "cannot send a statement: " + conn_error(conn_);
         const std::string why = r.message;
-        complete_later(std::move(done), std::move(r));
+        complete_later(std::move(pending.done), std::move(r));
         close(why);
         return;
     }
-    fifo_.push(ev::now(loop_, CLOCK_MONOTONIC) + timeout_us, Pending{std::move(done), {}, false});
+    fifo_.push(ev::now(loop_, CLOCK_MONOTONIC) + timeout_us, std::move(pending));
     arm_deadline();
     flush();
+}
+
+// After an error of a prepared run: whether to send it again unnamed (the server did not know
+// the statement, so nothing ran).
+bool PgConn::forget_prepared(const std::string& name, const char* sqlstate) {
+    // The server cannot reuse its plan (0A000, after a migration changed a row type): prepare
+    // it afresh next time.
+    if (std::strcmp(sqlstate, "0A000") == 0) prepared_.forget_name(name);
+    if (std::strcmp(sqlstate, "26000") != 0) return false;
+    // 26000 for a name whose Parse failed (a run pipelined behind it): sent again, and no sign
+    // of a pooler.
+    if (!prepared_.has_name(name)) return true;
+    // A statement prepared on this connection is gone: statements are going to different
+    // server connections, which only a pooler in transaction mode does.
+    prepared_.forget_name(name);
+    if (!options_.prepare) return true;
+    options_.prepare = false;
+    spdlog::warn(
+        "database {}: a statement prepared on this connection was not found by the next one: a "
+        "pooler in transaction mode is between tendd and the server; sending statements "
+        "unprepared from now on (set queue_pooler = \"transaction\" to say so)",
+        redacted_);
+    return true;
 }
 
 void PgConn::flush() {
@@ -255,8 +319,9 @@ void PgConn::read_input() {
     if (!conn_) return;
     while (PGnotify* n = PQnotifies(conn_)) {
         const std::string channel = n->relname, payload = n->extra ? n->extra : "";
+        const int sender = n->be_pid;
         PQfreemem(n);
-        if (on_notify_) on_notify_(channel, payload);
+        if (on_notify_) on_notify_(channel, payload, sender);
     }
     if (PQstatus(conn_) == CONNECTION_BAD)
         close("lost the database connection: " + conn_error(conn_));
@@ -270,9 +335,21 @@ void PgConn::read_results() {
         if (!raw) continue;  // the end of the front statement's results; its sync follows
         ResultPtr res(raw);
         Pending& p = fifo_.front().payload;
+        if (p.parsing) {
+            p.parsing = false;
+            if (PQresultStatus(raw) == PGRES_COMMAND_OK) continue;  // prepared: its run follows
+            prepared_.forget_name(p.prepared);  // not made: prepared again the next time
+        }
         switch (PQresultStatus(raw)) {
             case PGRES_PIPELINE_SYNC: {
                 auto e = fifo_.pop_front();
+                if (e.payload.resend) {
+                    const uint64_t now = ev::now(loop_, CLOCK_MONOTONIC);
+                    dispatch(e.payload.sql, e.payload.params,
+                             e.deadline_us > now ? e.deadline_us - now : 1000,
+                             std::move(e.payload.done), false);
+                    break;
+                }
                 if (!e.payload.failed && !e.payload.result.rows) {
                     e.payload.result.outcome = Outcome::error;
                     e.payload.result.message = "the statement returned no result";
@@ -299,6 +376,10 @@ void PgConn::read_results() {
                 if (p.failed) break;
                 p.failed = true;
                 const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+                if (!p.prepared.empty() && state && forget_prepared(p.prepared, state)) {
+                    p.resend = true;  // at its sync
+                    break;
+                }
                 // An error libpq made up itself (no SQLSTATE) means the connection broke: the
                 // statement may have committed.
                 p.result.outcome = state ? Outcome::error : Outcome::ambiguous;
@@ -343,6 +424,7 @@ void PgConn::close(const std::string& why) {
     fd_ = -1;
     if (conn_) PQfinish(conn_);
     conn_ = nullptr;
+    prepared_.clear();  // they died with the server connection
     ignore_result(ev::set_enabled(connect_timer_.get(), SD_EVENT_OFF, "connect timer"),
                   "a stray connect timeout finds no attempt and does nothing");
     ignore_result(ev::set_enabled(lookup_timer_.get(), SD_EVENT_OFF, "lookup timer"),

@@ -12,9 +12,11 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "queue/pg/pg_model.hpp"
+#include "queue/pg/pg_model_prepared.hpp"
 #include "queue/pg/pg_resolve.hpp"
 #include "supervisor/daemon/event_source.hpp"
 #include "supervisor/util/result.hpp"
@@ -40,12 +42,17 @@ struct ConnOptions {
     uint64_t backoff_min_us = 100'000;
     uint64_t backoff_max_us = 5'000'000;
     uint64_t lookup_poll_us = 10'000;  // how often a pending host name lookup is checked
+    // send_prepared() prepares its statements (off behind a transaction pooler, where a
+    // prepared statement lives in one of the pooler's server connections, not in ours).
+    bool prepare = true;
 };
 
 class PgConn {
   public:
     using Done = std::function<void(StatementResult)>;
-    using OnNotify = std::function<void(const std::string& channel, const std::string& payload)>;
+    // sender: the server process that sent it (PGnotify's be_pid).
+    using OnNotify =
+        std::function<void(const std::string& channel, const std::string& payload, int sender)>;
     // Called when the connection comes up (true) or goes down (false, with why).
     using OnState = std::function<void(bool up, const std::string& why)>;
     using Params = std::vector<std::optional<std::string>>;  // $1.., text; nullopt is NULL
@@ -67,6 +74,11 @@ class PgConn {
     // connection broke or `timeout_us` passed after sending (the connection is then closed);
     // not_sent when there was no connection. A callback must not destroy this object.
     void send(std::string sql, Params params, uint64_t timeout_us, Done done);
+    // As send(), for the store's fixed statement texts: the first time on a connection the
+    // text is prepared in the same pipeline, and after that only its parameters are sent, so
+    // the server parses it once and, after a few runs, plans it once. Planning was 40% of the
+    // server's time for a claim and three quarters for a finish (tests/bench/README.md).
+    void send_prepared(std::string_view sql, Params params, uint64_t timeout_us, Done done);
     // Closes the connection as if it had broken, and reconnects after the backoff.
     void reset(const std::string& why);
 
@@ -81,9 +93,19 @@ class PgConn {
         Done done;
         StatementResult result;
         bool failed = false;
+        std::string prepared;  // its prepared statement's name ("": sent unnamed)
+        bool parsing = false;  // its first result is the Parse of that statement
+        // A prepared run keeps its text and parameters: if the server does not know the
+        // statement (26000: nothing ran), it is sent again unnamed instead of failing.
+        std::string sql;
+        Params params;
+        bool resend = false;
     };
 
     PgConn(sd_event* loop, ConnOptions options, OnNotify on_notify, OnState on_state);
+    void dispatch(std::string_view sql, const Params& params, uint64_t timeout_us, Done done,
+                  bool prepare);
+    bool forget_prepared(const std::string& name, const char* sqlstate);
     void begin();
     void begin_connect(const std::vector<Param>& params);
     void connect_step(PostgresPollingStatusType s);
@@ -116,6 +138,7 @@ class PgConn {
     EventSource io_, lookup_timer_, connect_timer_, retry_timer_, deadline_timer_, defer_;
     std::unique_ptr<HostLookup> lookups_;
     StatementFifo<Pending> fifo_;
+    PreparedNames prepared_;
     std::vector<std::pair<Done, StatementResult>> later_;  // callbacks run by defer_
     Backoff backoff_;
     std::mt19937_64 rng_;

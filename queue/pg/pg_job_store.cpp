@@ -40,24 +40,25 @@ Cell opt_num(const std::optional<int64_t>& v) {
 
 template <typename T, typename Decode>
 void PgJobStore::run(std::string_view sql, PgConn::Params params, Decode decode, Done<T> done) {
-    conn_.send(std::string(sql), std::move(params), timeout_us_,
-               [decode = std::move(decode), done = std::move(done)](StatementResult r) {
-                   StoreReply<T> reply;
-                   reply.outcome = r.outcome;
-                   reply.sqlstate = std::move(r.sqlstate);
-                   reply.message = std::move(r.message);
-                   if (r.outcome == Outcome::ok) {
-                       auto v = decode(rows_of(r.rows.get()));
-                       if (v) {
-                           reply.value = std::move(*v);
-                       } else {
-                           // It committed, but we cannot tell what it did: reconcile.
-                           reply.outcome = Outcome::ambiguous;
-                           reply.message = "undecodable answer from the database: " + v.error();
-                       }
-                   }
-                   done(std::move(reply));
-               });
+    conn_.send_prepared(sql, std::move(params), timeout_us_,
+                        [decode = std::move(decode), done = std::move(done)](StatementResult r) {
+                            StoreReply<T> reply;
+                            reply.outcome = r.outcome;
+                            reply.sqlstate = std::move(r.sqlstate);
+                            reply.message = std::move(r.message);
+                            if (r.outcome == Outcome::ok) {
+                                auto v = decode(rows_of(r.rows.get()));
+                                if (v) {
+                                    reply.value = std::move(*v);
+                                } else {
+                                    // It committed, but we cannot tell what it did: reconcile.
+                                    reply.outcome = Outcome::ambiguous;
+                                    reply.message =
+                                        "undecodable answer from the database: " + v.error();
+                                }
+                            }
+                            done(std::move(reply));
+                        });
 }
 
 void PgJobStore::submit(const SubmitBatch& b, Done<std::vector<SubmittedJob>> done) {

@@ -142,8 +142,12 @@ void PgListener::selftest_failed(const std::string& why) {
         opt_.warn(msg);
 }
 
-void PgListener::on_notify(const std::string& channel, const std::string& payload) {
+void PgListener::on_notify(const std::string& channel, const std::string& payload, int sender) {
     if (channel == kChannelJobs) {
+        // Our own, sent after a commit of ours whose claim this host has made already: a claim
+        // per job saved. Behind a pooler the work connection's pid is the pooler's invention,
+        // so none is skipped there.
+        if (!opt_.pooled && sender != 0 && opt_.work && sender == opt_.work->backend_pid()) return;
         if (opt_.on_jobs && !payload.empty() && payload.size() <= 128) opt_.on_jobs(payload);
         return;
     }

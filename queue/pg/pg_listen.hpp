@@ -45,7 +45,7 @@ class PgListener {
 
     // Forwarded from the listening connection's callbacks.
     void on_state(bool up, const std::string& why);
-    void on_notify(const std::string& channel, const std::string& payload);
+    void on_notify(const std::string& channel, const std::string& payload, int sender);
 
     // Tell the other hosts (and this one): sent now, or at the end of its debounce window.
     void notify_jobs(const std::string& queue);

@@ -82,6 +82,7 @@ Status PgQueue::start() {
         ConnOptions o;
         o.conninfo = url ? *url : opt_.store.queue;
         o.defaults.application_name = "tend/" + opt_.host_name + "/" + incarnation + "/" + role;
+        o.prepare = opt_.store.pooler != QueuePooler::transaction;
         return PgConn::create(opt_.loop, o, std::move(on_notify), std::move(on_state));
     };
     std::weak_ptr<PgQueue*> alive = self_;
@@ -89,8 +90,9 @@ Status PgQueue::start() {
     auto listen_state = [this, alive](bool up, const std::string& why) {
         if (!alive.expired() && listener_) listener_->on_state(up, why);
     };
-    auto listen_notify = [this, alive](const std::string& channel, const std::string& payload) {
-        if (!alive.expired() && listener_) listener_->on_notify(channel, payload);
+    auto listen_notify = [this, alive](const std::string& channel, const std::string& payload,
+                                       int sender) {
+        if (!alive.expired() && listener_) listener_->on_notify(channel, payload, sender);
     };
     const bool listens = opt_.store.listen != QueueListen::off;
     const bool own_listen = listens && opt_.store.listen_url.has_value();

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Design postgres.md §8 against a real server: queue/pg/pg_conn (libpq on sd-event), driven
 # by tend_pg_probe (tests/pg/pg_conn_probe.cpp): a host name resolved off the loop, pipelined
-# statements, an error isolated to its statement, LISTEN/NOTIFY, pg_terminate_backend and the
-# reconnect, a SIGSTOPped backend (client deadline: ambiguous) and postmaster (connect
-# timeout), with a 10 ms timer on the same loop that must keep firing throughout; then the host
-# lease's statements (register, renew, expired for good, retire) on a migrated database.
+# statements, an error isolated to its statement, prepared statements, LISTEN/NOTIFY (and its
+# sender), pg_terminate_backend and the reconnect, a SIGSTOPped backend (client deadline:
+# ambiguous) and postmaster (connect timeout), with a 10 ms timer on the same loop that must
+# keep firing throughout; then the host lease's statements (register, renew, expired for good,
+# retire) on a migrated database.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 PROBE=${TEND_PG_PROBE:-$TEND_BIN_DIR/tests/tend_pg_probe}
@@ -22,4 +23,4 @@ OUT=$(timeout -s KILL 120 "$PROBE" "postgresql://tend@localhost:$PG_PORT/probe" 
     fail "the probe failed: $OUT"
 printf '%s\n' "$OUT"
 assert_contains "$OUT" "ok: the 10 ms timer kept firing" "the probe's report"
-assert_eq "$(grep -c '^ok: ' <<<"$OUT")" 10 "checks passed"
+assert_eq "$(grep -c '^ok: ' <<<"$OUT")" 12 "checks passed"

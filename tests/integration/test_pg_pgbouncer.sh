@@ -4,7 +4,10 @@
 # with queue_pooler = "transaction" and queue_listen = "auto". The self-test finds that
 # notifications do not come through the pooler and says so once; tendd polls, and jobs flow:
 # the schema is migrated through the pooler, submit --wait, a --stdin batch, a cron tick, a
-# cancel of a running job, a retry. PgBouncer's log shows no refused statement.
+# cancel of a running job, a retry. PgBouncer's log shows no refused statement. Then the same
+# pooler not declared (no queue_pooler): tendd's prepared statements land on other server
+# connections, tendd finds that out, says so once and sends them unprepared; no statement
+# fails for it and jobs flow.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 command -v pgbouncer >/dev/null || skip "no pgbouncer (apt-get install -y pgbouncer)"
@@ -30,6 +33,7 @@ pidfile = $BDIR/pgbouncer.pid
 logfile = $BDIR/pgbouncer.log
 max_client_conn = 100
 default_pool_size = 4
+server_round_robin = 1
 EOF2
 echo '"tend" ""' >"$BDIR/users.txt"
 chown -R postgres: "$BDIR"
@@ -105,5 +109,44 @@ assert_status 143 tend wait "$ID"
 assert_status 0 tend jobs --json
 assert_eq 0 "$(grep -ciE 'prepared statement|unsupported startup parameter|ERROR' "$BDIR/pgbouncer.log" || true)" "errors in PgBouncer's log"
 assert_not_contains "$(cat "$TENDD_ERR")" "host lease lost" "tendd's log"
+tend shutdown >/dev/null
+wait_tendd_exit 15
+
+say "the same pooler, not declared: tendd finds it out and prepares nothing from then on"
+# Three sessions at once leave three server connections in the pool, which round-robin hands
+# out in turn: a statement prepared on one is not there for the next transaction.
+SLEEPERS=()
+for _ in 1 2 3; do
+    psql -qXAt "$BURL" -c 'SELECT pg_sleep(0.3)' >/dev/null &
+    SLEEPERS+=($!)
+done
+wait "${SLEEPERS[@]}"
+write_config <<EOF
+[daemon]
+queue = "$BURL"
+host_name = "undeclared"
+queue_lease = "3s"
+queue_renew = "1s"
+queue_rescue_grace = "500ms"
+queue_poll = "200ms"
+
+[queue.default]
+concurrency = 4
+EOF
+LOG_FROM=$(($(wc -l <"$TENDD_ERR") + 1))
+log_since() { tail -n +"$LOG_FROM" "$TENDD_ERR"; }
+start_tendd
+wait_until 15 grep -q "claiming jobs" <(log_since)
+assert_status 0 tend submit --wait -- true
+for i in $(seq 10); do echo "echo job$i"; done >"$T/batch10"
+assert_status 0 tend submit --stdin --json <"$T/batch10"
+mapfile -t IDS < <(jq -r '.ids[]' <<<"$OUT")
+assert_eq 10 "${#IDS[@]}" "jobs in the batch"
+assert_status 0 tend wait "${IDS[@]}"
+found_pooler() { log_since | grep -q "a pooler in transaction mode is between tendd and the server"; }
+wait_until 10 found_pooler
+assert_eq 1 "$(log_since | grep -c "a pooler in transaction mode")" "warnings about the pooler"
+assert_not_contains "$(log_since)" "does not exist" "tendd's log (a statement refused)"
+assert_not_contains "$(log_since)" "host lease lost" "tendd's log"
 tend shutdown >/dev/null
 wait_tendd_exit 15

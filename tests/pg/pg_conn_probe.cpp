@@ -56,6 +56,32 @@ StatementResult exec(PgConn& c, const std::string& sql, PgConn::Params params = 
     return out;
 }
 
+// send_prepared and wait for its result.
+StatementResult exec_prepared(PgConn& c, const std::string& sql, PgConn::Params params = {}) {
+    bool done = false;
+    StatementResult out;
+    c.send_prepared(sql, std::move(params), 5'000'000, [&](StatementResult r) {
+        out = std::move(r);
+        done = true;
+    });
+    run_until([&] { return done; }, 10'000, sql);
+    return out;
+}
+
+// How many statements the server holds prepared for this connection.
+std::string prepared_count(PgConn& c) {
+    bool done = false;
+    StatementResult out;
+    c.send("SELECT count(*) FROM pg_prepared_statements", {}, 5'000'000, [&](StatementResult r) {
+        out = std::move(r);
+        done = true;
+    });
+    run_until([&] { return done; }, 10'000, "pg_prepared_statements");
+    return out.outcome == Outcome::ok && out.rows && PQntuples(out.rows.get()) == 1
+               ? PQgetvalue(out.rows.get(), 0, 0)
+               : "<none>";
+}
+
 std::string value(const StatementResult& r) {
     if (r.outcome != Outcome::ok || !r.rows || PQntuples(r.rows.get()) < 1) return "<none>";
     return PQgetvalue(r.rows.get(), 0, 0);
@@ -111,18 +137,73 @@ int main(int argc, char** argv) {
              outcome_name(o2));
     ok("division by zero is error 22012; the next statement still runs");
 
-    // 4. LISTEN on one connection, NOTIFY from another.
+    // 3b. Prepared statements: prepared once in the pipeline of their first run, then run by
+    // name; a text whose Parse fails is that statement's error and is prepared again next
+    // time; a pipeline of runs of one new text prepares it once.
+    const std::string twice = "SELECT $1::int * 2";
+    if (value(exec_prepared(*a, twice, {"21"})) != "42" ||
+        value(exec_prepared(*a, twice, {"5"})) != "10")
+        fail("a prepared statement run twice");
+    if (prepared_count(*a) != "1") fail("prepared statements held: " + prepared_count(*a));
+    auto bad = exec_prepared(*a, "SELECT FROM WHERE $1::int");
+    if (bad.outcome != Outcome::error || bad.sqlstate != "42601")
+        fail("a statement that does not parse: " + std::string(outcome_name(bad.outcome)) + " " +
+             bad.sqlstate + " " + bad.message);
+    if (value(exec_prepared(*a, twice, {"4"})) != "8") fail("a prepared statement after an error");
+    int runs = 0;
+    bool right = true;
+    const std::string plus = "SELECT $1::int + 100";
+    for (int i = 0; i < 20; ++i)
+        a->send_prepared(plus, {std::to_string(i)}, 5'000'000, [&, i](StatementResult r) {
+            right = right && value(r) == std::to_string(i + 100);
+            ++runs;
+        });
+    run_until([&] { return runs == 20; }, 10'000, "20 pipelined runs of a new text");
+    if (!right) fail("pipelined runs of a prepared statement answered wrong");
+    if (prepared_count(*a) != "2") fail("prepared statements held: " + prepared_count(*a));
+    int refused = 0;
+    for (int i = 0; i < 5; ++i)
+        a->send_prepared("SELECT $1::int FROM no_such_table", {"1"}, 5'000'000,
+                         [&](StatementResult r) { refused += r.outcome == Outcome::error; });
+    run_until([&] { return refused == 5; }, 10'000, "5 runs of a text whose Parse fails");
+    if (value(exec_prepared(*a, "SELECT $1::int - 1", {"1"})) != "0" || prepared_count(*a) != "3")
+        fail("a Parse error turned prepared statements off: " + prepared_count(*a));
+    ok("prepared statements: run by name, a Parse error is the statement's (42601), 20 "
+       "pipelined runs of a new text prepared it once, 5 behind a failed Parse all refused");
+
+    // 3c. A prepared statement the server lost (as behind a transaction pooler, here by
+    // DEALLOCATE ALL): the run is sent again unnamed and answers; the connection prepares
+    // nothing from then on.
+    auto b = make(argv[2], "b");
+    run_until([&] { return b->up(); }, 10'000, "a second connection");
+    if (value(exec_prepared(*b, twice, {"1"})) != "2" || prepared_count(*b) != "1")
+        fail("prepared on the second connection");
+    if (exec(*b, "DEALLOCATE ALL").outcome != Outcome::ok) fail("DEALLOCATE ALL");
+    const std::string lost = value(exec_prepared(*b, twice, {"3"}));
+    if (lost != "6") fail("a run of a lost statement: " + lost);
+    if (value(exec_prepared(*b, "SELECT $1::int", {"7"})) != "7" || prepared_count(*b) != "0")
+        fail("prepared statements still made after one was lost: " + prepared_count(*b));
+    b.reset();
+    ok("a statement the server lost: sent again unnamed (right answer), nothing prepared since");
+
+    // 4. LISTEN on one connection, NOTIFY from another; the notification names its sender.
     std::string heard;
-    auto listener = make(argv[2], "listen", [&](const std::string& ch, const std::string& payload) {
-        heard = ch + ":" + payload;
-    });
+    int heard_from = 0;
+    auto listener =
+        make(argv[2], "listen", [&](const std::string& ch, const std::string& payload, int sender) {
+            heard = ch + ":" + payload;
+            heard_from = sender;
+        });
     run_until([&] { return listener->up(); }, 10'000, "a connection by socket");
     if (exec(*listener, "LISTEN tend_test").outcome != Outcome::ok) fail("LISTEN");
     if (exec(*a, "SELECT pg_notify('tend_test', $1)", {"hello"}).outcome != Outcome::ok)
         fail("NOTIFY");
     run_until([&] { return !heard.empty(); }, 5'000, "the notification");
     if (heard != "tend_test:hello") fail("heard " + heard);
-    ok("notification received: " + heard);
+    if (heard_from != a->backend_pid())
+        fail("the notification came from " + std::to_string(heard_from) + ", not " +
+             std::to_string(a->backend_pid()));
+    ok("notification received: " + heard + " from the sender's server process");
 
     // 5. pg_terminate_backend: the connection notices and reconnects by itself.
     const int pid_a = a->backend_pid();
@@ -131,6 +212,8 @@ int main(int argc, char** argv) {
     run_until([&] { return a->connects() == 2 && a->up(); }, 10'000,
               "the reconnect after the kill");
     if (value(exec(*a, "SELECT 41 + 1")) != "42") fail("a statement after the reconnect");
+    if (value(exec_prepared(*a, twice, {"50"})) != "100")
+        fail("a prepared statement after the reconnect");
     ok("backend " + std::to_string(pid_a) + " killed; reconnected as " +
        std::to_string(a->backend_pid()));
 
