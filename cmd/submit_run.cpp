@@ -97,10 +97,14 @@ int spool(const CliContext& ctx, const SubmitForm& o, const std::vector<std::str
                  specs.size() == 1 ? "it" : "them");
     if (ctx.json) {
         if (o.from_stdin)
-            ctx.print_json({{"ids", json::array()}, {"spooled", true}, {"spool", *token}});
-        else
             ctx.print_json(
-                {{"id", nullptr}, {"deduplicated", false}, {"spooled", true}, {"spool", *token}});
+                {{"ids", json::array()}, {"spooled", true}, {"direct", false}, {"spool", *token}});
+        else
+            ctx.print_json({{"id", nullptr},
+                            {"deduplicated", false},
+                            {"spooled", true},
+                            {"direct", false},
+                            {"spool", *token}});
     }
     if (o.wait)
         throw CliError(kExitUnreachable, "submit: cannot wait: tendd is not running",
@@ -171,7 +175,8 @@ int submit_one(const CliContext& ctx, const SubmitForm& o) {
     const std::uint64_t id = data.value("id", std::uint64_t(0));
     const bool dedup = data.value("deduplicated", false);
     if (ctx.json)
-        ctx.print_json({{"id", id}, {"deduplicated", dedup}, {"spooled", false}});
+        ctx.print_json(
+            {{"id", id}, {"deduplicated", dedup}, {"spooled", false}, {"direct", false}});
     else
         std::printf("%llu\n", static_cast<unsigned long long>(id));
     if (dedup)
@@ -215,7 +220,8 @@ int submit_batch(const CliContext& ctx, const SubmitForm& o) {
     read_stdin(in);
     if (in.lines.empty()) {
         std::fprintf(stderr, "tend: submit: standard input has no commands; nothing submitted\n");
-        if (ctx.json) ctx.print_json({{"ids", json::array()}, {"spooled", false}});
+        if (ctx.json)
+            ctx.print_json({{"ids", json::array()}, {"spooled", false}, {"direct", false}});
         return kExitOk;
     }
     const Caller caller = this_caller();
@@ -277,7 +283,7 @@ int submit_batch(const CliContext& ctx, const SubmitForm& o) {
             if (id.is_number_unsigned()) ids.push_back(id.get<std::uint64_t>());
     }
     if (ctx.json) {
-        ctx.print_json({{"ids", ids}, {"spooled", false}});
+        ctx.print_json({{"ids", ids}, {"spooled", false}, {"direct", false}});
     } else {
         std::string out;
         out.reserve(ids.size() * 8);

@@ -44,7 +44,7 @@ assert_eq 700 "$(stat -c %a "$STATE/spool")" "mode of the spool dir"
 
 assert_status 0 tend submit --json --name spooled-json --queue other --priority 7 --env SPOOL_VAR=from-env \
     -- sh -c "echo \"json \$SPOOL_VAR\" >> '$F'; echo x >> '$T/per-job/json'"
-assert_eq true "$(jq -r .spooled <<<"$OUT")" "--json .spooled"
+assert_eq "true false" "$(jq -r '"\(.spooled) \(.direct)"' <<<"$OUT")" "--json .spooled .direct"
 assert_eq null "$(jq -r .id <<<"$OUT")" "--json .id of a spooled job"
 assert_contains "$ERR" "spool" "stderr of a spooled --json submit"
 

@@ -43,8 +43,8 @@ check "submit printed the bare id $OUT"
 first=$OUT
 assert_eq "" "$ERR" "stderr of a plain submit"
 assert_status 0 tend submit --json -- true
-assert_eq "[$((first + 1)),false,false]" "$(jq -c '[.id, .deduplicated, .spooled]' <<<"$OUT")" \
-    "submit --json [.id (the next id), .deduplicated, .spooled]"
+assert_eq "[$((first + 1)),false,false,false]" "$(jq -c '[.id, .deduplicated, .spooled, .direct]' <<<"$OUT")" \
+    "submit --json [.id (the next id), .deduplicated, .spooled, .direct]"
 assert_status 0 tend wait --json "$first" "$((first + 1))"
 assert_eq "succeeded succeeded" "$(jq -r '[.[].state] | join(" ")' <<<"$OUT")" "states of the two 'true' jobs"
 
@@ -168,7 +168,7 @@ logs_of "${ids[@]}"
 assert_eq "One|two other|three" "$(out_of "${ids[0]}")|$(out_of "${ids[1]}")|$(out_of "${ids[2]}")" "output of the 3 lines"
 assert_status 0 tend submit --stdin --json <<<$'true\ntrue'
 a=$(jq -r '.ids[0]' <<<"$OUT")
-assert_eq "[$a,$((a + 1))] false" "$(jq -c '"\(.ids) \(.spooled)"' -r <<<"$OUT")" "submit --stdin --json .ids .spooled"
+assert_eq "[$a,$((a + 1))] false false" "$(jq -c '"\(.ids) \(.spooled) \(.direct)"' -r <<<"$OUT")" "submit --stdin --json .ids .spooled .direct"
 assert_eq "$((before + 5))" "$(job_count)" "jobs stored by the two --stdin submits"
 assert_status 0 tend wait "$a" "$((a + 1))"
 
