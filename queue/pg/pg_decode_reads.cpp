@@ -242,6 +242,21 @@ Result<std::optional<LogsView>> decode_logs(const Rows& rows) {
     return std::optional(std::move(v));
 }
 
+Result<std::map<std::string, int>> decode_serving(const Rows& rows) {
+    std::map<std::string, int> out;
+    for (const Row& row : rows) {
+        Cells c(row, "serving_hosts row");
+        if (!c.count(2)) return make_error(c.error());
+        std::string queue = c.text("queue");
+        const int64_t hosts = c.integer("hosts");
+        if (!c.ok()) return make_error(c.error());
+        if (hosts < 1 || hosts > 1'000'000)
+            return make_error("serving_hosts row: a host count out of range");
+        out[std::move(queue)] = static_cast<int>(hosts);
+    }
+    return out;
+}
+
 Result<std::vector<QueueStatsView>> decode_queue_stats(const Rows& rows) {
     std::vector<QueueStatsView> out;
     for (const Row& row : rows) {

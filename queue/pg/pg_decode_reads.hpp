@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,9 @@ struct LogsView {
     std::optional<std::string> tail;          // that run's output tail (raw bytes)
 };
 Result<std::optional<LogsView>> decode_logs(const Rows& rows);
+
+// serving_hosts_sql: live hosts per queue (each 1..1,000,000).
+Result<std::map<std::string, int>> decode_serving(const Rows& rows);
 
 // One row of queue_stats_sql.
 struct QueueStatsView {

@@ -2,17 +2,12 @@
 // claims and the cancel polling, the notifications this host sends after its commits, and the
 // fairness rule under global_concurrency (a host at or above its share of a queue's slots
 // waits 50 ms after a wake-up or its own finish, so that hosts below it take the slot first).
+#include "queue/pg/pg_decode_reads.hpp"
 #include "queue/pg/pg_queue.hpp"
+#include "queue/pg/pg_statements_reads.hpp"
 #include "supervisor/daemon/event_loop.hpp"
 
 namespace tend::pg {
-
-namespace {
-// Live hosts per queue they serve (tend.host.queues): the H of the fair share.
-constexpr const char* kServingSql =
-    "SELECT q, count(*) FROM tend.host h, unnest(h.queues) AS q "
-    "WHERE h.lease_until > now() GROUP BY q";
-}  // namespace
 
 Status PgQueue::start_listener() {
     ListenOptions lo;
@@ -90,16 +85,17 @@ void PgQueue::count_hosts() {
     if (!limited) return;
     counting_hosts_ = true;
     std::weak_ptr<PgQueue*> alive = self_;
-    work_->send(kServingSql, {}, 10'000'000, [this, alive](StatementResult r) {
+    work_->send_prepared(serving_hosts_sql, {}, 10'000'000, [this, alive](StatementResult r) {
         if (alive.expired()) return;
         counting_hosts_ = false;
         if (r.outcome != Outcome::ok) return;
-        std::map<std::string, int> serving;
-        for (int i = 0; i < PQntuples(r.rows.get()); ++i) {
-            auto n = parse_int64(PQgetvalue(r.rows.get(), i, 1));
-            if (n && *n > 0 && *n < 1'000'000)
-                serving[PQgetvalue(r.rows.get(), i, 0)] = static_cast<int>(*n);
+        auto decoded = decode_serving(rows_of(r.rows.get()));
+        if (!decoded) {
+            opt_.warn("live hosts per queue: undecodable answer from the database: " +
+                      decoded.error());
+            return;
         }
+        std::map<std::string, int> serving = std::move(*decoded);
         // Said when it changes: the share each host claims at once (tendd(8) MULTI-HOST).
         for (const auto& q : queues_) {
             if (q.s.global_concurrency <= 0) continue;

@@ -129,4 +129,10 @@ FROM tend.queue q LEFT JOIN c ON c.queue = q.name
 GROUP BY q.name, q.paused, q.global_limit, q.max_pending
 ORDER BY q.name)SQL";
 
+// serving_hosts -> (queue, live hosts serving it) rows: the H of the fair share under a global
+// limit (pg_model_listen.hpp), from the hosts' leases.
+inline constexpr std::string_view serving_hosts_sql =
+    "SELECT q, count(*) FROM tend.host h, unnest(h.queues) AS q "
+    "WHERE h.lease_until > now() GROUP BY q";
+
 }  // namespace tend::pg

@@ -379,3 +379,19 @@ TEST_CASE("queue figures from queue_stats", "[pg][pg_reads]") {
     Row bad = row("q", "maybe", kNullCell, "1", "0");
     CHECK_FALSE(decode_queue_stats({bad}));
 }
+
+TEST_CASE("live hosts per queue from serving_hosts", "[pg][pg_reads]") {
+    auto serving = decode_serving({Row{"default", "3"}, Row{"batch", "1"}});
+    REQUIRE(serving);
+    CHECK(serving->size() == 2);
+    CHECK(serving->at("default") == 3);
+    CHECK(serving->at("batch") == 1);
+    REQUIRE(decode_serving({}));
+    CHECK(decode_serving({})->empty());
+    CHECK_FALSE(decode_serving({Row{"default"}}));                 // a column short
+    CHECK_FALSE(decode_serving({Row{kNullCell, "2"}}));            // no queue
+    CHECK_FALSE(decode_serving({Row{"default", "many"}}));         // not a number
+    CHECK_FALSE(decode_serving({Row{"default", "0"}}));            // out of range
+    CHECK_FALSE(decode_serving({Row{"default", "1000001"}}));      // out of range
+    CHECK_FALSE(decode_serving({Row{"default", "2"}, Row{"x"}}));  // one bad row spoils all
+}
