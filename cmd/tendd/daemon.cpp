@@ -16,11 +16,10 @@
 
 #include "cmd/full_config_loader.hpp"
 #include "cmd/tendd/daemon_http.hpp"
+#include "cmd/tendd/daemon_queue.hpp"
 #include "cmd/tendd/methods.hpp"
 #include "cmd/tendd/metrics_render.hpp"
 #include "queue/daemon/cron_service.hpp"
-#include "queue/daemon/job_service.hpp"
-#include "queue/pg/pg_queue.hpp"
 #include "supervisor/config/probe_pitfall.hpp"
 #include "supervisor/config/queue_store_config.hpp"
 #include "supervisor/core/http_diff.hpp"
@@ -87,12 +86,6 @@ std::vector<std::string> program_base_env() {
     return env;
 }
 
-// [queue.*] as the scheduler takes it; concurrency 0 means one job per CPU (SPEC §2).
-std::vector<jobs::QueueSettings> queue_settings(const QueueSections& q) {
-    return queue_settings_for_cpus(q.queues,
-                                   static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN))));
-}
-
 // The daemon holds several fds per instance; raise the soft limit, remember the old one.
 rlim_t raise_fd_limit() {
     struct rlimit rl;
@@ -103,36 +96,6 @@ rlim_t raise_fd_limit() {
     return old;
 }
 
-// [daemon] host_name, else the machine's host name.
-std::string pg_host_name(const QueueStoreConfig& store) {
-    if (store.host_name) return *store.host_name;
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
-    return name;
-}
-
-// With the PostgreSQL store a hung tendd cannot fence itself; systemd's watchdog kills it, and
-// only then do its jobs die (tend-shim). That is safe only when the watchdog fires before
-// another host may rescue the jobs (design postgres.md §5).
-std::optional<std::string> watchdog_too_long(const QueueStoreConfig& store) {
-    if (!store.postgres()) return std::nullopt;
-    const char* usec = std::getenv("WATCHDOG_USEC");
-    const char* pid = std::getenv("WATCHDOG_PID");
-    if (!usec || (pid && std::to_string(getpid()) != pid)) return std::nullopt;
-    char* end = nullptr;
-    const unsigned long long w = std::strtoull(usec, &end, 10);
-    if (!end || *end != '\0' || w == 0) return std::nullopt;
-    const Usec watchdog(static_cast<std::int64_t>(w));
-    if (watchdog + store.renew + std::chrono::seconds(1) < store.lease + store.rescue_grace)
-        return std::nullopt;
-    return "the systemd watchdog (WatchdogSec=" + format_duration(watchdog) +
-           ") is too long for the host lease: WatchdogSec + queue_renew (" +
-           format_duration(store.renew) + ") + 1s must be shorter than queue_lease (" +
-           format_duration(store.lease) + ") + queue_rescue_grace (" +
-           format_duration(store.rescue_grace) +
-           "), or a hung tendd's jobs may run twice; shorten WatchdogSec or lengthen the lease";
-}
-
 struct Daemon {
     EventLoop loop;
     // Client connections and memory (SPEC §8): shared by the control server and the job queue,
@@ -141,7 +104,7 @@ struct Daemon {
     std::unique_ptr<ChildReaper> reaper;
     RunnerContext ctx;
     std::unique_ptr<Supervisor> supervisor;
-    std::unique_ptr<jobs::JobQueue> jobs;  // the one place a store is chosen: below
+    std::unique_ptr<jobs::JobQueue> jobs;  // its store chosen by open_job_queue
     std::unique_ptr<jobs::CronService> cron;
     std::function<void()> restart_cron;  // PostgreSQL: once the cron book is read
     std::unique_ptr<ControlServer> server;
@@ -355,81 +318,34 @@ int run_daemon(const DaemonOptions& options) {
     d.supervisor->load(lc.runtimes);
 
     d.budget = std::make_unique<ClientBudget>(options.client_limits);
-    jobs::JobServiceOptions jo;
-    jo.budget = d.budget.get();
-    jo.loop = e;
-    jo.reaper = d.reaper.get();
-    jo.state_dir = paths.state_dir;
-    jo.spool_dir = paths.spool;
-    jo.spool_policy.owner = geteuid();
-    // A system instance's socket_group members spool while tendd is down (1730); a user
-    // instance's spool is private.
-    if (geteuid() == 0) jo.spool_policy.group = lc.socket_gid;
-    jo.socket = paths.socket;
+    QueueEnv qe;
+    qe.loop = e;
+    qe.reaper = d.reaper.get();
+    qe.budget = d.budget.get();
+    qe.paths = &paths;
+    qe.config = &lc;
+    qe.queue = &full.queue;
+    qe.version = options.version;
+    qe.nofile_soft = nofile_soft;
     // Whoever may use the socket may submit (SPEC §8): socket_group and admin_group members.
-    jo.may_submit = [policy = access_policy(lc)](uid_t uid, gid_t gid,
+    qe.may_submit = [policy = access_policy(lc)](uid_t uid, gid_t gid,
                                                  const std::vector<gid_t>& groups) {
         return authz::role_of(policy, uid, gid,
                               std::vector<std::uint32_t>(groups.begin(), groups.end()))
             .has_value();
     };
-    jo.queues = queue_settings(full.queue);
-    jo.max_running = lc.config.daemon.max_running_jobs;
-    jo.nofile_soft = nofile_soft;
-    jo.info = [](const std::string& m) { spdlog::info("{}", m); };
-    jo.warn = [](const std::string& m) { spdlog::warn("{}", m); };
-    if (lc.config.daemon.store.postgres()) {
-        // The one place a store is chosen: the queue on PostgreSQL (tendd(8) MULTI-HOST).
-        pg::PgQueueOptions po;
-        po.loop = e;
-        po.reaper = d.reaper.get();
-        po.state_dir = paths.state_dir;
-        po.socket = paths.socket;
-        po.store = lc.config.daemon.store;
-        po.host_name = pg_host_name(lc.config.daemon.store);
-        po.version = options.version;
-        po.queues = jo.queues;
-        po.max_running = jo.max_running;
-        po.nofile_soft = nofile_soft;
-        if (const auto& c = lc.direct_submit_credentials)
-            po.direct_user = pg::RunAs{c->uid, c->gid, {c->groups.begin(), c->groups.end()}};
-        po.budget = d.budget.get();
-        po.info = jo.info;
-        po.warn = jo.warn;
-        po.error = [](const std::string& m) { spdlog::error("{}", m); };
-        po.on_cron_loaded = [&d] {
-            if (d.restart_cron) d.restart_cron();
-        };
-        auto pq = pg::PgQueue::open(std::move(po));
-        if (!pq) {
-            spdlog::error("cannot open the job queue: {}", pq.error());
-            return kDaemonFailure;
-        }
-        d.jobs = std::move(pq.value());
-    } else {
-        auto job_service = jobs::JobService::open(std::move(jo));
-        if (!job_service) {
-            spdlog::error("cannot open the job queue: {}", job_service.error());
-            return kDaemonFailure;
-        }
-        d.jobs = std::move(job_service.value());
+    qe.on_cron_loaded = [&d] {
+        if (d.restart_cron) d.restart_cron();
+    };
+    auto job_queue = open_job_queue(qe);
+    if (!job_queue) {
+        spdlog::error("cannot open the job queue: {}", job_queue.error());
+        return kDaemonFailure;
     }
+    d.jobs = std::move(*job_queue);
 
-    jobs::CronServiceOptions co;
-    co.loop = e;
-    co.jobs = d.jobs.get();
-    co.config = full.queue.crons;
-    co.config_file = lc.config.file;
-    co.base_env = d.ctx.base_env;
-    co.uid = getuid();
-    co.gid = getgid();
-    if (int n = getgroups(0, nullptr); n > 0) {
-        std::vector<gid_t> groups(static_cast<std::size_t>(n));
-        n = getgroups(n, groups.data());
-        for (int i = 0; i < n; ++i) co.groups.push_back(groups[static_cast<std::size_t>(i)]);
-    }
-    co.info = [](const std::string& m) { spdlog::info("{}", m); };
-    co.warn = [](const std::string& m) { spdlog::warn("{}", m); };
+    const jobs::CronServiceOptions co =
+        cron_options(e, d.jobs.get(), full.queue, lc.config.file, d.ctx.base_env);
     auto cron_service = jobs::CronService::start(co);  // a copy: restart_cron starts it again
     if (!cron_service) {
         spdlog::error("cannot start cron: {}", cron_service.error());
