@@ -191,7 +191,11 @@ class PgQueue final : public jobs::JobQueue {
     QueueState* find_queue(const std::string& name);
     const QueueState* find_queue(const std::string& name) const;
 
-    // pg_queue_run.cpp: claims, processes, finishes, the fence, cancel polling.
+    // pg_queue_run.cpp: claims, processes, their ends (pg_queue_finish.cpp sends them).
+    // A run that ends before its job could run, or that this host cannot vouch for: back to
+    // pending without using an attempt, recorded as interrupted.
+    static FinishArgs interrupted(std::int64_t id, std::int64_t lease, std::string reason,
+                                  const std::string& host);
     void claim_all();
     void claim(QueueState& q);
     void start_run(ClaimedJob job, const std::string& queue);
@@ -200,6 +204,8 @@ class PgQueue final : public jobs::JobQueue {
     void end_run(std::int64_t id, const std::string& queue, FinishArgs args);
     void send_finish(std::int64_t id);
     void finished(std::int64_t id, jobs::JobState state);
+    // pg_queue_fence.cpp: the host fence, and this host's runs as the database has them
+    // (cancels made elsewhere, the leftovers of ambiguous claims).
     void on_fence(const std::string& why);
     void on_live(std::int64_t host_id);
     void poll_running();

@@ -1,7 +1,6 @@
 // PgQueue's runs: claiming what the free slots of this host can run, the job processes (under
-// tend-shim, as the job's user, with the file store's environment and output), their ends
-// judged by the file store's rules and finished under the fence, the host fence, and the
-// polling of this host's runs for cancels made elsewhere.
+// tend-shim, as the job's user, with the file store's environment and output), and their ends
+// judged by the file store's rules and finished under the fence.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,20 +23,6 @@ namespace {
 constexpr std::size_t kTailBytes = 64 * 1024;        // run.output_tail (design §12)
 constexpr std::size_t kCheckpointMax = 1024 * 1024;  // the column's CHECK
 constexpr std::size_t kEnvCache = 1024;              // environments kept by id
-
-// A run that ends before its job could run, or that this host cannot vouch for: back to
-// pending without using an attempt, recorded as interrupted.
-FinishArgs interrupted(std::int64_t id, std::int64_t lease, std::string reason,
-                       const std::string& host) {
-    FinishArgs a;
-    a.id = id;
-    a.lease = lease;
-    a.state = jobs::JobState::pending;
-    a.reason = std::move(reason);
-    a.host = host;
-    a.outcome = "interrupted";
-    return a;
-}
 
 // The last `max` bytes of a file tendd wrote (nullopt when it cannot be read).
 std::optional<std::string> read_tail(const std::string& path, std::size_t max) {
@@ -68,6 +53,18 @@ double random01() {
     return std::uniform_real_distribution<double>(0, 1)(rng);
 }
 }  // namespace
+
+FinishArgs PgQueue::interrupted(std::int64_t id, std::int64_t lease, std::string reason,
+                                const std::string& host) {
+    FinishArgs a;
+    a.id = id;
+    a.lease = lease;
+    a.state = jobs::JobState::pending;
+    a.reason = std::move(reason);
+    a.host = host;
+    a.outcome = "interrupted";
+    return a;
+}
 
 void PgQueue::claim_all() {
     for (auto& q : queues_) claim(q);
@@ -333,82 +330,6 @@ void PgQueue::on_exit(std::int64_t id, jobs::ExitStatus x, const std::string& re
     // its share waits (fairness, pg_queue_wake.cpp).
     if (q) wake(run.queue, true);
     maybe_stopped();  // the last run of a stop: the stop's deadline for unacknowledged finishes
-}
-
-void PgQueue::on_fence(const std::string& why) {
-    live_ = false;
-    std::size_t killed = 0;
-    for (auto it = runs_.begin(); it != runs_.end();) {
-        Run& run = it->second;
-        run.fenced = true;
-        if (run.proc) {
-            run.proc->kill_now();
-            ++killed;
-            ++it;
-        } else {
-            if (QueueState* q = find_queue(run.queue)) --q->running;
-            it = runs_.erase(it);
-        }
-    }
-    opt_.error("host lease lost (" + why + "): killed " + std::to_string(killed) +
-               " job(s); claiming nothing until a new lease is registered");
-    maybe_stopped();
-}
-
-void PgQueue::on_live(std::int64_t host_id) {
-    host_id_ = host_id;
-    live_ = true;
-    opt_.info("host " + opt_.host_name + " holds lease " + std::to_string(host_id) +
-              ": claiming jobs");
-    claim_all();
-}
-
-void PgQueue::terminate_here(std::int64_t id, const std::string& why) {
-    auto it = runs_.find(id);
-    if (it == runs_.end()) return;
-    it->second.cancel = true;
-    if (!it->second.proc) return;  // killed as soon as it starts (launch)
-    const QueueState* q = find_queue(it->second.queue);
-    it->second.proc->note(why);
-    it->second.proc->terminate(q ? q->s.stop_timeout : std::chrono::seconds(30));
-}
-
-void PgQueue::poll_running() {
-    if (!live_ || polling_running_) return;
-    polling_running_ = true;
-    // With no claim in flight, every claim of this host was answered before this statement
-    // (one connection answers in order): a run the database gives us that we do not know is
-    // the leftover of an ambiguous claim (rule 5), and goes back to pending.
-    const bool reconcile = claims_in_flight_ == 0;
-    std::weak_ptr<PgQueue*> alive = self_;
-    store_->running_of_host(
-        host_id_, [this, alive, reconcile](StoreReply<std::vector<RunningJob>> r) {
-            if (alive.expired()) return;
-            polling_running_ = false;
-            if (repoll_running_) {  // a cancel notification came meanwhile: ask again
-                repoll_running_ = false;
-                poll_running();
-            }
-            if (!r.ok()) return;
-            for (const RunningJob& j : *r.value) {
-                auto it = runs_.find(j.id);
-                if (it != runs_.end()) {
-                    if (j.cancel_requested && !it->second.cancel && it->second.job.lease == j.lease)
-                        terminate_here(j.id, "cancelled: sending TERM");
-                    continue;
-                }
-                if (!reconcile || finishes_.count(j.id) || stopping_) continue;
-                end_run(j.id, "",
-                        interrupted(j.id, j.lease,
-                                    "interrupted: claimed by an answer this host never received",
-                                    opt_.host_name));
-            }
-        });
-}
-
-void PgQueue::kill_all() {
-    for (auto& [id, run] : runs_)
-        if (run.proc) run.proc->kill_now();
 }
 
 }  // namespace tend::pg
