@@ -7,10 +7,11 @@
 # uid, gid and groups it is given); with tendd stopped, `tend submit --json` goes direct
 # (direct: true, the note on stderr), --key deduplicates onto the same job, a full queue is
 # exit 75, a --stdin batch goes direct too, and the CLI's NOTIFY wakes a running host of the
-# queue (a 30 s poll away); a root tendd runs the jobs as
-# direct_submit_user (a throwaway user: `id -un`) and `tend show` names direct:ROLE; without
-# direct_submit_user such a job fails with the reason and never runs as root; with the
-# database unreachable too the job goes to the spool, and the messages name both failures.
+# queue (a 30 s poll away); a root tendd runs the jobs as direct_submit_user (a throwaway user:
+# `id -un`) and `tend show` names direct:ROLE; without direct_submit_user such a job fails with
+# the reason and never runs as root; a tendd that is not root runs such a job as its own user;
+# with the database unreachable too the job goes to the spool, and the messages name both
+# failures.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/users.sh"
@@ -182,6 +183,33 @@ wait_until 5 ran_on_b
 timeout -s KILL 20 env "$CLI_ASAN_OPTIONS" "$TEND_BIN_DIR/tend" --socket "$T/B.sock" shutdown >/dev/null
 wait_until 15 gone "$B_PID"
 
+say "a tendd that is not root runs a direct job as its own user (direct_submit_user is root's)"
+public_bins
+chmod 0711 "$PG_DIR"  # the server's socket, for a host that is not root (data/ stays 0700)
+mkdir -p "$T/C"
+cat >"$T/C/tend.toml" <<EOF
+[daemon]
+queue = "$URL"
+host_name = "C"
+queue_lease = "3s"
+queue_renew = "1s"
+queue_poll = "200ms"
+EOF
+chown -R "$U:" "$T/C"
+as_user "$U" env "$MARK" setsid "$PUB_BIN/tendd" --config "$T/C/tend.toml" --state-dir "$T/C/state" \
+    --socket "$T/C/tend.sock" --log-level debug 2>>"$T/C.stderr" </dev/null &
+C_PID=$!
+BG_PIDS+=("$C_PID")
+wait_until 15 grep -q "claiming jobs" "$T/C.stderr"
+run "${TC[@]}" submit --json --cwd / --shell -- 'id -un'
+assert_eq 0 "$RC" "a direct submit while host C runs ($ERR)"
+NC=$(jq -r .id <<<"$OUT")
+ran_on_c() { [[ $(db "SELECT j.state || ':' || r.host FROM tend.job j JOIN tend.run r ON r.job_id = j.id WHERE j.id = $NC") == "succeeded:C" ]]; }
+wait_until 10 ran_on_c
+assert_contains "$(db "SELECT convert_from(output_tail, 'UTF8') FROM tend.run WHERE job_id = $NC")" "$U" "the user the direct job ran as on C"
+timeout -s KILL 20 env "$CLI_ASAN_OPTIONS" "$TEND_BIN_DIR/tend" --socket "$T/C/tend.sock" shutdown >/dev/null
+wait_until 15 gone "$C_PID"
+
 say "the database unreachable too: the spool, and the messages name both failures"
 config "direct_submit_user = \"$U\"" "postgresql:///d?host=$T/nowhere&user=$ROLE"
 # This tendd takes in no spool (SOCKET.spool: none): refused, as before direct submits.
@@ -191,7 +219,7 @@ assert_contains "$ERR" "PostgreSQL (queue_submit_url) too: cannot connect to" "t
 # A spool named with --spool (one a file-store tendd reads) takes the job.
 run "${TC[@]}" --spool "$T/spool" submit --json --cwd / -- true
 assert_eq 0 "$RC" "a spooled submit ($ERR)"
-assert_eq "true null" "$(jq -r '"\(.spooled) \(.direct)"' <<<"$OUT")" "the JSON of a spooled submit"
+assert_eq "true false" "$(jq -r '"\(.spooled) \(.direct)"' <<<"$OUT")" "the JSON of a spooled submit"
 assert_contains "$ERR" "PostgreSQL (queue_submit_url) too: cannot connect to" "the spool's note"
 assert_contains "$ERR" "in the spool" "the spool's note"
 assert_eq 1 "$(find "$T/spool" -mindepth 1 -maxdepth 1 ! -name '.*' | wc -l)" "files in the spool"

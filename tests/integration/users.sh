@@ -44,7 +44,7 @@ as_user() {
     (cd / && setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@")
 }
 
-# public_bins: copies tend and tendd to a directory every user can read and
+# public_bins: copies tend, tendd and tend-shim to a directory every user can read and
 # run (the build tree may sit under a 0700 parent such as /root); sets PUB_BIN and PUB_TEND
 # (the CLI, as an array, talking to the test's socket).
 public_bins() {
@@ -54,7 +54,7 @@ public_bins() {
     chmod 0711 "$T"
     mkdir -p "$PUB_BIN"
     local b
-    for b in tend tendd; do
+    for b in tend tendd tend-shim; do
         [[ -e $TEND_BIN_DIR/$b ]] && cp "$TEND_BIN_DIR/$b" "$PUB_BIN/"
     done
     chmod 0755 "$PUB_BIN"
