@@ -75,6 +75,13 @@ pg_stop() {
     PG_DIR=
 }
 
+# pg_short_lease: the [daemon] lines of a host that fails over in seconds (a 3 s lease, polls
+# every 200 ms), for the tests that kill, cut or restart hosts.
+pg_short_lease() {
+    printf '%s\n' 'queue_lease = "3s"' 'queue_renew = "1s"' 'queue_rescue_grace = "500ms"' \
+        'queue_poll = "200ms"'
+}
+
 # pg_new_db NAME: a fresh empty database; prints its URL.
 pg_new_db() {
     psql -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$1\"" >/dev/null

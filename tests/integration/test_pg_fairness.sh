@@ -24,10 +24,7 @@ host_start() {  # NAME
 [daemon]
 queue = "$URL"
 host_name = "$1"
-queue_lease = "3s"
-queue_renew = "1s"
-queue_rescue_grace = "500ms"
-queue_poll = "200ms"
+$(pg_short_lease)
 
 [queue.default]
 concurrency = 4

@@ -24,10 +24,7 @@ cat >"$T/tick.sh" <<EOF
 EOF
 for i in 1 2 3; do
     host_config "$i" <<EOF
-queue_lease = "3s"
-queue_renew = "1s"
-queue_rescue_grace = "500ms"
-queue_poll = "200ms"
+$(pg_short_lease)
 
 [queue.default]
 concurrency = 4

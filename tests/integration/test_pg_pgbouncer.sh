@@ -61,10 +61,7 @@ queue = "$BURL"
 queue_pooler = "transaction"
 queue_listen = "auto"
 host_name = "pooled"
-queue_lease = "3s"
-queue_renew = "1s"
-queue_rescue_grace = "500ms"
-queue_poll = "200ms"
+$(pg_short_lease)
 
 [queue.default]
 concurrency = 4
@@ -125,10 +122,7 @@ write_config <<EOF
 [daemon]
 queue = "$BURL"
 host_name = "undeclared"
-queue_lease = "3s"
-queue_renew = "1s"
-queue_rescue_grace = "500ms"
-queue_poll = "200ms"
+$(pg_short_lease)
 
 [queue.default]
 concurrency = 4

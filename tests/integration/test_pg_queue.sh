@@ -40,10 +40,7 @@ write_config <<EOF
 queue = "$URL"
 host_name = "h1"
 socket_group = "$G"
-queue_lease = "3s"
-queue_renew = "1s"
-queue_rescue_grace = "500ms"
-queue_poll = "200ms"
+$(pg_short_lease)
 
 [queue.default]
 concurrency = 4
