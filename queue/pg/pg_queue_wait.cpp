@@ -84,10 +84,13 @@ void PgQueue::ask_waiter(std::size_t index) {
                 } else if (auto code = cell(res, row, 2)) {
                     if (auto n = parse_int64(*code)) j["exit_status"] = {{"code", *n}};
                 }
-                if (jobs::is_finished(*state))
+                // Open again if it is live again (`tend retry` of an ended job).
+                if (jobs::is_finished(*state)) {
                     it->open.erase(static_cast<JobId>(*id));
-                else
+                } else {
+                    it->open.insert(static_cast<JobId>(*id));
                     done = false;
+                }
                 found[static_cast<JobId>(*id)] = std::move(j);
             }
             for (JobId id : it->ids)
