@@ -223,14 +223,14 @@ void PgConn::connected() {
 }
 
 void PgConn::send(std::string sql, Params params, uint64_t timeout_us, Done done) {
-    dispatch(sql, params, timeout_us, std::move(done), false);
+    dispatch(sql, std::move(params), timeout_us, std::move(done), false);
 }
 
 void PgConn::send_prepared(std::string_view sql, Params params, uint64_t timeout_us, Done done) {
-    dispatch(sql, params, timeout_us, std::move(done), options_.prepare);
+    dispatch(sql, std::move(params), timeout_us, std::move(done), options_.prepare);
 }
 
-void PgConn::dispatch(std::string_view sql, const Params& params, uint64_t timeout_us, Done done,
+void PgConn::dispatch(std::string_view sql, Params params, uint64_t timeout_us, Done done,
                       bool prepare) {
     if (state_ != State::up) {
         StatementResult r;
@@ -254,8 +254,6 @@ void PgConn::dispatch(std::string_view sql, const Params& params, uint64_t timeo
             pending.parsing = true;
         }
         pending.prepared = *name;
-        pending.sql = std::string(sql);
-        pending.params = params;
         sent =
             (!pending.parsing ||
              PQsendPrepare(conn_, name->c_str(), std::string(sql).c_str(), 0, nullptr) == 1) &&
@@ -263,6 +261,10 @@ void PgConn::dispatch(std::string_view sql, const Params& params, uint64_t timeo
     } else {
         sent = PQsendQueryParams(conn_, std::string(sql).c_str(), n, nullptr, values.data(),
                                  nullptr, nullptr, 0) == 1;
+    }
+    if (prepare) {  // libpq has copied the values: the strings may move
+        pending.sql = std::string(sql);
+        pending.params = std::move(params);
     }
     if (!sent || PQpipelineSync(conn_) != 1) {
         StatementResult r;
@@ -345,7 +347,7 @@ void PgConn::read_results() {
                 auto e = fifo_.pop_front();
                 if (e.payload.resend) {
                     const uint64_t now = ev::now(loop_, CLOCK_MONOTONIC);
-                    dispatch(e.payload.sql, e.payload.params,
+                    dispatch(e.payload.sql, std::move(e.payload.params),
                              e.deadline_us > now ? e.deadline_us - now : 1000,
                              std::move(e.payload.done), false);
                     break;

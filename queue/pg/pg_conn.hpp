@@ -103,7 +103,7 @@ class PgConn {
     };
 
     PgConn(sd_event* loop, ConnOptions options, OnNotify on_notify, OnState on_state);
-    void dispatch(std::string_view sql, const Params& params, uint64_t timeout_us, Done done,
+    void dispatch(std::string_view sql, Params params, uint64_t timeout_us, Done done,
                   bool prepare);
     bool forget_prepared(const std::string& name, const char* sqlstate);
     void begin();
