@@ -160,6 +160,10 @@ Status PgQueue::start() {
                                        "arm the queue's poll timer");
     if (!timer) return make_error(timer.error());
     tick_timer_ = std::move(*timer);
+    auto pid_timer = ev::add_time(opt_.loop, CLOCK_MONOTONIC, UINT64_MAX, 1000,
+                                  &PgQueue::on_pid_timer, this, "arm the pid timer");
+    if (!pid_timer) return make_error(pid_timer.error());
+    pid_timer_ = std::move(*pid_timer);
     if (auto st = start_listener(); !st) return st;
     for (PgConn* c : {work_.get(), control_.get(), read_.get(), listen_conn_.get()})
         if (c)

@@ -207,6 +207,12 @@ class PgQueue final : public jobs::JobQueue {
     // pg_queue_fence.cpp: the host fence, and this host's runs as the database has them
     // (cancels made elsewhere, the leftovers of ambiguous claims).
     void on_fence(const std::string& why);
+    // The run's pid goes to the database (`tend show` on any host, and a fence check) only
+    // once it has run 50 ms (kPidDelayUs): most short jobs end before, and their finish is then
+    // their only write after the claim (one transaction of three saved per job).
+    void note_pid(std::int64_t id, std::int64_t lease, int pid);
+    void send_pid(std::int64_t id, std::int64_t lease, int pid);
+    static int on_pid_timer(sd_event_source* s, uint64_t usec, void* self);
     void on_live(std::int64_t host_id);
     void poll_running();
     void terminate_here(std::int64_t id, const std::string& why);
@@ -289,6 +295,13 @@ class PgQueue final : public jobs::JobQueue {
     bool stopping_ = false, drain_ = false, stop_finishing_ = false;
     std::function<void()> stopped_;
     EventSource tick_timer_, stop_timer_;
+    struct PidNote {
+        std::int64_t id = 0, lease = 0;
+        int pid = 0;
+        std::uint64_t due_us = 0;  // CLOCK_MONOTONIC
+    };
+    std::deque<PidNote> pid_notes_;  // in due order (one delay for all)
+    EventSource pid_timer_;
     // Callbacks of statements still in flight when this object goes away see it expired.
     std::shared_ptr<PgQueue*> self_;
 };

@@ -1,9 +1,56 @@
 // PgQueue's host fence (a lost lease kills this host's jobs; a new one claims again) and this
-// host's runs as the database has them: cancels made elsewhere, and the leftovers of ambiguous
-// claims (design postgres.md §4.1 rule 5, §5).
+// host's runs as the database has them: their pids, cancels made elsewhere, and the leftovers
+// of ambiguous claims (design postgres.md §4.1 rule 5, §5).
 #include "queue/pg/pg_queue.hpp"
+#include "supervisor/daemon/event_loop.hpp"
 
 namespace tend::pg {
+
+namespace {
+constexpr std::uint64_t kPidDelayUs = 50'000;
+}  // namespace
+
+void PgQueue::note_pid(std::int64_t id, std::int64_t lease, int pid) {
+    const std::uint64_t due = ev::now(opt_.loop, CLOCK_MONOTONIC) + kPidDelayUs;
+    pid_notes_.push_back(PidNote{id, lease, pid, due});
+    // Armed for the oldest note every time (cheap), so that one failure to arm is mended by
+    // the next start.
+    ignore_result(ev::rearm_at(pid_timer_.get(), pid_notes_.front().due_us, "arm the pid timer"),
+                  "the pids wait for the next start; the finish fences the run all the same");
+}
+
+int PgQueue::on_pid_timer(sd_event_source*, uint64_t, void* self) {
+    auto* q = static_cast<PgQueue*>(self);
+    const std::uint64_t now = ev::now(q->opt_.loop, CLOCK_MONOTONIC);
+    while (!q->pid_notes_.empty() && q->pid_notes_.front().due_us <= now) {
+        const PidNote n = q->pid_notes_.front();
+        q->pid_notes_.pop_front();
+        auto it = q->runs_.find(n.id);
+        // Ended (or fenced) meanwhile: its finish says all there is to say.
+        if (it != q->runs_.end() && it->second.job.lease == n.lease && it->second.proc &&
+            !it->second.fenced)
+            q->send_pid(n.id, n.lease, n.pid);
+    }
+    if (!q->pid_notes_.empty())
+        ignore_result(
+            ev::rearm_at(q->pid_timer_.get(), q->pid_notes_.front().due_us, "arm the pid timer"),
+            "the pids wait for the next start; the finish fences the run all the same");
+    return 0;
+}
+
+void PgQueue::send_pid(std::int64_t id, std::int64_t lease, int pid) {
+    std::weak_ptr<PgQueue*> alive = self_;
+    store_->set_pid(id, lease, pid, [this, alive, id, lease](StoreReply<bool> r) {
+        if (alive.expired() || !r.ok() || *r.value) return;
+        // The fence refused it: the run was rescued or cancelled elsewhere; it is not ours.
+        auto it = runs_.find(id);
+        if (it == runs_.end() || it->second.job.lease != lease || !it->second.proc) return;
+        opt_.warn("job " + std::to_string(id) + ": its run is no longer this host's (lease " +
+                  std::to_string(lease) + " fenced out): killing it");
+        it->second.fenced = true;
+        it->second.proc->kill_now();
+    });
+}
 
 void PgQueue::on_fence(const std::string& why) {
     live_ = false;

@@ -254,17 +254,7 @@ void PgQueue::launch(std::int64_t id, const std::vector<std::string>& vars) {
     const int pid = (*proc)->pid();
     run.proc = std::move(*proc);
     if (run.cancel) run.proc->terminate(qs.stop_timeout);
-    const std::int64_t lease = job.lease;
-    store_->set_pid(id, lease, pid, [this, alive, id, lease](StoreReply<bool> r) {
-        if (alive.expired() || !r.ok() || *r.value) return;
-        // The fence refused it: the run was rescued or cancelled elsewhere; it is not ours.
-        auto it = runs_.find(id);
-        if (it == runs_.end() || it->second.job.lease != lease || !it->second.proc) return;
-        opt_.warn("job " + std::to_string(id) + ": its run is no longer this host's (lease " +
-                  std::to_string(lease) + " fenced out): killing it");
-        it->second.fenced = true;
-        it->second.proc->kill_now();
-    });
+    note_pid(id, job.lease, pid);
 }
 
 void PgQueue::on_exit(std::int64_t id, jobs::ExitStatus x, const std::string& reason,
