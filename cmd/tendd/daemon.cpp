@@ -8,7 +8,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <map>
@@ -21,7 +20,6 @@
 #include "cmd/tendd/metrics_render.hpp"
 #include "queue/daemon/cron_service.hpp"
 #include "supervisor/config/probe_pitfall.hpp"
-#include "supervisor/config/queue_store_config.hpp"
 #include "supervisor/core/http_diff.hpp"
 #include "supervisor/daemon/child_reaper.hpp"
 #include "supervisor/daemon/config_loader.hpp"

@@ -242,7 +242,8 @@ void PgConn::dispatch(std::string_view sql, Params params, uint64_t timeout_us, 
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
     const int n = static_cast<int>(values.size());
-    Pending pending{std::move(done), {}, false, {}, false, {}, {}, false};
+    Pending pending;
+    pending.done = std::move(done);
     bool sent = false;
     if (prepare) {
         // A new text is parsed in the same pipeline, before its first run and without a sync
